@@ -1,0 +1,8 @@
+// CTrace: the few things Swift cannot do itself. Every symbol carries the ct_ prefix.
+#ifndef CTRACE_H
+#define CTRACE_H
+#include "ct_ptrace.h"
+#include "ct_spawn.h"
+#include "ct_regs.h"
+#include "ct_signals.h"
+#endif

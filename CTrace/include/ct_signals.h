@@ -1,0 +1,13 @@
+// Signals the tracer itself waits for. They stay blocked and are taken with sigtimedwait, so a
+// SIGINT can never fall between a check and a blocking waitpid.
+#ifndef CT_SIGNALS_H
+#define CT_SIGNALS_H
+#include <sys/types.h>
+// Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP (and SIGQUIT) in the calling thread; threads it starts later
+// inherit the mask. Call first thing in main.
+int ct_block_tracer_signals(void);
+// Waits up to timeout_ms (-1 = forever) for one of them. Returns the signal number, 0 on timeout.
+int ct_wait_tracer_signal(int timeout_ms);
+// Non-blocking: the pending tracer signal other than SIGCHLD, or 0.
+int ct_take_stop_signal(void);
+#endif

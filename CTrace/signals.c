@@ -1,0 +1,46 @@
+#define _GNU_SOURCE
+#include "ct_signals.h"
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <time.h>
+
+static void tracer_set(sigset_t *set, int with_child) {
+  sigemptyset(set);
+  if (with_child) sigaddset(set, SIGCHLD);
+  sigaddset(set, SIGINT);
+  sigaddset(set, SIGTERM);
+  sigaddset(set, SIGHUP);
+  sigaddset(set, SIGQUIT);
+}
+
+int ct_block_tracer_signals(void) {
+  sigset_t set;
+  tracer_set(&set, 1);
+  return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
+int ct_wait_tracer_signal(int timeout_ms) {
+  sigset_t set;
+  tracer_set(&set, 1);
+  for (;;) {
+    int r;
+    if (timeout_ms < 0) {
+      r = sigwaitinfo(&set, NULL);
+    } else {
+      struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+      r = sigtimedwait(&set, NULL, &ts);
+      if (r < 0 && errno == EAGAIN) return 0;
+    }
+    if (r >= 0) return r;
+    if (errno != EINTR) return -1;
+  }
+}
+
+int ct_take_stop_signal(void) {
+  sigset_t set;
+  tracer_set(&set, 0);
+  struct timespec zero = {0, 0};
+  int r = sigtimedwait(&set, NULL, &zero);
+  return r > 0 ? r : 0;
+}

@@ -1,0 +1,24 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "pipetrace",
+  products: [
+    .library(name: "PipeTraceKit", targets: ["PipeTraceKit"]),
+    .executable(name: "pipetrace", targets: ["pipetrace"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    // The C shim: only what Swift cannot do (variadic ptrace, fork/exec, wait macros, registers).
+    .target(name: "CTrace", path: "CTrace"),
+    .target(name: "PipeTraceKit", dependencies: ["CTrace"]),
+    .executableTarget(
+      name: "pipetrace",
+      dependencies: ["PipeTraceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+    ),
+    .testTarget(name: "PipeTraceKitTests", dependencies: ["PipeTraceKit", "CTrace"]),
+    .testTarget(name: "pipetraceTests", dependencies: ["pipetrace"]),
+  ]
+)

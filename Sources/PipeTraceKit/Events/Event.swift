@@ -1,0 +1,136 @@
+/// What an fd pointed to when a syscall used it (from /proc/PID/fd, cached per fd table).
+public struct FdTarget: Sendable, Equatable, Hashable {
+  public enum Kind: String, Sendable {
+    case pipe, socket, file, tty, anon, device, other
+  }
+  public var kind: Kind
+  /// The readlink text: `pipe:[44876238]`, `/dev/null`, `socket:[123]`, `anon_inode:[eventpoll]`.
+  public var path: String
+  /// The inode of a pipe or socket.
+  public var inode: UInt64?
+
+  public init(kind: Kind, path: String, inode: UInt64? = nil) {
+    self.kind = kind
+    self.path = path
+    self.inode = inode
+  }
+
+  /// Classifies a /proc/PID/fd link text.
+  public init(link: String) {
+    func inodeOf(_ prefix: String) -> UInt64? {
+      guard link.hasPrefix(prefix), link.hasSuffix("]") else { return nil }
+      return UInt64(link.dropFirst(prefix.count).dropLast())
+    }
+    if let ino = inodeOf("pipe:[") {
+      self.init(kind: .pipe, path: link, inode: ino)
+    } else if let ino = inodeOf("socket:[") {
+      self.init(kind: .socket, path: link, inode: ino)
+    } else if link.hasPrefix("anon_inode:") {
+      self.init(kind: .anon, path: link)
+    } else if link.hasPrefix("/dev/pts/") || link.hasPrefix("/dev/tty") || link == "/dev/console" {
+      self.init(kind: .tty, path: link)
+    } else if link.hasPrefix("/dev/") {
+      self.init(kind: .device, path: link)
+    } else if link.hasPrefix("/") {
+      self.init(kind: .file, path: link)
+    } else {
+      self.init(kind: .other, path: link)
+    }
+  }
+}
+
+/// One decoded syscall argument. Text output renders it in strace's syntax, JSON as a value.
+public indirect enum ArgValue: Sendable {
+  case int(Int64)
+  case uint(UInt64)
+  /// A pointer or mask shown in hex.
+  case hex(UInt64)
+  case null
+  case fd(Int32, FdTarget?)
+  /// Bytes read from the tracee; `truncated` when more were there than `-s` allows.
+  case string([UInt8], truncated: Bool)
+  /// A named constant or a flag set: `O_CLOEXEC`, `SIGTERM`, `WNOHANG|__WALL`.
+  case symbol(String)
+  case array([ArgValue], truncated: Bool)
+  /// `{fd=3, events=POLLIN}`.
+  case structure([Field])
+  /// Already in strace's syntax: `0x7ffc0 /* 23 vars */`, `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
+  case raw(String)
+
+  public struct Field: Sendable {
+    public var name: String
+    public var value: ArgValue
+    public init(_ name: String, _ value: ArgValue) {
+      self.name = name
+      self.value = value
+    }
+  }
+}
+
+/// A syscall as the tracer saw it: entry and (unless it never returned) exit.
+public struct SyscallRecord: Sendable {
+  /// Thread group id (the process) and thread id.
+  public var pid: Int32
+  public var tid: Int32
+  public var name: String
+  public var number: Int
+  public var args: [ArgValue]
+  /// Return value; nil when the call never returned (process killed, trace ended).
+  public var ret: Int64?
+  /// Set when the call failed (`ret` is then -1).
+  public var errno: Errno?
+  /// What strace prints after the return value, e.g. `(in [3])` for select: the out part of a result.
+  public var retDetail: String?
+  /// CLOCK_REALTIME at entry, epoch seconds.
+  public var timestamp: Double
+  /// CLOCK_MONOTONIC exit minus entry, seconds.
+  public var duration: Double?
+
+  public init(
+    pid: Int32, tid: Int32, name: String, number: Int, args: [ArgValue], ret: Int64? = nil,
+    errno: Errno? = nil, retDetail: String? = nil, timestamp: Double, duration: Double? = nil
+  ) {
+    self.pid = pid
+    self.tid = tid
+    self.name = name
+    self.number = number
+    self.args = args
+    self.ret = ret
+    self.errno = errno
+    self.retDetail = retDetail
+    self.timestamp = timestamp
+    self.duration = duration
+  }
+}
+
+/// How a new task came to be.
+public enum ForkKind: String, Sendable {
+  case fork, vfork, clone, thread
+}
+
+/// The one stream every consumer reads: live output, the process/pipe model, the report.
+public enum Event: Sendable {
+  /// A syscall has started. Only the args known at entry are set. Used for `<unfinished ...>` lines.
+  case syscallEntry(SyscallRecord)
+  /// A syscall has finished, or will never finish (`ret == nil`).
+  case syscall(SyscallRecord)
+  case fork(pid: Int32, tid: Int32, child: Int32, kind: ForkKind, timestamp: Double)
+  /// `tid` is the thread that called execve (it becomes `pid` when the exec succeeds).
+  case exec(pid: Int32, tid: Int32, path: String, argv: [String], timestamp: Double)
+  /// A task ended: `code` for exit(), `signal` when killed.
+  case exit(pid: Int32, tid: Int32, code: Int32?, signal: Int32?, coreDumped: Bool, timestamp: Double)
+  /// A signal was delivered to the task.
+  case signal(pid: Int32, tid: Int32, signo: Int32, code: Int32, senderPid: Int32, senderUid: Int32,
+              status: Int32, timestamp: Double)
+  /// The tracer let go of a task that goes on running.
+  case detached(pid: Int32, tid: Int32, timestamp: Double)
+  /// A note from the tracer itself (a diagnosis, an injected close), printed as a comment line.
+  case note(pid: Int32, text: String, timestamp: Double)
+}
+
+/// Anything that consumes the event stream.
+public protocol EventSink: AnyObject {
+  func handle(_ event: Event)
+  /// The stream is over: flush what is buffered.
+  func finish()
+}

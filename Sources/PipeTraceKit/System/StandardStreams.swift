@@ -1,0 +1,19 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes all of `bytes` to `fd`, retrying on EINTR and short writes.
+public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno) {
+  var offset = 0
+  while offset < bytes.count {
+    let n = try retryOnInterrupt { write(fd, bytes.baseAddress! + offset, bytes.count - offset) }
+    offset += n
+  }
+}
+
+/// One line on stderr, unbuffered (the tracer's own messages).
+public func printError(_ line: String) {
+  var text = line
+  if !text.hasSuffix("\n") { text += "\n" }
+  text.withUTF8 { try? writeAll(2, UnsafeRawBufferPointer($0)) }
+}

@@ -1,0 +1,31 @@
+import ArgumentParser
+
+/// Options of a live trace (`pipetrace [OPTIONS] -- CMD` and `pipetrace [OPTIONS] -p PID`).
+struct TraceOptions: ParsableArguments {
+  @Option(name: .short, help: ArgumentHelp("Attach to a running process (repeatable).", valueName: "pid"))
+  var p: [String] = []
+
+  @Flag(name: .long, help: "With -p: also attach every existing descendant of each PID.")
+  var tree = false
+
+  @Flag(name: .short, help: "Follow forks (always on; accepted for strace habits).")
+  var f = false
+
+  @Option(name: .short, help: ArgumentHelp("Write the trace to FILE instead of stderr.", valueName: "file"))
+  var o: String?
+
+  @Option(name: .short, help: ArgumentHelp("trace=NAME,NAME... (or all): the syscalls to show.", valueName: "expr"))
+  var e: [String] = []
+
+  @Option(name: .customLong("trace"), help: ArgumentHelp("Same as -e trace=NAMES.", valueName: "names"))
+  var traceNames: String?
+
+  @Option(name: .short, help: ArgumentHelp("Bytes of each string to show.", valueName: "size"))
+  var s: Int = 32
+
+  @Flag(name: .long, help: "JSON lines instead of strace-style text.")
+  var json = false
+
+  @Flag(name: .customLong("no-seccomp"), help: "Stop on every syscall instead of installing a seccomp filter.")
+  var noSeccomp = false
+}

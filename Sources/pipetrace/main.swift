@@ -1,0 +1,31 @@
+import ArgumentParser
+import CTrace
+import PipeTraceKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Before any other thread exists: the tracer takes SIGCHLD/SIGINT/SIGTERM/SIGHUP with sigtimedwait,
+// so they must stay blocked in every thread the runtime starts later.
+_ = ct_block_tracer_signals()
+
+// Bad input is one line on stderr and a non-zero exit; --help still prints the full help.
+do {
+  var command = try Pipetrace.parseAsRoot()
+  try command.run()
+} catch let failure as CLIFailure {
+  printError("pipetrace: \(failure.message)")
+  exit(failure.code)
+} catch let code as ExitCode {
+  exit(code.rawValue)
+} catch {
+  let code = Pipetrace.exitCode(for: error)
+  if code == .success {
+    print(Pipetrace.fullMessage(for: error))
+    exit(0)
+  }
+  let message = Pipetrace.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
+  printError("pipetrace: \(message)")
+  exit(code.rawValue)
+}
