@@ -20,19 +20,23 @@ int ct_block_tracer_signals(void) {
   return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
-int ct_wait_tracer_signal(int timeout_ms) {
+int ct_wait_tracer_signal(int timeout_ms, int *code) {
   sigset_t set;
   tracer_set(&set, 1);
+  siginfo_t info;
   for (;;) {
     int r;
     if (timeout_ms < 0) {
-      r = sigwaitinfo(&set, NULL);
+      r = sigwaitinfo(&set, &info);
     } else {
       struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
-      r = sigtimedwait(&set, NULL, &ts);
+      r = sigtimedwait(&set, &info, &ts);
       if (r < 0 && errno == EAGAIN) return 0;
     }
-    if (r >= 0) return r;
+    if (r >= 0) {
+      if (code) *code = info.si_code;
+      return r;
+    }
     if (errno != EINTR) return -1;
   }
 }

@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+extern char **environ;
+
 _Static_assert(sizeof(ct_bpf_insn) == sizeof(struct sock_filter), "ct_bpf_insn mirrors sock_filter");
 _Static_assert(__builtin_offsetof(ct_bpf_insn, k) == __builtin_offsetof(struct sock_filter, k), "layout");
 
@@ -61,7 +63,7 @@ static void child(const ct_spawn_request *rq, int pipe_fd) {
     if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) child_fail(pipe_fd, CT_STAGE_SECCOMP);
     if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, 0, &prog) < 0) child_fail(pipe_fd, CT_STAGE_SECCOMP);
   }
-  execve(rq->path, rq->argv, rq->envp);
+  execve(rq->path, rq->argv, rq->envp ? rq->envp : environ);
   child_fail(pipe_fd, CT_STAGE_EXEC);
 }
 

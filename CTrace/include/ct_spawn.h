@@ -30,7 +30,7 @@ typedef struct {
 typedef struct {
   const char *path;          // absolute or relative path, no PATH search here
   char *const *argv;
-  char *const *envp;
+  char *const *envp;         // NULL = the caller's environment
   int flags;                 // CT_SPAWN_*
   int stdin_fd;              // -1 = inherit
   int stdout_fd;

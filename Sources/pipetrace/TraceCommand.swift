@@ -1,11 +1,111 @@
 import PipeTraceKit
 
-/// Runs a live trace from the parsed options.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Runs a live trace from the parsed options: launch (`-- CMD`) or attach (`-p PID`).
 struct TraceCommand {
   var options: TraceOptions
   var command: [String]
 
   func run() throws {
-    throw CLIFailure("tracing: under construction")
+    let pids = try options.p.map(parsePid)
+    if pids.isEmpty && command.isEmpty {
+      throw CLIFailure("nothing to trace: give a command after -- or a process with -p PID (see --help)")
+    }
+    if !pids.isEmpty && !command.isEmpty {
+      throw CLIFailure("give either a command after -- or -p PID, not both")
+    }
+    if options.s < 0 { throw CLIFailure("-s takes a byte count of 0 or more, not \(options.s)") }
+
+    var tracerOptions = Tracer.Options()
+    tracerOptions.syscalls = try syscallNames()
+    tracerOptions.stringLimit = options.s
+    tracerOptions.useSeccomp = !options.noSeccomp
+    tracerOptions.signalAware = true
+
+    let (fd, toFile) = try openOutput()
+    let output = OutputBuffer(fd: fd)
+    let sink: EventSink
+    let json = options.json ? JSONLinesWriter(output: output) : nil
+    if let json {
+      sink = json
+    } else {
+      sink = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
+    }
+    let tracer: Tracer
+    do {
+      tracer = try Tracer(options: tracerOptions, sinks: [sink], output: output)
+      if pids.isEmpty {
+        json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
+        try tracer.launch(command)
+      } else {
+        try tracer.attach(pids, tree: options.tree)
+        json?.writeStart(command: nil, attached: pids, timestamp: Clock.wall())
+      }
+    } catch {
+      output.flush()
+      throw CLIFailure(error.description, code: error.isLaunchError ? 127 : 1)
+    }
+    let outcome = tracer.run()
+    output.flush()
+    if toFile { close(fd) }
+    if let failure = outcome.launchFailure {
+      throw CLIFailure(failure.description, code: 127)
+    }
+    if !pids.isEmpty { throw ExitCodeValue(0) }
+    throw ExitCodeValue(outcome.exitStatus)
+  }
+
+  func parsePid(_ text: String) throws -> Int32 {
+    guard let pid = Int32(text), pid > 0 else {
+      throw CLIFailure(TraceError.invalidPid(text).description)
+    }
+    return pid
+  }
+
+  /// `-e trace=a,b`, `-e a,b`, `--trace a,b`; nil = the default pipe set.
+  func syscallNames() throws -> [String]? {
+    var names: [String] = []
+    for expr in options.e {
+      var value = Substring(expr)
+      if let eq = value.firstIndex(of: "=") {
+        let key = value[..<eq]
+        guard key == "trace" || key == "t" else {
+          throw CLIFailure("unsupported -e qualifier '\(key)' (only trace=NAME,... is known)")
+        }
+        value = value[value.index(after: eq)...]
+      }
+      names.append(contentsOf: value.split(separator: ",").map(String.init))
+    }
+    if let t = options.traceNames { names.append(contentsOf: t.split(separator: ",").map(String.init)) }
+    if names.isEmpty { return options.e.isEmpty && options.traceNames == nil ? nil : [] }
+    for n in names where n != "all" && SyscallTable.x86_64.number(of: n) == nil {
+      throw CLIFailure(TraceError.unknownSyscall(n).description)
+    }
+    return names
+  }
+
+  func openOutput() throws -> (Int32, Bool) {
+    guard let path = options.o else { return (2, false) }
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+    if fd < 0 { throw CLIFailure("cannot write \(path): \(Errno.current.message)") }
+    return (fd, true)
+  }
+}
+
+/// Exit with this status without printing anything.
+struct ExitCodeValue: Error {
+  var code: Int32
+  init(_ code: Int32) { self.code = code }
+}
+
+extension TraceError {
+  var isLaunchError: Bool {
+    switch self {
+    case .commandNotFound, .notExecutable: return true
+    default: return false
+    }
   }
 }

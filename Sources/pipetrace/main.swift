@@ -17,6 +17,8 @@ do {
 } catch let failure as CLIFailure {
   printError("pipetrace: \(failure.message)")
   exit(failure.code)
+} catch let done as ExitCodeValue {
+  exit(done.code)
 } catch let code as ExitCode {
   exit(code.rawValue)
 } catch {

@@ -81,6 +81,12 @@ public struct SyscallRecord: Sendable {
   public var errno: Errno?
   /// What strace prints after the return value, e.g. `(in [3])` for select: the out part of a result.
   public var retDetail: String?
+  /// The target of a returned fd (dup, dup2, fcntl F_DUPFD...), printed as strace -y does.
+  public var retTarget: FdTarget?
+  /// At entry: some arguments are only known at exit (strace then ends the unfinished part with ",").
+  public var moreArgsAtExit: Bool = false
+  /// The return value is an address (mmap, brk).
+  public var retIsHex: Bool = false
   /// CLOCK_REALTIME at entry, epoch seconds.
   public var timestamp: Double
   /// CLOCK_MONOTONIC exit minus entry, seconds.

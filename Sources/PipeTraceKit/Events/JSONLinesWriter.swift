@@ -1,0 +1,227 @@
+/// The `--json` sink: one object per line (schema in README.md). Stable: the report reads it.
+public final class JSONLinesWriter: EventSink {
+  let out: OutputBuffer
+  private var scratch: [UInt8] = []
+
+  public init(output: OutputBuffer) {
+    self.out = output
+  }
+
+  /// The first line of a trace.
+  public func writeStart(command: [String]?, attached: [Int32], timestamp: Double) {
+    out.append("{\"event\":\"start\",\"version\":1,\"ts\":")
+    out.append(seconds: timestamp)
+    out.append(",\"command\":")
+    if let c = command { appendStrings(c) } else { out.append("null") }
+    out.append(",\"attached\":[")
+    out.append(attached.map(String.init).joined(separator: ","))
+    out.append("]}\n")
+    out.lineDone()
+  }
+
+  public func handle(_ event: Event) {
+    switch event {
+    case .syscallEntry:
+      return
+    case .syscall(let r):
+      head("syscall", r.pid, r.tid, r.timestamp)
+      out.append(",\"name\":")
+      appendString(r.name)
+      out.append(",\"args\":[")
+      var fds: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []
+      for (i, a) in r.args.enumerated() {
+        if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+        appendValue(a)
+        collectFds(a, arg: i, index: nil, into: &fds)
+      }
+      out.append("],\"ret\":")
+      if let ret = r.ret {
+        out.append(int: ret)
+        if let e = r.errno {
+          out.append(",\"errno\":")
+          appendString(e.name)
+        }
+      } else {
+        out.append("null")
+      }
+      out.append(",\"dur\":")
+      if let d = r.duration { out.append(seconds: d) } else { out.append("null") }
+      if let t = r.retTarget, let ret = r.ret {
+        out.append(",\"ret_fd\":")
+        appendTarget(fd: Int32(truncatingIfNeeded: ret), t, arg: nil, index: nil)
+      }
+      if !fds.isEmpty {
+        out.append(",\"fds\":[")
+        for (i, f) in fds.enumerated() {
+          if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+          appendTarget(fd: f.fd, f.target, arg: f.arg, index: f.index)
+        }
+        out.append(byte: UInt8(ascii: "]"))
+      }
+      out.append("}\n")
+    case .fork(let pid, let tid, let child, let kind, let ts):
+      head("fork", pid, tid, ts)
+      out.append(",\"child\":")
+      out.append(int: Int64(child))
+      out.append(",\"kind\":\"")
+      out.append(kind.rawValue)
+      out.append("\"}\n")
+    case .exec(let pid, let tid, let path, let argv, let ts):
+      head("exec", pid, tid, ts)
+      out.append(",\"path\":")
+      appendString(path)
+      out.append(",\"argv\":")
+      appendStrings(argv)
+      out.append("}\n")
+    case .exit(let pid, let tid, let code, let signal, let core, let ts):
+      head("exit", pid, tid, ts)
+      out.append(",\"code\":")
+      if let c = code { out.append(int: Int64(c)) } else { out.append("null") }
+      out.append(",\"signal\":")
+      if let s = signal { appendString(Signals.name(s)) } else { out.append("null") }
+      out.append(core ? ",\"core\":true}\n" : ",\"core\":false}\n")
+    case .signal(let pid, let tid, let signo, let code, let sender, _, _, let ts):
+      head("signal", pid, tid, ts)
+      out.append(",\"sig\":")
+      appendString(Signals.name(signo))
+      out.append(",\"code\":")
+      appendString(Signals.codeName(signo: signo, code: code))
+      out.append(",\"sender\":")
+      out.append(int: Int64(sender))
+      out.append("}\n")
+    case .detached(let pid, let tid, let ts):
+      head("detached", pid, tid, ts)
+      out.append("}\n")
+    case .note(let pid, let text, let ts):
+      out.append("{\"event\":\"note\",\"pid\":")
+      out.append(int: Int64(pid))
+      out.append(",\"ts\":")
+      out.append(seconds: ts)
+      out.append(",\"text\":")
+      appendString(text)
+      out.append("}\n")
+    }
+    out.lineDone()
+  }
+
+  public func finish() { out.flush() }
+
+  private func head(_ kind: StaticString, _ pid: Int32, _ tid: Int32, _ ts: Double) {
+    out.append("{\"event\":\"")
+    out.append(kind)
+    out.append("\",\"pid\":")
+    out.append(int: Int64(pid))
+    out.append(",\"tid\":")
+    out.append(int: Int64(tid))
+    out.append(",\"ts\":")
+    out.append(seconds: ts)
+  }
+
+  private func collectFds(_ v: ArgValue, arg: Int, index: Int?, into fds: inout [(arg: Int, index: Int?, fd: Int32, target: FdTarget)]) {
+    switch v {
+    case .fd(let fd, let t?): fds.append((arg, index, fd, t))
+    case .array(let items, _):
+      for (i, item) in items.enumerated() { collectFds(item, arg: arg, index: i, into: &fds) }
+    case .structure(let fields):
+      for f in fields { collectFds(f.value, arg: arg, index: index, into: &fds) }
+    default: break
+    }
+  }
+
+  private func appendTarget(fd: Int32, _ t: FdTarget, arg: Int?, index: Int?) {
+    out.append(byte: UInt8(ascii: "{"))
+    if let a = arg {
+      out.append("\"arg\":")
+      out.append(int: Int64(a))
+      out.append(byte: UInt8(ascii: ","))
+    }
+    if let i = index {
+      out.append("\"index\":")
+      out.append(int: Int64(i))
+      out.append(byte: UInt8(ascii: ","))
+    }
+    out.append("\"fd\":")
+    out.append(int: Int64(fd))
+    out.append(",\"kind\":\"")
+    out.append(t.kind.rawValue)
+    out.append("\"")
+    if let ino = t.inode {
+      out.append(",\"inode\":")
+      out.append(uint: ino)
+    }
+    out.append(",\"path\":")
+    appendString(t.path)
+    out.append(byte: UInt8(ascii: "}"))
+  }
+
+  private func appendValue(_ v: ArgValue) {
+    switch v {
+    case .int(let i): out.append(int: i)
+    case .uint(let u): out.append(uint: u)
+    case .fd(let fd, _): out.append(int: Int64(fd))
+    case .null: out.append("null")
+    case .hex(let h): appendString("0x" + String(h, radix: 16))
+    case .string(let b, _): appendBytes(b)
+    case .symbol(let s), .raw(let s): appendString(s)
+    case .array(let items, _):
+      out.append(byte: UInt8(ascii: "["))
+      for (i, item) in items.enumerated() {
+        if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+        appendValue(item)
+      }
+      out.append(byte: UInt8(ascii: "]"))
+    case .structure(let fields):
+      out.append(byte: UInt8(ascii: "{"))
+      for (i, f) in fields.enumerated() {
+        if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+        appendString(f.name)
+        out.append(byte: UInt8(ascii: ":"))
+        appendValue(f.value)
+      }
+      out.append(byte: UInt8(ascii: "}"))
+    }
+  }
+
+  private func appendStrings(_ list: [String]) {
+    out.append(byte: UInt8(ascii: "["))
+    for (i, s) in list.enumerated() {
+      if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+      appendString(s)
+    }
+    out.append(byte: UInt8(ascii: "]"))
+  }
+
+  private func appendString(_ s: String) {
+    var s = s
+    s.withUTF8 { appendEscaped($0) }
+  }
+
+  /// Tracee bytes need not be UTF-8: invalid sequences become U+FFFD.
+  private func appendBytes(_ b: [UInt8]) {
+    if b.allSatisfy({ $0 < 0x80 }) {
+      b.withUnsafeBufferPointer { appendEscaped($0) }
+    } else {
+      appendString(String(decoding: b, as: UTF8.self))
+    }
+  }
+
+  private func appendEscaped(_ buf: UnsafeBufferPointer<UInt8>) {
+    out.append(byte: UInt8(ascii: "\""))
+    for b in buf {
+      switch b {
+      case UInt8(ascii: "\""): out.append("\\\"")
+      case UInt8(ascii: "\\"): out.append("\\\\")
+      case 0x0a: out.append("\\n")
+      case 0x0d: out.append("\\r")
+      case 0x09: out.append("\\t")
+      case 0..<0x20, 0x7f:
+        let h = String(b, radix: 16)
+        out.append("\\u00")
+        if h.count < 2 { out.append(byte: UInt8(ascii: "0")) }
+        out.append(h)
+      default: out.append(byte: b)
+      }
+    }
+    out.append(byte: UInt8(ascii: "\""))
+  }
+}

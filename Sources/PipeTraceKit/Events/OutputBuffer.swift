@@ -1,0 +1,88 @@
+/// A byte buffer in front of an fd: trace lines are formatted into it and written in large chunks.
+public final class OutputBuffer {
+  public let fd: Int32
+  var bytes: [UInt8] = []
+  let limit: Int
+  /// Set when a write failed (the reader went away); further output is dropped.
+  public private(set) var failed: Errno?
+
+  public init(fd: Int32, limit: Int = 1 << 16) {
+    self.fd = fd
+    self.limit = limit
+    bytes.reserveCapacity(limit + 4096)
+  }
+
+  @inline(__always) func append(_ s: String) {
+    var s = s
+    s.withUTF8 { bytes.append(contentsOf: $0) }
+  }
+
+  @inline(__always) func append(_ s: StaticString) {
+    s.withUTF8Buffer { bytes.append(contentsOf: $0) }
+  }
+
+  @inline(__always) func append(byte: UInt8) { bytes.append(byte) }
+
+  func append(int v: Int64) {
+    if v < 0 {
+      bytes.append(UInt8(ascii: "-"))
+      append(uint: v == Int64.min ? UInt64(Int64.max) + 1 : UInt64(-v))
+    } else {
+      append(uint: UInt64(v))
+    }
+  }
+
+  func append(uint v: UInt64) {
+    if v < 10 {
+      bytes.append(UInt8(ascii: "0") + UInt8(v))
+      return
+    }
+    var digits: (UInt64, Int) = (v, 0)
+    var tmp = [UInt8](repeating: 0, count: 20)
+    while digits.0 > 0 {
+      tmp[digits.1] = UInt8(ascii: "0") + UInt8(digits.0 % 10)
+      digits.0 /= 10
+      digits.1 += 1
+    }
+    for i in stride(from: digits.1 - 1, through: 0, by: -1) { bytes.append(tmp[i]) }
+  }
+
+  func append(hex v: UInt64) {
+    append("0x")
+    append(String(v, radix: 16))
+  }
+
+  /// `seconds.micro` with six digits, as strace's -ttt and -T print.
+  func append(seconds v: Double) {
+    let micros = UInt64((max(0, v) * 1_000_000).rounded())
+    append(uint: micros / 1_000_000)
+    bytes.append(UInt8(ascii: "."))
+    let frac = micros % 1_000_000
+    var div: UInt64 = 100_000
+    while div > 0 {
+      bytes.append(UInt8(ascii: "0") + UInt8((frac / div) % 10))
+      div /= 10
+    }
+  }
+
+  /// Writes out when the buffer is full.
+  @inline(__always) func lineDone() {
+    if bytes.count >= limit { flush() }
+  }
+
+  public func flush() {
+    guard !bytes.isEmpty else { return }
+    if failed == nil {
+      let fd = self.fd
+      failed = bytes.withUnsafeBytes { raw -> Errno? in
+        do throws(Errno) {
+          try writeAll(fd, raw)
+          return nil
+        } catch {
+          return error
+        }
+      }
+    }
+    bytes.removeAll(keepingCapacity: true)
+  }
+}

@@ -1,0 +1,34 @@
+/// Why a trace could not start. Each reads as one line for the user.
+public enum TraceError: Error, CustomStringConvertible, Equatable {
+  case noSuchProcess(Int32)
+  case invalidPid(String)
+  case kernelThread(Int32, name: String)
+  case zombie(Int32, name: String)
+  case alreadyTraced(Int32, tracer: Int32, tracerName: String)
+  case isSelf(Int32)
+  case permissionDenied(Int32, Errno)
+  case attachFailed(Int32, Errno)
+  case commandNotFound(String)
+  case notExecutable(String, Errno)
+  case spawnFailed(String, Errno)
+  case unknownSyscall(String)
+
+  public var description: String {
+    switch self {
+    case .noSuchProcess(let p): return "no such process: \(p)"
+    case .invalidPid(let s): return "not a process id: '\(s)' (expected a positive number)"
+    case .kernelThread(let p, let n): return "process \(p) (\(n)) is a kernel thread; kernel threads cannot be traced"
+    case .zombie(let p, let n): return "process \(p) (\(n)) is a zombie: it has exited and only waits to be reaped"
+    case .alreadyTraced(let p, let t, let n):
+      return "process \(p) is already traced by process \(t) (\(n)); a process can have only one tracer"
+    case .isSelf(let p): return "process \(p) is pipetrace itself"
+    case .permissionDenied(let p, let e):
+      return "not allowed to trace process \(p): \(e.message) (ptrace needs the same user and no yama restriction, or CAP_SYS_PTRACE)"
+    case .attachFailed(let p, let e): return "cannot attach to process \(p): \(e.description)"
+    case .commandNotFound(let c): return "\(c): command not found"
+    case .notExecutable(let c, let e): return "cannot execute \(c): \(e.message)"
+    case .spawnFailed(let c, let e): return "cannot start \(c): \(e.message)"
+    case .unknownSyscall(let s): return "unknown syscall name '\(s)' in -e trace="
+    }
+  }
+}

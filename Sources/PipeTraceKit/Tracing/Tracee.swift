@@ -1,0 +1,38 @@
+/// A syscall between its entry and exit stops.
+struct PendingCall {
+  var number: Int
+  var raw: [UInt64]
+  var spec: SyscallSpec
+  var record: SyscallRecord
+  /// CLOCK_MONOTONIC when the tracee was resumed into the call.
+  var monoStart: Double
+  /// Printed (in the selected set); otherwise only the model needs it.
+  var shown: Bool
+}
+
+/// One traced thread and what the tracer knows of it.
+final class Tracee {
+  var tid: Int32
+  /// Its process (thread group).
+  var tgid: Int32
+  var fdTable: FdTable
+  /// Its first stop (the attach or the new-child stop) has been seen.
+  var started: Bool
+  /// Between a syscall's entry (or seccomp) stop and its exit stop.
+  var inSyscall = false
+  var current: PendingCall?
+  /// Flags of its last clone/clone3 entry: whether the new task is a thread, shares the fd table.
+  var lastCloneFlags: UInt64?
+  /// The launched child before its execve: pipetrace's own setup code, not shown.
+  var beforeExec = false
+  /// Attached with PTRACE_SEIZE (group-stops are PTRACE_EVENT_STOP and can be kept with LISTEN).
+  var seized: Bool
+
+  init(tid: Int32, tgid: Int32, fdTable: FdTable, started: Bool, seized: Bool) {
+    self.tid = tid
+    self.tgid = tgid
+    self.fdTable = fdTable
+    self.started = started
+    self.seized = seized
+  }
+}

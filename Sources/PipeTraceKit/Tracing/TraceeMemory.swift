@@ -1,0 +1,61 @@
+import CTrace
+
+/// Reads a stopped tracee's memory: buffers, C strings, pointer arrays.
+struct TraceeMemory {
+  let tid: Int32
+
+  /// Up to `count` bytes at `address`; fewer when the memory ends early.
+  func bytes(at address: UInt64, count: Int) -> [UInt8] {
+    guard address != 0, count > 0 else { return [] }
+    return [UInt8](unsafeUninitializedCapacity: count) { buf, initialized in
+      let n = ct_read_memory(tid, UInt(address), buf.baseAddress, count)
+      initialized = n > 0 ? n : 0
+    }
+  }
+
+  /// A NUL-terminated string, at most `limit` bytes; `truncated` when no NUL came within the limit.
+  func cString(at address: UInt64, limit: Int) -> (bytes: [UInt8], truncated: Bool)? {
+    guard address != 0 else { return nil }
+    var result: [UInt8] = []
+    var addr = address
+    while result.count < limit {
+      // Never cross a page boundary in one read: the next page may be unmapped.
+      let toPageEnd = 4096 - Int(addr & 4095)
+      let chunk = bytes(at: addr, count: min(toPageEnd, limit - result.count + 1))
+      if chunk.isEmpty { return result.isEmpty ? nil : (result, false) }
+      if let nul = chunk.firstIndex(of: 0) {
+        result.append(contentsOf: chunk[..<nul])
+        return (result, false)
+      }
+      result.append(contentsOf: chunk)
+      addr += UInt64(chunk.count)
+    }
+    return (Array(result.prefix(limit)), true)
+  }
+
+  func word(at address: UInt64) -> UInt64? {
+    let b = bytes(at: address, count: 8)
+    guard b.count == 8 else { return nil }
+    return b.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
+  }
+
+  func int32(at address: UInt64) -> Int32? {
+    let b = bytes(at: address, count: 4)
+    guard b.count == 4 else { return nil }
+    return b.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
+  }
+
+  /// A NULL-terminated array of pointers (argv, envp), at most `limit` entries.
+  func pointerArray(at address: UInt64, limit: Int) -> (pointers: [UInt64], truncated: Bool)? {
+    guard address != 0 else { return nil }
+    var out: [UInt64] = []
+    var addr = address
+    while out.count < limit {
+      guard let p = word(at: addr) else { return out.isEmpty ? nil : (out, false) }
+      if p == 0 { return (out, false) }
+      out.append(p)
+      addr += 8
+    }
+    return (out, word(at: addr) != 0)
+  }
+}

@@ -1,0 +1,663 @@
+import CTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The tracing loop. Every ptrace call for a tracee must come from the thread that attached it, so a
+/// Tracer is used from one OS thread only: launch/attach, then `run()`, all on the same thread.
+public final class Tracer {
+  public struct Options {
+    /// Syscall names to show; nil = the pipe set (`SyscallTable.pipeSet`); `["all"]` = every call.
+    public var syscalls: [String]?
+    /// Bytes of each string shown (strace's -s).
+    public var stringLimit = 32
+    /// Launch mode: install a seccomp filter so untraced syscalls never stop the tracee.
+    public var useSeccomp = true
+    /// Wait for tracee events and the tracer's own SIGINT/SIGTERM/SIGHUP with sigtimedwait. Needs
+    /// those signals and SIGCHLD blocked in every thread (the CLI does it first thing in main).
+    public var signalAware = false
+    /// How long a traced call may block before `onStuck` is asked about it.
+    public var stuckAfter: Double?
+    public init() {}
+  }
+
+  /// How the traced command ended.
+  public struct Outcome: Sendable {
+    /// Shell-style status of the launched command: its exit code, or 128+N when killed by signal N.
+    public var exitStatus: Int32
+    /// Set when the command could not be executed at all.
+    public var launchFailure: TraceError?
+    /// Set when the trace ended because the tracer was told to stop (attach mode: it detached).
+    public var stoppedBySignal: Int32?
+  }
+
+  let options: Options
+  let table = SyscallTable.x86_64
+  var sinks: [EventSink] = []
+  let wantsEntries: Bool
+  /// Indexed by syscall number: shown, and needed by the fd model.
+  private var shown: [Bool]
+  private var modelled: [Bool]
+  private let showAll: Bool
+
+  private var tracees: [Int32: Tracee] = [:]
+  private var useSeccomp = false
+  private var launchedPid: Int32?
+  private var launchedCommand = ""
+  private var launchErrorFd: Int32 = -1
+  private var launchFailure: TraceError?
+  private var launchedStatus: Int32?
+  private var stoppedBySignal: Int32?
+  private var detaching = false
+  private let output: OutputBuffer?
+  /// Calls already reported as stuck (tid → entry time), so each is reported once.
+  private var reportedStuck: [Int32: Double] = [:]
+  /// Called with (pid, tid, syscall record) when a call has blocked longer than `stuckAfter`.
+  public var onStuck: ((Int32, Int32, SyscallRecord) -> Void)?
+
+  /// `output`, when given, is flushed whenever the tracees go quiet, so a live reader sees a hang.
+  public init(options: Options, sinks: [EventSink], output: OutputBuffer? = nil) throws(TraceError) {
+    self.options = options
+    self.sinks = sinks
+    self.output = output
+    wantsEntries = sinks.contains { $0 is StraceFormatter }
+    let count = SyscallTable.x86_64.count
+    shown = [Bool](repeating: false, count: count)
+    modelled = [Bool](repeating: false, count: count)
+    let names = options.syscalls ?? SyscallTable.pipeSet
+    showAll = names.contains("all")
+    for name in names where name != "all" {
+      guard let nr = table.number(of: name) else { throw .unknownSyscall(name) }
+      shown[nr] = true
+    }
+    if showAll { shown = [Bool](repeating: true, count: count) }
+    for name in SyscallTable.modelSet {
+      if let nr = table.number(of: name) { modelled[nr] = true }
+    }
+  }
+
+  public func add(sink: EventSink) { sinks.append(sink) }
+
+  @inline(__always) private func emit(_ e: Event) {
+    for s in sinks { s.handle(e) }
+  }
+
+  // MARK: Launch
+
+  /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
+  @discardableResult
+  public func launch(_ argv: [String]) throws(TraceError) -> Int32 {
+    guard let first = argv.first else { throw .commandNotFound("") }
+    let path = try Tracer.resolveExecutable(first)
+    useSeccomp = options.useSeccomp && !showAll
+    var filter: [ct_bpf_insn] = []
+    if useSeccomp {
+      var numbers: [Int] = []
+      for nr in 0..<shown.count where shown[nr] || modelled[nr] { numbers.append(nr) }
+      filter = SeccompFilter.program(tracing: numbers)
+    }
+    var pid: Int32 = 0
+    var errorFd: Int32 = -1
+    var failure = ct_spawn_failure()
+    let rc = withCStrings(argv) { cArgv in
+      path.withCString { cPath in
+        filter.withUnsafeBufferPointer { f in
+          var rq = ct_spawn_request()
+          rq.path = cPath
+          rq.argv = cArgv
+          rq.envp = nil
+          rq.flags = Int32(CT_SPAWN_TRACED)
+          rq.stdin_fd = -1
+          rq.stdout_fd = -1
+          rq.stderr_fd = -1
+          rq.filter = f.isEmpty ? nil : f.baseAddress
+          rq.filter_len = UInt16(f.count)
+          return ct_spawn(&rq, &pid, &errorFd, &failure)
+        }
+      }
+    }
+    if rc < 0 {
+      if failure.stage == Int32(CT_STAGE_EXEC) { throw .notExecutable(first, Errno(failure.error)) }
+      throw .spawnFailed(first, Errno(-rc))
+    }
+    var opts = UInt(CT_O_TRACESYSGOOD | CT_O_TRACEFORK | CT_O_TRACEVFORK)
+    opts |= UInt(CT_O_TRACECLONE | CT_O_TRACEEXEC | CT_O_EXITKILL)
+    if useSeccomp { opts |= UInt(CT_O_TRACESECCOMP) }
+    if ct_setoptions(pid, opts) < 0 {
+      let e = Errno.current
+      kill(pid, SIGKILL)
+      var st: Int32 = 0
+      _ = ct_waitpid(pid, &st, 0, 1)
+      throw .spawnFailed(first, e)
+    }
+    launchedPid = pid
+    launchedCommand = first
+    launchErrorFd = errorFd
+    let t = Tracee(tid: pid, tgid: pid, fdTable: FdTable(), started: true, seized: false)
+    t.beforeExec = true
+    tracees[pid] = t
+    resume(t, signal: 0)
+    return pid
+  }
+
+  /// PATH lookup as execvp does it, so a missing command is a clear error before anything starts.
+  static func resolveExecutable(_ name: String) throws(TraceError) -> String {
+    func check(_ p: String) -> Errno? {
+      var st = stat()
+      if stat(p, &st) != 0 { return Errno.current }
+      if (st.st_mode & S_IFMT) == S_IFDIR { return Errno(EACCES) }
+      return access(p, X_OK) == 0 ? nil : Errno.current
+    }
+    if name.contains("/") {
+      if let e = check(name) {
+        if e == .ENOENT { throw .commandNotFound(name) }
+        throw .notExecutable(name, e)
+      }
+      return name
+    }
+    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+    var denied: Errno?
+    for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
+      let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
+      if let e = check(candidate) {
+        if e == .EACCES { denied = e }
+        continue
+      }
+      return candidate
+    }
+    if let e = denied { throw .notExecutable(name, e) }
+    throw .commandNotFound(name)
+  }
+
+  // MARK: Attach
+
+  /// Attaches to every thread of each pid (and with `tree`, of every existing descendant) without
+  /// stopping them for longer than it takes to set the tracer up.
+  public func attach(_ pids: [Int32], tree: Bool) throws(TraceError) {
+    var all: [Int32] = []
+    for pid in pids {
+      try Tracer.checkAttachable(pid)
+      all.append(pid)
+      if tree { all.append(contentsOf: ProcStatus.descendants(of: pid)) }
+    }
+    var seen = Set<Int32>()
+    for (i, pid) in all.enumerated() where !seen.contains(pid) {
+      seen.insert(pid)
+      do {
+        try attachProcess(pid)
+      } catch {
+        // A descendant that vanished meanwhile is not an error; a named pid is.
+        if i < pids.count || pids.contains(pid) { throw error }
+      }
+    }
+  }
+
+  static func checkAttachable(_ pid: Int32) throws(TraceError) {
+    guard pid > 0 else { throw .invalidPid(String(pid)) }
+    if pid == getpid() { throw .isSelf(pid) }
+    guard let s = ProcStatus(pid: pid) else { throw .noSuchProcess(pid) }
+    if s.tgid != pid {
+      // A thread id: attach its process instead would surprise; refuse clearly.
+      throw .attachFailed(pid, Errno(ESRCH))
+    }
+    if s.isKernelThread { throw .kernelThread(pid, name: s.name) }
+    if s.state == "Z" || s.state == "X" { throw .zombie(pid, name: s.name) }
+    if s.tracerPid != 0 {
+      throw .alreadyTraced(pid, tracer: s.tracerPid, tracerName: ProcStatus(pid: s.tracerPid)?.name ?? "?")
+    }
+  }
+
+  private func attachProcess(_ pid: Int32) throws(TraceError) {
+    let opts = UInt(CT_O_TRACESYSGOOD | CT_O_TRACEFORK | CT_O_TRACEVFORK
+      | CT_O_TRACECLONE | CT_O_TRACEEXEC)
+    let table = FdTable()
+    var attached = Set<Int32>()
+    // Threads may be created while we attach: read the task list until it holds nothing new.
+    while true {
+      let fresh = ProcStatus.threads(of: pid).filter { !attached.contains($0) }
+      if fresh.isEmpty { break }
+      for tid in fresh {
+        attached.insert(tid)
+        if ct_seize(tid, opts) < 0 {
+          let e = Errno.current
+          if tid != pid && e == .ESRCH { continue }
+          if tid == pid {
+            if e == .ESRCH { throw .noSuchProcess(pid) }
+            if let s = ProcStatus(pid: pid), s.tracerPid != 0 {
+              throw .alreadyTraced(pid, tracer: s.tracerPid, tracerName: ProcStatus(pid: s.tracerPid)?.name ?? "?")
+            }
+            if e == .EPERM || e == .EACCES { throw .permissionDenied(pid, e) }
+            throw .attachFailed(pid, e)
+          }
+          continue
+        }
+        tracees[tid] = Tracee(tid: tid, tgid: pid, fdTable: table, started: false, seized: true)
+        _ = ct_interrupt(tid)
+      }
+    }
+  }
+
+  // MARK: The loop
+
+  /// Runs until no tracee is left (or, attached, until told to stop). Returns how it ended.
+  public func run() -> Outcome {
+    var status: Int32 = 0
+    var idleFlushed = true
+    while !tracees.isEmpty {
+      let r: Int32
+      if options.signalAware {
+        r = ct_waitpid(-1, &status, Int32(CT_WNOHANG), 1)
+        if r == 0 {
+          // Nothing ready. Give busy tracees 50 ms before flushing, so output leaves in big writes
+          // but a hang is on screen at once.
+          var code: Int32 = 0
+          var sig: Int32 = 0
+          if !idleFlushed {
+            sig = ct_wait_tracer_signal(50, &code)
+            if sig == 0 {
+              output?.flush()
+              idleFlushed = true
+            }
+          }
+          if sig == 0 {
+            sig = ct_wait_tracer_signal(stuckPollMilliseconds(), &code)
+          }
+          if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
+          if sig == 0 { checkStuck() }
+          continue
+        }
+      } else {
+        r = ct_waitpid(-1, &status, 0, 1)
+      }
+      if r < 0 {
+        if errno == ECHILD { break }
+        continue
+      }
+      idleFlushed = false
+      handleStop(r, status)
+    }
+    finishAll()
+    var exit: Int32 = 0
+    if let s = launchedStatus {
+      exit = ct_wifexited(s) != 0 ? ct_wexitstatus(s) : 128 + ct_wtermsig(s)
+    }
+    if launchFailure != nil { exit = 127 }
+    return Outcome(exitStatus: exit, launchFailure: launchFailure, stoppedBySignal: stoppedBySignal)
+  }
+
+  private func finishAll() {
+    for t in tracees.values { reportUnfinished(t) }
+    for s in sinks { s.finish() }
+    if launchErrorFd >= 0 {
+      close(launchErrorFd)
+      launchErrorFd = -1
+    }
+  }
+
+  private func stuckPollMilliseconds() -> Int32 {
+    guard let limit = options.stuckAfter, onStuck != nil else { return -1 }
+    return Int32(max(10, min(1000, limit * 250)))
+  }
+
+  /// Reports calls that have blocked longer than `stuckAfter`, once each.
+  private func checkStuck() {
+    guard let limit = options.stuckAfter, let onStuck else { return }
+    let now = Clock.monotonic()
+    for t in tracees.values {
+      guard let c = t.current, c.shown, now - c.monoStart >= limit else { continue }
+      if reportedStuck[t.tid] == c.monoStart { continue }
+      reportedStuck[t.tid] = c.monoStart
+      onStuck(t.tgid, t.tid, c.record)
+    }
+  }
+
+  /// SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace.
+  private func tracerSignal(_ sig: Int32, code: Int32) {
+    if launchedPid == nil {
+      // Attached: let go of everything; the targets run on as if never traced.
+      stoppedBySignal = sig
+      detachAll()
+      return
+    }
+    // Launched: a terminal signal already reached the command's process group; one sent to
+    // pipetrace alone (si_code <= 0) is passed on, so `kill PIPETRACE` ends the traced command.
+    guard code <= 0 else { return }
+    if let pid = launchedPid, let t = tracees[pid] {
+      kill(t.tgid, sig)
+    } else {
+      for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, sig) }
+    }
+  }
+
+  /// Stops every tracee once more and detaches it at that stop, passing on any signal it was
+  /// about to receive, so nothing is left stopped, traced or missing a signal.
+  public func detachAll() {
+    detaching = true
+    for t in tracees.values { _ = ct_interrupt(t.tid) }
+    var status: Int32 = 0
+    while !tracees.isEmpty {
+      let r = ct_waitpid(-1, &status, 0, 1)
+      if r < 0 {
+        if errno == ECHILD { break }
+        continue
+      }
+      guard let t = tracees[r] else {
+        // A child created just before the interrupt: let it go at its first stop.
+        if ct_wifstopped(status) != 0 { _ = ct_detach(r, 0) }
+        continue
+      }
+      if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
+        taskExited(t, status)
+        continue
+      }
+      let sig = ct_wstopsig(status)
+      let event = ct_wstopevent(status)
+      var deliver: Int32 = 0
+      if event == 0 && sig != (SIGTRAP | 0x80) && t.started {
+        var info = ct_siginfo()
+        if ct_getsiginfo(t.tid, &info) == 0 { deliver = sig }
+      }
+      if event == Int32(CT_EVENT_FORK) || event == Int32(CT_EVENT_VFORK) || event == Int32(CT_EVENT_CLONE) {
+        var msg: UInt = 0
+        if ct_geteventmsg(t.tid, &msg) == 0 {
+          let child = Int32(truncatingIfNeeded: msg)
+          if tracees[child] == nil {
+            tracees[child] = Tracee(tid: child, tgid: child, fdTable: FdTable(), started: false, seized: true)
+          }
+        }
+      }
+      reportUnfinished(t)
+      _ = ct_detach(t.tid, deliver)
+      tracees[t.tid] = nil
+      emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
+    }
+  }
+
+  private func reportUnfinished(_ t: Tracee) {
+    guard let c = t.current else { return }
+    t.current = nil
+    if c.shown { emit(.syscall(c.record)) }
+  }
+
+  // MARK: Stops
+
+  private func handleStop(_ tid: Int32, _ status: Int32) {
+    guard let t = tracees[tid] else {
+      newTask(tid, status)
+      return
+    }
+    if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
+      taskExited(t, status)
+      return
+    }
+    guard ct_wifstopped(status) != 0 else { return }
+    let sig = ct_wstopsig(status)
+    let event = ct_wstopevent(status)
+    if !t.started {
+      // The attach stop, or a new child's first stop: nothing to report.
+      t.started = true
+      resume(t, signal: 0)
+      return
+    }
+    if sig == (SIGTRAP | 0x80) {
+      syscallStop(t)
+      return
+    }
+    switch event {
+    case Int32(CT_EVENT_SECCOMP):
+      var info = ct_syscall_info()
+      guard ct_get_syscall_info(t.tid, &info) == 0 else { return resume(t, signal: 0) }
+      syscallEntry(t, Int(info.nr), info.args)
+    case Int32(CT_EVENT_FORK), Int32(CT_EVENT_VFORK), Int32(CT_EVENT_CLONE):
+      forkEvent(t, event)
+    case Int32(CT_EVENT_EXEC):
+      execEvent(t)
+    case Int32(CT_EVENT_STOP):
+      if sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU {
+        // Group-stop of a seized tracee: keep it stopped (job control) but keep watching it.
+        if ct_listen(t.tid) < 0 { resume(t, signal: 0) }
+      } else {
+        resume(t, signal: 0)
+      }
+    case 0:
+      var info = ct_siginfo()
+      if ct_getsiginfo(t.tid, &info) < 0 {
+        // Group-stop of a tracee that was not seized: it can only be resumed (as strace does).
+        resume(t, signal: 0)
+        return
+      }
+      emit(.signal(pid: t.tgid, tid: t.tid, signo: sig, code: info.code, senderPid: info.pid,
+                   senderUid: info.uid, status: info.status, timestamp: Clock.wall()))
+      resume(t, signal: sig)
+    default:
+      resume(t, signal: 0)
+    }
+  }
+
+  /// A stop from a task not seen before: a new child whose first stop beat its parent's fork event.
+  private func newTask(_ tid: Int32, _ status: Int32) {
+    guard ct_wifstopped(status) != 0 else { return }
+    if detaching {
+      _ = ct_detach(tid, 0)
+      return
+    }
+    let tgid = ProcStatus(pid: tid)?.tgid ?? tid
+    let t = Tracee(tid: tid, tgid: tgid, fdTable: FdTable(), started: true, seized: launchedPid == nil)
+    if let parent = tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
+      t.fdTable = parent.fdTable
+    }
+    tracees[tid] = t
+    resume(t, signal: 0)
+  }
+
+  private func resume(_ t: Tracee, signal: Int32) {
+    if useSeccomp && !t.inSyscall {
+      _ = ct_cont(t.tid, signal)
+    } else {
+      _ = ct_syscall(t.tid, signal)
+    }
+  }
+
+  private func syscallStop(_ t: Tracee) {
+    // An exit stop of a call nobody needs: no register read at all.
+    if t.inSyscall && t.current == nil {
+      t.inSyscall = false
+      return resume(t, signal: 0)
+    }
+    var info = ct_syscall_info()
+    guard ct_get_syscall_info(t.tid, &info) == 0 else { return resume(t, signal: 0) }
+    switch Int32(info.op) {
+    case Int32(CT_SYSCALL_INFO_ENTRY), Int32(CT_SYSCALL_INFO_SECCOMP):
+      syscallEntry(t, Int(info.nr), info.args)
+    case Int32(CT_SYSCALL_INFO_EXIT):
+      syscallExit(t, rval: info.rval, isError: info.is_error != 0)
+    default:
+      resume(t, signal: 0)
+    }
+  }
+
+  private func syscallEntry(_ t: Tracee, _ nr: Int, _ args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) {
+    t.inSyscall = true
+    let inRange = nr >= 0 && nr < shown.count
+    var show = inRange && shown[nr]
+    let model = inRange && modelled[nr]
+    if t.beforeExec && nr != 59 && nr != 322 { show = false }
+    guard show || model else {
+      t.current = nil
+      // Full mode must come back for the exit stop (to stay in step); seccomp mode need not.
+      t.inSyscall = !useSeccomp
+      return resume(t, signal: 0)
+    }
+    let raw = [args.0, args.1, args.2, args.3, args.4, args.5]
+    let spec = table.spec(of: nr)
+    let wall = Clock.wall()
+    var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: spec.name, number: nr, args: [], timestamp: wall)
+    let memory = TraceeMemory(tid: t.tid)
+    if show {
+      record.args = ArgumentDecoder(memory: memory, fds: t.fdTable, stringLimit: options.stringLimit)
+        .decodeEntry(spec, raw)
+    }
+    switch spec.name {
+    case "clone": t.lastCloneFlags = raw[0]
+    case "clone3": t.lastCloneFlags = memory.word(at: raw[0])
+    default: break
+    }
+    record.moreArgsAtExit = spec.entryArgCount < spec.args.count
+    if show && spec.returns == .none {
+      // exit/exit_group never return: the line is complete now (`exit_group(0) = ?`).
+      emit(.syscall(record))
+      show = false
+    } else if show && wantsEntries {
+      emit(.syscallEntry(record))
+    }
+    t.current = PendingCall(number: nr, raw: raw, spec: spec, record: record, monoStart: Clock.monotonic(), shown: show)
+    _ = ct_syscall(t.tid, 0)
+  }
+
+  private func syscallExit(_ t: Tracee, rval: Int64, isError: Bool) {
+    let monoEnd = Clock.monotonic()
+    t.inSyscall = false
+    guard var c = t.current else { return resume(t, signal: 0) }
+    t.current = nil
+    let failed = isError && rval < 0
+    if c.shown {
+      var r = c.record
+      let decoder = ArgumentDecoder(memory: TraceeMemory(tid: t.tid), fds: t.fdTable, stringLimit: options.stringLimit)
+      decoder.decodeExit(c.spec, c.raw, ret: rval, failed: failed, args: &r.args)
+      if failed {
+        r.ret = -1
+        r.errno = Errno(Int32(truncatingIfNeeded: -rval))
+      } else {
+        r.ret = rval
+        r.retDetail = decoder.returnDetail(c.spec.name, c.raw, ret: rval)
+        if returnsFd(c) { r.retTarget = t.fdTable.target(of: Int32(truncatingIfNeeded: rval), tid: t.tid) }
+        r.retIsHex = c.spec.returns == .hex
+      }
+      r.duration = monoEnd - c.monoStart
+      c.record = r
+      emit(.syscall(r))
+    }
+    if !failed { updateFdModel(t, c, rval) }
+    resume(t, signal: 0)
+  }
+
+  private func returnsFd(_ c: PendingCall) -> Bool {
+    if c.spec.returns == .fd { return true }
+    if c.spec.name == "fcntl" { return c.raw[1] == 0 || c.raw[1] == 1030 }
+    return false
+  }
+
+  /// Keeps cached fd targets true after calls that change the table.
+  private func updateFdModel(_ t: Tracee, _ c: PendingCall, _ ret: Int64) {
+    let table = t.fdTable
+    switch c.spec.name {
+    case "close": table.closed(Int32(truncatingIfNeeded: c.raw[0]))
+    case "close_range":
+      // CLOSE_RANGE_CLOEXEC only marks them; execve forgets the whole table anyway.
+      if c.raw[2] & 4 == 0 { table.closed(range: UInt32(truncatingIfNeeded: c.raw[0]), UInt32(truncatingIfNeeded: c.raw[1])) }
+    case "dup2", "dup3":
+      let old = Int32(truncatingIfNeeded: c.raw[0]), new = Int32(truncatingIfNeeded: c.raw[1])
+      if old != new { table.assign(new, from: old) }
+    case "dup": table.assign(Int32(truncatingIfNeeded: ret), from: Int32(truncatingIfNeeded: c.raw[0]))
+    case "fcntl" where c.raw[1] == 0 || c.raw[1] == 1030:
+      table.assign(Int32(truncatingIfNeeded: ret), from: Int32(truncatingIfNeeded: c.raw[0]))
+    default: break
+    }
+  }
+
+  private func forkEvent(_ t: Tracee, _ event: Int32) {
+    var msg: UInt = 0
+    guard ct_geteventmsg(t.tid, &msg) == 0 else { return resume(t, signal: 0) }
+    let child = Int32(truncatingIfNeeded: msg)
+    var kind: ForkKind = event == Int32(CT_EVENT_FORK) ? .fork : event == Int32(CT_EVENT_VFORK) ? .vfork : .clone
+    var shareTable = false
+    if event == Int32(CT_EVENT_CLONE) {
+      let flags = t.lastCloneFlags ?? (ProcStatus(pid: child)?.tgid == t.tgid ? 0x10400 : 0)
+      if flags & 0x10000 != 0 { kind = .thread }
+      shareTable = flags & 0x400 != 0
+    }
+    let tgid = kind == .thread ? t.tgid : child
+    let table = shareTable ? t.fdTable : t.fdTable.copy()
+    if let c = tracees[child] {
+      c.tgid = tgid
+      c.fdTable = table
+    } else {
+      tracees[child] = Tracee(tid: child, tgid: tgid, fdTable: table, started: false, seized: t.seized)
+    }
+    emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
+    resume(t, signal: 0)
+  }
+
+  private func execEvent(_ t0: Tracee) {
+    var t = t0
+    var msg: UInt = 0
+    if ct_geteventmsg(t.tid, &msg) == 0 {
+      let former = Int32(truncatingIfNeeded: msg)
+      if former != t.tid, let execer = tracees[former] {
+        // A non-leader thread exec'd: it takes over the leader's tid; the old leader is gone.
+        reportUnfinished(t)
+        tracees[former] = nil
+        execer.tid = t.tid
+        execer.started = true
+        tracees[t.tid] = execer
+        t = execer
+      }
+    }
+    // The new image has a private fd table without the close-on-exec fds.
+    t.fdTable = FdTable()
+    var path = ""
+    var argv: [String] = []
+    if let c = t.current, c.spec.name == "execve" || c.spec.name == "execveat" {
+      let memory = TraceeMemory(tid: t.tid)
+      // The old image is gone: the strings were captured at entry when shown; re-read otherwise.
+      let pathArg = c.spec.name == "execve" ? 0 : 1
+      if c.record.args.count > pathArg + 1, case .string(let p, _) = c.record.args[pathArg] {
+        path = String(decoding: p, as: UTF8.self)
+      } else {
+        path = memory.cString(at: c.raw[pathArg], limit: 4096).map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
+      }
+    }
+    if let cmdline = readProcFile("/proc/\(t.tid)/cmdline") {
+      argv = cmdline.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
+      if argv.last == "" { argv.removeLast() }
+    }
+    if path.isEmpty { path = argv.first ?? "?" }
+    if t.beforeExec {
+      t.beforeExec = false
+      if launchErrorFd >= 0 {
+        close(launchErrorFd)
+        launchErrorFd = -1
+      }
+    }
+    emit(.exec(pid: t.tgid, tid: t.tid, path: path, argv: argv, timestamp: Clock.wall()))
+    resume(t, signal: 0)
+  }
+
+  private func taskExited(_ t: Tracee, _ status: Int32) {
+    tracees[t.tid] = nil
+    reportedStuck[t.tid] = nil
+    reportUnfinished(t)
+    let signaled = ct_wifsignaled(status) != 0
+    emit(.exit(pid: t.tgid, tid: t.tid, code: signaled ? nil : ct_wexitstatus(status),
+               signal: signaled ? ct_wtermsig(status) : nil, coreDumped: signaled && ct_wcoredump(status) != 0,
+               timestamp: Clock.wall()))
+    if t.tid == launchedPid {
+      launchedStatus = status
+      if t.beforeExec, launchErrorFd >= 0 {
+        var failure = ct_spawn_failure()
+        let n = read(launchErrorFd, &failure, MemoryLayout<ct_spawn_failure>.size)
+        if n == MemoryLayout<ct_spawn_failure>.size {
+          launchFailure = .notExecutable(launchedCommand, Errno(failure.error))
+        }
+      }
+    }
+  }
+}
+
+/// Runs `body` with a NULL-terminated C array of the strings.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+  let copies = strings.map { strdup($0) }
+  defer { copies.forEach { free($0) } }
+  return (copies + [nil]).withUnsafeBufferPointer { body($0.baseAddress!) }
+}
