@@ -24,6 +24,7 @@ struct TraceCommand {
     tracerOptions.stringLimit = options.s
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.signalAware = true
+    tracerOptions.spinMicroseconds = options.spinMicroseconds
 
     let (fd, toFile) = try openOutput()
     let output = OutputBuffer(fd: fd)

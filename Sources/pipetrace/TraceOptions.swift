@@ -26,6 +26,9 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: .long, help: "JSON lines instead of strace-style text.")
   var json = false
 
+  @Option(name: .customLong("spin-us"), help: ArgumentHelp("Microseconds to poll for the next stop before sleeping (0: never).", valueName: "us"))
+  var spinMicroseconds: Int = 200
+
   @Flag(name: .customLong("no-seccomp"), help: "Stop on every syscall instead of installing a seccomp filter.")
   var noSeccomp = false
 }

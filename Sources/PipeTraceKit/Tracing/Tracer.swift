@@ -19,6 +19,10 @@ public final class Tracer {
     public var signalAware = false
     /// How long a traced call may block before `onStuck` is asked about it.
     public var stuckAfter: Double?
+    /// How long the tracer polls for the next stop before it sleeps (signal-aware mode). Measured
+    /// here: 20000 traced read/write calls take 9.7 s with 0 and 1.5 s with 200 µs, because waking
+    /// an idle vCPU costs more than the stop itself. Never spins with a single usable CPU.
+    public var spinMicroseconds: Int = 200
     public init() {}
   }
 
@@ -51,6 +55,7 @@ public final class Tracer {
   private var stoppedBySignal: Int32?
   private var detaching = false
   private let output: OutputBuffer?
+  private let spinSeconds: Double
   /// Calls already reported as stuck (tid → entry time), so each is reported once.
   private var reportedStuck: [Int32: Double] = [:]
   /// Called with (pid, tid, syscall record) when a call has blocked longer than `stuckAfter`.
@@ -61,6 +66,7 @@ public final class Tracer {
     self.options = options
     self.sinks = sinks
     self.output = output
+    spinSeconds = Tracer.usableCPUs() > 1 ? Double(max(0, options.spinMicroseconds)) * 1e-6 : 0
     wantsEntries = sinks.contains { $0 is StraceFormatter }
     let count = SyscallTable.x86_64.count
     shown = [Bool](repeating: false, count: count)
@@ -95,7 +101,7 @@ public final class Tracer {
     if useSeccomp {
       var numbers: [Int] = []
       for nr in 0..<shown.count where shown[nr] || modelled[nr] { numbers.append(nr) }
-      filter = SeccompFilter.program(tracing: numbers)
+      if let program = SeccompFilter.program(tracing: numbers) { filter = program } else { useSeccomp = false }
     }
     var pid: Int32 = 0
     var errorFd: Int32 = -1
@@ -140,6 +146,8 @@ public final class Tracer {
     resume(t, signal: 0)
     return pid
   }
+
+  static func usableCPUs() -> Int { Int(ct_usable_cpus()) }
 
   /// PATH lookup as execvp does it, so a missing command is a clear error before anything starts.
   static func resolveExecutable(_ name: String) throws(TraceError) -> String {
@@ -247,7 +255,7 @@ public final class Tracer {
     while !tracees.isEmpty {
       let r: Int32
       if options.signalAware {
-        r = ct_waitpid(-1, &status, Int32(CT_WNOHANG), 1)
+        r = pollForStop(&status)
         if r == 0 {
           // Nothing ready. Give busy tracees 50 ms before flushing, so output leaves in big writes
           // but a hang is on screen at once.
@@ -284,6 +292,20 @@ public final class Tracer {
     }
     if launchFailure != nil { exit = 127 }
     return Outcome(exitStatus: exit, launchFailure: launchFailure, stoppedBySignal: stoppedBySignal)
+  }
+
+  /// waitpid(WNOHANG), repeated for a short while before giving up. A blocked tracer lets its CPU
+  /// go idle, and waking an idle CPU costs far more than a ptrace stop in a VM; a tracee that makes
+  /// syscalls back to back stops again within microseconds.
+  private func pollForStop(_ status: inout Int32) -> Int32 {
+    let r = ct_waitpid(-1, &status, Int32(CT_WNOHANG), 1)
+    if r != 0 || spinSeconds <= 0 { return r }
+    let deadline = Clock.monotonic() + spinSeconds
+    while Clock.monotonic() < deadline {
+      let r = ct_waitpid(-1, &status, Int32(CT_WNOHANG), 1)
+      if r != 0 { return r }
+    }
+    return 0
   }
 
   private func finishAll() {

@@ -1,0 +1,6 @@
+// Small libc facts that Swift cannot reach (they need _GNU_SOURCE).
+#ifndef CT_SYSTEM_H
+#define CT_SYSTEM_H
+// CPUs this process may run on (sched_getaffinity), at least 1.
+int ct_usable_cpus(void);
+#endif
