@@ -1,0 +1,213 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The tracing engine through the CLI, on real processes.
+final class TraceTests: XCTestCase {
+  func testExitStatusPassesThrough() throws {
+    let r = try CLI.run(["-o", "/dev/null", "--", "/bin/sh", "-c", "exit 7"])
+    XCTAssertEqual(r.status, 7)
+  }
+
+  func testFollowsThreadsForkVforkCloneAndExec() throws {
+    let fixture = try CLI.fixture("threads")
+    let trace = CLI.temporaryFile("threads.json")
+    defer { unlink(trace) }
+    let r = try CLI.run(["--json", "-o", trace, "--", fixture])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("read 36 bytes, clone child exited 5"), r.stdout)
+    let events = try JSONLines.read(trace)
+    let forks = events.filter { $0["event"] as? String == "fork" }
+    let kinds = forks.compactMap { $0["kind"] as? String }
+    XCTAssertEqual(kinds.filter { $0 == "thread" }.count, 4, "\(kinds)")
+    XCTAssertEqual(kinds.filter { $0 == "vfork" }.count, 1, "\(kinds)")
+    // glibc's fork() and the raw clone(SIGCHLD) are both fork events for the kernel.
+    XCTAssertEqual(kinds.filter { $0 == "fork" }.count, 2, "\(kinds)")
+    let execs = events.filter { $0["event"] as? String == "exec" }.compactMap { $0["path"] as? String }
+    XCTAssertTrue(execs.contains("/bin/true"), "\(execs)")
+    // Every thread wrote its line on the pipe, seen by the tracer as a write on pipe:[N].
+    let writes = events.filter { $0["name"] as? String == "write" }
+    let threadTids = Set(forks.filter { $0["kind"] as? String == "thread" }.compactMap { $0["child"] as? Int })
+    let writers = Set(writes.compactMap { $0["tid"] as? Int })
+    XCTAssertEqual(writers.intersection(threadTids).count, 4)
+    for w in writes where threadTids.contains(w["tid"] as? Int ?? -1) {
+      let fds = w["fds"] as? [[String: Any]] ?? []
+      XCTAssertEqual(fds.first?["kind"] as? String, "pipe")
+      XCTAssertEqual(w["pid"] as? Int, events.first { $0["event"] as? String == "exec" }?["pid"] as? Int)
+    }
+    // Every task that started also ended.
+    let exits = Set(events.filter { $0["event"] as? String == "exit" }.compactMap { $0["tid"] as? Int })
+    for child in forks.compactMap({ $0["child"] as? Int }) {
+      XCTAssertTrue(exits.contains(child), "no exit event for \(child)")
+    }
+  }
+
+  func testKilledCommandIsReportedAndStatusIs128PlusSignal() throws {
+    let trace = CLI.temporaryFile("kill.json")
+    defer { unlink(trace) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "300"]
+    try p.run()
+    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    var sleeper: Int32 = 0
+    XCTAssertTrue(CLI.waitUntil {
+      let events = (try? JSONLines.read(trace)) ?? []
+      if let e = events.first(where: { $0["event"] as? String == "exec" }), let pid = e["pid"] as? Int {
+        sleeper = Int32(pid)
+      }
+      // Asleep: the nanosleep is under way.
+      return sleeper > 0 && (try? String(contentsOfFile: "/proc/\(sleeper)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
+    })
+    kill(sleeper, SIGTERM)
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 143)
+    let events = try JSONLines.read(trace)
+    let signal = events.first { $0["event"] as? String == "signal" }
+    XCTAssertEqual(signal?["sig"] as? String, "SIGTERM")
+    let exit = events.last { $0["event"] as? String == "exit" }
+    XCTAssertEqual(exit?["signal"] as? String, "SIGTERM")
+    XCTAssertTrue(exit?["code"] is NSNull)
+  }
+
+  func testTextOutputIsStraceStyle() throws {
+    let trace = CLI.temporaryFile("text.txt")
+    defer { unlink(trace) }
+    let r = try CLI.run(["-o", trace, "--", "/bin/sh", "-c", "echo start ok | cat >/dev/null"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let text = try String(contentsOfFile: trace, encoding: .utf8)
+    // pid column, epoch timestamp with microseconds, decoded fds, return value, duration.
+    let pipe2 = try XCTUnwrap(text.split(separator: "\n").first { $0.contains(" pipe2([") || $0.contains(" pipe([") })
+    XCTAssertNotNil(pipe2.range(of: #"^\d+ +\d{10}\.\d{6} pipe2?\(\[(\d+)<pipe:\[(\d+)\]>, (\d+)<pipe:\[\d+\]>\].*\) = 0 <\d+\.\d{6}>$"#, options: .regularExpression), String(pipe2))
+    XCTAssertTrue(text.contains(#"write(1<pipe:["#), text)
+    XCTAssertTrue(text.contains(#""start ok\n""#), text)
+    XCTAssertTrue(text.contains("+++ exited with 0 +++"), text)
+    XCTAssertTrue(text.contains("wait4(-1, "), text)
+  }
+
+  /// read/close/wait4 counts equal what strace -f sees on the same deterministic command.
+  func testSyscallCountsMatchStrace() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { throw XCTSkip("strace is not installed") }
+    let script = "for i in 1 2 3; do cat /etc/hostname; done | wc -c >/dev/null; (echo a; echo b) | cat >/dev/null"
+    let ours = CLI.temporaryFile("ours.txt"), theirs = CLI.temporaryFile("strace.txt")
+    defer { unlink(ours); unlink(theirs) }
+    let a = try CLI.run(["-o", ours, "-e", "trace=read,close,wait4", "--", "/bin/sh", "-c", script])
+    XCTAssertEqual(a.status, 0, a.stderr)
+    let b = try CLI.runProgram("/usr/bin/strace", ["-f", "-o", theirs, "-e", "trace=read,close,wait4", "/bin/sh", "-c", script])
+    XCTAssertEqual(b.status, 0, b.stderr)
+    for name in ["read", "close", "wait4"] {
+      let mine = try Self.count(name, in: ours), strace = try Self.count(name, in: theirs)
+      XCTAssertGreaterThan(mine, 0)
+      XCTAssertEqual(mine, strace, "\(name): pipetrace \(mine), strace \(strace)")
+    }
+  }
+
+  /// Calls named `name`: each appears once, whole or as its `<unfinished ...>` part.
+  static func count(_ name: String, in path: String) throws -> Int {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    let pattern = try NSRegularExpression(pattern: #"^\d+ +(\d+\.\d+ )?\#(name)\("#, options: [.anchorsMatchLines])
+    return pattern.numberOfMatches(in: text, range: NSRange(text.startIndex..., in: text))
+  }
+
+  func testAttachThenDetachLeavesLoopRunningUntraced() throws {
+    let loop = try CLI.Background("/bin/sh", ["-c", "while :; do /bin/sleep 0.02; done"])
+    defer { loop.stop() }
+    let trace = CLI.temporaryFile("attach.txt")
+    defer { unlink(trace) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["-o", trace, "-p", String(loop.pid)]
+    try p.run()
+    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    // Traced: the loop's wait4 calls show up, and the kernel names pipetrace as its tracer.
+    XCTAssertTrue(CLI.waitUntil {
+      ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").contains("wait4(")
+    })
+    XCTAssertEqual(CLI.procStatus(loop.pid, "TracerPid"), String(p.processIdentifier))
+    kill(p.processIdentifier, SIGINT)
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0)
+    XCTAssertEqual(CLI.procStatus(loop.pid, "TracerPid"), "0")
+    // Still looping: new sleep children keep coming, and the shell is never stopped.
+    let before = try Self.lastChild(of: loop.pid)
+    XCTAssertTrue(CLI.waitUntil { (try? Self.lastChild(of: loop.pid)) != before })
+    for _ in 0..<20 {
+      let state = CLI.procStatus(loop.pid, "State") ?? "?"
+      XCTAssertFalse(state.hasPrefix("T") || state.hasPrefix("t"), state)
+      usleep(5000)
+    }
+  }
+
+  static func lastChild(of pid: Int32) throws -> String {
+    let children = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+    return children.trimmingCharacters(in: .whitespacesAndNewlines)
+  }
+
+  func testJSONLinesParseAndFollowTheSchema() throws {
+    let trace = CLI.temporaryFile("schema.json")
+    defer { unlink(trace) }
+    let r = try CLI.run(["--json", "-o", trace, "--", "/bin/sh", "-c", "out=$(echo start ok); echo $out >/dev/null"])
+    XCTAssertEqual(r.status, 0)
+    let events = try JSONLines.read(trace)
+    XCTAssertEqual(events.first?["event"] as? String, "start")
+    for e in events where e["event"] as? String == "syscall" {
+      for key in ["pid", "tid", "ts", "name", "args", "ret", "dur"] { XCTAssertNotNil(e[key], "\(key) missing in \(e)") }
+      XCTAssertTrue(e["args"] is [Any])
+    }
+    let read = try XCTUnwrap(events.first { $0["name"] as? String == "read" && ($0["fds"] as? [[String: Any]])?.first?["kind"] as? String == "pipe" })
+    let fd = try XCTUnwrap((read["fds"] as? [[String: Any]])?.first)
+    XCTAssertNotNil(fd["inode"] as? Int)
+    XCTAssertTrue((fd["path"] as? String)?.hasPrefix("pipe:[") == true)
+  }
+
+  // MARK: Bad input: one line, non-zero exit.
+
+  func testBadInputIsOneLineAndNonZero() throws {
+    let cases: [([String], String)] = [
+      (["-p", "99999999999"], "not a process id"),
+      (["-p", "abc"], "not a process id"),
+      (["-p", "0"], "not a process id"),
+      (["-p", "-5"], "-p"),
+      (["-p", "4194000"], "no such process: 4194000"),
+      (["-p", "2"], "kernel thread"),
+      (["--", "/nonexistent/program"], "command not found"),
+      (["--", "no-such-command-xyz"], "command not found"),
+      (["-e", "trace=read,bogus_call", "--", "/bin/true"], "unknown syscall name 'bogus_call'"),
+      ([], "nothing to trace"),
+    ]
+    for (args, message) in cases {
+      let r = try CLI.run(args)
+      XCTAssertNotEqual(r.status, 0, "\(args)")
+      let lines = r.stderr.split(separator: "\n")
+      XCTAssertEqual(lines.count, 1, "\(args): \(r.stderr)")
+      XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+    }
+  }
+
+  func testAlreadyTracedProcessNamesItsTracer() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { throw XCTSkip("strace is not installed") }
+    let sleeper = try CLI.Background("/bin/sleep", ["300"])
+    defer { sleeper.stop() }
+    let strace = try CLI.Background("/usr/bin/strace", ["-o", "/dev/null", "-p", String(sleeper.pid)])
+    defer { strace.stop() }
+    XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper.pid, "TracerPid") == String(strace.pid) })
+    let r = try CLI.run(["-p", String(sleeper.pid)])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertTrue(r.stderr.contains("already traced by process \(strace.pid) (strace)"), r.stderr)
+    XCTAssertEqual(r.stderr.split(separator: "\n").count, 1)
+  }
+}
+
+enum JSONLines {
+  static func read(_ path: String) throws -> [[String: Any]] {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    return try text.split(separator: "\n").map { line in
+      let obj = try JSONSerialization.jsonObject(with: Data(line.utf8))
+      guard let dict = obj as? [String: Any] else { throw CocoaError(.coderReadCorrupt) }
+      return dict
+    }
+  }
+}
