@@ -12,7 +12,14 @@ let package = Package(
   ],
   targets: [
     // The C shim: only what Swift cannot do (variadic ptrace, fork/exec, wait macros, registers).
-    .target(name: "CTrace", path: "CTrace"),
+    // libunwind-ptrace (Debian: libunwind-dev) leaves its lzma symbols to the executable.
+    .target(
+      name: "CTrace", path: "CTrace",
+      linkerSettings: [
+        .linkedLibrary("unwind-ptrace"), .linkedLibrary("unwind-generic"), .linkedLibrary("unwind"),
+        .linkedLibrary("lzma"),
+      ]
+    ),
     .target(name: "PipeTraceKit", dependencies: ["CTrace"]),
     .executableTarget(
       name: "pipetrace",

@@ -6,4 +6,5 @@
 #include "ct_regs.h"
 #include "ct_signals.h"
 #include "ct_system.h"
+#include "ct_unwind.h"
 #endif

@@ -25,6 +25,7 @@ struct TraceCommand {
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
+    tracerOptions.stackTraces = options.stack
 
     let (fd, toFile) = try openOutput()
     let output = OutputBuffer(fd: fd)

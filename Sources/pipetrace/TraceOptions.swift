@@ -23,6 +23,9 @@ struct TraceOptions: ParsableArguments {
   @Option(name: .short, help: ArgumentHelp("Bytes of each string to show.", valueName: "size"))
   var s: Int = 32
 
+  @Flag(name: [.customShort("k"), .customLong("stack")], help: "Print the user-space stack of each traced syscall (libunwind).")
+  var stack = false
+
   @Flag(name: .long, help: "JSON lines instead of strace-style text.")
   var json = false
 

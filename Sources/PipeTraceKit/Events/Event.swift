@@ -85,6 +85,8 @@ public struct SyscallRecord: Sendable {
   public var retTarget: FdTarget?
   /// At entry: some arguments are only known at exit (strace then ends the unfinished part with ",").
   public var moreArgsAtExit: Bool = false
+  /// The user-space stack at entry (`-k`), innermost frame first.
+  public var stack: [StackFrame]?
   /// The return value is an address (mmap, brk).
   public var retIsHex: Bool = false
   /// CLOCK_REALTIME at entry, epoch seconds.

@@ -50,6 +50,24 @@ public final class JSONLinesWriter: EventSink {
         out.append(",\"ret_fd\":")
         appendTarget(fd: Int32(truncatingIfNeeded: ret), t, arg: nil, index: nil)
       }
+      if let stack = r.stack {
+        out.append(",\"stack\":[")
+        for (i, f) in stack.enumerated() {
+          if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+          out.append("{\"pc\":")
+          out.append(uint: f.pc)
+          out.append(",\"module\":")
+          if let m = f.module { appendString(m) } else { out.append("null") }
+          out.append(",\"symbol\":")
+          if let sym = f.symbol { appendString(sym) } else { out.append("null") }
+          out.append(",\"offset\":")
+          out.append(uint: f.symbolOffset)
+          out.append(",\"module_offset\":")
+          out.append(uint: f.moduleOffset)
+          out.append(byte: UInt8(ascii: "}"))
+        }
+        out.append(byte: UInt8(ascii: "]"))
+      }
       if !fds.isEmpty {
         out.append(",\"fds\":[")
         for (i, f) in fds.enumerated() {

@@ -191,6 +191,24 @@ public final class StraceFormatter: EventSink {
       out.append(">")
     }
     out.append(byte: 0x0a)
+    if let stack = r.stack { appendStack(stack) }
     out.lineDone()
+  }
+
+  /// strace -k's frame lines: ` > /lib/libc.so.6(__read+0x11) [0x114a61]`.
+  private func appendStack(_ frames: [StackFrame]) {
+    for f in frames {
+      out.append(" > ")
+      out.append(f.module ?? "?")
+      out.append(byte: UInt8(ascii: "("))
+      if let sym = f.symbol {
+        out.append(sym)
+        out.append("+")
+        out.append(hex: f.symbolOffset)
+      }
+      out.append(") [")
+      out.append(hex: f.moduleOffset)
+      out.append("]\n")
+    }
   }
 }

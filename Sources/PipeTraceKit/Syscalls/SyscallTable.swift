@@ -45,6 +45,9 @@ public struct SyscallTable: Sendable {
     "close", "close_range", "dup2", "dup3", "execve", "execveat", "clone", "clone3",
   ]
 
+  /// With stack traces: calls that map or unmap code, after which cached unwind info is stale.
+  public static let codeMappingSet: [String] = ["mmap", "munmap", "mprotect", "mremap"]
+
   static let x86_64Specs: [String: SyscallSpec] = {
     let list: [SyscallSpec] = [
       SyscallSpec(name: "read", args: [.fd, .outBuffer, .uint]),
@@ -89,6 +92,8 @@ public struct SyscallTable: Sendable {
       SyscallSpec(name: "brk", args: [.pointer], returns: .hex),
       SyscallSpec(name: "mmap", args: [.pointer, .uint, .hex, .hex, .fd, .hex], returns: .hex),
       SyscallSpec(name: "munmap", args: [.pointer, .uint]),
+      SyscallSpec(name: "mprotect", args: [.pointer, .uint, .hex]),
+      SyscallSpec(name: "mremap", args: [.pointer, .uint, .uint, .hex, .pointer], returns: .hex),
       SyscallSpec(name: "lseek", args: [.fd, .long, .int]),
       SyscallSpec(name: "fstat", args: [.fd, .pointer]),
       SyscallSpec(name: "newfstatat", args: [.dirfd, .path, .pointer, .hex]),
