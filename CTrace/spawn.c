@@ -53,8 +53,8 @@ static void child(const ct_spawn_request *rq, int pipe_fd) {
     }
   }
   if (rq->flags & CT_SPAWN_TRACED) {
-    if (ptrace(PTRACE_TRACEME, 0, 0, 0) < 0) child_fail(pipe_fd, CT_STAGE_TRACEME);
-    // The tracer sets its options (TRACESECCOMP among them) during this stop: a filter that
+    // The parent seizes the child during this stop (PTRACE_SEIZE, not TRACEME, so that every
+    // tracee can later be interrupted and detached). It also sets TRACESECCOMP then: a filter that
     // returns SECCOMP_RET_TRACE before that would make the traced syscalls fail with ENOSYS.
     kill(getpid(), SIGSTOP);
   }
@@ -88,7 +88,7 @@ int ct_spawn(const ct_spawn_request *rq, pid_t *pid, int *error_fd, ct_spawn_fai
   if (rq->flags & CT_SPAWN_TRACED) {
     int status;
     pid_t r;
-    do r = waitpid(child_pid, &status, __WALL); while (r < 0 && errno == EINTR);
+    do r = waitpid(child_pid, &status, __WALL | WUNTRACED); while (r < 0 && errno == EINTR);
     if (r < 0 || !WIFSTOPPED(status)) {
       // Died before its stop: the pipe says why.
       ssize_t n;

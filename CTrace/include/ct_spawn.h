@@ -14,7 +14,7 @@ typedef struct {
 } ct_bpf_insn;
 
 enum {
-  CT_SPAWN_TRACED = 1,      // PTRACE_TRACEME + SIGSTOP before exec
+  CT_SPAWN_TRACED = 1,      // the child stops itself (SIGSTOP) before exec, for the caller to seize
   CT_SPAWN_CLOSE_FDS = 2,   // every fd above 2 is closed at exec
   CT_SPAWN_SETSID = 4,      // the child leads a new session
   CT_SPAWN_SETPGID = 8,     // the child leads a new process group
@@ -39,8 +39,8 @@ typedef struct {
   uint16_t filter_len;
 } ct_spawn_request;
 
-// Forks. With CT_SPAWN_TRACED the child is left stopped by its own SIGSTOP (already reaped by this
-// call); the caller sets ptrace options and resumes it. *error_fd receives the read end of the error
+// Forks. With CT_SPAWN_TRACED the child is left stopped by its own SIGSTOP (the stop already
+// reported to this call); the caller seizes it, waits for the PTRACE_EVENT_STOP and sends SIGCONT. *error_fd receives the read end of the error
 // pipe (close-on-exec, non-blocking): EOF once exec succeeded, a ct_spawn_failure when it did not.
 // Returns 0, or -errno when fork failed or the child died before its stop (then *error_fd is -1 and
 // *failure says why).

@@ -12,7 +12,18 @@ _ = ct_block_tracer_signals()
 
 // Bad input is one line on stderr and a non-zero exit; --help still prints the full help.
 do {
-  var command = try Pipetrace.parseAsRoot()
+  // A subcommand's `-- CMD ARGS`: the root's post-terminator argument would take it, so split here.
+  var arguments = Array(CommandLine.arguments.dropFirst())
+  var afterTerminator: [String]?
+  if arguments.first == "run", let terminator = arguments.firstIndex(of: "--") {
+    afterTerminator = Array(arguments[(terminator + 1)...])
+    arguments = Array(arguments[..<terminator])
+  }
+  var command = try Pipetrace.parseAsRoot(arguments)
+  if var run = command as? Run, let rest = afterTerminator {
+    run.command += rest
+    command = run
+  }
   try command.run()
 } catch let failure as CLIFailure {
   printError("pipetrace: \(failure.message)")

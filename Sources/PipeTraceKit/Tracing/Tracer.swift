@@ -1,4 +1,5 @@
 import CTrace
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -25,6 +26,11 @@ public final class Tracer {
     public var spinMicroseconds: Int = 200
     /// Capture the user-space stack at the entry of every shown syscall (strace's -k).
     public var stackTraces = false
+    /// Keep fd targets right across close/dup2/execve (costs a stop per such call). Off when no
+    /// syscall is shown and only the process tree matters (`pipetrace run`).
+    public var modelFds = true
+    /// Signal-aware mode: the longest sleep between checks of `requestDetach()`, in milliseconds.
+    public var stopCheckMilliseconds: Int32 = 100
     public init() {}
   }
 
@@ -61,6 +67,11 @@ public final class Tracer {
   /// Calls already reported as stuck (tid → entry time), so each is reported once.
   private var reportedStuck: [Int32: Double] = [:]
   private var unwinder: StackUnwinder?
+  /// Set from any thread; the tracer thread detaches from everything at its next check.
+  private let detachRequested = Atomic<Bool>(false)
+  /// When set, takes SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace instead of the default
+  /// (detach when attached, pass on to the command when launched). Runs on the tracer thread.
+  public var onSignal: ((Int32) -> Void)?
   /// Called with (pid, tid, syscall record) when a call has blocked longer than `stuckAfter`.
   public var onStuck: ((Int32, Int32, SyscallRecord) -> Void)?
 
@@ -81,7 +92,8 @@ public final class Tracer {
       shown[nr] = true
     }
     if showAll { shown = [Bool](repeating: true, count: count) }
-    for name in SyscallTable.modelSet + (options.stackTraces ? SyscallTable.codeMappingSet : []) {
+    let model = options.modelFds ? SyscallTable.modelSet : ["clone", "clone3"]
+    for name in model + (options.stackTraces ? SyscallTable.codeMappingSet : []) {
       if let nr = table.number(of: name) { modelled[nr] = true }
     }
     unwinder = options.stackTraces ? StackUnwinder() : nil
@@ -95,9 +107,30 @@ public final class Tracer {
 
   // MARK: Launch
 
+  /// Where a launched command's standard streams go (-1: inherited) and what else it gets.
+  public struct LaunchIO: Sendable {
+    public var stdin: Int32 = -1
+    public var stdout: Int32 = -1
+    public var stderr: Int32 = -1
+    /// Close every other fd at exec, so nothing of the caller's leaks into the command.
+    public var closeOtherFds = false
+    public init(stdin: Int32 = -1, stdout: Int32 = -1, stderr: Int32 = -1, closeOtherFds: Bool = false) {
+      self.stdin = stdin
+      self.stdout = stdout
+      self.stderr = stderr
+      self.closeOtherFds = closeOtherFds
+    }
+  }
+
+  /// Asks the tracer thread to detach from every tracee and return from `run()` (signal-aware
+  /// mode). Safe from any thread.
+  public func requestDetach() {
+    detachRequested.store(true, ordering: .releasing)
+  }
+
   /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
   @discardableResult
-  public func launch(_ argv: [String]) throws(TraceError) -> Int32 {
+  public func launch(_ argv: [String], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
     guard let first = argv.first else { throw .commandNotFound("") }
     let path = try Tracer.resolveExecutable(first)
     useSeccomp = options.useSeccomp && !showAll
@@ -117,10 +150,10 @@ public final class Tracer {
           rq.path = cPath
           rq.argv = cArgv
           rq.envp = nil
-          rq.flags = Int32(CT_SPAWN_TRACED)
-          rq.stdin_fd = -1
-          rq.stdout_fd = -1
-          rq.stderr_fd = -1
+          rq.flags = Int32(CT_SPAWN_TRACED | (io.closeOtherFds ? CT_SPAWN_CLOSE_FDS : 0))
+          rq.stdin_fd = io.stdin
+          rq.stdout_fd = io.stdout
+          rq.stderr_fd = io.stderr
           rq.filter = f.isEmpty ? nil : f.baseAddress
           rq.filter_len = UInt16(f.count)
           return ct_spawn(&rq, &pid, &errorFd, &failure)
@@ -134,17 +167,20 @@ public final class Tracer {
     var opts = UInt(CT_O_TRACESYSGOOD | CT_O_TRACEFORK | CT_O_TRACEVFORK)
     opts |= UInt(CT_O_TRACECLONE | CT_O_TRACEEXEC | CT_O_EXITKILL)
     if useSeccomp { opts |= UInt(CT_O_TRACESECCOMP) }
-    if ct_setoptions(pid, opts) < 0 {
+    // Seized while in its own group-stop: it re-traps at once with PTRACE_EVENT_STOP; SIGCONT then
+    // ends the group-stop (its delivery is a pre-exec stop that is not shown).
+    var st: Int32 = 0
+    if ct_seize(pid, opts) < 0 || ct_waitpid(pid, &st, 0, 1) != pid || ct_wifstopped(st) == 0 {
       let e = Errno.current
       kill(pid, SIGKILL)
-      var st: Int32 = 0
       _ = ct_waitpid(pid, &st, 0, 1)
       throw .spawnFailed(first, e)
     }
+    kill(pid, SIGCONT)
     launchedPid = pid
     launchedCommand = first
     launchErrorFd = errorFd
-    let t = Tracee(tid: pid, tgid: pid, fdTable: FdTable(), started: true, seized: false)
+    let t = Tracee(tid: pid, tgid: pid, fdTable: FdTable(), started: true, seized: true)
     t.beforeExec = true
     tracees[pid] = t
     resume(t, signal: 0)
@@ -257,6 +293,10 @@ public final class Tracer {
     var status: Int32 = 0
     var idleFlushed = true
     while !tracees.isEmpty {
+      if detachRequested.load(ordering: .acquiring) {
+        detachAll()
+        break
+      }
       let r: Int32
       if options.signalAware {
         r = pollForStop(&status)
@@ -273,7 +313,9 @@ public final class Tracer {
             }
           }
           if sig == 0 {
-            sig = ct_wait_tracer_signal(stuckPollMilliseconds(), &code)
+            let stuck = stuckPollMilliseconds()
+            let limit = stuck < 0 ? options.stopCheckMilliseconds : min(stuck, options.stopCheckMilliseconds)
+            sig = ct_wait_tracer_signal(limit, &code)
           }
           if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
           if sig == 0 { checkStuck() }
@@ -340,6 +382,10 @@ public final class Tracer {
 
   /// SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace.
   private func tracerSignal(_ sig: Int32, code: Int32) {
+    if let onSignal {
+      onSignal(sig)
+      return
+    }
     if launchedPid == nil {
       // Attached: let go of everything; the targets run on as if never traced.
       stoppedBySignal = sig
@@ -453,8 +499,10 @@ public final class Tracer {
         resume(t, signal: 0)
         return
       }
-      emit(.signal(pid: t.tgid, tid: t.tid, signo: sig, code: info.code, senderPid: info.pid,
-                   senderUid: info.uid, status: info.status, timestamp: Clock.wall()))
+      if !t.beforeExec {
+        emit(.signal(pid: t.tgid, tid: t.tid, signo: sig, code: info.code, senderPid: info.pid,
+                     senderUid: info.uid, status: info.status, timestamp: Clock.wall()))
+      }
       resume(t, signal: sig)
     default:
       resume(t, signal: 0)
@@ -469,7 +517,7 @@ public final class Tracer {
       return
     }
     let tgid = ProcStatus(pid: tid)?.tgid ?? tid
-    let t = Tracee(tid: tid, tgid: tgid, fdTable: FdTable(), started: true, seized: launchedPid == nil)
+    let t = Tracee(tid: tid, tgid: tgid, fdTable: FdTable(), started: true, seized: true)
     if let parent = tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
       t.fdTable = parent.fdTable
     }

@@ -1,0 +1,327 @@
+import CTrace
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The command wrapper that hung in the first place, rebuilt so that it cannot hang: stdout and stderr
+/// captured apart, the whole process tree known from the tracer's fork events (killed on timeout),
+/// and write ends leaked to processes that outlive the command named instead of waited for.
+public final class CommandRunner {
+  public enum Input: Sendable, Equatable {
+    /// /dev/null: a wrapped command never steals the caller's terminal input.
+    case null
+    case inherit
+    case file(String)
+  }
+
+  public enum LeakAction: String, Sendable, CaseIterable {
+    /// Name the holders and stop reading; they run on.
+    case report
+    /// Close the leaked write ends inside the holders (as `--inject-close` does); they run on.
+    case close
+    /// End the holders with SIGKILL.
+    case kill
+  }
+
+  public struct Configuration: Sendable {
+    public var command: [String]
+    public var timeout: Double?
+    public var grace: Double = 1.0
+    public var input: Input = .null
+    /// Also copy the command's output to our stdout/stderr as it comes.
+    public var tee = false
+    public var onLeak: LeakAction = .report
+    public init(command: [String]) { self.command = command }
+  }
+
+  public let configuration: Configuration
+  public init(_ configuration: Configuration) { self.configuration = configuration }
+
+  /// Runs the command to its end (or to the timeout, or until only leaked holders keep the pipes
+  /// open) and returns what happened.
+  public func run() throws(RunError) -> RunRecord {
+    let started = Clock.monotonic()
+    let out = try Pipe2(), err = try Pipe2()
+    let stdinFd = try openInput()
+    defer { if stdinFd >= 0 { close(stdinFd) } }
+
+    let session = TracerThread(command: configuration.command,
+                               io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
+    let root: Int32
+    switch session.start() {
+    case .success(let pid): root = pid
+    case .failure(let e):
+      out.closeBoth()
+      err.closeBoth()
+      throw .launch(e)
+    }
+    out.closeWrite()
+    err.closeWrite()
+
+    var record = RunRecord(command: configuration.command)
+    var stdoutBytes: [UInt8] = [], stderrBytes: [UInt8] = []
+    var open: [(fd: Int32, isOut: Bool)] = [(out.read, true), (err.read, false)]
+    let deadline = configuration.timeout.map { started + $0 }
+    var rootExitSeen: Double?
+    var buffer = [UInt8](repeating: 0, count: 65536)
+
+    while !open.isEmpty {
+      if let sig = session.takeSignal() {
+        record.interruptedBy = sig
+        record.killed = killTree(session.tree)
+        break
+      }
+      let now = Clock.monotonic()
+      if let d = deadline, now >= d {
+        record.timedOut = true
+        record.killed = killTree(session.tree)
+        // Their write ends close as they die; read what is left, briefly.
+        drain(&open, &stdoutBytes, &stderrBytes, &buffer, seconds: 0.5)
+        break
+      }
+      if session.tree.rootExit != nil {
+        if rootExitSeen == nil { rootExitSeen = now }
+        if now - rootExitSeen! >= configuration.grace {
+          handleLeak(&record, pipes: [out.inode, err.inode], session: session)
+          if configuration.onLeak != .report {
+            drain(&open, &stdoutBytes, &stderrBytes, &buffer, seconds: 0.5)
+          }
+          break
+        }
+      }
+      var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+      let waitMs = Int32(20)
+      let n = poll(&fds, nfds_t(fds.count), waitMs)
+      if n <= 0 { continue }
+      var stillOpen: [(fd: Int32, isOut: Bool)] = []
+      for (i, entry) in open.enumerated() {
+        if fds[i].revents == 0 {
+          stillOpen.append(entry)
+          continue
+        }
+        if readSome(entry, &stdoutBytes, &stderrBytes, &buffer) { stillOpen.append(entry) }
+      }
+      open = stillOpen
+    }
+    out.closeRead()
+    err.closeRead()
+    // What remains traced no longer holds our pipes: let it go on untraced.
+    session.finish()
+    record.wall = Clock.monotonic() - started
+    if let exit = session.tree.rootExit {
+      record.exitCode = exit.code
+      record.signal = exit.signal
+    }
+    record.stdout = stdoutBytes
+    record.stderr = stderrBytes
+    return record
+  }
+
+  private func openInput() throws(RunError) -> Int32 {
+    switch configuration.input {
+    case .inherit: return -1
+    case .null: return open("/dev/null", O_RDONLY | O_CLOEXEC)
+    case .file(let path):
+      let fd = open(path, O_RDONLY | O_CLOEXEC)
+      if fd < 0 { throw .input(path, Errno.current) }
+      return fd
+    }
+  }
+
+  /// Reads what is there; false at EOF.
+  private func readSome(_ entry: (fd: Int32, isOut: Bool), _ outBytes: inout [UInt8], _ errBytes: inout [UInt8],
+                        _ buffer: inout [UInt8]) -> Bool {
+    let n = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
+    if n < 0 { return errno == EINTR || errno == EAGAIN }
+    if n == 0 { return false }
+    if entry.isOut { outBytes.append(contentsOf: buffer[0..<n]) } else { errBytes.append(contentsOf: buffer[0..<n]) }
+    if configuration.tee {
+      buffer.withUnsafeBytes { try? writeAll(entry.isOut ? 1 : 2, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
+    }
+    return true
+  }
+
+  /// Reads until EOF on every pipe or for `seconds` at most.
+  private func drain(_ open: inout [(fd: Int32, isOut: Bool)], _ outBytes: inout [UInt8], _ errBytes: inout [UInt8],
+                     _ buffer: inout [UInt8], seconds: Double) {
+    let until = Clock.monotonic() + seconds
+    while !open.isEmpty && Clock.monotonic() < until {
+      var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+      if poll(&fds, nfds_t(fds.count), 20) <= 0 { continue }
+      open = open.enumerated().filter { i, e in fds[i].revents == 0 || readSome(e, &outBytes, &errBytes, &buffer) }.map(\.element)
+    }
+  }
+
+  /// SIGKILL to every live process of the tree. Returns their pids.
+  private func killTree(_ tree: ProcessTree) -> [Int32] {
+    let pids = tree.livePids
+    for p in pids { kill(p, SIGKILL) }
+    return pids
+  }
+
+  private func handleLeak(_ record: inout RunRecord, pipes: [UInt64], session: TracerThread) {
+    let holders = LeakedPipeHolders.find(writingTo: pipes, excluding: getpid())
+    record.holders = holders
+    guard !holders.isEmpty else { return }
+    switch configuration.onLeak {
+    case .report:
+      break
+    case .kill:
+      let pids = Array(Set(holders.map(\.pid))).sorted()
+      for p in pids { kill(p, SIGKILL) }
+      record.killed = pids
+    case .close:
+      // The holders are our tracees: let go of them first, a process has one tracer.
+      session.finish()
+      record.closed = LeakedPipeHolders.close(holders)
+    }
+  }
+}
+
+/// What `pipetrace run` reports.
+public struct RunRecord: Sendable {
+  public struct Holder: Sendable, Equatable {
+    public var pid: Int32
+    public var fd: Int32
+    public var comm: String
+    public init(pid: Int32, fd: Int32, comm: String) {
+      self.pid = pid
+      self.fd = fd
+      self.comm = comm
+    }
+  }
+  public var command: [String]
+  public var exitCode: Int32?
+  public var signal: Int32?
+  public var wall: Double = 0
+  public var stdout: [UInt8] = []
+  public var stderr: [UInt8] = []
+  /// Processes that still held a write end of stdout/stderr after the command exited.
+  public var holders: [Holder] = []
+  /// Pids ended by the timeout, a signal to pipetrace, or `--on-leak=kill`.
+  public var killed: [Int32] = []
+  /// Holders whose leaked fds were closed (`--on-leak=close`).
+  public var closed: [Holder] = []
+  public var timedOut = false
+  public var interruptedBy: Int32?
+
+  public init(command: [String]) { self.command = command }
+
+  /// Shell-style status: the exit code, 128+N when killed by signal N, 124 on timeout.
+  public var status: Int32 {
+    if timedOut { return 124 }
+    if let s = signal { return 128 + s }
+    if let i = interruptedBy { return 128 + i }
+    return exitCode ?? 1
+  }
+}
+
+public enum RunError: Error, CustomStringConvertible {
+  case launch(TraceError)
+  case pipe(Errno)
+  case input(String, Errno)
+
+  public var description: String {
+    switch self {
+    case .launch(let e): return e.description
+    case .pipe(let e): return "cannot create a pipe: \(e.message)"
+    case .input(let p, let e): return "cannot read input file \(p): \(e.message)"
+    }
+  }
+}
+
+/// A pipe whose read end stays here (close-on-exec) and whose write end goes to the command.
+struct Pipe2 {
+  let read: Int32
+  let write: Int32
+  let inode: UInt64
+
+  init() throws(RunError) {
+    var fds: [Int32] = [0, 0]
+    // pipe2 is not visible from Swift; nothing forks in this process between these two calls.
+    guard pipe(&fds) == 0 else { throw .pipe(Errno.current) }
+    _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
+    _ = fcntl(fds[1], F_SETFD, FD_CLOEXEC)
+    read = fds[0]
+    write = fds[1]
+    var st = stat()
+    fstat(fds[0], &st)
+    inode = UInt64(st.st_ino)
+  }
+
+  func closeWrite() { close(write) }
+  func closeRead() { close(read) }
+  func closeBoth() {
+    close(read)
+    close(write)
+  }
+}
+
+/// The tracer of a `run`, on its own OS thread (ptrace ties tracees to the thread that attached).
+final class TracerThread: @unchecked Sendable {
+  let command: [String]
+  let io: Tracer.LaunchIO
+  private(set) var tree = ProcessTree(root: 0)
+  private let started = DispatchSemaphore(value: 0)
+  private let done = DispatchSemaphore(value: 0)
+  private let launchResult = Mutex<Result<Int32, TraceError>?>(nil)
+  private let pendingSignal = Mutex<Int32?>(nil)
+  /// Only `requestDetach()` is called through it from another thread; it is made for that.
+  private struct DetachHandle: @unchecked Sendable { let tracer: Tracer }
+  private let tracerBox = Mutex<DetachHandle?>(nil)
+  private var finished = false
+
+  init(command: [String], io: Tracer.LaunchIO) {
+    self.command = command
+    self.io = io
+  }
+
+  func start() -> Result<Int32, TraceError> {
+    let thread = Thread { [self] in body() }
+    thread.start()
+    started.wait()
+    return launchResult.withLock { $0! }
+  }
+
+  private func body() {
+    var options = Tracer.Options()
+    options.syscalls = []
+    options.modelFds = false
+    options.signalAware = true
+    options.stopCheckMilliseconds = 20
+    do {
+      let tracer = try Tracer(options: options, sinks: [])
+      tracer.onSignal = { [self] sig in pendingSignal.withLock { $0 = sig } }
+      let pid = try tracer.launch(command, io: io)
+      tree = ProcessTree(root: pid)
+      tracer.add(sink: tree)
+      let handle = DetachHandle(tracer: tracer)
+      tracerBox.withLock { $0 = handle }
+      launchResult.withLock { $0 = .success(pid) }
+      started.signal()
+      _ = tracer.run()
+    } catch {
+      launchResult.withLock { $0 = .failure(error) }
+      started.signal()
+    }
+    done.signal()
+  }
+
+  func takeSignal() -> Int32? {
+    pendingSignal.withLock { s in
+      defer { s = nil }
+      return s
+    }
+  }
+
+  /// Detaches from whatever is still traced and waits for the tracer thread to end.
+  func finish() {
+    if finished { return }
+    finished = true
+    tracerBox.withLock { $0?.tracer.requestDetach() }
+    done.wait()
+  }
+}
