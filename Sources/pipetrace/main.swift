@@ -12,17 +12,26 @@ _ = ct_block_tracer_signals()
 
 // Bad input is one line on stderr and a non-zero exit; --help still prints the full help.
 do {
-  // A subcommand's `-- CMD ARGS`: the root's post-terminator argument would take it, so split here.
+  // A subcommand is parsed on its own: the root's trace options (-o, --json, ...) and its
+  // post-terminator argument would otherwise take the subcommand's own.
   var arguments = Array(CommandLine.arguments.dropFirst())
-  var afterTerminator: [String]?
-  if arguments.first == "run", let terminator = arguments.firstIndex(of: "--") {
-    afterTerminator = Array(arguments[(terminator + 1)...])
-    arguments = Array(arguments[..<terminator])
-  }
-  var command = try Pipetrace.parseAsRoot(arguments)
-  if var run = command as? Run, let rest = afterTerminator {
-    run.command += rest
-    command = run
+  var command: ParsableCommand
+  if let name = arguments.first,
+    let sub = Pipetrace.configuration.subcommands.first(where: { $0._commandName == name })
+  {
+    arguments.removeFirst()
+    var afterTerminator: [String]?
+    if sub == Run.self, let terminator = arguments.firstIndex(of: "--") {
+      afterTerminator = Array(arguments[(terminator + 1)...])
+      arguments = Array(arguments[..<terminator])
+    }
+    command = try sub.parseAsRoot(arguments)
+    if var run = command as? Run, let rest = afterTerminator {
+      run.command += rest
+      command = run
+    }
+  } else {
+    command = try Pipetrace.parseAsRoot(arguments)
   }
   try command.run()
 } catch let failure as CLIFailure {

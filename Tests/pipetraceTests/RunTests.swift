@@ -1,0 +1,148 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pipetrace run`: the wrapper that cannot hang.
+final class RunTests: XCTestCase {
+  func runJSON(_ args: [String], timeout: Double = 60) throws -> (CLI.Result, [String: Any]) {
+    let r = try CLI.run(["run", "--json"] + args, timeout: timeout)
+    let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+    return (r, try XCTUnwrap(obj, "not JSON: \(r.stdout) \(r.stderr)"))
+  }
+
+  /// Kills (by pid) the holders a test left running on purpose, and waits until they are gone.
+  func reap(_ pids: [Int]) {
+    for p in pids {
+      kill(Int32(p), SIGKILL)
+      _ = CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || CLI.procStatus(Int32(p), "State")?.hasPrefix("Z") == true }
+    }
+  }
+
+  func testSeedScriptReturnsWithinGraceAndNamesTheHolder() throws {
+    let script = CLI.temporaryFile("b.sh")
+    try "#!/bin/sh\nsleep 300 &\necho start ok\n".write(toFile: script, atomically: true, encoding: .utf8)
+    chmod(script, 0o755)
+    defer { unlink(script) }
+    let started = Date()
+    let (r, obj) = try runJSON(["--grace", "0.5", "--", script])
+    let elapsed = Date().timeIntervalSince(started)
+    let holders = obj["holders"] as? [[String: Any]] ?? []
+    defer { reap(holders.compactMap { $0["pid"] as? Int }) }
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertLessThan(elapsed, 30, "it waited for the daemon")
+    XCTAssertEqual(obj["stdout"] as? String, "start ok\n")
+    XCTAssertEqual(obj["exit_code"] as? Int, 0)
+    XCTAssertEqual(Set(holders.compactMap { $0["fd"] as? Int }), [1, 2])
+    XCTAssertEqual(Set(holders.compactMap { $0["comm"] as? String }), ["sleep"])
+    // The holder was left running (report is the default), untraced.
+    let pid = try XCTUnwrap(holders.first?["pid"] as? Int)
+    XCTAssertEqual(CLI.procStatus(Int32(pid), "TracerPid"), "0")
+    XCTAssertEqual(CLI.procStatus(Int32(pid), "State")?.first, "S")
+  }
+
+  func testLogLineNamesTheHolder() throws {
+    let r = try CLI.run(["run", "--grace", "0.2", "-c", "sleep 300 & echo start ok"])
+    let pid = r.stderr.range(of: #"held by pid (\d+)"#, options: .regularExpression).map { String(r.stderr[$0].split(separator: " ").last!) }
+    defer { if let p = pid.flatMap(Int.init) { reap([p]) } }
+    XCTAssertEqual(r.status, 0)
+    XCTAssertEqual(r.stdout, "start ok\n")
+    XCTAssertTrue(r.stderr.hasPrefix("sh(0, "), r.stderr)
+    XCTAssertTrue(r.stderr.contains("<OUT>start ok <ERR>"), r.stderr)
+    XCTAssertNotNil(pid, r.stderr)
+  }
+
+  func testOnLeakKillEndsTheHolders() throws {
+    let (_, obj) = try runJSON(["--grace", "0.2", "--on-leak=kill", "-c", "sleep 300 & echo start ok"])
+    let killed = obj["killed"] as? [Int] ?? []
+    XCTAssertEqual(killed.count, 1)
+    XCTAssertEqual((obj["holders"] as? [[String: Any]])?.first?["pid"] as? Int, killed.first)
+    XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(killed[0])/stat") || CLI.procStatus(Int32(killed[0]), "State")?.hasPrefix("Z") == true })
+  }
+
+  func testTimeoutKillsThreeLevelTreeIncludingSetsidGrandchild() throws {
+    let marker = CLI.temporaryFile("tree")
+    defer { unlink(marker) }
+    // child sh -> setsid sh (new session) -> sleep; and the child's own sleep.
+    let script = "setsid sh -c 'echo $$ >> \(marker); sleep 300 & echo $! >> \(marker); wait' & sleep 300"
+    let (r, obj) = try runJSON(["--timeout", "1", "-c", script])
+    XCTAssertEqual(r.status, 124)
+    XCTAssertEqual(obj["timed_out"] as? Bool, true)
+    let killed = Set(obj["killed"] as? [Int] ?? [])
+    let grand = try String(contentsOfFile: marker, encoding: .utf8).split(separator: "\n").compactMap { Int($0) }
+    XCTAssertEqual(grand.count, 2)
+    for p in grand {
+      XCTAssertTrue(killed.contains(p), "setsid descendant \(p) not killed: \(killed)")
+      XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || CLI.procStatus(Int32(p), "State")?.hasPrefix("Z") == true })
+    }
+    XCTAssertGreaterThanOrEqual(killed.count, 4)
+  }
+
+  func testLargeOutputOnBothStreamsDoesNotDeadlock() throws {
+    let (r, obj) = try runJSON(["-c", "head -c 3000000 /dev/zero | tr '\\\\0' a; head -c 2000000 /dev/zero | tr '\\\\0' b >&2"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual((obj["stdout"] as? String)?.count, 3_000_000)
+    XCTAssertEqual((obj["stderr"] as? String)?.count, 2_000_000)
+  }
+
+  func testInterleavedLargeOutputNoDeadlock() throws {
+    // Writes alternate between the streams in big blocks: a reader of one stream only would block.
+    let (r, obj) = try runJSON(["-c", "for i in 1 2 3 4 5 6 7 8; do head -c 300000 /dev/zero; head -c 300000 /dev/zero >&2; done"])
+    XCTAssertEqual(r.status, 0)
+    XCTAssertEqual((obj["stdout"] as? String)?.utf8.count, 2_400_000)
+    XCTAssertEqual((obj["stderr"] as? String)?.utf8.count, 2_400_000)
+  }
+
+  func testStdinFromFile() throws {
+    let input = CLI.temporaryFile("input")
+    try "line one\nline two\n".write(toFile: input, atomically: true, encoding: .utf8)
+    defer { unlink(input) }
+    let (_, obj) = try runJSON(["--input", input, "--", "/usr/bin/wc", "-l"])
+    XCTAssertEqual((obj["stdout"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), "2")
+    // Without --input the command reads /dev/null, never our terminal.
+    let (_, empty) = try runJSON(["--", "/usr/bin/wc", "-c"])
+    XCTAssertEqual((empty["stdout"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), "0")
+  }
+
+  func testExitCodesAndSignals() throws {
+    let (r5, o5) = try runJSON(["-c", "echo out; echo err >&2; exit 5"])
+    XCTAssertEqual(r5.status, 5)
+    XCTAssertEqual(o5["exit_code"] as? Int, 5)
+    XCTAssertEqual(o5["stdout"] as? String, "out\n")
+    XCTAssertEqual(o5["stderr"] as? String, "err\n")
+    XCTAssertTrue(o5["signal"] is NSNull)
+    let (rs, os) = try runJSON(["-c", "kill -TERM $$"])
+    XCTAssertEqual(rs.status, 143)
+    XCTAssertTrue(os["exit_code"] is NSNull)
+    XCTAssertEqual(os["signal"] as? String, "SIGTERM")
+  }
+
+  func testNoFdBeyondStandardStreamsLeaksIntoTheCommand() throws {
+    // pipetrace itself gets fd 7 open (not close-on-exec); the command must not see it.
+    let r = try CLI.runProgram("/bin/sh", ["-c", "exec 7</etc/hostname; exec \"$0\" run --json -- /bin/ls /proc/self/fd", CLI.binary])
+    let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout + r.stderr)
+    let fds = (obj["stdout"] as? String ?? "").split(separator: "\n").compactMap { Int($0) }
+    // ls sees 0, 1, 2 and the directory it is reading.
+    XCTAssertEqual(fds.filter { $0 <= 2 }, [0, 1, 2])
+    XCTAssertFalse(fds.contains(7), "\(fds)")
+    XCTAssertEqual(fds.count, 4, "\(fds)")
+  }
+
+  func testBadInput() throws {
+    let cases: [([String], String)] = [
+      (["run"], "nothing to run"),
+      (["run", "--on-leak=maybe", "--", "/bin/true"], "--on-leak takes report, close or kill"),
+      (["run", "--timeout", "0", "--", "/bin/true"], "--timeout takes"),
+      (["run", "--input", "/nonexistent/file", "--", "/bin/cat"], "cannot read input file /nonexistent/file"),
+      (["run", "--", "/nonexistent/cmd"], "command not found"),
+    ]
+    for (args, message) in cases {
+      let r = try CLI.run(args)
+      XCTAssertNotEqual(r.status, 0, "\(args)")
+      XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, "\(args): \(r.stderr)")
+      XCTAssertTrue(r.stderr.contains(message), "\(args): \(r.stderr)")
+    }
+  }
+}
