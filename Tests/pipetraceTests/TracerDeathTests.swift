@@ -1,0 +1,79 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Attached pipetrace dying at random moments, by SIGINT, SIGTERM, SIGHUP and SIGKILL, must leave
+/// a busy multi-process target running, untraced, never stopped, never killed.
+final class TracerDeathTests: XCTestCase {
+  /// A shell that forks a pipeline over and over and counts SIGUSR1s it receives in a file.
+  func startTarget(counter: String) throws -> CLI.Background {
+    let script = """
+      n=0; trap 'n=$((n+1)); echo $n > \(counter)' USR1
+      while :; do echo x | cat >/dev/null; done
+      """
+    return try CLI.Background("/bin/sh", ["-c", script])
+  }
+
+  func descendants(of pid: Int32) -> [Int32] {
+    let kids = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+    return kids.split(separator: " ").compactMap { Int32($0) }.flatMap { [$0] + descendants(of: $0) }
+  }
+
+  func assertUntouched(_ pid: Int32, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertTrue(FileManager.default.fileExists(atPath: "/proc/\(pid)/stat"), "target died", file: file, line: line)
+    // Every process of the target is untraced once pipetrace is gone and none is stopped.
+    XCTAssertTrue(CLI.waitUntil(timeout: 5) {
+      ([pid] + self.descendants(of: pid)).allSatisfy { p in
+        let tracer = CLI.procStatus(p, "TracerPid")
+        return tracer == nil || tracer == "0"
+      }
+    }, "still traced", file: file, line: line)
+    for p in [pid] + descendants(of: pid) {
+      let state = CLI.procStatus(p, "State") ?? "gone"
+      XCTAssertFalse(state.hasPrefix("T") || state.hasPrefix("t"), "process \(p) left in \(state)", file: file, line: line)
+    }
+  }
+
+  func testTargetSurvivesTracerDeath() throws {
+    let counter = CLI.temporaryFile("usr1")
+    defer { unlink(counter) }
+    let target = try startTarget(counter: counter)
+    defer { target.stop() }
+    var sent = 0
+    for sig in [SIGINT, SIGTERM, SIGHUP, SIGKILL] {
+      for round in 0..<20 {
+        let tracer = Process()
+        tracer.executableURL = URL(fileURLWithPath: CLI.binary)
+        tracer.arguments = ["-o", "/dev/null", "-p", String(target.pid)]
+        try tracer.run()
+        XCTAssertTrue(CLI.waitUntil { CLI.procStatus(target.pid, "TracerPid") == String(tracer.processIdentifier) })
+        // A random moment inside the trace (the target makes thousands of calls a second).
+        usleep(UInt32.random(in: 0...30_000))
+        // A signal to the target while traced must arrive exactly once.
+        if round % 4 == 0 {
+          kill(target.pid, SIGUSR1)
+          sent += 1
+        }
+        kill(tracer.processIdentifier, sig)
+        tracer.waitUntilExit()
+        if sig != SIGKILL {
+          XCTAssertEqual(tracer.terminationStatus, 0, "pipetrace exit after \(Signals.name(sig))")
+        }
+        assertUntouched(target.pid)
+      }
+    }
+    // The trap runs between loop iterations: wait for it to have counted every signal.
+    XCTAssertTrue(CLI.waitUntil {
+      Int((try? String(contentsOfFile: counter, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") == sent
+    }, "sent \(sent) SIGUSR1, the target counted \((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "none")")
+  }
+}
+
+enum Signals {
+  static func name(_ s: Int32) -> String {
+    [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP", SIGKILL: "SIGKILL"][s] ?? "signal \(s)"
+  }
+}
