@@ -706,12 +706,13 @@ public final class Tracer {
     guard ct_geteventmsg(t.tid, &msg) == 0 else { return resume(t, signal: 0) }
     let child = Int32(truncatingIfNeeded: msg)
     var kind: ForkKind = event == Int32(CT_EVENT_FORK) ? .fork : event == Int32(CT_EVENT_VFORK) ? .vfork : .clone
-    var shareTable = false
-    if event == Int32(CT_EVENT_CLONE) {
-      let flags = t.lastCloneFlags ?? (ProcStatus(pid: child)?.tgid == t.tgid ? 0x10400 : 0)
-      if flags & 0x10000 != 0 { kind = .thread }
-      shareTable = flags & 0x400 != 0
-    }
+    // clone(2) with SIGCHLD is a fork event and may still share the fd table (CLONE_FILES): the
+    // flags of the clone/clone3 entry decide, whatever the event.
+    let flags = t.lastCloneFlags
+      ?? (event == Int32(CT_EVENT_CLONE) && ProcStatus(pid: child)?.tgid == t.tgid ? 0x10400 : 0)
+    t.lastCloneFlags = nil
+    if flags & 0x10000 != 0 { kind = .thread }
+    let shareTable = flags & 0x400 != 0
     let tgid = kind == .thread ? t.tgid : child
     let table = shareTable ? t.fdTable : t.fdTable.copy()
     if let c = tracees[child] {

@@ -1,0 +1,127 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The ptrace corner cases every tracer gets wrong once.
+final class HardCaseTests: XCTestCase {
+  func trace(_ args: [String], extra: [String] = []) throws -> (CLI.Result, [[String: Any]]) {
+    let file = CLI.temporaryFile("hard.json")
+    defer { unlink(file) }
+    let r = try CLI.run(["--json", "-o", file] + extra + ["--"] + args)
+    return (r, try JSONLines.read(file))
+  }
+
+  func testExecFromNonLeaderThread() throws {
+    let program = try CLI.fixture("hard_cases")
+    let (r, events) = try trace([program, "exec-mt"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "exec from thread\n")
+    let start = try XCTUnwrap(events.first { $0["event"] as? String == "exec" }?["pid"] as? Int)
+    let echo = try XCTUnwrap(events.first { $0["event"] as? String == "exec" && ($0["path"] as? String) == "/bin/echo" })
+    // The new image runs under the leader's pid, whatever thread called execve.
+    XCTAssertEqual(echo["pid"] as? Int, start)
+    XCTAssertEqual(echo["tid"] as? Int, start)
+    let write = try XCTUnwrap(events.first { $0["name"] as? String == "write" && ($0["args"] as? [Any])?.count == 3 && $0["pid"] as? Int == start && $0["ret"] as? Int == 17 })
+    XCTAssertEqual(write["tid"] as? Int, start)
+    let exits = events.filter { $0["event"] as? String == "exit" && $0["tid"] as? Int == start }
+    XCTAssertEqual(exits.last?["code"] as? Int, 0)
+  }
+
+  func testCloneFilesSharedTableKeepsFdTargetsRight() throws {
+    let program = try CLI.fixture("hard_cases")
+    let (r, events) = try trace([program, "clone-files"], extra: ["-e", "trace=write"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let writes = events.filter { $0["name"] as? String == "write" && ($0["args"] as? [Any])?.first as? Int == 5 }
+    XCTAssertEqual(writes.count, 2)
+    let kinds = writes.map { (($0["fds"] as? [[String: Any]])?.first?["path"] as? String) ?? "?" }
+    XCTAssertTrue(kinds[0].hasPrefix("pipe:["), "\(kinds)")
+    // The child changed fd 5 in the table both share: the second write goes to /dev/null.
+    XCTAssertEqual(kinds[1], "/dev/null", "\(kinds)")
+  }
+
+  func testForkStormEveryExitAccountedFor() throws {
+    let program = try CLI.fixture("hard_cases")
+    let (r, events) = try trace([program, "fork-storm"], extra: ["-e", "trace=wait4"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "reaped 300\n")
+    let children = events.filter { $0["event"] as? String == "fork" }.compactMap { $0["child"] as? Int }
+    XCTAssertEqual(children.count, 300)
+    let exits = Dictionary(events.filter { $0["event"] as? String == "exit" }.map { ($0["tid"] as? Int ?? -1, $0["code"] as? Int ?? -1) }, uniquingKeysWith: { a, _ in a })
+    for (i, child) in children.enumerated() {
+      XCTAssertEqual(exits[child], i % 256, "child \(i) (\(child))")
+    }
+    XCTAssertEqual(events.filter { $0["name"] as? String == "wait4" && ($0["ret"] as? Int ?? 0) > 0 }.count, 300)
+  }
+
+  func testThreadStormEveryThreadAccountedFor() throws {
+    let program = try CLI.fixture("hard_cases")
+    let (r, events) = try trace([program, "thread-storm"], extra: ["-e", "trace=exit_group"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let threads = Set(events.filter { $0["event"] as? String == "fork" && $0["kind"] as? String == "thread" }.compactMap { $0["child"] as? Int })
+    XCTAssertEqual(threads.count, 200)
+    let exited = Set(events.filter { $0["event"] as? String == "exit" }.compactMap { $0["tid"] as? Int })
+    XCTAssertTrue(threads.isSubset(of: exited), "\(threads.subtracting(exited).count) threads without an exit")
+  }
+
+  func testTraceeKilledMidSyscall() throws {
+    let program = try CLI.fixture("hard_cases")
+    let file = CLI.temporaryFile("killed.txt")
+    defer { unlink(file) }
+    // The fixture blocks reading a pipe nobody writes to; find it and SIGKILL it.
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["-o", file, "--", "/bin/sh", "-c", "sleep 300 | \(program) block-read"]
+    try p.run()
+    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    var reader: Int32 = 0
+    XCTAssertTrue(CLI.waitUntil {
+      let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
+      guard let line = text.split(separator: "\n").last(where: { $0.contains(" read(0<pipe:[") && $0.contains("<unfinished ...>") }) else { return false }
+      reader = Int32(line.split(separator: " ").first!) ?? 0
+      return reader > 0
+    })
+    kill(reader, SIGKILL)
+    // The sleeper keeps the pipeline alive: end it too (it is ours: the shell's other child).
+    XCTAssertTrue(CLI.waitUntil { ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("\(reader)  ") && ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("+++ killed by SIGKILL +++") })
+    let text = try String(contentsOfFile: file, encoding: .utf8)
+    let lines = text.split(separator: "\n").filter { $0.hasPrefix("\(reader) ") }
+    XCTAssertTrue(lines.contains { $0.contains("<... read resumed>") && $0.hasSuffix("= ?") }, lines.joined(separator: "\n"))
+    XCTAssertTrue(lines.last?.hasSuffix("+++ killed by SIGKILL +++") == true)
+    for line in text.split(separator: "\n") where line.contains("exec") && line.contains("sleep") {
+      if let pid = Int32(line.split(separator: " ").first!) { kill(pid, SIGKILL) }
+    }
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 137)
+  }
+
+  func testGroupStopAndContinueOfATracedJob() throws {
+    let file = CLI.temporaryFile("stop.json")
+    defer { unlink(file) }
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = ["--json", "-o", file, "--", "/bin/sleep", "1"]
+    try p.run()
+    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    var sleeper: Int32 = 0
+    XCTAssertTrue(CLI.waitUntil {
+      if let e = ((try? JSONLines.read(file)) ?? []).first(where: { $0["event"] as? String == "exec" }) { sleeper = Int32(e["pid"] as? Int ?? 0) }
+      return sleeper > 0 && (try? String(contentsOfFile: "/proc/\(sleeper)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
+    })
+    kill(sleeper, SIGSTOP)
+    // Job control still works under the tracer: the job stays stopped (a tracee in a group-stop
+    // held with PTRACE_LISTEN shows as "t") until SIGCONT, instead of being resumed by the tracer.
+    XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper, "State")?.lowercased().hasPrefix("t") == true }, CLI.procStatus(sleeper, "State") ?? "")
+    for _ in 0..<20 {
+      XCTAssertEqual(CLI.procStatus(sleeper, "State")?.lowercased().first, "t")
+      usleep(10_000)
+    }
+    kill(sleeper, SIGCONT)
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0)
+    let signals = try JSONLines.read(file).filter { $0["event"] as? String == "signal" }.compactMap { $0["sig"] as? String }
+    XCTAssertEqual(signals, ["SIGSTOP", "SIGCONT"])
+  }
+}
