@@ -211,3 +211,20 @@ enum JSONLines {
     }
   }
 }
+
+/// pipetrace never does more than its caller may.
+final class PrivilegeTests: XCTestCase {
+  func testUnprivilegedUserIsToldThePtraceRule() throws {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
+      throw XCTSkip("needs root (to start a root target) and setpriv")
+    }
+    let target = try CLI.Background("/bin/sleep", ["300"])
+    defer { target.stop() }
+    let r = try CLI.runProgram("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", CLI.binary, "-p", String(target.pid)])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("not allowed to trace process \(target.pid) (sleep): it runs as uid 0 and pipetrace as uid 65534"), r.stderr)
+    XCTAssertEqual(CLI.procStatus(target.pid, "TracerPid"), "0")
+    XCTAssertEqual(CLI.procStatus(target.pid, "State")?.first, "S")
+  }
+}

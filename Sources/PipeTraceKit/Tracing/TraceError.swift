@@ -22,8 +22,8 @@ public enum TraceError: Error, CustomStringConvertible, Equatable {
     case .alreadyTraced(let p, let t, let n):
       return "process \(p) is already traced by process \(t) (\(n)); a process can have only one tracer"
     case .isSelf(let p): return "process \(p) is pipetrace itself"
-    case .permissionDenied(let p, let e):
-      return "not allowed to trace process \(p): \(e.message) (ptrace needs the same user and no yama restriction, or CAP_SYS_PTRACE)"
+    case .permissionDenied(let p, _):
+      return PtracePermission.explain(pid: p)
     case .attachFailed(let p, let e): return "cannot attach to process \(p): \(e.description)"
     case .commandNotFound(let c): return "\(c): command not found"
     case .notExecutable(let c, let e): return "cannot execute \(c): \(e.message)"
