@@ -5,4 +5,5 @@
 #include "ct_spawn.h"
 #include "ct_regs.h"
 #include "ct_signals.h"
+#include "ct_inject.h"
 #endif
