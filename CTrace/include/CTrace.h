@@ -7,4 +7,5 @@
 #include "ct_signals.h"
 #include "ct_system.h"
 #include "ct_unwind.h"
+#include "ct_inject.h"
 #endif

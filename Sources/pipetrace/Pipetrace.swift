@@ -7,7 +7,7 @@ struct Pipetrace: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pipetrace",
     abstract: "Trace a process tree's pipes, fds and waits; explain and fix hangs.",
-    subcommands: [Run.self],
+    subcommands: [Why.self, Run.self],
     helpNames: [.long, .customShort("h")]
   )
 
@@ -16,7 +16,20 @@ struct Pipetrace: ParsableCommand {
   @Argument(parsing: .postTerminator, help: "The command to launch traced (after --).")
   var command: [String] = []
 
+  @Option(name: .customLong("inject-close"), parsing: .upToNextOption,
+          help: ArgumentHelp("Close FDs inside process PID (ptrace), then exit.", valueName: "pid fd"))
+  var injectClose: [String] = []
+
+  @Flag(name: .customLong("dry-run"), help: "With --inject-close: check and show the fds, close nothing.")
+  var dryRun = false
+
+  @Option(name: .long, help: ArgumentHelp("With --inject-close: refuse fds not pointing to this.", valueName: "pipe:[inode]"))
+  var expect: String?
+
   mutating func run() throws {
+    if !injectClose.isEmpty {
+      return try InjectCloseCommand(arguments: injectClose, dryRun: dryRun, expect: expect).run()
+    }
     try TraceCommand(options: trace, command: command).run()
   }
 }

@@ -1,0 +1,114 @@
+import CTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What one thread waits for, decoded from /proc/PID/task/TID/syscall (x86_64 numbers).
+public struct BlockedCall: Sendable, Equatable {
+  public var syscall: String
+  public var number: Int
+  public var args: [UInt64]
+  /// The fds the call waits on and what it wants from each.
+  public var fds: [WaitedFd]
+  /// For wait4/waitid: the pid argument (-1 = any child, 0 / < -1 = a process group).
+  public var waitPid: Int32?
+
+  /// One fd the call waits on. `wants` is what the thread is doing: `.read` waits for data or EOF
+  /// (so the write end's holders matter), `.write` waits for room (the read end's holders matter).
+  public struct WaitedFd: Sendable, Equatable {
+    public var fd: Int32
+    public var wants: PipeEnd
+    public var target: FdTarget?
+  }
+
+  /// x86_64 numbers of the calls a hang is usually found in, and a few others worth naming.
+  static let names: [Int: String] = [
+    0: "read", 1: "write", 7: "poll", 17: "pread64", 18: "pwrite64", 19: "readv", 20: "writev", 23: "select",
+    34: "pause", 35: "nanosleep", 43: "accept", 44: "sendto", 45: "recvfrom", 46: "sendmsg", 47: "recvmsg",
+    42: "connect", 61: "wait4", 72: "fcntl", 128: "rt_sigtimedwait", 130: "rt_sigsuspend", 202: "futex",
+    219: "restart_syscall", 230: "clock_nanosleep", 232: "epoll_wait", 247: "waitid", 270: "pselect6",
+    271: "ppoll", 281: "epoll_pwait", 288: "accept4", 295: "preadv", 296: "pwritev", 441: "epoll_pwait2",
+  ]
+
+  public static func name(of number: Int) -> String { names[number] ?? "syscall_\(number)" }
+
+  /// Decodes the fds and wait target of a blocked call; memory arguments (pollfd arrays, fd_sets) are
+  /// read from the process without stopping it.
+  public static func decode(pid: Int32, number: Int, args: [UInt64]) -> BlockedCall {
+    var call = BlockedCall(syscall: name(of: number), number: number, args: args, fds: [], waitPid: nil)
+    func fd(_ value: UInt64, _ wants: PipeEnd) -> WaitedFd {
+      let n = Int32(truncatingIfNeeded: value)
+      return WaitedFd(fd: n, wants: wants, target: ProcFS.fdTarget(pid, fd: n))
+    }
+    switch number {
+    case 0, 17, 19, 295, 45, 47:
+      call.fds = [fd(args[0], .read)]
+    case 1, 18, 20, 296, 44, 46:
+      call.fds = [fd(args[0], .write)]
+    case 7, 271:
+      call.fds = pollFds(pid: pid, address: args[0], count: args[1]).map { fd(UInt64(UInt32(bitPattern: $0.0)), $0.1) }
+    case 23, 270:
+      let nfds = Int(Int32(truncatingIfNeeded: args[0]))
+      call.fds = selectFds(pid: pid, address: args[1], nfds: nfds).map { fd(UInt64($0), .read) }
+        + selectFds(pid: pid, address: args[2], nfds: nfds).map { fd(UInt64($0), .write) }
+    case 232, 281, 441:
+      let epfd = Int32(truncatingIfNeeded: args[0])
+      // The interest list has no direction we can read cheaply; a pipe's own end tells it.
+      call.fds = ProcFS.epollTargets(pid, epfd: epfd).map { n in
+        let end = PipeHolderIndex.end(pid: pid, fd: n) ?? .read
+        return WaitedFd(fd: n, wants: end, target: ProcFS.fdTarget(pid, fd: n))
+      }
+    case 61:
+      call.waitPid = Int32(truncatingIfNeeded: args[0])
+    case 247:
+      // idtype: P_ALL 0, P_PID 1, P_PGID 2.
+      switch args[0] {
+      case 1: call.waitPid = Int32(truncatingIfNeeded: args[1])
+      case 2: call.waitPid = -Int32(truncatingIfNeeded: args[1])
+      default: call.waitPid = -1
+      }
+    default:
+      break
+    }
+    return call
+  }
+
+  /// struct pollfd { int fd; short events; short revents; }: POLLIN 1 / POLLPRI 2 read, POLLOUT 4 write.
+  static func pollFds(pid: Int32, address: UInt64, count: UInt64) -> [(Int32, PipeEnd)] {
+    guard address != 0, count > 0, count <= 4096 else { return [] }
+    var buffer = [UInt8](repeating: 0, count: Int(count) * 8)
+    let got = buffer.withUnsafeMutableBytes { ct_read_memory(pid, UInt(address), $0.baseAddress, $0.count) }
+    guard got == buffer.count else { return [] }
+    var result: [(Int32, PipeEnd)] = []
+    for i in 0..<Int(count) {
+      let base = i * 8
+      let fd = Int32(bitPattern: UInt32(buffer[base]) | UInt32(buffer[base + 1]) << 8
+        | UInt32(buffer[base + 2]) << 16 | UInt32(buffer[base + 3]) << 24)
+      let events = UInt16(buffer[base + 4]) | UInt16(buffer[base + 5]) << 8
+      if fd < 0 { continue }
+      if events & 0x3 != 0 { result.append((fd, .read)) }
+      if events & 0x4 != 0 { result.append((fd, .write)) }
+    }
+    return result
+  }
+
+  /// The set bits of an fd_set of `nfds` bits.
+  static func selectFds(pid: Int32, address: UInt64, nfds: Int) -> [Int32] {
+    guard address != 0, nfds > 0, nfds <= 65536 else { return [] }
+    var buffer = [UInt8](repeating: 0, count: (nfds + 63) / 64 * 8)
+    let got = buffer.withUnsafeMutableBytes { ct_read_memory(pid, UInt(address), $0.baseAddress, $0.count) }
+    guard got == buffer.count else { return [] }
+    return (0..<nfds).filter { buffer[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }.map { Int32($0) }
+  }
+
+  /// `read(3</pipe:[123]>)`-style short form for text output.
+  public var summary: String {
+    if let waitPid {
+      return "\(syscall)(\(waitPid == -1 ? "any child" : "pid \(waitPid)"))"
+    }
+    if fds.isEmpty { return syscall }
+    let list = fds.map { f in "\(f.fd)" + (f.target.map { "<\($0.path)>" } ?? "") }
+    return "\(syscall)(\(list.joined(separator: ", ")))"
+  }
+}

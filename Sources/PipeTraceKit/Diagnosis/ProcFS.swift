@@ -1,0 +1,214 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Plain reads of /proc with libc only (no Foundation): `why` must stay cheaper than lsof.
+public enum ProcFS {
+  /// The whole content of a small /proc file, or nil when it cannot be read (process gone, no permission).
+  public static func read(_ path: String) -> String? {
+    guard let bytes = readBytes(path) else { return nil }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  static func readBytes(_ path: String) -> [UInt8]? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    var result: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 4096)
+    while true {
+      let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+      if n < 0 {
+        if errno == EINTR { continue }
+        return result.isEmpty ? nil : result
+      }
+      if n == 0 { return result }
+      result.append(contentsOf: chunk[0..<n])
+    }
+  }
+
+  /// The target of a symlink such as /proc/PID/fd/N, or nil.
+  public static func readLink(_ path: String) -> String? {
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    let n = buffer.withUnsafeMutableBufferPointer { p in
+      p.withMemoryRebound(to: CChar.self) { readlink(path, $0.baseAddress!, $0.count) }
+    }
+    if n < 0 { return nil }
+    return String(decoding: buffer[0..<n], as: UTF8.self)
+  }
+
+  /// Names in a directory, without "." and "..".
+  public static func list(_ path: String) -> [String] {
+    guard let dir = opendir(path) else { return [] }
+    defer { closedir(dir) }
+    var names: [String] = []
+    while let entry = readdir(dir) {
+      let name = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { String(cString: $0) }
+      }
+      if name != "." && name != ".." { names.append(name) }
+    }
+    return names
+  }
+
+  /// Every numeric entry of /proc: the processes (thread group leaders) on the system.
+  public static func allPids() -> [Int32] {
+    list("/proc").compactMap { Int32($0) }.sorted()
+  }
+
+  public static func threadIds(of pid: Int32) -> [Int32] {
+    list("/proc/\(pid)/task").compactMap { Int32($0) }.sorted()
+  }
+
+  public static func exists(_ pid: Int32) -> Bool {
+    pid > 0 && access("/proc/\(pid)", F_OK) == 0
+  }
+
+  /// NUL-separated argv joined with spaces; empty for kernel threads and zombies.
+  public static func cmdline(_ pid: Int32) -> String {
+    guard let bytes = readBytes("/proc/\(pid)/cmdline") else { return "" }
+    let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
+      String(decoding: $0, as: UTF8.self)
+    }
+    return parts.joined(separator: " ").trimmingSuffixSpaces()
+  }
+
+  public static func wchan(_ pid: Int32, tid: Int32) -> String? {
+    guard let text = read("/proc/\(pid)/task/\(tid)/wchan"), !text.isEmpty, text != "0" else { return nil }
+    return text
+  }
+
+  /// A field of /proc/PID/status such as `TracerPid`, trimmed.
+  public static func statusField(_ pid: Int32, _ name: String, tid: Int32? = nil) -> String? {
+    let path = tid.map { "/proc/\(pid)/task/\($0)/status" } ?? "/proc/\(pid)/status"
+    guard let text = read(path) else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+      return String(line.dropFirst(name.count + 1)).trimmingCharacters()
+    }
+    return nil
+  }
+
+  /// The `flags:` of /proc/PID/fdinfo/FD (octal), or nil.
+  public static func fdFlags(_ pid: Int32, fd: Int32) -> Int? {
+    guard let text = read("/proc/\(pid)/fdinfo/\(fd)") else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("flags:") {
+      return Int(String(line.dropFirst(6)).trimmingCharacters(), radix: 8)
+    }
+    return nil
+  }
+
+  /// The fds an epoll instance watches (`tfd:` lines of its fdinfo).
+  public static func epollTargets(_ pid: Int32, epfd: Int32) -> [Int32] {
+    guard let text = read("/proc/\(pid)/fdinfo/\(epfd)") else { return [] }
+    return text.split(separator: "\n").compactMap { line -> Int32? in
+      guard line.hasPrefix("tfd:") else { return nil }
+      return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int32($0) }
+    }
+  }
+
+  /// The fd numbers open in a process.
+  public static func openFds(_ pid: Int32) -> [Int32] {
+    list("/proc/\(pid)/fd").compactMap { Int32($0) }.sorted()
+  }
+
+  public static func fdTarget(_ pid: Int32, fd: Int32) -> FdTarget? {
+    readLink("/proc/\(pid)/fd/\(fd)").map { FdTarget(link: $0) }
+  }
+}
+
+/// The fields of /proc/PID/stat that diagnosis uses.
+public struct ProcStat: Sendable, Equatable {
+  public var pid: Int32
+  public var comm: String
+  /// R, S, D, T, t, Z, X, I …
+  public var state: Character
+  public var ppid: Int32
+  public var pgid: Int32
+  public var session: Int32
+  /// PF_* flags; PF_KTHREAD marks kernel threads.
+  public var flags: UInt64
+  /// Clock ticks after boot.
+  public var startTime: UInt64
+
+  public var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
+  public var isZombie: Bool { state == "Z" || state == "X" }
+
+  /// Reads /proc/PID/stat (or a thread's with `tid`).
+  public static func read(_ pid: Int32, tid: Int32? = nil) -> ProcStat? {
+    let path = tid.map { "/proc/\(pid)/task/\($0)/stat" } ?? "/proc/\(pid)/stat"
+    guard let text = ProcFS.read(path) else { return nil }
+    return parse(text)
+  }
+
+  /// `pid (comm) state ppid pgrp session tty tpgid flags … starttime(22)`; comm may hold spaces and ')'.
+  public static func parse(_ text: String) -> ProcStat? {
+    guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"),
+      let pid = Int32(text[..<open].trimmingCharacters())
+    else { return nil }
+    let comm = String(text[text.index(after: open)..<close])
+    let rest = text[text.index(after: close)...].split(separator: " ")
+    // rest[0] = state (field 3), so field n is rest[n - 3].
+    guard rest.count >= 20, let state = rest[0].first, let ppid = Int32(rest[1]), let pgid = Int32(rest[2]),
+      let session = Int32(rest[3]), let flags = UInt64(rest[6]), let start = UInt64(rest[19])
+    else { return nil }
+    return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgid: pgid, session: session,
+                    flags: flags, startTime: start)
+  }
+
+  public var stateName: String {
+    switch state {
+    case "R": return "running"
+    case "S": return "sleeping"
+    case "D": return "disk sleep"
+    case "T": return "stopped"
+    case "t": return "tracing stop"
+    case "Z": return "zombie"
+    case "X": return "dead"
+    case "I": return "idle"
+    default: return String(state)
+    }
+  }
+}
+
+/// /proc/PID/task/TID/syscall: what a thread is doing in the kernel right now.
+public enum SyscallState: Sendable, Equatable {
+  /// On a CPU or runnable: nothing to decode.
+  case running
+  /// Blocked, but not inside a syscall (e.g. a page fault or a ptrace stop).
+  case outside(sp: UInt64, pc: UInt64)
+  case inSyscall(number: Int, args: [UInt64], sp: UInt64, pc: UInt64)
+
+  public static func read(_ pid: Int32, tid: Int32) -> SyscallState? {
+    ProcFS.read("/proc/\(pid)/task/\(tid)/syscall").flatMap(parse)
+  }
+
+  public static func parse(_ text: String) -> SyscallState? {
+    let words = text.split(whereSeparator: { $0 == " " || $0 == "\n" })
+    if words.first == "running" { return .running }
+    func hex(_ s: Substring) -> UInt64? {
+      UInt64(s.hasPrefix("0x") ? s.dropFirst(2) : s, radix: 16)
+    }
+    if words.count == 3, words[0] == "-1", let sp = hex(words[1]), let pc = hex(words[2]) {
+      return .outside(sp: sp, pc: pc)
+    }
+    guard words.count == 9, let nr = Int(words[0]) else { return nil }
+    let values = words[1...].compactMap(hex)
+    guard values.count == 8 else { return nil }
+    return .inSyscall(number: nr, args: Array(values[0..<6]), sp: values[6], pc: values[7])
+  }
+}
+
+extension StringProtocol {
+  func trimmingCharacters() -> String {
+    var s = Substring(self)
+    while let c = s.first, c == " " || c == "\t" || c == "\n" { s = s.dropFirst() }
+    while let c = s.last, c == " " || c == "\t" || c == "\n" { s = s.dropLast() }
+    return String(s)
+  }
+
+  func trimmingSuffixSpaces() -> String {
+    var s = Substring(self)
+    while s.last == " " { s = s.dropLast() }
+    return String(s)
+  }
+}

@@ -1,0 +1,47 @@
+/// One process as /proc shows it at one moment, with each thread's blocked call decoded.
+public struct ProcessSnapshot: Sendable {
+  public var stat: ProcStat
+  public var cmdline: String
+  public var threads: [ThreadSnapshot]
+
+  public struct ThreadSnapshot: Sendable {
+    public var tid: Int32
+    public var state: Character
+    public var syscall: SyscallState?
+    public var wchan: String?
+    /// Decoded when the thread sleeps inside a syscall.
+    public var blocked: BlockedCall?
+  }
+
+  public var pid: Int32 { stat.pid }
+  public var comm: String { stat.comm }
+
+  /// The thread whose wait explains the process: the first one blocked on fds or a child,
+  /// else the first one sleeping in any syscall (main thread first).
+  public var primaryBlock: BlockedCall? {
+    let inCalls = threads.compactMap(\.blocked)
+    return inCalls.first { !$0.fds.isEmpty || $0.waitPid != nil } ?? inCalls.first
+  }
+
+  /// True when no thread sleeps in a syscall: it is on a CPU, runnable, stopped or in a fault.
+  public var isBlocked: Bool { threads.contains { $0.blocked != nil } }
+
+  /// Reads the process now; nil when it is gone.
+  public static func read(_ pid: Int32) -> ProcessSnapshot? {
+    guard let stat = ProcStat.read(pid) else { return nil }
+    var threads: [ThreadSnapshot] = []
+    for tid in ProcFS.threadIds(of: pid) {
+      let tstat = ProcStat.read(pid, tid: tid)
+      let state = tstat?.state ?? "?"
+      let sys = SyscallState.read(pid, tid: tid)
+      var blocked: BlockedCall?
+      // A thread on a CPU ("R") may still show its last syscall; only sleepers are blocked in one.
+      if case .inSyscall(let nr, let args, _, _)? = sys, state == "S" || state == "D" {
+        blocked = BlockedCall.decode(pid: pid, number: nr, args: args)
+      }
+      threads.append(ThreadSnapshot(tid: tid, state: state, syscall: sys, wchan: ProcFS.wchan(pid, tid: tid),
+                                    blocked: blocked))
+    }
+    return ProcessSnapshot(stat: stat, cmdline: ProcFS.cmdline(pid), threads: threads)
+  }
+}
