@@ -18,6 +18,9 @@ struct TraceCommand {
       throw CLIFailure("give either a command after -- or -p PID, not both")
     }
     if options.s < 0 { throw CLIFailure("-s takes a byte count of 0 or more, not \(options.s)") }
+    guard options.stuckAfter > 0 else { throw CLIFailure("--stuck-after takes seconds above 0, not \(options.stuckAfter)") }
+    if let u = options.unstickAfter, !(u > 0) { throw CLIFailure("--unstick-after takes seconds above 0, not \(u)") }
+    let responder = HangResponder(diagnoseAfter: options.stuckAfter, unstickAfter: options.unstickAfter)
 
     var tracerOptions = Tracer.Options()
     tracerOptions.syscalls = try syscallNames()
@@ -26,6 +29,7 @@ struct TraceCommand {
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
     tracerOptions.stackTraces = options.stack
+    tracerOptions.stuckAfter = responder.stuckAfter
 
     let (fd, toFile) = try openOutput()
     let output = OutputBuffer(fd: fd)
@@ -39,6 +43,9 @@ struct TraceCommand {
     let tracer: Tracer
     do {
       tracer = try Tracer(options: tracerOptions, sinks: [sink], output: output)
+      tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
+        responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
+      }
       if pids.isEmpty {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
         try tracer.launch(command)

@@ -32,6 +32,12 @@ struct TraceOptions: ParsableArguments {
   @Option(name: .customLong("spin-us"), help: ArgumentHelp("Microseconds to poll for the next stop before sleeping (0: never).", valueName: "us"))
   var spinMicroseconds: Int = 200
 
+  @Option(name: .customLong("stuck-after"), help: ArgumentHelp("Print the `why` diagnosis of a read/poll on a pipe blocked this long.", valueName: "seconds"))
+  var stuckAfter: Double = 5
+
+  @Option(name: .customLong("unstick-after"), help: ArgumentHelp("Also close the leaked write ends (the fix `why` names) once blocked this long.", valueName: "seconds"))
+  var unstickAfter: Double?
+
   @Flag(name: .customLong("no-seccomp"), help: "Stop on every syscall instead of installing a seccomp filter.")
   var noSeccomp = false
 }

@@ -33,7 +33,9 @@ public enum InjectClose {
 
   /// Checks everything without touching the process. `expect` (e.g. `pipe:[24684]`) refuses an fd
   /// that points elsewhere. Throws an `InjectionError` with a one-line reason.
-  public static func plan(pid: Int32, fds: [Int32], expect: String? = nil) throws(InjectionError) -> Plan {
+  /// `tracedBy`: the caller's own pid when it traces the process itself (it then injects through
+  /// its own session, see `Tracer.injectClose`).
+  public static func plan(pid: Int32, fds: [Int32], expect: String? = nil, tracedBy: Int32? = nil) throws(InjectionError) -> Plan {
     if pid <= 0 { throw InjectionError("invalid pid \(pid): must be a positive process id") }
     if fds.isEmpty { throw InjectionError("no fd given: --inject-close PID FD [FD...]") }
     if let bad = fds.first(where: { $0 < 0 }) { throw InjectionError("invalid fd \(bad): fds are >= 0") }
@@ -47,12 +49,12 @@ public enum InjectClose {
     }
     let threads = ProcFS.threadIds(of: pid)
     for tid in threads {
-      if let tracer = ProcFS.statusField(pid, "TracerPid", tid: tid).flatMap({ Int32($0) }), tracer != 0 {
+      if let tracer = ProcFS.statusField(pid, "TracerPid", tid: tid).flatMap({ Int32($0) }), tracer != 0, tracer != tracedBy {
         let tracerComm = ProcStat.read(tracer)?.comm ?? "?"
         throw InjectionError("\(name) is already traced by \(tracer) (\(tracerComm)): detach it first")
       }
     }
-    if stat.state == "T" || stat.state == "t" {
+    if stat.state == "T" || (stat.state == "t" && tracedBy == nil) {
       throw InjectionError("\(name) is stopped: continue it first (kill -CONT \(pid))")
     }
     // Threads share the fd table: any live thread will do, the main one first.
@@ -77,6 +79,11 @@ public enum InjectClose {
   public static func perform(_ plan: Plan) throws(InjectionError) -> [(fd: Int32, outcome: Outcome)] {
     let session = try RemoteSyscallSession(pid: plan.pid, tid: plan.tid)
     defer { session.detach() }
+    return try perform(plan, in: session)
+  }
+
+  /// Runs the closes through a session the caller holds (attached or adopted).
+  public static func perform(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError) -> [(fd: Int32, outcome: Outcome)] {
     var results: [(fd: Int32, outcome: Outcome)] = []
     for f in plan.fds {
       let r = try session.run(3, [UInt64(UInt32(bitPattern: f.fd))])  // x86_64 close = 3

@@ -35,7 +35,10 @@ public final class RemoteSyscallSession {
   public init(pid: Int32, tid: Int32, timeout: Double = 5) throws(InjectionError) {
     self.pid = pid
     self.tid = tid
-    if ct_seize(tid, UInt(CT_O_TRACESYSGOOD)) != 0 {
+    // TRACESECCOMP: a process started under a seccomp-filtering tracer (pipetrace, strace
+    // --seccomp-bpf) keeps its filter, and a filtered syscall with no tracer asking for seccomp
+    // stops fails with ENOSYS; with the option it stops once more and then runs.
+    if ct_seize(tid, UInt(CT_O_TRACESYSGOOD | CT_O_TRACESECCOMP)) != 0 {
       let e = Errno.current
       throw InjectionError("cannot attach to \(tid): PTRACE_SEIZE failed: \(e)")
     }
@@ -81,6 +84,22 @@ public final class RemoteSyscallSession {
       throw InjectionError("cannot read the registers of \(tid): \(e)")
     }
   }
+
+  /// Adopts a thread the caller already traces (seized, with TRACESYSGOOD) and holds in a
+  /// PTRACE_INTERRUPT stop: a tracer injecting into its own tracee. `detach()` then leaves it in
+  /// such a stop again, every register restored, still traced by the caller.
+  public init(adopting tid: Int32, of pid: Int32) throws(InjectionError) {
+    self.pid = pid
+    self.tid = tid
+    adopted = true
+    if ct_regs_get(tid, &original) != 0 {
+      throw InjectionError("cannot read the registers of \(tid): \(Errno.current)")
+    }
+    attached = true
+  }
+
+  /// Set for an adopted thread: it stays with its tracer.
+  private var adopted = false
 
   deinit { detach() }
 
@@ -132,7 +151,7 @@ public final class RemoteSyscallSession {
       _ = threadDirected ? ct_tgkill(pid, tid, signo) : kill(pid, signo)
     }
     deferredSignals = []
-    _ = ct_detach(tid, 0)
+    if !adopted { _ = ct_detach(tid, 0) }
     attached = false
   }
 

@@ -64,16 +64,15 @@ public final class Tracer {
   private var detaching = false
   private let output: OutputBuffer?
   private let spinSeconds: Double
-  /// Calls already reported as stuck (tid → entry time), so each is reported once.
-  private var reportedStuck: [Int32: Double] = [:]
   private var unwinder: StackUnwinder?
   /// Set from any thread; the tracer thread detaches from everything at its next check.
   private let detachRequested = Atomic<Bool>(false)
   /// When set, takes SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace instead of the default
   /// (detach when attached, pass on to the command when launched). Runs on the tracer thread.
   public var onSignal: ((Int32) -> Void)?
-  /// Called with (pid, tid, syscall record) when a call has blocked longer than `stuckAfter`.
-  public var onStuck: ((Int32, Int32, SyscallRecord) -> Void)?
+  /// Called on the tracer thread with (pid, tid, the call so far, seconds blocked) while a shown
+  /// call has been blocked longer than `stuckAfter`, again at every later check.
+  public var onStuck: ((Int32, Int32, SyscallRecord, Double) -> Void)?
 
   /// `output`, when given, is flushed whenever the tracees go quiet, so a live reader sees a hang.
   public init(options: Options, sinks: [EventSink], output: OutputBuffer? = nil) throws(TraceError) {
@@ -368,16 +367,16 @@ public final class Tracer {
     return Int32(max(10, min(1000, limit * 250)))
   }
 
-  /// Reports calls that have blocked longer than `stuckAfter`, once each.
+  /// Hands every shown call blocked longer than `stuckAfter` to `onStuck`, at each check (the
+  /// handler decides what to do once).
   private func checkStuck() {
     guard let limit = options.stuckAfter, let onStuck else { return }
     let now = Clock.monotonic()
-    for t in tracees.values {
-      guard let c = t.current, c.shown, now - c.monoStart >= limit else { continue }
-      if reportedStuck[t.tid] == c.monoStart { continue }
-      reportedStuck[t.tid] = c.monoStart
-      onStuck(t.tgid, t.tid, c.record)
+    let blocked = tracees.values.compactMap { t -> (Int32, Int32, SyscallRecord, Double)? in
+      guard let c = t.current, c.shown, now - c.monoStart >= limit else { return nil }
+      return (t.tgid, t.tid, c.record, now - c.monoStart)
     }
+    for (pid, tid, record, seconds) in blocked { onStuck(pid, tid, record, seconds) }
   }
 
   /// SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace.
@@ -480,6 +479,39 @@ public final class Tracer {
       pending.remove(r)
       emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
     }
+  }
+
+  /// Closes `fds` inside traced process `tgid` without letting go of it: interrupts one of its
+  /// threads, runs close() in it, restores it and resumes it under this tracer. (Detaching a process
+  /// that carries pipetrace's seccomp filter would leave its filtered calls failing with ENOSYS.)
+  /// Call from the tracer thread. Other tracees' stops met meanwhile are handled as usual.
+  public func injectClose(process tgid: Int32, fds: [Int32], expect: String?) throws(InjectionError)
+    -> [(fd: Int32, outcome: InjectClose.Outcome)]
+  {
+    guard let t = tracees[tgid] ?? tracees.values.first(where: { $0.tgid == tgid }) else {
+      throw InjectionError("process \(tgid) is not traced by this tracer")
+    }
+    let plan = try InjectClose.plan(pid: tgid, fds: fds, expect: expect, tracedBy: getpid())
+    guard ct_interrupt(t.tid) == 0 else { throw InjectionError("cannot stop \(t.tid): \(Errno.current)") }
+    var status: Int32 = 0
+    while true {
+      // Only this thread's stops: the others queue up until the loop takes them.
+      guard ct_waitpid(t.tid, &status, 0, 1) == t.tid else { throw InjectionError("waiting for \(t.tid): \(Errno.current)") }
+      if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
+        taskExited(t, status)
+        throw InjectionError("process \(tgid) exited before it could be stopped")
+      }
+      let sig = ct_wstopsig(status)
+      if ct_wstopevent(status) == Int32(CT_EVENT_STOP) && (sig == SIGTRAP || !t.started) { break }
+      // A syscall exit, a signal or an event came first: handle it as usual; the interrupt stays
+      // pending and comes next.
+      handleStop(t.tid, status)
+      guard tracees[t.tid] === t else { throw InjectionError("process \(tgid) went away") }
+    }
+    defer { resume(t, signal: 0) }
+    let session = try RemoteSyscallSession(adopting: t.tid, of: tgid)
+    defer { session.detach() }
+    return try InjectClose.perform(plan, in: session)
   }
 
   /// Adds a line to the trace output (a diagnosis, an action taken).
@@ -773,7 +805,6 @@ public final class Tracer {
 
   private func taskExited(_ t: Tracee, _ status: Int32) {
     tracees[t.tid] = nil
-    reportedStuck[t.tid] = nil
     reportUnfinished(t)
     unwinder?.threadGone(tid: t.tid)
     if t.tid == t.tgid { unwinder?.processGone(tgid: t.tgid) }
