@@ -80,40 +80,40 @@ struct JSONLineParser {
     }
     while true {
       skipSpace()
-      let key = try parseKey()
+      let key = try parseTopKey()
       skipSpace()
       try expect(UInt8(ascii: ":"))
       skipSpace()
       switch key {
-      case "event": kind = try parseString()
-      case "pid": pid = Int32(truncatingIfNeeded: try parseInt())
-      case "tid": tid = Int32(truncatingIfNeeded: try parseInt())
-      case "ts":
+      case .event: kind = try parseString()
+      case .pid: pid = Int32(truncatingIfNeeded: try parseInt())
+      case .tid: tid = Int32(truncatingIfNeeded: try parseInt())
+      case .ts:
         ts = try parseDouble()
         sawTs = true
-      case "name": name = try parseString()
-      case "args": args = try parseArgs()
-      case "ret": ret = try parseNullableInt()
-      case "errno": errnoName = try parseNullableString()
-      case "dur": dur = try parseNullableDouble()
-      case "fds": fds = try parseFds()
-      case "child": child = Int32(truncatingIfNeeded: try parseInt())
-      case "kind": forkKind = ForkKind(rawValue: try parseString()) ?? .fork
-      case "path": path = try parseString()
-      case "argv": argv = try parseStringArray()
-      case "code":
+      case .name: name = try parseString()
+      case .args: args = try parseArgs()
+      case .ret: ret = try parseNullableInt()
+      case .errno: errnoName = try parseNullableString()
+      case .dur: dur = try parseNullableDouble()
+      case .fds: fds = try parseFds()
+      case .child: child = Int32(truncatingIfNeeded: try parseInt())
+      case .kind: forkKind = ForkKind(rawValue: try parseString()) ?? .fork
+      case .path: path = try parseString()
+      case .argv: argv = try parseStringArray()
+      case .code:
         if peek() == UInt8(ascii: "\"") {
           sigCode = SignalCodes.number(try parseString())
         } else if let c = try parseNullableInt() {
           code = Int32(truncatingIfNeeded: c)
           sigCode = code!
         }
-      case "signal": signalName = try parseNullableString()
-      case "sig": signalName = try parseString()
-      case "core": core = try parseBool()
-      case "sender": sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
-      case "text": text = try parseString()
-      default: try skipValue()
+      case .signal: signalName = try parseNullableString()
+      case .sig: signalName = try parseString()
+      case .core: core = try parseBool()
+      case .sender: sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
+      case .text: text = try parseString()
+      case .other: try skipValue()
       }
       skipSpace()
       guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
@@ -200,6 +200,64 @@ struct JSONLineParser {
       throw JSONLineError(reason: "expected '\(Character(Unicode.Scalar(c)))' at column \(i + 1)")
     }
     i += 1
+  }
+
+  enum TopKey {
+    case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
+    case sender, text, other
+  }
+
+  /// A top-level key, matched on its bytes (no String is made).
+  mutating func parseTopKey() throws(JSONLineError) -> TopKey {
+    try expect(UInt8(ascii: "\""))
+    let from = i
+    while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+      if bytes[i] == UInt8(ascii: "\\") {
+        i = from - 1
+        _ = try parseStringBytes()
+        return .other
+      }
+      i += 1
+    }
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    let n = i - from
+    i += 1
+    @inline(__always) func at(_ k: Int) -> UInt8 { bytes[from + k] }
+    switch n {
+    case 2: return at(0) == 0x74 && at(1) == 0x73 ? .ts : .other  // ts
+    case 3:
+      switch (at(0), at(1), at(2)) {
+      case (0x70, 0x69, 0x64): return .pid
+      case (0x74, 0x69, 0x64): return .tid
+      case (0x72, 0x65, 0x74): return .ret
+      case (0x64, 0x75, 0x72): return .dur
+      case (0x66, 0x64, 0x73): return .fds
+      case (0x73, 0x69, 0x67): return .sig
+      default: return .other
+      }
+    case 4:
+      switch (at(0), at(1), at(2), at(3)) {
+      case (0x6E, 0x61, 0x6D, 0x65): return .name
+      case (0x61, 0x72, 0x67, 0x73): return .args
+      case (0x6B, 0x69, 0x6E, 0x64): return .kind
+      case (0x70, 0x61, 0x74, 0x68): return .path
+      case (0x61, 0x72, 0x67, 0x76): return .argv
+      case (0x63, 0x6F, 0x64, 0x65): return .code
+      case (0x63, 0x6F, 0x72, 0x65): return .core
+      case (0x74, 0x65, 0x78, 0x74): return .text
+      default: return .other
+      }
+    case 5:
+      if at(0) == 0x65 && at(1) == 0x76 { return .event }  // event
+      if at(0) == 0x65 && at(1) == 0x72 { return .errno }  // errno
+      if at(0) == 0x63 && at(1) == 0x68 { return .child }  // child
+      return .other
+    case 6:
+      if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
+      if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
+      return .other
+    default: return .other
+    }
   }
 
   /// A key as a (usually small, inline) String; keys never need escapes in our schema.
@@ -555,17 +613,23 @@ struct JSONLineParser {
       var kind = FdTarget.Kind.other, path = "", inode: UInt64?
       while true {
         skipSpace()
-        let key = try parseKey()
+        try expect(UInt8(ascii: "\""))
+        let keyStart = i
+        while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
+        guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+        let keyLength = i - keyStart
+        let k0 = bytes[keyStart], k1 = keyLength > 1 ? bytes[keyStart + 1] : 0
+        i += 1
         skipSpace()
         try expect(UInt8(ascii: ":"))
         skipSpace()
-        switch key {
-        case "arg": arg = Int(try parseInt())
-        case "index": index = try parseNullableInt().map { Int($0) }
-        case "fd": fd = Int32(truncatingIfNeeded: try parseInt())
-        case "kind": kind = FdTarget.Kind(rawValue: try parseString()) ?? .other
-        case "path": path = try parseString()
-        case "inode": inode = try parseNullableInt().map { UInt64(bitPattern: $0) }
+        switch (keyLength, k0, k1) {
+        case (3, 0x61, 0x72): arg = Int(try parseInt())  // arg
+        case (5, 0x69, 0x6E) where bytes[keyStart + 2] == 0x64: index = try parseNullableInt().map { Int($0) }  // index
+        case (2, 0x66, 0x64): fd = Int32(truncatingIfNeeded: try parseInt())  // fd
+        case (4, 0x6B, 0x69): kind = FdTarget.Kind(rawValue: try parseString()) ?? .other  // kind
+        case (4, 0x70, 0x61): path = try parseString()  // path
+        case (5, 0x69, 0x6E): inode = try parseNullableInt().map { UInt64(bitPattern: $0) }  // inode
         default: try skipValue()
         }
         skipSpace()

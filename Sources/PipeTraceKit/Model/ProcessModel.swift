@@ -152,8 +152,10 @@ public final class ProcessModel {
       if case .fd(let fd, let target?) = a { observe(pid, fd: fd, target: target, hint: i == 0 ? Self.endHint(r.name) : .unknown, ts: r.timestamp) }
     }
     let ok = r.errno == nil && r.ret != nil
-    switch r.name {
-    case "pipe", "pipe2":
+    // Most calls (read/write of non-pipes, mmap, openat) need nothing: one hash lookup decides.
+    guard let role = Self.roles[r.name] else { return }
+    switch role {
+    case .pipe:
       guard ok, r.args.count >= 1, case .array(let fds, _) = r.args[0], fds.count == 2,
             let rfd = Self.fd(fds[0]), let wfd = Self.fd(fds[1]) else { return }
       var inode: UInt64?
@@ -163,11 +165,11 @@ public final class ProcessModel {
       p.note(r.timestamp, pid, "created by \(pid) with \(r.name): fd \(rfd) read end, fd \(wfd) write end\(cloexec ? " (O_CLOEXEC)" : "")")
       install(pid, fd: rfd, entry: PipeFd(pipe: p, end: .read, cloexec: cloexec), ts: r.timestamp)
       install(pid, fd: wfd, entry: PipeFd(pipe: p, end: .write, cloexec: cloexec), ts: r.timestamp)
-    case "dup", "dup2", "dup3":
+    case .dup:
       guard ok, let old = r.args.first.flatMap(Self.fd), let new = r.ret.map({ Int32(truncatingIfNeeded: $0) }), old != new else { return }
       let cloexec = r.name == "dup3" && r.args.count >= 3 && Self.text(r.args[2]).contains("O_CLOEXEC")
       duplicate(pid, old: old, new: new, cloexec: cloexec, how: r.name, ts: r.timestamp)
-    case "fcntl", "fcntl64":
+    case .fcntl:
       guard ok, r.args.count >= 2, let fd = Self.fd(r.args[0]) else { return }
       let cmd = Self.text(r.args[1])
       if cmd == "F_DUPFD" || cmd == "F_DUPFD_CLOEXEC", let new = r.ret.map({ Int32(truncatingIfNeeded: $0) }) {
@@ -177,12 +179,12 @@ public final class ProcessModel {
         entry.cloexec = Self.text(flag).contains("FD_CLOEXEC") || (Self.int(flag) ?? 0) & 1 == 1
         tables[pid]?.entries[fd] = entry
       }
-    case "close":
+    case .close:
       // close() releases the fd even when it reports EINTR/EIO; only EBADF means nothing was open.
       guard r.errno != .EBADF, let fd = r.args.first.flatMap(Self.fd), let entry = tables[pid]?.entries[fd] else { return }
       tables[pid]?.entries[fd] = nil
       release(pid, fd: fd, entry: entry, how: "close", ts: r.timestamp)
-    case "close_range":
+    case .closeRange:
       guard ok, r.args.count >= 2, let first = Self.int(r.args[0]), let t = tables[pid] else { return }
       let last = Self.int(r.args[1]) ?? Int64(Int32.max)
       let onlyCloexec = r.args.count >= 3 && Self.text(r.args[2]).contains("CLOSE_RANGE_CLOEXEC")
@@ -194,9 +196,8 @@ public final class ProcessModel {
           release(pid, fd: fd, entry: entry, how: "close_range", ts: r.timestamp)
         }
       }
-    default:
-      let hint = Self.endHint(r.name)
-      guard hint != .unknown, let fd = r.args.first.flatMap(Self.fd), let entry = pipeFd(pid: pid, fd: fd) else { return }
+    case .io(let hint):
+      guard let fd = r.args.first.flatMap(Self.fd), let entry = pipeFd(pid: pid, fd: fd) else { return }
       let p = entry.pipe
       if entry.end == .unknown { tables[pid]?.entries[fd]?.end = hint; p.removeHolder(.unknown); p.addHolder(hint) }
       for k in p.carries.indices where p.carries[k].pid == pid && p.carries[k].releasedAt == nil {
@@ -249,6 +250,20 @@ public final class ProcessModel {
     t.entries[fd] = PipeFd(pipe: p, end: hint, cloexec: false)
     p.addHolder(hint)
   }
+
+  enum Role {
+    case pipe, dup, fcntl, close, closeRange, io(PipeEnd)
+  }
+
+  static let roles: [String: Role] = {
+    var t: [String: Role] = [
+      "pipe": .pipe, "pipe2": .pipe, "dup": .dup, "dup2": .dup, "dup3": .dup, "fcntl": .fcntl, "fcntl64": .fcntl,
+      "close": .close, "close_range": .closeRange,
+    ]
+    for n in ["read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg"] { t[n] = .io(.read) }
+    for n in ["write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg"] { t[n] = .io(.write) }
+    return t
+  }()
 
   static func endHint(_ name: String) -> PipeEnd {
     switch name {

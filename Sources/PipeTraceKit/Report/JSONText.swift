@@ -84,9 +84,7 @@ extension Report {
   func relative(_ ts: Double) -> String { "+" + String(fixed: ts - (traceStart ?? 0), places: 6) }
 
   func programName(_ pid: Int32) -> String {
-    guard let p = processes.first(where: { $0.pid == pid }) else { return "" }
-    if let prog = p.program { return prog.split(separator: "/").last.map(String.init) ?? prog }
-    return ""
+    programNames[pid] ?? ""
   }
 
   func statusText(_ p: ProcessInfo) -> String {

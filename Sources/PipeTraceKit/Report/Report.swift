@@ -62,6 +62,8 @@ public struct Report {
   public var eventCount: Int
   public var traceStart: Double?
   public var traceEnd: Double?
+  /// pid → the last program it exec'd (basename), for labels.
+  var programNames: [Int32: String] = [:]
   /// What the durations are: always wall time between syscall entry and exit.
   public static let clockNote = "wall time between syscall entry and exit (strace -T / pipetrace dur), not CPU time"
 }

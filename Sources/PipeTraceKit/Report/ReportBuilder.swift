@@ -218,8 +218,10 @@ public final class ReportBuilder: EventSink {
     guard !finished else { return }
     finished = true
     let end = traceEnd ?? 0
-    for r in neverReturned where end - r.timestamp >= options.minBlock {
-      addBlocked(r, dur: end - r.timestamp, returned: false)
+    for r in neverReturned {
+      // It ended with its process, or else was still waiting when the trace stopped.
+      let until = model.processes[r.pid]?.end ?? end
+      if until - r.timestamp >= options.minBlock { addBlocked(r, dur: until - r.timestamp, returned: false) }
     }
     neverReturned.removeAll()
     for k in blocked.indices {
@@ -262,7 +264,7 @@ public final class ReportBuilder: EventSink {
       }.sorted { ($0.total, $0.calls, $1.name) > ($1.total, $1.calls, $0.name) }
     }
     let processes = model.order.compactMap { model.processes[$0] }
-    return Report(
+    var report = Report(
       minBlock: options.minBlock,
       summary: summaries(overall),
       perProcess: model.order.compactMap { pid in perProcess[pid].map { Report.ProcessSummary(pid: pid, syscalls: summaries($0)) } },
@@ -276,5 +278,9 @@ public final class ReportBuilder: EventSink {
       eventCount: eventCount,
       traceStart: traceStart,
       traceEnd: traceEnd)
+    for p in processes {
+      if let prog = p.program { report.programNames[p.pid] = prog.split(separator: "/").last.map(String.init) ?? prog }
+    }
+    return report
   }
 }
