@@ -34,6 +34,10 @@ public final class ProcessModel {
   /// Pids in the order they appeared.
   public private(set) var order: [Int32] = []
   private var tables: [Int32: FdTable] = [:]
+  /// Told of every write-end release and every write on a pipe (`isWrite`), as they are seen.
+  /// A tracer reports a call at its exit, so a close that began before a read returned can reach
+  /// the stream after that read: the report uses this to look back.
+  var pipeActivity: ((PipeRecord, EventRef, _ isWrite: Bool) -> Void)?
 
   public init(pipes: PipeGraph = PipeGraph()) {
     self.pipes = pipes
@@ -127,7 +131,9 @@ public final class ProcessModel {
     }
     if entry.end != .read {
       let what = how == "exit" || how.hasPrefix("killed") || how == "closed on exec" ? how : "\(how)(\(fd))"
-      p.lastWriteEndRelease = EventRef(pid: pid, event: what, ts: ts)
+      let ref = EventRef(pid: pid, event: what, ts: ts)
+      p.lastWriteEndRelease = ref
+      pipeActivity?(p, ref, false)
     }
     if p.holderCount == 0 {
       p.closedAt = ts
@@ -146,7 +152,6 @@ public final class ProcessModel {
 
   private func handleSyscall(_ r: SyscallRecord) {
     let pid = r.pid
-    let end = r.timestamp + (r.duration ?? 0)
     // `-y` annotations tell which pipe an fd holds, even for fds opened before the trace.
     for (i, a) in r.args.enumerated() {
       if case .fd(let fd, let target?) = a { observe(pid, fd: fd, target: target, hint: i == 0 ? Self.endHint(r.name) : .unknown, ts: r.timestamp) }
@@ -204,7 +209,9 @@ public final class ProcessModel {
         p.carries[k].used = true
       }
       if hint == .write, let n = r.ret, n > 0 {
-        p.lastWrite = EventRef(pid: pid, event: "\(r.name)(\(fd))", ts: end)
+        let ref = EventRef(pid: pid, event: "\(r.name)(\(fd))", ts: r.timestamp)
+        p.lastWrite = ref
+        pipeActivity?(p, ref, true)
       }
     }
   }

@@ -53,9 +53,31 @@ public final class ReportBuilder: EventSink {
   private var finished = false
   private var leaks: [Report.Leak] = []
 
+  /// Pipe reads whose releaser may still arrive (see `ProcessModel.pipeActivity`).
+  private struct LateWaiter {
+    var index: Int
+    var returnTs: Double
+    var eof: Bool
+  }
+  private var lateWaiters: [ObjectIdentifier: [LateWaiter]] = [:]
+
   public init(options: Options = Options(), model: ProcessModel = ProcessModel()) {
     self.options = options
     self.model = model
+    model.pipeActivity = { [unowned self] pipe, ref, isWrite in self.lateActivity(pipe, ref, isWrite: isWrite) }
+  }
+
+  /// A close/exit/write that started before a blocked read returned but was reported after it.
+  private func lateActivity(_ pipe: PipeRecord, _ ref: EventRef, isWrite: Bool) {
+    let key = ObjectIdentifier(pipe)
+    guard var waiters = lateWaiters[key] else { return }
+    for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs {
+      if let current = blocked[w.index].call.releasedBy, current.ts > ref.ts { continue }
+      blocked[w.index].call.releasedBy = ref
+    }
+    // After a few seconds nothing reported can have started before these reads returned.
+    waiters.removeAll { $0.returnTs < ref.ts - 5 }
+    lateWaiters[key] = waiters.isEmpty ? nil : waiters
   }
 
   public func handle(_ event: Event) {
@@ -107,6 +129,10 @@ public final class ReportBuilder: EventSink {
       returned: returned, result: Self.resultText(r, returned: returned), releasedBy: nil))
     findRelease(r, into: &b)
     blocked.append(b)
+    if let p = b.pipe, returned, let ret = r.ret, r.errno == nil, ProcessModel.endHint(r.name) == .read {
+      lateWaiters[ObjectIdentifier(p), default: []].append(
+        LateWaiter(index: blocked.count - 1, returnTs: r.timestamp + dur, eof: ret == 0))
+    }
     if r.ret == nil && returned && r.errno != nil {
       awaitingSignal[r.tid] = blocked.count - 1
     }
@@ -115,6 +141,7 @@ public final class ReportBuilder: EventSink {
 
   private func trimBlocked() {
     awaitingSignal.removeAll()  // indices change; an unresolved interrupted call stays unexplained
+    lateWaiters.removeAll()
     blocked.sort { $0.call.dur > $1.call.dur }
     blockingOmitted += blocked.count - options.blockingLimit
     blocked.removeLast(blocked.count - options.blockingLimit)
