@@ -366,6 +366,25 @@ struct JSONLineParser {
     return v
   }
 
+  /// `"pipe"`, `"socket"`, … without making a String.
+  mutating func parseFdKind() throws(JSONLineError) -> FdTarget.Kind {
+    try expect(UInt8(ascii: "\""))
+    let from = i
+    while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    let n = i - from
+    i += 1
+    switch (n, bytes[from]) {
+    case (4, 0x70): return .pipe
+    case (6, 0x73): return .socket
+    case (4, 0x66): return .file
+    case (3, 0x74): return .tty
+    case (4, 0x61): return .anon
+    case (6, 0x64): return .device
+    default: return .other
+    }
+  }
+
   mutating func parseNull() throws(JSONLineError) -> Bool {
     if i + 4 <= bytes.count && bytes[i] == UInt8(ascii: "n") {
       guard bytes[i + 1] == UInt8(ascii: "u"), bytes[i + 2] == UInt8(ascii: "l"), bytes[i + 3] == UInt8(ascii: "l")
@@ -453,7 +472,28 @@ struct JSONLineParser {
       }
     }
     if digits == 0 && fracDigits == 0 { throw JSONLineError(reason: "expected a number at column \(start + 1)") }
-    if digits > 18 || peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+    var exponent = 0
+    if (peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E")) && digits <= 18 {
+      // `5e-06` (Python writes small numbers so): scale by a power of ten.
+      var j = i + 1
+      var negExp = false
+      if j < bytes.count && (bytes[j] == UInt8(ascii: "-") || bytes[j] == UInt8(ascii: "+")) {
+        negExp = bytes[j] == UInt8(ascii: "-")
+        j += 1
+      }
+      let expStart = j
+      while j < bytes.count && bytes[j] &- 0x30 <= 9 && j - expStart < 3 {
+        exponent = exponent * 10 + Int(bytes[j] - 0x30)
+        j += 1
+      }
+      if j > expStart && exponent <= 18 && (j == bytes.count || bytes[j] &- 0x30 > 9) {
+        i = j
+        if negExp { exponent = -exponent }
+      } else {
+        exponent = 99  // out of the fast path's range
+      }
+    }
+    if digits > 18 || exponent == 99 {
       // Rare forms: let strtod do them exactly.
       if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
         i += 1
@@ -468,6 +508,7 @@ struct JSONLineParser {
     }
     var v = Double(intPart)
     if fracDigits > 0 { v += Double(frac) / powersOfTen[fracDigits] }
+    if exponent > 0 { v *= powersOfTen[exponent] } else if exponent < 0 { v /= powersOfTen[-exponent] }
     return neg ? -v : v
   }
 
@@ -627,7 +668,7 @@ struct JSONLineParser {
         case (3, 0x61, 0x72): arg = Int(try parseInt())  // arg
         case (5, 0x69, 0x6E) where bytes[keyStart + 2] == 0x64: index = try parseNullableInt().map { Int($0) }  // index
         case (2, 0x66, 0x64): fd = Int32(truncatingIfNeeded: try parseInt())  // fd
-        case (4, 0x6B, 0x69): kind = FdTarget.Kind(rawValue: try parseString()) ?? .other  // kind
+        case (4, 0x6B, 0x69): kind = try parseFdKind()  // kind
         case (4, 0x70, 0x61): path = try parseString()  // path
         case (5, 0x69, 0x6E): inode = try parseNullableInt().map { UInt64(bitPattern: $0) }  // inode
         default: try skipValue()

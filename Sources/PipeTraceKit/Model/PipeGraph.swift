@@ -11,6 +11,13 @@ public struct EventRef: Sendable, Equatable {
   }
 }
 
+struct LastWrite {
+  var pid: Int32
+  var name: String
+  var fd: Int32
+  var ts: Double
+}
+
 public enum PipeEnd: String, Sendable {
   case read, write, unknown
 }
@@ -44,7 +51,13 @@ public final class PipeRecord {
   public internal(set) var omittedHistory = 0
   public internal(set) var carries: [PipeCarry] = []
   public internal(set) var lastWriteEndRelease: EventRef?
-  public internal(set) var lastWrite: EventRef?
+  /// The last successful write, kept compact (writes are frequent); `lastWrite` describes it.
+  var lastWriteCall: LastWrite?
+  public var lastWrite: EventRef? {
+    lastWriteCall.map { EventRef(pid: $0.pid, event: "\($0.name)(\($0.fd))", ts: $0.ts) }
+  }
+  /// A blocked read waits on this pipe: report late releases (see `ProcessModel.pipeActivity`).
+  var watched = false
   /// When the last holder of either end let go.
   public internal(set) var closedAt: Double?
   var readHolders = 0

@@ -133,7 +133,7 @@ public final class ProcessModel {
       let what = how == "exit" || how.hasPrefix("killed") || how == "closed on exec" ? how : "\(how)(\(fd))"
       let ref = EventRef(pid: pid, event: what, ts: ts)
       p.lastWriteEndRelease = ref
-      pipeActivity?(p, ref, false)
+      if p.watched { pipeActivity?(p, ref, false) }
     }
     if p.holderCount == 0 {
       p.closedAt = ts
@@ -153,12 +153,15 @@ public final class ProcessModel {
   private func handleSyscall(_ r: SyscallRecord) {
     let pid = r.pid
     // `-y` annotations tell which pipe an fd holds, even for fds opened before the trace.
+    // One hash lookup classifies the call; most (mmap, openat, …) need only the annotation sync.
+    let role = Self.roles[r.name]
+    var firstHint = PipeEnd.unknown
+    if case .io(let h)? = role { firstHint = h }
     for (i, a) in r.args.enumerated() {
-      if case .fd(let fd, let target?) = a { observe(pid, fd: fd, target: target, hint: i == 0 ? Self.endHint(r.name) : .unknown, ts: r.timestamp) }
+      if case .fd(let fd, let target?) = a { observe(pid, fd: fd, target: target, hint: i == 0 ? firstHint : .unknown, ts: r.timestamp) }
     }
     let ok = r.errno == nil && r.ret != nil
-    // Most calls (read/write of non-pipes, mmap, openat) need nothing: one hash lookup decides.
-    guard let role = Self.roles[r.name] else { return }
+    guard let role else { return }
     switch role {
     case .pipe:
       guard ok, r.args.count >= 1, case .array(let fds, _) = r.args[0], fds.count == 2,
@@ -209,9 +212,8 @@ public final class ProcessModel {
         p.carries[k].used = true
       }
       if hint == .write, let n = r.ret, n > 0 {
-        let ref = EventRef(pid: pid, event: "\(r.name)(\(fd))", ts: r.timestamp)
-        p.lastWrite = ref
-        pipeActivity?(p, ref, true)
+        p.lastWriteCall = LastWrite(pid: pid, name: r.name, fd: fd, ts: r.timestamp)
+        if p.watched { pipeActivity?(p, p.lastWrite!, true) }
       }
     }
   }

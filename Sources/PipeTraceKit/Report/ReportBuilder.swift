@@ -39,8 +39,11 @@ public final class ReportBuilder: EventSink {
   public let options: Options
   public let model: ProcessModel
   public var badLines = BadLines()
-  private var overall: [String: Stats] = [:]
-  private var perProcess: [Int32: [String: Stats]] = [:]
+  /// Syscall names as small numbers, so per-call statistics cost one string hash.
+  private var nameIDs: [String: Int] = [:]
+  private var names: [String] = []
+  private var overall: [Stats] = []
+  private var perProcess: [Int32: [Stats]] = [:]
   private var blocked: [Blocked] = []
   private var blockingOmitted = 0
   /// Interrupted calls waiting for the signal that interrupted them, by tid.
@@ -103,14 +106,21 @@ public final class ReportBuilder: EventSink {
 
   private func record(_ r: SyscallRecord) {
     let failed = r.errno != nil
-    if let d = r.duration {
+    if r.duration != nil || r.ret != nil {
+      let d = r.duration ?? 0
       let end = r.timestamp + d
       if traceEnd == nil || end > traceEnd! { traceEnd = end }
-      overall[r.name, default: Stats()].add(d, failed: failed)
-      perProcess[r.pid, default: [:]][r.name, default: Stats()].add(d, failed: failed)
-    } else if r.ret != nil {
-      overall[r.name, default: Stats()].add(0, failed: failed)
-      perProcess[r.pid, default: [:]][r.name, default: Stats()].add(0, failed: failed)
+      let id: Int
+      if let known = nameIDs[r.name] {
+        id = known
+      } else {
+        id = names.count
+        nameIDs[r.name] = id
+        names.append(r.name)
+        overall.append(Stats())
+      }
+      overall[id].add(d, failed: failed)
+      modifyStats(of: r.pid, id: id) { $0.add(d, failed: failed) }
     }
     if r.ret == nil && r.duration == nil {
       // Never returned. exit/execve calls do not return by design; the rest blocked until the end.
@@ -123,6 +133,11 @@ public final class ReportBuilder: EventSink {
     addBlocked(r, dur: d, returned: true)
   }
 
+  private func modifyStats(of pid: Int32, id: Int, _ body: (inout Stats) -> Void) {
+    perProcess[pid, default: []].grow(to: id + 1, with: Stats())
+    body(&perProcess[pid]![id])
+  }
+
   private func addBlocked(_ r: SyscallRecord, dur: Double, returned: Bool) {
     var b = Blocked(call: Report.BlockingCall(
       pid: r.pid, tid: r.tid, name: r.name, fd: nil, target: nil, ts: r.timestamp, dur: dur,
@@ -130,6 +145,7 @@ public final class ReportBuilder: EventSink {
     findRelease(r, into: &b)
     blocked.append(b)
     if let p = b.pipe, returned, let ret = r.ret, r.errno == nil, ProcessModel.endHint(r.name) == .read {
+      p.watched = true
       lateWaiters[ObjectIdentifier(p), default: []].append(
         LateWaiter(index: blocked.count - 1, returnTs: r.timestamp + dur, eof: ret == 0))
     }
@@ -282,10 +298,11 @@ public final class ReportBuilder: EventSink {
   /// The report; call after `finish()` (it finishes the stream if that was not done).
   public func makeReport() -> Report {
     finish()
-    func summaries(_ stats: [String: Stats]) -> [Report.SyscallSummary] {
-      stats.map { name, s in
+    func summaries(_ stats: [Stats]) -> [Report.SyscallSummary] {
+      stats.enumerated().filter { $0.element.calls > 0 }.map { id, s in
         Report.SyscallSummary(
-          name: name, calls: s.calls, errors: s.errors, total: s.total,
+          name: names[id],
+          calls: s.calls, errors: s.errors, total: s.total,
           avg: s.calls > 0 ? s.total / Double(s.calls) : 0, p50: s.histogram.quantile(0.5),
           p99: s.histogram.quantile(0.99), max: s.histogram.max)
       }.sorted { ($0.total, $0.calls, $1.name) > ($1.total, $1.calls, $0.name) }
@@ -309,5 +326,12 @@ public final class ReportBuilder: EventSink {
       if let prog = p.program { report.programNames[p.pid] = prog.split(separator: "/").last.map(String.init) ?? prog }
     }
     return report
+  }
+}
+
+extension Array {
+  /// Appends `value` until `count >= n`, so index `n - 1` exists.
+  mutating func grow(to n: Int, with value: Element) {
+    if count < n { append(contentsOf: repeatElement(value, count: n - count)) }
   }
 }
