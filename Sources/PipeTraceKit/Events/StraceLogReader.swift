@@ -34,6 +34,19 @@ public final class StraceLogReader: TraceReader {
   private var unknownPidResolved = false
   private var held: [Event] = []
   private var finished = false
+  /// The first half of a line interrupted by a strace message.
+  private var split: [UInt8] = []
+  private static let processMessage = Array("strace: Process ".utf8)
+
+  static func find(_ needle: [UInt8], in hay: [UInt8]) -> Int? {
+    guard hay.count >= needle.count, let first = needle.first else { return nil }
+    var i = 0
+    while i + needle.count <= hay.count {
+      if hay[i] == first && hay[i..<(i + needle.count)].elementsEqual(needle) { return i }
+      i += 1
+    }
+    return nil
+  }
 
   public init(source: LineSource, filePid: Int32? = nil) {
     self.source = source
@@ -60,7 +73,18 @@ public final class StraceLogReader: TraceReader {
         badLines.record(file: source.path, line: source.lineNumber, reason: "line of \(length) bytes is too long")
       case .text(let text):
         if text.isEmpty { continue }
-        let bytes = Array(text)
+        var bytes = Array(text)
+        if !split.isEmpty {
+          bytes = split + bytes
+          split.removeAll()
+        }
+        // On stderr strace can print "strace: Process N attached" inside another line: read the
+        // message and join the two halves of the interrupted line.
+        if let cut = Self.find(Self.processMessage, in: bytes), cut > 0 {
+          _ = parseLine(Array(bytes[cut...]))
+          split = Array(bytes[..<cut])
+          continue
+        }
         if let reason = parseLine(bytes) {
           badLines.record(file: source.path, line: source.lineNumber, reason: reason)
         }
@@ -104,8 +128,10 @@ public final class StraceLogReader: TraceReader {
       ts = value
       i = after
       while i < b.count && b[i] == 0x20 { i += 1 }
-    } else if timestampStyle == nil {
-      timestampStyle = TimestampStyle.none
+    } else {
+      if timestampStyle == nil { timestampStyle = TimestampStyle.none }
+      // No times in the log: a microsecond per line keeps events ordered for the release search.
+      if timestampStyle == TimestampStyle.none { ts = Double(source.lineNumber) * 1e-6 }
     }
     guard i < b.count else { return "no event after the prefix" }
     lastTs = ts
@@ -129,8 +155,9 @@ public final class StraceLogReader: TraceReader {
     if body.starts(with: "strace: Process ".utf8) {
       let words = body.split(separator: 0x20)
       if words.count >= 4, let pid = Int32(StraceText.string(words[2])) {
-        meet(pid, ts: ts, line: body)
+        // "attached" names a new child before its parent's clone result: its own lines place it.
         if StraceText.string(words[3]).hasPrefix("detached") {
+          meet(pid, ts: ts, line: body)
           emit(.detached(pid: tgid(pid), tid: pid, timestamp: ts))
           live.remove(pid)
         }
@@ -197,8 +224,17 @@ public final class StraceLogReader: TraceReader {
       }
     }
     guard tgidOf[task] == nil else { return }
-    if let (parent, call) = pending.filter({ $0.key != task && isForkCall($0.value.name) })
-      .max(by: { $0.value.ts < $1.value.ts }) {
+    let forking = pending.filter { $0.key != task && isForkCall($0.value.name) }
+    if forking.count > 1 {
+      // Several tasks are forking: wait for the clone result naming this child before saying whose
+      // it is; its events wait too (bounded), so the model copies the right fd table.
+      tgidOf[task] = task
+      live.insert(task)
+      announced.insert(task)
+      deferred[task] = []
+      return
+    }
+    if let (parent, call) = forking.first {
       let kind = forkKind(name: call.name, argsText: call.argsText)
       tgidOf[task] = kind == .thread ? tgid(parent) : task
       live.insert(task)
@@ -238,7 +274,16 @@ public final class StraceLogReader: TraceReader {
     }
   }
 
+  /// Children whose parent is not known yet, with their events so far.
+  private var deferred: [Int32: [Event]] = [:]
+
   private func emit(_ event: Event) {
+    if !deferred.isEmpty, var waiting = deferred[event.pid] {
+      waiting.append(event)
+      deferred[event.pid] = waiting
+      if waiting.count > 10_000 { releaseDeferred(event.pid, parent: nil, kind: .fork, ts: event.timestamp) }
+      return
+    }
     // Until the first process's pid is known every event waits, so the order stays as logged.
     if unknownPidResolved {
       queue.append(event)
@@ -304,11 +349,13 @@ public final class StraceLogReader: TraceReader {
     let record = SyscallRecord(
       pid: tgid(tid), tid: tid, name: name, number: -1, args: args, ret: ret, errno: err,
       retDetail: rest.isEmpty ? nil : StraceText.string(rest), timestamp: entryTs, duration: duration)
-    emit(.syscall(record))
-
+    // The fork comes before the clone's own record: it happened at entry, and with -ff files
+    // merged by time the child's lines must not overtake it.
     if isForkCall(name), let child = ret, child > 0 {
       let c = Int32(truncatingIfNeeded: child)
-      if !announced.contains(c) {
+      if deferred[c] != nil {
+        releaseDeferred(c, parent: tid, kind: forkKind(name: name, argsText: b), ts: entryTs)
+      } else if !announced.contains(c) {
         let kind = forkKind(name: name, argsText: b)
         tgidOf[c] = kind == .thread ? tgid(tid) : c
         live.insert(c)
@@ -316,6 +363,7 @@ public final class StraceLogReader: TraceReader {
       }
       announced.remove(c)
     }
+    emit(.syscall(record))
     if (name == "execve" || name == "execveat") && ret == 0 {
       let pathIndex = name == "execveat" ? 1 : 0
       var path = ""
@@ -329,6 +377,15 @@ public final class StraceLogReader: TraceReader {
       emit(.exec(pid: tgid(tid), tid: tid, path: path, argv: argv, timestamp: entryTs))
     }
     return nil
+  }
+
+  /// The parent of a deferred child is known (or given up on): send its fork and its events.
+  private func releaseDeferred(_ child: Int32, parent: Int32?, kind: ForkKind, ts: Double) {
+    guard let events = deferred.removeValue(forKey: child) else { return }
+    if let parent {
+      emit(.fork(pid: tgid(parent), tid: parent, child: child, kind: kind, timestamp: min(ts, events.first?.timestamp ?? ts)))
+    }
+    for e in events { emit(e) }
   }
 
   /// A call still open: it never returned (killed, or the trace ended).
@@ -384,6 +441,7 @@ public final class StraceLogReader: TraceReader {
 
   /// The trace ended: calls still open never returned.
   private func flushAtEnd() {
+    for child in deferred.keys.sorted() { releaseDeferred(child, parent: nil, kind: .fork, ts: 0) }
     if !unknownPidResolved {
       unknownPidResolved = true
       queue.append(contentsOf: held)

@@ -75,7 +75,8 @@ public final class ReportBuilder: EventSink {
     let key = ObjectIdentifier(pipe)
     guard var waiters = lateWaiters[key] else { return }
     for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs {
-      if let current = blocked[w.index].call.releasedBy, current.ts > ref.ts { continue }
+      // Ties (second-resolution -t logs) keep the release seen first.
+      if let current = blocked[w.index].call.releasedBy, current.ts >= ref.ts { continue }
       blocked[w.index].call.releasedBy = ref
     }
     // After a few seconds nothing reported can have started before these reads returned.
