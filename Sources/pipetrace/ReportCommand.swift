@@ -18,8 +18,11 @@ struct ReportCommand: ParsableCommand {
   @Option(help: "Output format: text, json, chrome (Perfetto / chrome://tracing) or html.")
   var format: Format = .text
 
-  @Option(name: .short, help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "file"))
+  @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "file"))
   var o: String?
+
+  /// The root command also has `-o` (the live trace's output file) and takes it first.
+  @ParentCommand var root: Pipetrace
 
   @Option(name: .customLong("min-block"), help: ArgumentHelp("List calls at least this long (100ms, 1s, 250us, 0.5).", valueName: "time"))
   var minBlock: String = "100ms"
@@ -56,7 +59,7 @@ struct ReportCommand: ParsableCommand {
 
   private func write(_ text: String) throws {
     var fd: Int32 = 1
-    if let o {
+    if let o = o ?? root.trace.o {
       fd = open(o, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
       if fd < 0 { throw CLIFailure("\(o): \(Errno.current.message)", code: 1) }
     }

@@ -19,7 +19,7 @@ final class DamagedTraceTests: XCTestCase {
     var bytes = [UInt8](repeating: 0, count: 4096)
     for k in bytes.indices { bytes[k] = UInt8(truncatingIfNeeded: k &* 7919 &+ 13) }
     let path = dir.appendingPathComponent("garbage.bin").path
-    FileManager.default.createFile(atPath: path, contents: Data(bytes))
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
     XCTAssertThrowsError(try TraceInput.open(paths: [path])) { error in
       let message = "\(error)"
       XCTAssertTrue(message.contains("not a pipetrace JSON trace or strace log"), message)
