@@ -2,11 +2,6 @@
 import Glibc
 #endif
 
-/// Which end of a pipe an fd holds.
-public enum PipeEnd: String, Sendable {
-  case read, write
-}
-
 /// One fd, in one process, that refers to a pipe.
 public struct PipeFd: Sendable, Equatable, Hashable {
   public var pid: Int32

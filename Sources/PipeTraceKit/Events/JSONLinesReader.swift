@@ -1,0 +1,732 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads pipetrace's `--json` trace (see README) line by line into `Event`s.
+/// The parser walks the bytes directly: Foundation's JSON decoders allocate per value and are
+/// several times slower than the report needs to be.
+public final class JSONLinesReader: TraceReader {
+  private let source: LineSource
+  public private(set) var badLines = BadLines()
+  private var errnoCache: [String: Errno] = [:]
+
+  public init(source: LineSource) {
+    self.source = source
+  }
+
+  public convenience init(path: String) throws {
+    self.init(source: try LineSource(path: path))
+  }
+
+  public func next() -> Event? {
+    while let line = source.next() {
+      switch line {
+      case .tooLong(let length):
+        badLines.record(file: source.path, line: source.lineNumber, reason: "line of \(length) bytes is too long")
+      case .text(let bytes):
+        var parser = JSONLineParser(bytes: bytes, errnoCache: errnoCache)
+        do {
+          let event = try parser.parseLine()
+          if parser.errnoCacheChanged { errnoCache = parser.errnoCache }
+          if let event { return event }
+        } catch {
+          badLines.record(file: source.path, line: source.lineNumber, reason: error.reason)
+        }
+      }
+    }
+    return nil
+  }
+}
+
+struct JSONLineError: Error {
+  var reason: String
+}
+
+/// One line's parser. Keys are compared as bytes; only values the `Event` needs become Swift values.
+struct JSONLineParser {
+  let bytes: UnsafeBufferPointer<UInt8>
+  var i = 0
+  var errnoCache: [String: Errno]
+  var errnoCacheChanged = false
+
+  init(bytes: UnsafeBufferPointer<UInt8>, errnoCache: [String: Errno]) {
+    self.bytes = bytes
+    self.errnoCache = errnoCache
+  }
+
+  /// nil for a blank line or an event kind the report does not use (`start`).
+  mutating func parseLine() throws(JSONLineError) -> Event? {
+    skipSpace()
+    if i == bytes.count { return nil }
+    guard bytes[i] == UInt8(ascii: "{") else { throw JSONLineError(reason: "not a JSON object") }
+    i += 1
+    var kind = ""
+    var pid: Int32 = 0, tid: Int32?, child: Int32 = 0
+    var ts = 0.0, dur: Double?
+    var name = "", path = "", text = ""
+    var args: [ArgValue] = []
+    var ret: Int64?, errnoName: String?
+    var fds: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []
+    var forkKind = ForkKind.fork
+    var argv: [String] = []
+    var code: Int32?, signalName: String?, core = false
+    var sigCode: Int32 = 0, sender: Int32 = 0
+    var sawTs = false
+
+    skipSpace()
+    if peek() == UInt8(ascii: "}") {
+      i += 1
+      throw JSONLineError(reason: "empty object")
+    }
+    while true {
+      skipSpace()
+      let key = try parseTopKey()
+      skipSpace()
+      try expect(UInt8(ascii: ":"))
+      skipSpace()
+      switch key {
+      case .event: kind = try parseString()
+      case .pid: pid = Int32(truncatingIfNeeded: try parseInt())
+      case .tid: tid = Int32(truncatingIfNeeded: try parseInt())
+      case .ts:
+        ts = try parseDouble()
+        sawTs = true
+      case .name: name = try parseString()
+      case .args: args = try parseArgs()
+      case .ret: ret = try parseNullableInt()
+      case .errno: errnoName = try parseNullableString()
+      case .dur: dur = try parseNullableDouble()
+      case .fds: fds = try parseFds()
+      case .child: child = Int32(truncatingIfNeeded: try parseInt())
+      case .kind: forkKind = ForkKind(rawValue: try parseString()) ?? .fork
+      case .path: path = try parseString()
+      case .argv: argv = try parseStringArray()
+      case .code:
+        if peek() == UInt8(ascii: "\"") {
+          sigCode = SignalCodes.number(try parseString())
+        } else if let c = try parseNullableInt() {
+          code = Int32(truncatingIfNeeded: c)
+          sigCode = code!
+        }
+      case .signal: signalName = try parseNullableString()
+      case .sig: signalName = try parseString()
+      case .core: core = try parseBool()
+      case .sender: sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
+      case .text: text = try parseString()
+      case .other: try skipValue()
+      }
+      skipSpace()
+      guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+      if bytes[i] == UInt8(ascii: ",") {
+        i += 1
+        continue
+      }
+      if bytes[i] == UInt8(ascii: "}") {
+        i += 1
+        break
+      }
+      throw JSONLineError(reason: "expected , or } at column \(i + 1)")
+    }
+    skipSpace()
+    if i != bytes.count { throw JSONLineError(reason: "text after the object at column \(i + 1)") }
+    let task = tid ?? pid
+
+    switch kind {
+    case "syscall":
+      guard !name.isEmpty, sawTs else { throw JSONLineError(reason: "syscall without name or ts") }
+      for f in fds where f.arg < args.count {
+        if let index = f.index {
+          if case .array(var items, let truncated) = args[f.arg], index < items.count {
+            items[index] = .fd(f.fd, f.target)
+            args[f.arg] = .array(items, truncated: truncated)
+          }
+        } else {
+          args[f.arg] = .fd(f.fd, f.target)
+        }
+      }
+      var err: Errno?
+      if let errnoName { err = lookupErrno(errnoName) }
+      return .syscall(SyscallRecord(
+        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err,
+        timestamp: ts, duration: dur))
+    case "fork":
+      return .fork(pid: pid, tid: task, child: child, kind: forkKind, timestamp: ts)
+    case "exec":
+      return .exec(pid: pid, tid: task, path: path, argv: argv, timestamp: ts)
+    case "exit":
+      let signo = signalName.flatMap { Signals.number($0) }
+      return .exit(pid: pid, tid: task, code: code, signal: signo, coreDumped: core, timestamp: ts)
+    case "signal":
+      guard let signalName, let signo = Signals.number(signalName) else {
+        throw JSONLineError(reason: "signal event without a known sig")
+      }
+      return .signal(pid: pid, tid: task, signo: signo, code: sigCode, senderPid: sender, senderUid: 0,
+                     status: 0, timestamp: ts)
+    case "detached":
+      return .detached(pid: pid, tid: task, timestamp: ts)
+    case "note":
+      return .note(pid: pid, text: text, timestamp: ts)
+    case "start":
+      return nil
+    case "":
+      throw JSONLineError(reason: "object without \"event\"")
+    default:
+      throw JSONLineError(reason: "unknown event \"\(kind)\"")
+    }
+  }
+
+  private mutating func lookupErrno(_ name: String) -> Errno {
+    if let e = errnoCache[name] { return e }
+    let e = Errno(anyName: name)
+    errnoCache[name] = e
+    errnoCacheChanged = true
+    return e
+  }
+
+  // MARK: scanning
+
+  @inline(__always) func peek() -> UInt8 { i < bytes.count ? bytes[i] : 0 }
+
+  @inline(__always) mutating func skipSpace() {
+    while i < bytes.count {
+      let c = bytes[i]
+      if c == 0x20 || c == 0x09 || c == 0x0D { i += 1 } else { break }
+    }
+  }
+
+  mutating func expect(_ c: UInt8) throws(JSONLineError) {
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    guard bytes[i] == c else {
+      throw JSONLineError(reason: "expected '\(Character(Unicode.Scalar(c)))' at column \(i + 1)")
+    }
+    i += 1
+  }
+
+  enum TopKey {
+    case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
+    case sender, text, other
+  }
+
+  /// A top-level key, matched on its bytes (no String is made).
+  mutating func parseTopKey() throws(JSONLineError) -> TopKey {
+    try expect(UInt8(ascii: "\""))
+    let from = i
+    while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+      if bytes[i] == UInt8(ascii: "\\") {
+        i = from - 1
+        _ = try parseStringBytes()
+        return .other
+      }
+      i += 1
+    }
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    let n = i - from
+    i += 1
+    @inline(__always) func at(_ k: Int) -> UInt8 { bytes[from + k] }
+    switch n {
+    case 2: return at(0) == 0x74 && at(1) == 0x73 ? .ts : .other  // ts
+    case 3:
+      switch (at(0), at(1), at(2)) {
+      case (0x70, 0x69, 0x64): return .pid
+      case (0x74, 0x69, 0x64): return .tid
+      case (0x72, 0x65, 0x74): return .ret
+      case (0x64, 0x75, 0x72): return .dur
+      case (0x66, 0x64, 0x73): return .fds
+      case (0x73, 0x69, 0x67): return .sig
+      default: return .other
+      }
+    case 4:
+      switch (at(0), at(1), at(2), at(3)) {
+      case (0x6E, 0x61, 0x6D, 0x65): return .name
+      case (0x61, 0x72, 0x67, 0x73): return .args
+      case (0x6B, 0x69, 0x6E, 0x64): return .kind
+      case (0x70, 0x61, 0x74, 0x68): return .path
+      case (0x61, 0x72, 0x67, 0x76): return .argv
+      case (0x63, 0x6F, 0x64, 0x65): return .code
+      case (0x63, 0x6F, 0x72, 0x65): return .core
+      case (0x74, 0x65, 0x78, 0x74): return .text
+      default: return .other
+      }
+    case 5:
+      if at(0) == 0x65 && at(1) == 0x76 { return .event }  // event
+      if at(0) == 0x65 && at(1) == 0x72 { return .errno }  // errno
+      if at(0) == 0x63 && at(1) == 0x68 { return .child }  // child
+      return .other
+    case 6:
+      if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
+      if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
+      return .other
+    default: return .other
+    }
+  }
+
+  /// A key as a (usually small, inline) String; keys never need escapes in our schema.
+  mutating func parseKey() throws(JSONLineError) -> String {
+    try expect(UInt8(ascii: "\""))
+    let from = i
+    while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
+      if bytes[i] == UInt8(ascii: "\\") { return try finishEscaped(from: from) }
+      i += 1
+    }
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    let s = String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<i]), as: UTF8.self)
+    i += 1
+    return s
+  }
+
+  mutating func parseString() throws(JSONLineError) -> String {
+    let b = try parseStringBytes()
+    return String(decoding: b, as: UTF8.self)
+  }
+
+  mutating func parseNullableString() throws(JSONLineError) -> String? {
+    if try parseNull() { return nil }
+    return try parseString()
+  }
+
+  private mutating func finishEscaped(from: Int) throws(JSONLineError) -> String {
+    i = from - 1
+    return String(decoding: try parseStringBytes(), as: UTF8.self)
+  }
+
+  /// A JSON string's bytes with escapes decoded.
+  mutating func parseStringBytes() throws(JSONLineError) -> [UInt8] {
+    try expect(UInt8(ascii: "\""))
+    let from = i
+    // Fast path: no escapes.
+    while i < bytes.count {
+      let c = bytes[i]
+      if c == UInt8(ascii: "\"") {
+        let out = Array(UnsafeBufferPointer(rebasing: bytes[from..<i]))
+        i += 1
+        return out
+      }
+      if c == UInt8(ascii: "\\") { break }
+      i += 1
+    }
+    var out = Array(UnsafeBufferPointer(rebasing: bytes[from..<i]))
+    while i < bytes.count {
+      let c = bytes[i]
+      if c == UInt8(ascii: "\"") {
+        i += 1
+        return out
+      }
+      if c != UInt8(ascii: "\\") {
+        out.append(c)
+        i += 1
+        continue
+      }
+      i += 1
+      guard i < bytes.count else { break }
+      let e = bytes[i]
+      i += 1
+      switch e {
+      case UInt8(ascii: "n"): out.append(0x0A)
+      case UInt8(ascii: "t"): out.append(0x09)
+      case UInt8(ascii: "r"): out.append(0x0D)
+      case UInt8(ascii: "b"): out.append(0x08)
+      case UInt8(ascii: "f"): out.append(0x0C)
+      case UInt8(ascii: "u"):
+        guard i + 4 <= bytes.count, var code = hex4(at: i) else {
+          throw JSONLineError(reason: "bad \\u escape at column \(i)")
+        }
+        i += 4
+        // A surrogate pair becomes one scalar; a lone surrogate becomes U+FFFD.
+        if code >= 0xD800 && code < 0xDC00, i + 6 <= bytes.count, bytes[i] == UInt8(ascii: "\\"),
+           bytes[i + 1] == UInt8(ascii: "u"), let low = hex4(at: i + 2), low >= 0xDC00 && low < 0xE000 {
+          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+          i += 6
+        }
+        let scalar = Unicode.Scalar(code) ?? "\u{FFFD}"
+        // JSON writers encode raw tracee bytes 0x80-0xFF as \u0080-\u00ff: give the byte back.
+        if code >= 0x80 && code <= 0xFF {
+          out.append(UInt8(code))
+        } else {
+          out.append(contentsOf: Array(String(scalar).utf8))
+        }
+      default: out.append(e)  // \" \\ \/
+      }
+    }
+    throw JSONLineError(reason: "truncated JSON line (unterminated string)")
+  }
+
+  private func hex4(at p: Int) -> UInt32? {
+    var v: UInt32 = 0
+    for k in 0..<4 {
+      let c = bytes[p + k]
+      let d: UInt32
+      switch c {
+      case 0x30...0x39: d = UInt32(c - 0x30)
+      case 0x61...0x66: d = UInt32(c - 0x61 + 10)
+      case 0x41...0x46: d = UInt32(c - 0x41 + 10)
+      default: return nil
+      }
+      v = v << 4 | d
+    }
+    return v
+  }
+
+  /// `"pipe"`, `"socket"`, … without making a String.
+  mutating func parseFdKind() throws(JSONLineError) -> FdTarget.Kind {
+    try expect(UInt8(ascii: "\""))
+    let from = i
+    while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    let n = i - from
+    i += 1
+    switch (n, bytes[from]) {
+    case (4, 0x70): return .pipe
+    case (6, 0x73): return .socket
+    case (4, 0x66): return .file
+    case (3, 0x74): return .tty
+    case (4, 0x61): return .anon
+    case (6, 0x64): return .device
+    default: return .other
+    }
+  }
+
+  mutating func parseNull() throws(JSONLineError) -> Bool {
+    if i + 4 <= bytes.count && bytes[i] == UInt8(ascii: "n") {
+      guard bytes[i + 1] == UInt8(ascii: "u"), bytes[i + 2] == UInt8(ascii: "l"), bytes[i + 3] == UInt8(ascii: "l")
+      else { throw JSONLineError(reason: "bad literal at column \(i + 1)") }
+      i += 4
+      return true
+    }
+    return false
+  }
+
+  mutating func parseBool() throws(JSONLineError) -> Bool {
+    if i + 4 <= bytes.count && bytes[i] == UInt8(ascii: "t") && bytes[i + 3] == UInt8(ascii: "e") {
+      i += 4
+      return true
+    }
+    if i + 5 <= bytes.count && bytes[i] == UInt8(ascii: "f") && bytes[i + 4] == UInt8(ascii: "e") {
+      i += 5
+      return false
+    }
+    if try parseNull() { return false }
+    throw JSONLineError(reason: "expected true/false at column \(i + 1)")
+  }
+
+  mutating func parseInt() throws(JSONLineError) -> Int64 {
+    var neg = false
+    if peek() == UInt8(ascii: "-") {
+      neg = true
+      i += 1
+    }
+    let from = i
+    var v: Int64 = 0
+    while i < bytes.count {
+      let d = bytes[i] &- 0x30
+      if d > 9 { break }
+      v = v &* 10 &+ Int64(d)
+      i += 1
+    }
+    if i == from { throw JSONLineError(reason: "expected a number at column \(i + 1)") }
+    // A float where an integer was expected: keep the integer part.
+    if peek() == UInt8(ascii: ".") || peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+      i = neg ? from - 1 : from
+      return Int64(try parseDouble())
+    }
+    return neg ? -v : v
+  }
+
+  mutating func parseNullableInt() throws(JSONLineError) -> Int64? {
+    if try parseNull() { return nil }
+    return try parseInt()
+  }
+
+  mutating func parseNullableDouble() throws(JSONLineError) -> Double? {
+    if try parseNull() { return nil }
+    return try parseDouble()
+  }
+
+  mutating func parseDouble() throws(JSONLineError) -> Double {
+    let start = i
+    var neg = false
+    if peek() == UInt8(ascii: "-") {
+      neg = true
+      i += 1
+    }
+    var intPart: UInt64 = 0
+    var digits = 0
+    while i < bytes.count {
+      let d = bytes[i] &- 0x30
+      if d > 9 { break }
+      intPart = intPart &* 10 &+ UInt64(d)
+      digits += 1
+      i += 1
+    }
+    var frac: UInt64 = 0
+    var fracDigits = 0
+    if peek() == UInt8(ascii: ".") {
+      i += 1
+      while i < bytes.count {
+        let d = bytes[i] &- 0x30
+        if d > 9 { break }
+        if fracDigits < 18 {
+          frac = frac &* 10 &+ UInt64(d)
+          fracDigits += 1
+        }
+        i += 1
+      }
+    }
+    if digits == 0 && fracDigits == 0 { throw JSONLineError(reason: "expected a number at column \(start + 1)") }
+    var exponent = 0
+    if (peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E")) && digits <= 18 {
+      // `5e-06` (Python writes small numbers so): scale by a power of ten.
+      var j = i + 1
+      var negExp = false
+      if j < bytes.count && (bytes[j] == UInt8(ascii: "-") || bytes[j] == UInt8(ascii: "+")) {
+        negExp = bytes[j] == UInt8(ascii: "-")
+        j += 1
+      }
+      let expStart = j
+      while j < bytes.count && bytes[j] &- 0x30 <= 9 && j - expStart < 3 {
+        exponent = exponent * 10 + Int(bytes[j] - 0x30)
+        j += 1
+      }
+      if j > expStart && exponent <= 18 && (j == bytes.count || bytes[j] &- 0x30 > 9) {
+        i = j
+        if negExp { exponent = -exponent }
+      } else {
+        exponent = 99  // out of the fast path's range
+      }
+    }
+    if digits > 18 || exponent == 99 {
+      // Rare forms: let strtod do them exactly.
+      if peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
+        i += 1
+        if peek() == UInt8(ascii: "+") || peek() == UInt8(ascii: "-") { i += 1 }
+        while i < bytes.count && bytes[i] &- 0x30 <= 9 { i += 1 }
+      }
+      var text = Array(UnsafeBufferPointer(rebasing: bytes[start..<i]))
+      text.append(0)
+      return text.withUnsafeBufferPointer { p in
+        p.baseAddress!.withMemoryRebound(to: CChar.self, capacity: p.count) { strtod($0, nil) }
+      }
+    }
+    var v = Double(intPart)
+    if fracDigits > 0 { v += Double(frac) / powersOfTen[fracDigits] }
+    if exponent > 0 { v *= powersOfTen[exponent] } else if exponent < 0 { v /= powersOfTen[-exponent] }
+    return neg ? -v : v
+  }
+
+  /// Skips any JSON value (for keys the report does not need).
+  mutating func skipValue() throws(JSONLineError) {
+    skipSpace()
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    switch bytes[i] {
+    case UInt8(ascii: "\""):
+      _ = try parseStringBytes()
+    case UInt8(ascii: "{"), UInt8(ascii: "["):
+      var depth = 0
+      while i < bytes.count {
+        let c = bytes[i]
+        if c == UInt8(ascii: "\"") {
+          _ = try parseStringBytes()
+          continue
+        }
+        if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 }
+        if c == UInt8(ascii: "}") || c == UInt8(ascii: "]") {
+          depth -= 1
+          if depth == 0 {
+            i += 1
+            return
+          }
+        }
+        i += 1
+      }
+      throw JSONLineError(reason: "truncated JSON line")
+    case UInt8(ascii: "t"), UInt8(ascii: "f"): _ = try parseBool()
+    case UInt8(ascii: "n"): _ = try parseNull()
+    default: _ = try parseDouble()
+    }
+  }
+
+  mutating func parseStringArray() throws(JSONLineError) -> [String] {
+    if try parseNull() { return [] }
+    try expect(UInt8(ascii: "["))
+    var out: [String] = []
+    skipSpace()
+    if peek() == UInt8(ascii: "]") {
+      i += 1
+      return out
+    }
+    while true {
+      skipSpace()
+      out.append(try parseString())
+      skipSpace()
+      if peek() == UInt8(ascii: ",") {
+        i += 1
+        continue
+      }
+      try expect(UInt8(ascii: "]"))
+      return out
+    }
+  }
+
+  mutating func parseArgs() throws(JSONLineError) -> [ArgValue] {
+    if try parseNull() { return [] }
+    guard case .array(let items, _) = try parseArgValue() else {
+      throw JSONLineError(reason: "args is not an array")
+    }
+    return items
+  }
+
+  /// README: numbers, strings (data, flag names or strace text), null, arrays, objects.
+  mutating func parseArgValue() throws(JSONLineError) -> ArgValue {
+    skipSpace()
+    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+    switch bytes[i] {
+    case UInt8(ascii: "\""):
+      return ArgValue.fromJSONString(try parseStringBytes())
+    case UInt8(ascii: "n"):
+      _ = try parseNull()
+      return .null
+    case UInt8(ascii: "t"), UInt8(ascii: "f"):
+      return .int(try parseBool() ? 1 : 0)
+    case UInt8(ascii: "["):
+      i += 1
+      var items: [ArgValue] = []
+      skipSpace()
+      if peek() == UInt8(ascii: "]") {
+        i += 1
+        return .array(items, truncated: false)
+      }
+      while true {
+        items.append(try parseArgValue())
+        skipSpace()
+        if peek() == UInt8(ascii: ",") {
+          i += 1
+          continue
+        }
+        try expect(UInt8(ascii: "]"))
+        return .array(items, truncated: false)
+      }
+    case UInt8(ascii: "{"):
+      i += 1
+      var fields: [ArgValue.Field] = []
+      skipSpace()
+      if peek() == UInt8(ascii: "}") {
+        i += 1
+        return .structure(fields)
+      }
+      while true {
+        skipSpace()
+        let key = try parseKey()
+        skipSpace()
+        try expect(UInt8(ascii: ":"))
+        fields.append(ArgValue.Field(key, try parseArgValue()))
+        skipSpace()
+        if peek() == UInt8(ascii: ",") {
+          i += 1
+          continue
+        }
+        try expect(UInt8(ascii: "}"))
+        return .structure(fields)
+      }
+    default:
+      let from = i
+      let v = try parseDouble()
+      if bytes[from..<i].contains(UInt8(ascii: ".")) || bytes[from..<i].contains(UInt8(ascii: "e")) {
+        return .raw(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<i]), as: UTF8.self))
+      }
+      if v >= 9.2e18 { return .uint(UInt64(v)) }
+      i = from
+      return .int(try parseInt())
+    }
+  }
+
+  mutating func parseFds() throws(JSONLineError) -> [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] {
+    if try parseNull() { return [] }
+    try expect(UInt8(ascii: "["))
+    var out: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []
+    skipSpace()
+    if peek() == UInt8(ascii: "]") {
+      i += 1
+      return out
+    }
+    while true {
+      skipSpace()
+      try expect(UInt8(ascii: "{"))
+      var arg = 0, index: Int?, fd: Int32 = -1
+      var kind = FdTarget.Kind.other, path = "", inode: UInt64?
+      while true {
+        skipSpace()
+        try expect(UInt8(ascii: "\""))
+        let keyStart = i
+        while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
+        guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+        let keyLength = i - keyStart
+        let k0 = bytes[keyStart], k1 = keyLength > 1 ? bytes[keyStart + 1] : 0
+        i += 1
+        skipSpace()
+        try expect(UInt8(ascii: ":"))
+        skipSpace()
+        switch (keyLength, k0, k1) {
+        case (3, 0x61, 0x72): arg = Int(try parseInt())  // arg
+        case (5, 0x69, 0x6E) where bytes[keyStart + 2] == 0x64: index = try parseNullableInt().map { Int($0) }  // index
+        case (2, 0x66, 0x64): fd = Int32(truncatingIfNeeded: try parseInt())  // fd
+        case (4, 0x6B, 0x69): kind = try parseFdKind()  // kind
+        case (4, 0x70, 0x61): path = try parseString()  // path
+        case (5, 0x69, 0x6E): inode = try parseNullableInt().map { UInt64(bitPattern: $0) }  // inode
+        default: try skipValue()
+        }
+        skipSpace()
+        if peek() == UInt8(ascii: ",") {
+          i += 1
+          continue
+        }
+        try expect(UInt8(ascii: "}"))
+        break
+      }
+      if arg < 0 || arg > 16 { throw JSONLineError(reason: "fds entry with arg \(arg)") }
+      out.append((arg, index, fd, FdTarget(kind: kind, path: path, inode: inode)))
+      skipSpace()
+      if peek() == UInt8(ascii: ",") {
+        i += 1
+        continue
+      }
+      try expect(UInt8(ascii: "]"))
+      return out
+    }
+  }
+}
+
+private let powersOfTen: [Double] = (0...18).map { p in
+  var v = 1.0
+  for _ in 0..<p { v *= 10 }
+  return v
+}
+
+extension ArgValue {
+  /// A JSON string argument: README puts data, flag names and strace text all in strings.
+  /// Upper-case identifiers joined by `|` are flags; `0x…` is a pointer; the rest is data.
+  static func fromJSONString(_ b: [UInt8]) -> ArgValue {
+    guard let first = b.first else { return .string(b, truncated: false) }
+    if first == UInt8(ascii: "0") && b.count > 2 && b[1] == UInt8(ascii: "x") {
+      var v: UInt64 = 0
+      for c in b.dropFirst(2) {
+        switch c {
+        case 0x30...0x39: v = v << 4 | UInt64(c - 0x30)
+        case 0x61...0x66: v = v << 4 | UInt64(c - 0x61 + 10)
+        default: return .raw(String(decoding: b, as: UTF8.self))
+        }
+      }
+      return .hex(v)
+    }
+    if (first >= 0x41 && first <= 0x5A) || first == UInt8(ascii: "_") {
+      var symbolic = true
+      for c in b where !((c >= 0x41 && c <= 0x5A) || (c >= 0x30 && c <= 0x39) || c == 0x5F || c == 0x7C) {
+        symbolic = false
+        break
+      }
+      if symbolic { return .symbol(String(decoding: b, as: UTF8.self)) }
+    }
+    if first == UInt8(ascii: "[") || first == UInt8(ascii: "{") {
+      return .raw(String(decoding: b, as: UTF8.self))
+    }
+    return .string(b, truncated: false)
+  }
+}

@@ -1,0 +1,93 @@
+/// Opens saved traces: detects the format of each file and merges several (`strace -ff` sets) into
+/// one stream ordered by time.
+public enum TraceInput {
+  public enum Format: String, Sendable {
+    case pipetraceJSON = "pipetrace JSON lines"
+    case strace = "strace log"
+  }
+
+  /// The format of `path`; throws a one-line `ReadFailure` when it is not a trace at all.
+  public static func detect(path: String) throws -> Format {
+    let source = try LineSource(path: path, maxLineLength: 1 << 20)
+    let head = source.peek(4096)
+    if head.isEmpty { throw ReadFailure("\(path): empty file, not a trace") }
+    if head.contains(0) { throw ReadFailure("\(path): binary data, not a pipetrace JSON trace or strace log") }
+    var checked = 0
+    while checked < 20, let line = source.next() {
+      guard case .text(let bytes) = line else { continue }
+      let trimmed = StraceSyntax.trim(Array(bytes)[...])
+      if trimmed.isEmpty { continue }
+      checked += 1
+      if trimmed.first == UInt8(ascii: "{") { return .pipetraceJSON }
+      if StraceLogReader.looksLikeStrace(Array(trimmed)) { return .strace }
+    }
+    throw ReadFailure("\(path): not a pipetrace JSON trace or strace log")
+  }
+
+  /// The pid an `strace -ff -o NAME` file carries in its name: `NAME.1234`.
+  static func pidSuffix(_ path: String) -> Int32? {
+    guard let dot = path.lastIndex(of: "."), !path[path.index(after: dot)...].contains("/") else { return nil }
+    return Int32(path[path.index(after: dot)...])
+  }
+
+  /// One reader over all `paths`.
+  public static func open(paths: [String]) throws -> TraceReader {
+    var readers: [TraceReader] = []
+    for path in paths {
+      switch try detect(path: path) {
+      case .pipetraceJSON: readers.append(try JSONLinesReader(path: path))
+      case .strace: readers.append(try StraceLogReader(path: path, filePid: pidSuffix(path)))
+      }
+    }
+    if readers.count == 1 { return readers[0] }
+    return MergedReader(readers)
+  }
+}
+
+/// Merges several traces by the time each event was written (a syscall at its exit).
+final class MergedReader: TraceReader {
+  private let readers: [TraceReader]
+  private var heads: [Event?]
+
+  init(_ readers: [TraceReader]) {
+    self.readers = readers
+    self.heads = readers.map { $0.next() }
+  }
+
+  var badLines: BadLines {
+    var all = BadLines()
+    for r in readers { all.merge(r.badLines) }
+    return all
+  }
+
+  static func writtenAt(_ e: Event) -> Double {
+    if case .syscall(let r) = e { return r.timestamp + (r.duration ?? 0) }
+    return e.timestamp
+  }
+
+  func next() -> Event? {
+    var best = -1
+    var bestTs = Double.infinity
+    for (k, head) in heads.enumerated() {
+      guard let head else { continue }
+      let t = Self.writtenAt(head)
+      if best < 0 || t < bestTs {
+        best = k
+        bestTs = t
+      }
+    }
+    guard best >= 0 else { return nil }
+    let e = heads[best]
+    heads[best] = readers[best].next()
+    return e
+  }
+}
+
+extension ReportBuilder {
+  /// Reads every event of `reader` into the builder and returns the report.
+  public func consume(_ reader: TraceReader) -> Report {
+    while let e = reader.next() { handle(e) }
+    badLines.merge(reader.badLines)
+    return makeReport()
+  }
+}

@@ -1,0 +1,34 @@
+/// A saved trace read as the same `Event` stream a live trace produces, one event at a time.
+public protocol TraceReader: AnyObject {
+  /// The next event; nil at the end of the trace. Unreadable lines are counted, not thrown.
+  func next() -> Event?
+  var badLines: BadLines { get }
+}
+
+extension Errno {
+  /// Any name strace or pipetrace prints, including the kernel's restart codes (`ERESTARTSYS`).
+  public init(anyName name: String) {
+    if let e = Errno(name: name) {
+      self = e
+    } else if let (value, _) = Errno.kernelInternal.first(where: { $0.value == name }) {
+      self.init(value)
+    } else if name.hasPrefix("E"), let n = Int32(name.dropFirst()) {
+      self.init(n)
+    } else {
+      self.init(0)
+    }
+  }
+}
+
+/// si_code names ↔ numbers (the inverse of what strace prints in `--- SIG… {si_code=…} ---`).
+enum SignalCodes {
+  static let byName: [String: Int32] = [
+    "SI_USER": 0, "SI_KERNEL": 0x80, "SI_QUEUE": -1, "SI_TIMER": -2, "SI_MESGQ": -3, "SI_ASYNCIO": -4,
+    "SI_SIGIO": -5, "SI_TKILL": -6, "CLD_EXITED": 1, "CLD_KILLED": 2, "CLD_DUMPED": 3, "CLD_TRAPPED": 4,
+    "CLD_STOPPED": 5, "CLD_CONTINUED": 6,
+  ]
+
+  static func number(_ name: String) -> Int32 {
+    byName[name] ?? Int32(name) ?? 0
+  }
+}

@@ -1,0 +1,338 @@
+/// Consumes the event stream (live or from a saved trace) and builds the post-mortem `Report`:
+/// per-syscall timing, the process tree, blocking calls with what released them, pipe provenance
+/// and the leaked-pipe-end pattern. Memory follows live state (fd tables, open calls), plus the
+/// kept findings, never the number of events.
+public final class ReportBuilder: EventSink {
+  public struct Options: Sendable {
+    /// Calls at least this long (seconds) are listed as blocking.
+    public var minBlock: Double
+    /// At most this many blocking calls are kept (the longest).
+    public var blockingLimit: Int
+    public init(minBlock: Double = 0.1, blockingLimit: Int = 10_000) {
+      self.minBlock = minBlock
+      self.blockingLimit = blockingLimit
+    }
+  }
+
+  private struct Stats {
+    var calls = 0
+    var errors = 0
+    var total = 0.0
+    var histogram = LogHistogram()
+
+    mutating func add(_ d: Double, failed: Bool) {
+      calls += 1
+      if failed { errors += 1 }
+      total += d
+      histogram.add(d)
+    }
+  }
+
+  /// A blocking call and, until the report is made, the pipe it waited on.
+  private struct Blocked {
+    var call: Report.BlockingCall
+    var pipe: PipeRecord?
+    /// wait4 on a child whose exit was not in the stream yet.
+    var waitedChild: Int32?
+  }
+
+  public let options: Options
+  public let model: ProcessModel
+  public var badLines = BadLines()
+  /// Syscall names as small numbers, so per-call statistics cost one string hash.
+  private var nameIDs: [String: Int] = [:]
+  private var names: [String] = []
+  private var overall: [Stats] = []
+  private var perProcess: [Int32: [Stats]] = [:]
+  private var blocked: [Blocked] = []
+  private var blockingOmitted = 0
+  /// Interrupted calls waiting for the signal that interrupted them, by tid.
+  private var awaitingSignal: [Int32: Int] = [:]
+  /// Calls that never returned (at most one per task): their length is known when the trace ends.
+  private var neverReturned: [SyscallRecord] = []
+  private var eventCount = 0
+  private var traceStart: Double?
+  private var traceEnd: Double?
+  private var finished = false
+  private var leaks: [Report.Leak] = []
+
+  /// Pipe reads whose releaser may still arrive (see `ProcessModel.pipeActivity`).
+  private struct LateWaiter {
+    var index: Int
+    var returnTs: Double
+    var eof: Bool
+  }
+  private var lateWaiters: [ObjectIdentifier: [LateWaiter]] = [:]
+
+  public init(options: Options = Options(), model: ProcessModel = ProcessModel()) {
+    self.options = options
+    self.model = model
+    model.pipeActivity = { [unowned self] pipe, ref, isWrite in self.lateActivity(pipe, ref, isWrite: isWrite) }
+  }
+
+  /// A close/exit/write that started before a blocked read returned but was reported after it.
+  private func lateActivity(_ pipe: PipeRecord, _ ref: EventRef, isWrite: Bool) {
+    let key = ObjectIdentifier(pipe)
+    guard var waiters = lateWaiters[key] else { return }
+    for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs {
+      // Ties (second-resolution -t logs) keep the release seen first.
+      if let current = blocked[w.index].call.releasedBy, current.ts >= ref.ts { continue }
+      blocked[w.index].call.releasedBy = ref
+    }
+    // After a few seconds nothing reported can have started before these reads returned.
+    waiters.removeAll { $0.returnTs < ref.ts - 5 }
+    lateWaiters[key] = waiters.isEmpty ? nil : waiters
+  }
+
+  public func handle(_ event: Event) {
+    eventCount += 1
+    let ts = event.timestamp
+    if ts > 0 {
+      if traceStart == nil || ts < traceStart! { traceStart = ts }
+      if traceEnd == nil || ts > traceEnd! { traceEnd = ts }
+    }
+    switch event {
+    case .syscall(let r):
+      record(r)
+    case .signal(_, let tid, let signo, _, let sender, _, _, let ts):
+      if let index = awaitingSignal.removeValue(forKey: tid) {
+        let who = sender > 0 ? sender : blocked[index].call.pid
+        blocked[index].call.releasedBy = EventRef(pid: who, event: Signals.name(signo), ts: ts)
+      }
+    default:
+      break
+    }
+    model.handle(event)
+  }
+
+  private func record(_ r: SyscallRecord) {
+    let failed = r.errno != nil
+    if r.duration != nil || r.ret != nil {
+      let d = r.duration ?? 0
+      let end = r.timestamp + d
+      if traceEnd == nil || end > traceEnd! { traceEnd = end }
+      let id: Int
+      if let known = nameIDs[r.name] {
+        id = known
+      } else {
+        id = names.count
+        nameIDs[r.name] = id
+        names.append(r.name)
+        overall.append(Stats())
+      }
+      overall[id].add(d, failed: failed)
+      modifyStats(of: r.pid, id: id) { $0.add(d, failed: failed) }
+    }
+    if r.ret == nil && r.duration == nil {
+      // Never returned. exit/execve calls do not return by design; the rest blocked until the end.
+      if r.name != "exit" && r.name != "exit_group" && !r.name.hasPrefix("execve") {
+        neverReturned.append(r)
+      }
+      return
+    }
+    guard let d = r.duration, d >= options.minBlock else { return }
+    addBlocked(r, dur: d, returned: true)
+  }
+
+  private func modifyStats(of pid: Int32, id: Int, _ body: (inout Stats) -> Void) {
+    perProcess[pid, default: []].grow(to: id + 1, with: Stats())
+    body(&perProcess[pid]![id])
+  }
+
+  private func addBlocked(_ r: SyscallRecord, dur: Double, returned: Bool) {
+    var b = Blocked(call: Report.BlockingCall(
+      pid: r.pid, tid: r.tid, name: r.name, fd: nil, target: nil, ts: r.timestamp, dur: dur,
+      returned: returned, result: Self.resultText(r, returned: returned), releasedBy: nil))
+    findRelease(r, into: &b)
+    blocked.append(b)
+    if let p = b.pipe, returned, let ret = r.ret, r.errno == nil, ProcessModel.endHint(r.name) == .read {
+      p.watched = true
+      lateWaiters[ObjectIdentifier(p), default: []].append(
+        LateWaiter(index: blocked.count - 1, returnTs: r.timestamp + dur, eof: ret == 0))
+    }
+    if r.ret == nil && returned && r.errno != nil {
+      awaitingSignal[r.tid] = blocked.count - 1
+    }
+    if blocked.count >= options.blockingLimit * 2 { trimBlocked() }
+  }
+
+  private func trimBlocked() {
+    awaitingSignal.removeAll()  // indices change; an unresolved interrupted call stays unexplained
+    lateWaiters.removeAll()
+    blocked.sort { $0.call.dur > $1.call.dur }
+    blockingOmitted += blocked.count - options.blockingLimit
+    blocked.removeLast(blocked.count - options.blockingLimit)
+  }
+
+  static func resultText(_ r: SyscallRecord, returned: Bool) -> String {
+    guard returned else { return "never returned" }
+    let ret = r.ret.map { String($0) } ?? "?"
+    if let e = r.errno { return "= \(ret) \(e.name)" }
+    return "= \(ret)"
+  }
+
+  /// The fd a call waited on and what it points to.
+  private func pipeAt(_ r: SyscallRecord, fd: Int32) -> PipeRecord? {
+    model.pipeFd(pid: r.pid, fd: fd)?.pipe
+  }
+
+  /// Who let the call go: done while the stream is at the call's exit, so the pipe state is as it was.
+  private func findRelease(_ r: SyscallRecord, into b: inout Blocked) {
+    let returnTs = r.timestamp + (r.duration ?? 0)
+    switch r.name {
+    case "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "write", "writev", "splice":
+      guard let first = r.args.first, let fd = ProcessModel.fd(first) else { return }
+      b.call.fd = fd
+      if case .fd(_, let t?) = first { b.call.target = t.path }
+      guard let p = pipeAt(r, fd: fd) else { return }
+      b.pipe = p
+      if b.call.target == nil { b.call.target = p.label }
+      guard let ret = r.ret, r.errno == nil else { return }
+      if ProcessModel.endHint(r.name) == .write {
+        return  // a write blocked on a full pipe is released by a read we do not track
+      }
+      b.call.releasedBy = ret == 0 ? p.lastWriteEndRelease : p.lastWrite
+    case "wait4", "waitpid", "waitid":
+      guard let ret = r.ret, ret > 0 else { return }
+      let child = Int32(truncatingIfNeeded: ret)
+      if let info = model.processes[child], let end = info.end {
+        b.call.releasedBy = EventRef(pid: child, event: Self.exitText(info), ts: end)
+      } else {
+        b.waitedChild = child  // its +++ line may come after the parent's wait returns
+      }
+    case "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait":
+      guard let ret = r.ret, ret > 0, let fd = Self.readyFd(r) else { return }
+      b.call.fd = fd
+      if let p = pipeAt(r, fd: fd) {
+        b.pipe = p
+        b.call.target = p.label
+        let candidates = [p.lastWrite, p.lastWriteEndRelease].compactMap { $0 }
+        if let last = candidates.max(by: { $0.ts < $1.ts }) {
+          b.call.releasedBy = EventRef(pid: last.pid, event: "fd \(fd) ready: \(last.event)", ts: last.ts)
+          return
+        }
+      }
+      b.call.releasedBy = EventRef(pid: r.pid, event: "fd \(fd) ready", ts: returnTs)
+    default:
+      break
+    }
+  }
+
+  static func exitText(_ p: ProcessInfo) -> String {
+    if let s = p.signal { return "killed by \(Signals.name(s))" }
+    if let c = p.exitCode { return "exit \(c)" }
+    return "exit"
+  }
+
+  /// The first ready fd of a poll/select result: `([{fd=3, revents=POLLIN}])`, `(in [3])`.
+  static func readyFd(_ r: SyscallRecord) -> Int32? {
+    if let detail = r.retDetail {
+      let text = Array(detail.utf8)
+      var i = 0
+      while i < text.count {
+        let c = text[i]
+        if c >= 0x30 && c <= 0x39 {
+          var v: Int32 = 0
+          while i < text.count && text[i] >= 0x30 && text[i] <= 0x39 {
+            v = v &* 10 &+ Int32(text[i] - 0x30)
+            i += 1
+          }
+          return v
+        }
+        i += 1
+      }
+    }
+    // pipetrace JSON: poll's array of structures with revents set.
+    if case .array(let items, _)? = r.args.first {
+      for item in items {
+        guard case .structure(let fields) = item else { continue }
+        var fd: Int32?
+        var ready = false
+        for f in fields {
+          if f.name == "fd" { fd = ProcessModel.fd(f.value) }
+          if f.name == "revents" { ready = true }
+        }
+        if ready, let fd { return fd }
+      }
+    }
+    return nil
+  }
+
+  public func finish() {
+    guard !finished else { return }
+    finished = true
+    let end = traceEnd ?? 0
+    for r in neverReturned {
+      // It ended with its process, or else was still waiting when the trace stopped.
+      let until = model.processes[r.pid]?.end ?? end
+      if until - r.timestamp >= options.minBlock { addBlocked(r, dur: until - r.timestamp, returned: false) }
+    }
+    neverReturned.removeAll()
+    for k in blocked.indices {
+      if let child = blocked[k].waitedChild, let info = model.processes[child], let exitTs = info.end {
+        blocked[k].call.releasedBy = EventRef(pid: child, event: Self.exitText(info), ts: exitTs)
+      }
+    }
+    if blocked.count > options.blockingLimit { trimBlocked() }
+    blocked.sort { $0.call.dur > $1.call.dur }
+    findLeaks()
+  }
+
+  /// A process exec'd holding a pipe end it never used, while another process blocked reading it.
+  private func findLeaks() {
+    var seen = Set<String>()
+    for b in blocked {
+      guard let p = b.pipe, ProcessModel.endHint(b.call.name) == .read || b.call.name.contains("poll") || b.call.name.contains("select") else { continue }
+      let from = b.call.ts, to = b.call.ts + b.call.dur
+      for c in p.carries where c.pid != b.call.pid && !c.used && c.end != .read {
+        guard c.ts <= to, (c.releasedAt ?? .infinity) >= from else { continue }
+        let key = "\(c.pid)/\(c.fd)/\(p.id)/\(b.call.pid)"
+        guard seen.insert(key).inserted else { continue }
+        leaks.append(Report.Leak(
+          holderPid: c.pid, program: c.program, fd: c.fd, end: c.end, pipe: p.label, execTs: c.ts,
+          releasedAt: c.releasedAt, blockedPid: b.call.pid, blockedName: b.call.name, blockedTs: b.call.ts,
+          blockedDur: b.call.dur))
+      }
+    }
+  }
+
+  /// The report; call after `finish()` (it finishes the stream if that was not done).
+  public func makeReport() -> Report {
+    finish()
+    func summaries(_ stats: [Stats]) -> [Report.SyscallSummary] {
+      stats.enumerated().filter { $0.element.calls > 0 }.map { id, s in
+        Report.SyscallSummary(
+          name: names[id],
+          calls: s.calls, errors: s.errors, total: s.total,
+          avg: s.calls > 0 ? s.total / Double(s.calls) : 0, p50: s.histogram.quantile(0.5),
+          p99: s.histogram.quantile(0.99), max: s.histogram.max)
+      }.sorted { ($0.total, $0.calls, $1.name) > ($1.total, $1.calls, $0.name) }
+    }
+    let processes = model.order.compactMap { model.processes[$0] }
+    var report = Report(
+      minBlock: options.minBlock,
+      summary: summaries(overall),
+      perProcess: model.order.compactMap { pid in perProcess[pid].map { Report.ProcessSummary(pid: pid, syscalls: summaries($0)) } },
+      processes: processes,
+      blocking: blocked.map(\.call),
+      blockingOmitted: blockingOmitted,
+      pipes: model.pipes.kept,
+      pipesOmitted: model.pipes.droppedCount,
+      leaks: leaks,
+      badLines: badLines,
+      eventCount: eventCount,
+      traceStart: traceStart,
+      traceEnd: traceEnd)
+    for p in processes {
+      if let prog = p.program { report.programNames[p.pid] = prog.split(separator: "/").last.map(String.init) ?? prog }
+    }
+    return report
+  }
+}
+
+extension Array {
+  /// Appends `value` until `count >= n`, so index `n - 1` exists.
+  mutating func grow(to n: Int, with value: Element) {
+    if count < n { append(contentsOf: repeatElement(value, count: n - count)) }
+  }
+}

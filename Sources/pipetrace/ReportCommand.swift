@@ -1,0 +1,83 @@
+import ArgumentParser
+import PipeTraceKit
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pipetrace report FILE...`: the post-mortem timing report of saved traces.
+struct ReportCommand: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "report",
+    abstract: "Report on saved traces (pipetrace --json or strace logs; several files for strace -ff).")
+
+  enum Format: String, ExpressibleByArgument, CaseIterable {
+    case text, json, chrome, html
+  }
+
+  @Option(help: "Output format: text, json, chrome (Perfetto / chrome://tracing) or html.")
+  var format: Format = .text
+
+  @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "file"))
+  var o: String?
+
+  /// The root command also has `-o` (the live trace's output file) and takes it first.
+  @ParentCommand var root: Pipetrace
+
+  @Option(name: .customLong("min-block"), help: ArgumentHelp("List calls at least this long (100ms, 1s, 250us, 0.5).", valueName: "time"))
+  var minBlock: String = "100ms"
+
+  @Argument(help: "Trace files.")
+  var files: [String] = []
+
+  func run() throws {
+    guard !files.isEmpty else { throw CLIFailure("report: no trace file given") }
+    guard let threshold = Self.seconds(minBlock) else {
+      throw CLIFailure("report: --min-block \(minBlock): expected a duration like 100ms, 1s, 250us")
+    }
+    let reader: TraceReader
+    do {
+      reader = try TraceInput.open(paths: files)
+    } catch let failure as ReadFailure {
+      throw CLIFailure(failure.message, code: 1)
+    }
+    let builder = ReportBuilder(options: .init(minBlock: threshold))
+    let report = builder.consume(reader)
+    let title = files.joined(separator: " ")
+    let text: String
+    switch format {
+    case .text: text = TextReport.render(report, title: title)
+    case .json: text = JSONReport.render(report)
+    case .chrome: text = ChromeTrace.render(report)
+    case .html: text = HTMLReport.render(report, title: "pipetrace report: " + title)
+    }
+    try write(text)
+    if report.badLines.count > 0, let first = report.badLines.samples.first {
+      printError("pipetrace: warning: \(report.badLines.count) unreadable line(s); first at \(first.file):\(first.line): \(first.reason)")
+    }
+  }
+
+  private func write(_ text: String) throws {
+    var fd: Int32 = 1
+    if let o = o ?? root.trace.o {
+      fd = open(o, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+      if fd < 0 { throw CLIFailure("\(o): \(Errno.current.message)", code: 1) }
+    }
+    defer { if fd != 1 { close(fd) } }
+    var t = text
+    do {
+      try t.withUTF8 { try writeAll(fd, UnsafeRawBufferPointer($0)) }
+    } catch {
+      throw CLIFailure("writing the report: \(error)", code: 1)
+    }
+  }
+
+  /// `100ms`, `1s`, `250us`, `2m`, or plain seconds.
+  static func seconds(_ text: String) -> Double? {
+    let units: [(String, Double)] = [("ms", 0.001), ("us", 0.000001), ("µs", 0.000001), ("ns", 1e-9), ("s", 1), ("m", 60)]
+    for (suffix, scale) in units where text.hasSuffix(suffix) {
+      return Double(text.dropLast(suffix.count)).map { $0 * scale }.flatMap { $0 >= 0 ? $0 : nil }
+    }
+    return Double(text).flatMap { $0 >= 0 ? $0 : nil }
+  }
+}

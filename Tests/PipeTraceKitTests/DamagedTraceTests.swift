@@ -1,0 +1,87 @@
+import Foundation
+import XCTest
+
+@testable import PipeTraceKit
+
+/// Truncated and corrupt input: bad lines are counted with their numbers, a non-trace is one error.
+final class DamagedTraceTests: XCTestCase {
+  var dir: URL!
+
+  override func setUpWithError() throws {
+    dir = try TraceFixtures.tempDir()
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: dir)
+  }
+
+  func testBinaryGarbageIsNotATrace() throws {
+    var bytes = [UInt8](repeating: 0, count: 4096)
+    for k in bytes.indices { bytes[k] = UInt8(truncatingIfNeeded: k &* 7919 &+ 13) }
+    let path = dir.appendingPathComponent("garbage.bin").path
+    XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+    XCTAssertThrowsError(try TraceInput.open(paths: [path])) { error in
+      let message = "\(error)"
+      XCTAssertTrue(message.contains("not a pipetrace JSON trace or strace log"), message)
+      XCTAssertFalse(message.contains("\n"))
+    }
+  }
+
+  func testTextThatIsNoTraceIsOneError() throws {
+    let path = try TraceFixtures.write("hello world\nthis is a shopping list\n", in: dir, name: "notes.txt")
+    XCTAssertThrowsError(try TraceInput.open(paths: [path]))
+    let empty = try TraceFixtures.write("", in: dir, name: "empty")
+    XCTAssertThrowsError(try TraceInput.open(paths: [empty]))
+    XCTAssertThrowsError(try TraceInput.open(paths: [dir.appendingPathComponent("missing").path]))
+  }
+
+  func testTruncatedCorruptAndHugeJSONLinesAreCountedByLineNumber() throws {
+    var lines = TraceFixtures.seedJSON.split(separator: "\n").map(String.init)
+    let huge = "{\"event\":\"note\",\"pid\":1,\"text\":\"" + String(repeating: "x", count: 6 << 20) + "\",\"ts\":1}"
+    lines.insert("\u{01}\u{02}garbage{{{", at: 3)  // line 4
+    lines.insert(huge, at: 5)  // line 6
+    lines.insert("{\"event\":\"syscall\",\"pid\":1000,\"name\":\"read\",\"ts\":1", at: 7)  // line 8, truncated
+    let text = lines.joined(separator: "\n") + "\n{\"event\":\"syscall\",\"pid\":1000,\"tid\":1000,\"ts\":101.3,\"na"
+    let path = try TraceFixtures.write(text, in: dir, name: "damaged.jsonl")
+    let report = try TraceFixtures.report([path])
+    XCTAssertEqual(report.badLines.count, 4, "\(report.badLines.samples)")
+    XCTAssertEqual(report.badLines.samples.map(\.line), [4, 6, 8, lines.count + 1])
+    XCTAssertTrue(report.badLines.samples[1].reason.contains("too long"))
+    // The good lines still give the answer.
+    XCTAssertEqual(report.blocking.first?.releasedBy?.pid, 1002)
+    XCTAssertTrue(TextReport.render(report).contains("Unreadable lines: 4"))
+  }
+
+  func testCorruptStraceLinesAreCounted() throws {
+    let log = """
+      100   1700000000.000000 pipe([3, 4]) = 0 <0.000010>
+      100   1700000000.000100 read(3, "abc", 10 <unfinished ...>
+      this line is not strace
+      100   1700000000.000200 write(4, "x"
+      101   1700000000.000300 <... read resumed>) = 3 <0.000001>
+      \u{7f}\u{01}\u{02}
+      100   1700000001.000000 <... read resumed>"", 10) = 0 <0.999900>
+      100   1700000001.000100 +++ exited with 0 +++
+      """
+    let path = try TraceFixtures.write(log, in: dir, name: "damaged.strace")
+    let report = try TraceFixtures.report([path], minBlock: 0.5)
+    XCTAssertEqual(report.badLines.samples.map(\.line), [3, 4, 5, 6], "\(report.badLines.samples)")
+    XCTAssertEqual(report.blocking.first?.name, "read")
+    XCTAssertEqual(report.blocking.first?.dur ?? 0, 0.9999, accuracy: 1e-9)
+  }
+
+  func testTraceCutOffMidCallListsTheCallAsNeverReturned() throws {
+    let log = """
+      100   1700000000.000000 pipe2([3<pipe:[9]>, 4<pipe:[9]>], O_CLOEXEC) = 0 <0.000010>
+      100   1700000000.000100 read(3<pipe:[9]>,  <unfinished ...>
+      101   1700000003.000000 getpid() = 101 <0.000001>
+      """
+    let path = try TraceFixtures.write(log, in: dir, name: "cut.strace")
+    let report = try TraceFixtures.report([path])
+    let read = try XCTUnwrap(report.blocking.first)
+    XCTAssertFalse(read.returned)
+    XCTAssertEqual(read.dur, 2.999901, accuracy: 1e-6)  // until the last event ended
+    XCTAssertEqual(read.target, "pipe:[9]")
+    XCTAssertTrue(TextReport.render(report).contains("still blocked when the trace ended"))
+  }
+}

@@ -1,0 +1,109 @@
+import Foundation
+import XCTest
+
+@testable import PipeTraceKit
+
+/// The JSON, Chrome-trace and HTML renderings of the seed hang report.
+final class ReportFormatTests: XCTestCase {
+  func seedReport() throws -> Report {
+    let dir = try TraceFixtures.tempDir()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    return try TraceFixtures.report([try TraceFixtures.write(TraceFixtures.seedJSON, in: dir, name: "seed.jsonl")])
+  }
+
+  func testJSONReportHasTheDocumentedShape() throws {
+    let text = JSONReport.render(try seedReport())
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    let blocking = try XCTUnwrap(object["blocking"] as? [[String: Any]])
+    XCTAssertEqual(blocking.count, 1)
+    XCTAssertEqual(blocking[0]["pid"] as? Int, 1000)
+    XCTAssertEqual(blocking[0]["name"] as? String, "read")
+    XCTAssertEqual(blocking[0]["fd"] as? Int, 3)
+    XCTAssertEqual(try XCTUnwrap(blocking[0]["dur"] as? Double), 1.1999, accuracy: 1e-9)
+    let released = try XCTUnwrap(blocking[0]["released_by"] as? [String: Any])
+    XCTAssertEqual(released["pid"] as? Int, 1002)
+    XCTAssertEqual(released["event"] as? String, "close(1)")
+    let summary = try XCTUnwrap(object["summary"] as? [[String: Any]])
+    let read = try XCTUnwrap(summary.first { $0["name"] as? String == "read" })
+    for key in ["calls", "errors", "total", "avg", "p50", "p99", "max"] { XCTAssertNotNil(read[key], key) }
+    XCTAssertEqual(read["calls"] as? Int, 2)
+    XCTAssertEqual(try XCTUnwrap(read["max"] as? Double), 1.1999, accuracy: 1e-9)
+    let processes = try XCTUnwrap(object["processes"] as? [[String: Any]])
+    XCTAssertEqual(processes.map { $0["pid"] as? Int }, [1000, 1001, 1002])
+    XCTAssertEqual(processes[2]["parent"] as? Int, 1001)
+    XCTAssertEqual((object["leaks"] as? [[String: Any]])?.first?["holder_pid"] as? Int, 1002)
+  }
+
+  func testChromeTraceParsesWithProcessesSlicesAndFlows() throws {
+    let text = ChromeTrace.render(try seedReport())
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
+    let events = try XCTUnwrap(object["traceEvents"] as? [[String: Any]])
+    for e in events {
+      XCTAssertNotNil(e["ph"])
+      XCTAssertNotNil(e["pid"])
+      XCTAssertNotNil(e["tid"])
+    }
+    let names = events.filter { $0["ph"] as? String == "M" && $0["name"] as? String == "process_name" }
+    XCTAssertEqual(Set(names.compactMap { $0["pid"] as? Int }), [1000, 1001, 1002])
+    let read = try XCTUnwrap(events.first { $0["ph"] as? String == "X" && ($0["name"] as? String)?.hasPrefix("read") == true })
+    XCTAssertEqual(try XCTUnwrap(read["dur"] as? Double), 1_199_900, accuracy: 1)
+    XCTAssertEqual(read["pid"] as? Int, 1000)
+    let start = try XCTUnwrap(events.first { $0["ph"] as? String == "s" })
+    let finish = try XCTUnwrap(events.first { $0["ph"] as? String == "f" })
+    XCTAssertEqual(start["id"] as? Int, finish["id"] as? Int)
+    XCTAssertEqual(start["pid"] as? Int, 1002)
+    XCTAssertEqual(finish["pid"] as? Int, 1000)
+    // The flow ends where the read ends, on the read's track.
+    XCTAssertEqual(try XCTUnwrap(finish["ts"] as? Double), (read["ts"] as! Double) + (read["dur"] as! Double), accuracy: 1)
+  }
+
+  func testHTMLIsSelfContainedWithLanesAndTheLongestBlock() throws {
+    let html = HTMLReport.render(try seedReport())
+    XCTAssertFalse(html.contains("http://"))
+    XCTAssertFalse(html.contains("https://"))
+    XCTAssertFalse(html.contains("<script src"))
+    XCTAssertFalse(html.contains("<link"))
+    XCTAssertEqual(html.components(separatedBy: "<g class=\"lane\"").count - 1, 3)
+    XCTAssertTrue(html.contains("class=\"block\" data-pid=\"1000\""))
+    XCTAssertTrue(html.contains("class=\"release\""))
+    XCTAssertTrue(html.contains("<tr id=\"longest-block\"><td>1000</td><td>read</td>"))
+  }
+
+  /// Renders the page in a real browser when Debian's chromium is installed.
+  func testHTMLRendersInHeadlessChromium() throws {
+    let chromium = ["/usr/bin/chromium", "/usr/bin/chromium-browser"].first { FileManager.default.isExecutableFile(atPath: $0) }
+    try XCTSkipUnless(chromium != nil, "chromium is not installed")
+    let dir = try TraceFixtures.tempDir()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let page = try TraceFixtures.write(HTMLReport.render(try seedReport()), in: dir, name: "report.html")
+    let domPath = dir.appendingPathComponent("dom.html").path
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: chromium!)
+    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(dir.path)/profile", "--dump-dom", "file://\(page)"]
+    _ = FileManager.default.createFile(atPath: domPath, contents: nil)
+    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: domPath))
+    p.standardOutput = out
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let pid = p.processIdentifier
+    defer { if p.isRunning { kill(pid, SIGKILL) } }
+    p.waitUntilExit()
+    try out.close()
+    XCTAssertEqual(p.terminationStatus, 0)
+    let dom = try String(contentsOfFile: domPath, encoding: .utf8)
+    // The browser parsed the SVG: three lanes, the blocked read, and the longest block's row.
+    XCTAssertEqual(dom.components(separatedBy: "class=\"lane\"").count - 1, 3, String(dom.prefix(2000)))
+    XCTAssertTrue(dom.contains("id=\"longest-block\""))
+    XCTAssertTrue(dom.contains("data-pid=\"1000\""))
+  }
+
+  func testHistogramPercentilesStayWithinTheirBucket() {
+    var h = LogHistogram()
+    for k in 1...1000 { h.add(Double(k) * 0.001) }
+    XCTAssertEqual(h.count, 1000)
+    XCTAssertEqual(h.max, 1.0)
+    XCTAssertEqual(h.quantile(0.5), 0.5, accuracy: 0.5 * 0.13)
+    XCTAssertEqual(h.quantile(0.99), 0.99, accuracy: 0.99 * 0.13)
+    XCTAssertEqual(h.quantile(1.0), 1.0)
+  }
+}

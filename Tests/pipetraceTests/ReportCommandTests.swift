@@ -1,0 +1,122 @@
+import Foundation
+import XCTest
+
+/// Drives the built `pipetrace report` binary as a user would.
+final class ReportCommandTests: XCTestCase {
+  var dir: URL!
+
+  override func setUpWithError() throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipetrace-report-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: dir)
+  }
+
+  /// The binary next to the test bundle's runner.
+  var binary: String {
+    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
+    return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("pipetrace").path
+  }
+
+  struct Outcome {
+    var status: Int32
+    var stdout: String
+    var stderr: String
+  }
+
+  func run(_ args: [String]) throws -> Outcome {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = args
+    let outPath = dir.appendingPathComponent("stdout-\(UUID().uuidString)").path
+    let errPath = dir.appendingPathComponent("stderr-\(UUID().uuidString)").path
+    XCTAssertTrue(FileManager.default.createFile(atPath: outPath, contents: nil))
+    XCTAssertTrue(FileManager.default.createFile(atPath: errPath, contents: nil))
+    p.standardOutput = FileHandle(forWritingAtPath: outPath)
+    p.standardError = FileHandle(forWritingAtPath: errPath)
+    try p.run()
+    let pid = p.processIdentifier
+    defer { if p.isRunning { kill(pid, SIGKILL) } }
+    p.waitUntilExit()
+    return Outcome(status: p.terminationStatus, stdout: try String(contentsOfFile: outPath, encoding: .utf8),
+                   stderr: try String(contentsOfFile: errPath, encoding: .utf8))
+  }
+
+  /// A reader blocked 2 s on a pipe whose last writer (pid 12) closed it.
+  static let trace = """
+    {"event":"syscall","pid":10,"tid":10,"ts":50.0,"name":"pipe2","args":[[3,4],0],"ret":0,"dur":0.00001,"fds":[{"arg":0,"index":0,"fd":3,"kind":"pipe","inode":42,"path":"pipe:[42]"},{"arg":0,"index":1,"fd":4,"kind":"pipe","inode":42,"path":"pipe:[42]"}]}
+    {"event":"fork","pid":10,"tid":10,"child":12,"kind":"fork","ts":50.001}
+    {"event":"exec","pid":12,"tid":12,"path":"/usr/bin/daemon","argv":["daemon"],"ts":50.002}
+    {"event":"syscall","pid":10,"tid":10,"ts":50.003,"name":"close","args":[4],"ret":0,"dur":0.00001,"fds":[{"arg":0,"fd":4,"kind":"pipe","inode":42,"path":"pipe:[42]"}]}
+    {"event":"exit","pid":12,"tid":12,"code":0,"signal":null,"core":false,"ts":52.004}
+    {"event":"syscall","pid":10,"tid":10,"ts":50.004,"name":"read","args":[3,"",4096],"ret":0,"dur":2.0001,"fds":[{"arg":0,"fd":3,"kind":"pipe","inode":42,"path":"pipe:[42]"}]}
+    {"event":"exit","pid":10,"tid":10,"code":0,"signal":null,"core":false,"ts":52.01}
+
+    """
+
+  func testTextReportNamesTheBlockAndItsRelease() throws {
+    let path = dir.appendingPathComponent("t.jsonl").path
+    try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try run(["report", path])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("10  read(3<pipe:[42]>) at +0.004000 blocked 2.000 s = 0"), r.stdout)
+    XCTAssertTrue(r.stdout.contains("released by 12 daemon: exit at +2.004000"), r.stdout)
+    XCTAssertTrue(r.stdout.contains("12 exec'd /usr/bin/daemon"), r.stdout)
+    XCTAssertEqual(r.stderr, "")
+  }
+
+  func testJSONFormatToAFileAndMinBlock() throws {
+    let path = dir.appendingPathComponent("t.jsonl").path
+    try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)
+    let out = dir.appendingPathComponent("r.json").path
+    let r = try run(["report", "--format", "json", "-o", out, "--min-block", "3s", path])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "")
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
+    XCTAssertEqual((object["blocking"] as? [Any])?.count, 0, "nothing blocked for 3 s")
+    XCTAssertNotNil(object["summary"])
+    XCTAssertNotNil(object["processes"])
+  }
+
+  func testChromeAndHTMLFormats() throws {
+    let path = dir.appendingPathComponent("t.jsonl").path
+    try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)
+    let chrome = try run(["report", "--format", "chrome", path])
+    XCTAssertEqual(chrome.status, 0)
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(chrome.stdout.utf8)) as? [String: Any])
+    XCTAssertNotNil(object["traceEvents"] as? [Any])
+    let html = try run(["report", "--format", "html", path])
+    XCTAssertEqual(html.status, 0)
+    XCTAssertTrue(html.stdout.hasPrefix("<!DOCTYPE html>"))
+    XCTAssertFalse(html.stdout.contains("http://") || html.stdout.contains("https://"))
+  }
+
+  func testNotATraceIsOneLineAndAFailure() throws {
+    let path = dir.appendingPathComponent("junk").path
+    try "just some words\n".write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try run(["report", path])
+    XCTAssertNotEqual(r.status, 0)
+    XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr)
+    XCTAssertTrue(r.stderr.hasPrefix("pipetrace: "), r.stderr)
+    XCTAssertEqual(r.stdout, "")
+  }
+
+  func testBadLinesAreAWarningNotAFailure() throws {
+    let path = dir.appendingPathComponent("t.jsonl").path
+    try (Self.trace + "{\"event\":\"sysc\n").write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try run(["report", path])
+    XCTAssertEqual(r.status, 0)
+    XCTAssertTrue(r.stderr.contains("1 unreadable line(s); first at \(path):8"), r.stderr)
+    XCTAssertTrue(r.stdout.contains("Unreadable lines: 1"))
+  }
+
+  func testBadArgumentsFailCleanly() throws {
+    let r = try run(["report", "--min-block", "soon", "/dev/null"])
+    XCTAssertNotEqual(r.status, 0)
+    XCTAssertTrue(r.stderr.hasPrefix("pipetrace: "), r.stderr)
+    let none = try run(["report"])
+    XCTAssertNotEqual(none.status, 0)
+  }
+}
