@@ -21,8 +21,6 @@ struct ReportCommand: ParsableCommand {
   @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "file"))
   var o: String?
 
-  /// The root command also has `-o` (the live trace's output file) and takes it first.
-  @ParentCommand var root: Pipetrace
 
   @Option(name: .customLong("min-block"), help: ArgumentHelp("List calls at least this long (100ms, 1s, 250us, 0.5).", valueName: "time"))
   var minBlock: String = "100ms"
@@ -59,7 +57,8 @@ struct ReportCommand: ParsableCommand {
 
   private func write(_ text: String) throws {
     var fd: Int32 = 1
-    if let o = o ?? root.trace.o {
+    // main parses a subcommand on its own, so `-o` here is the report's, never the root's.
+    if let o {
       fd = open(o, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
       if fd < 0 { throw CLIFailure("\(o): \(Errno.current.message)", code: 1) }
     }
