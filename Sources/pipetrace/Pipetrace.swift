@@ -7,7 +7,7 @@ struct Pipetrace: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pipetrace",
     abstract: "Trace a process tree's pipes, fds and waits; explain and fix hangs.",
-    subcommands: [Why.self, Run.self, ReportCommand.self],
+    subcommands: [Demo.self, Why.self, Run.self, ReportCommand.self],
     helpNames: [.long, .customShort("h")]
   )
 

@@ -40,9 +40,10 @@ struct TraceCommand {
     } else {
       sink = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
     }
+    let report = options.report ? ReportBuilder() : nil
     let tracer: Tracer
     do {
-      tracer = try Tracer(options: tracerOptions, sinks: [sink], output: output)
+      tracer = try Tracer(options: tracerOptions, sinks: [sink] + (report.map { [$0] } ?? []), output: output)
       tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
         responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
       }
@@ -58,6 +59,12 @@ struct TraceCommand {
       throw CLIFailure(error.description, code: error.isLaunchError ? 127 : 1)
     }
     let outcome = tracer.run()
+    if let report {
+      // After the trace, on the same output (stderr, or the -o file).
+      output.flush()
+      var text = "\n" + TextReport.render(report.makeReport(), title: command.joined(separator: " "))
+      text.withUTF8 { try? writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
     output.flush()
     if toFile { close(fd) }
     if let failure = outcome.launchFailure {

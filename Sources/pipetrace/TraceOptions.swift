@@ -26,6 +26,9 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: [.customShort("k"), .customLong("stack")], help: "Print the user-space stack of each traced syscall (libunwind).")
   var stack = false
 
+  @Flag(name: .customLong("report"), help: "At the end, print the post-mortem timing report (as `pipetrace report` would).")
+  var report = false
+
   @Flag(name: .long, help: "JSON lines instead of strace-style text.")
   var json = false
 

@@ -35,6 +35,9 @@ public enum RunReport {
     return s
   }
 
+  /// Seconds with three decimals.
+  public static func seconds(_ v: Double) -> String { String(format3: v) }
+
   static func trimmed(_ bytes: [UInt8], _ limit: Int) -> String {
     var text = String(decoding: bytes, as: UTF8.self)
     while text.hasSuffix("\n") { text.removeLast() }

@@ -511,7 +511,17 @@ public final class Tracer {
     defer { resume(t, signal: 0) }
     let session = try RemoteSyscallSession(adopting: t.tid, of: tgid)
     defer { session.detach() }
-    return try InjectClose.perform(plan, in: session)
+    let started = Clock.wall(), mono = Clock.monotonic()
+    let results = try InjectClose.perform(plan, in: session)
+    let duration = Clock.monotonic() - mono
+    // The close ran in the tracee: it is part of the trace (and of the fd model) like any other.
+    for (fd, outcome) in results where outcome == .closed {
+      let target = plan.fds.first { $0.fd == fd }?.target
+      emit(.syscall(SyscallRecord(pid: tgid, tid: t.tid, name: "close", number: 3, args: [.fd(fd, target)], ret: 0,
+                                  timestamp: started, duration: duration)))
+      t.fdTable.closed(fd)
+    }
+    return results
   }
 
   /// Adds a line to the trace output (a diagnosis, an action taken).

@@ -1,0 +1,30 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `pipetrace demo`, the README's first command, end to end.
+final class DemoTests: XCTestCase {
+  func testDemoUnblocksTheReaderAndCleansUp() throws {
+    let r = try CLI.run(["demo", "--after", "0.5"], timeout: 60)
+    XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    XCTAssertTrue(r.stdout.contains("The reader printed: reader got: start ok"), r.stdout)
+    XCTAssertTrue(r.stdout.contains("The reader was unblocked."))
+    // The trace shows the stuck read, the diagnosis, the injected close and the read returning EOF.
+    XCTAssertNotNil(r.stdout.range(of: #"read\(3<pipe:\[\d+\]>, <unfinished \.\.\.>"#, options: .regularExpression))
+    XCTAssertTrue(r.stdout.contains("# Verdict:"))
+    XCTAssertNotNil(r.stdout.range(of: #"close\(1<pipe:\[\d+\]>\) = 0"#, options: .regularExpression))
+    XCTAssertNotNil(r.stdout.range(of: #"<\.\.\. read resumed> "", \d+\) = 0"#, options: .regularExpression))
+    // The report names the release: the close injected into the sleeper.
+    XCTAssertNotNil(r.stdout.range(of: #"released by \d+ sleep: close\(1\)"#, options: .regularExpression), r.stdout)
+    // Everything the demo started is gone.
+    let killed = r.stdout.range(of: #"Cleaned up: killed ([\d ]+)"#, options: .regularExpression).map { String(r.stdout[$0]) } ?? ""
+    let pids = killed.split(separator: " ").compactMap { Int32($0) }
+    XCTAssertFalse(pids.isEmpty, r.stdout)
+    for p in pids {
+      XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || CLI.procStatus(p, "State")?.hasPrefix("Z") == true }, "pid \(p) still there")
+    }
+  }
+}
