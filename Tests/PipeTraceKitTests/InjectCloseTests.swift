@@ -153,3 +153,35 @@ final class InjectCloseTests: XCTestCase {
     XCTAssertTrue(refusal(zombie, [1]).contains("zombie"))
   }
 }
+
+/// A signal that arrives while the thread is held is not lost: it is delivered after the detach.
+final class InjectSignalTests: XCTestCase {
+  var procs: TestProcesses!
+
+  override func setUpWithError() throws { procs = try TestProcesses() }
+  override func tearDown() { procs.cleanUp() }
+
+  func testSignalArrivingDuringInjectionIsDeliveredAfterDetach() throws {
+    let input = TestPipe(), output = TestPipe(), spare = TestPipe()
+    let python = try procs.launch([
+      "python3", "-c",
+      "import os, signal, sys\n"
+        + "signal.signal(signal.SIGUSR1, lambda *a: os.write(1, b'usr1\\n'))\n"
+        + "os.write(1, b'ready\\n')\n"
+        + "data = sys.stdin.buffer.read()\n"
+        + "os.write(1, b'read ' + data + b'\\n')\n",
+    ], stdin: input.readEnd, stdout: output.writeEnd, stderr: spare.writeEnd)
+    input.closeRead(); output.closeWrite(); spare.closeWrite()
+    let pid = python.pid
+    try waitUntilBlocked(pid, in: [0])
+    let session = try RemoteSyscallSession(pid: pid, tid: pid)
+    kill(pid, SIGUSR1)  // pending while the thread is stopped under us
+    XCTAssertEqual(try session.run(3, [2]), 0, "close(2) in the target")
+    session.detach()
+    XCTAssertEqual(try spare.readToEOF(timeout: 5), "", "fd 2 closed")
+    input.write("abc")
+    input.closeWrite()
+    XCTAssertEqual(try output.readToEOF(), "ready\nusr1\nread abc\n")
+    XCTAssertEqual(python.wait(), 0)
+  }
+}
