@@ -161,3 +161,40 @@ final class WhyTests: XCTestCase {
     return pid
   }
 }
+
+/// The holder is itself blocked: a backgrounded subshell waiting in wait4 for its own sleeper.
+final class WhyChainTests: XCTestCase {
+  var procs: TestProcesses!
+
+  override func setUpWithError() throws { procs = try TestProcesses() }
+  override func tearDown() { procs.cleanUp() }
+
+  func testHolderInWait4IsFollowedAndBothAreFixed() throws {
+    try procs.write("c.sh", "#!/bin/sh\n(sleep 300; echo late) &\necho $! > sub.pid\necho start ok\n", executable: true)
+    let output = TestPipe()
+    let python = try procs.launch([
+      "python3", "-c",
+      "import subprocess; out = subprocess.Popen('./c.sh', shell=True, stdout=subprocess.PIPE).communicate()[0]; "
+        + "print(out.decode().splitlines()[0])",
+    ], stdout: output.writeEnd)
+    output.closeWrite()
+    let sub = try procs.pid(fromFile: "sub.pid")
+    try waitUntilBlocked(sub, in: [61])
+    let sleeper = try XCTUnwrap(childrenOf(sub).first)
+    procs.adopt(sleeper)
+    try waitUntilBlocked(sleeper, in: [230, 35])
+    try waitUntilBlocked(python.pid, in: [0])
+    try waitUntil("c.sh exited") { ProcStat.read(sub)?.ppid == 1 }
+
+    let d = try diagnoseHang(pid: python.pid)
+    XCTAssertEqual(Set(d.holders.map(\.pid)), [sub, sleeper])
+    XCTAssertTrue(d.holders.allSatisfy { $0.relation == .orphan }, d.render())
+    XCTAssertEqual(d.holders.first { $0.pid == sub }?.blocked?.syscall, "wait4")
+    // The chain names the subshell's wait on its sleeper.
+    XCTAssertTrue(d.chain.contains { $0.pid == sleeper && $0.text.contains("\(sub) waits in wait4") }, d.render())
+    XCTAssertEqual(Set(try XCTUnwrap(d.fix).closes.map(\.pid)), [sub, sleeper])
+    for (_, result) in d.fix!.perform() { XCTAssertTrue(try result.get().allSatisfy { $0.outcome == .closed }) }
+    XCTAssertEqual(try output.readToEOF(), "start ok\n")
+    XCTAssertEqual(python.wait(), 0)
+  }
+}
