@@ -110,7 +110,7 @@ final class WhyTests: XCTestCase {
     XCTAssertEqual(d.blocked?.syscall, "wait4")
     XCTAssertEqual(Set(d.cycle ?? []), [parent, child])
     XCTAssertNil(d.fix)
-    XCTAssertTrue(d.verdict.hasPrefix("Deadlock"), d.verdict)
+    XCTAssertTrue(d.verdict.hasPrefix("Deadlock") && d.verdict.contains("wait4") && d.verdict.contains("room in pipe:["), d.verdict)
     let fromChild = try diagnoseHang(pid: child)
     XCTAssertEqual(fromChild.blocked?.syscall, "write")
     XCTAssertEqual(Set(fromChild.cycle ?? []), [parent, child])

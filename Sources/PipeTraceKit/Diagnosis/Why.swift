@@ -213,8 +213,15 @@ struct WaitForAnalyzer {
     result.holders = otherEndHolders(of: root, call: call)
 
     if let cycle {
-      let names = cycle.map { pid in "\(pid) (\(snapshots[pid]?.comm ?? "?"))" }
-      result.verdict = "Deadlock: \(names.joined(separator: " waits for ")) waits for \(names[0]) — none of them can move."
+      // Each link in the words of its own edge: "A waits in wait4 for child B…; B waits for room in…".
+      var links: [String] = []
+      for (i, pid) in cycle.enumerated() {
+        let next = cycle[(i + 1) % cycle.count]
+        guard let p = snapshots[pid] else { continue }
+        let why = edges(of: p).first { $0.to == next }?.why ?? "waits for \(next)"
+        links.append("\(pid) (\(p.comm)) \(why)")
+      }
+      result.verdict = "Deadlock: \(links.joined(separator: "; ")) — none of them can move."
       result.noFixReason = "closing an fd in the cycle only breaks it by losing data (a writer gets EPIPE/SIGPIPE, "
         + "its output is gone); the program must read the pipe while it waits (e.g. communicate() instead of wait())"
       return result
