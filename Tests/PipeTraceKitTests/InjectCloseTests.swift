@@ -129,7 +129,7 @@ final class InjectCloseTests: XCTestCase {
     let pid = sleeper.pid
     try waitUntilBlocked(pid, in: [230, 35])
     XCTAssertTrue(refusal(pid, [-1]).contains("invalid fd -1"))
-    XCTAssertTrue(refusal(pid, [57]).contains("fd 57 is not open"))
+    XCTAssertTrue(refusal(pid, [7]).contains("fd 7 is not open"))
     XCTAssertTrue(refusal(pid, [1], expect: "pipe:[1]").contains("not pipe:[1]"))
     let plan = try InjectClose.plan(pid: pid, fds: [1])
     XCTAssertEqual(plan.fds.first?.target.kind, .pipe)

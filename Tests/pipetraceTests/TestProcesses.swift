@@ -107,8 +107,11 @@ final class TestProcesses {
   }
 
   static func spawn(_ argv: [String], directory: String, stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> Child {
-    // `cd DIR && exec ARGV`: the pid stays the program's own after exec.
-    let full = ["/bin/sh", "-c", "cd \"$0\" && exec \"$@\"", directory] + argv
+    // `cd DIR; close fds above 2; exec ARGV`: the pid stays the program's own after exec, and the
+    // test runner's own fds (its output pipe among them) do not leak into the targets.
+    let script = "cd \"$0\" || exit 127; for f in /proc/$$/fd/*; do n=${f##*/}; "
+      + "[ \"$n\" -gt 2 ] && eval \"exec $n>&-\"; done; exec \"$@\""
+    let full = ["/bin/bash", "-c", script, directory] + argv
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }
@@ -120,7 +123,7 @@ final class TestProcesses {
     var cArgs: [UnsafeMutablePointer<CChar>?] = full.map { strdup($0) } + [nil]
     defer { for a in cArgs { free(a) } }
     var pid: Int32 = 0
-    let rc = posix_spawn(&pid, "/bin/sh", &actions, nil, &cArgs, environ)
+    let rc = posix_spawn(&pid, "/bin/bash", &actions, nil, &cArgs, environ)
     if rc != 0 { throw Timeout(description: "posix_spawn failed: \(rc)") }
     return Child(pid: pid)
   }
