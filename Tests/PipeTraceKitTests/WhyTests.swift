@@ -198,3 +198,35 @@ final class WhyChainTests: XCTestCase {
     XCTAssertEqual(python.wait(), 0)
   }
 }
+
+/// Two processes each reading the pipe the other should write: a cycle through two pipes.
+final class WhyPipeCycleTests: XCTestCase {
+  var procs: TestProcesses!
+
+  override func setUpWithError() throws { procs = try TestProcesses() }
+  override func tearDown() { procs.cleanUp() }
+
+  func testBothReadingIsACycle() throws {
+    let python = try procs.launch([
+      "python3", "-c",
+      "import os\na_r, a_w = os.pipe()\nb_r, b_w = os.pipe()\n"
+        + "if os.fork() == 0:\n    os.close(a_r); os.close(b_w); os.read(b_r, 1); os._exit(0)\n"
+        + "os.close(b_r)\nos.read(a_r, 1)\n",
+    ])
+    let parent = python.pid
+    try waitUntilBlocked(parent, in: [0], comm: "python")
+    var child: Int32 = 0
+    try waitUntil("child reading") {
+      guard let c = childrenOf(parent).first else { return false }
+      child = c
+      return blockedSyscall(c) == 0
+    }
+    procs.adopt(child)
+    let d = try diagnoseHang(pid: parent)
+    XCTAssertEqual(d.blocked?.syscall, "read")
+    XCTAssertEqual(Set(d.cycle ?? []), [parent, child], d.render())
+    XCTAssertTrue(d.holders.contains { $0.pid == child && $0.relation == .child && $0.end == .write })
+    XCTAssertNil(d.fix)
+    XCTAssertTrue(d.verdict.hasPrefix("Deadlock"), d.verdict)
+  }
+}

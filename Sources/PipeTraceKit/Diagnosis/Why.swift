@@ -203,6 +203,12 @@ struct WaitForAnalyzer {
       blocked: call, holders: [], chain: [], cycle: nil, verdict: "", fix: nil, noFixReason: nil, cautions: [])
     let name = "\(root.pid) (\(root.comm))"
     guard let call else {
+      if root.threads.allSatisfy({ $0.syscall == nil }) {
+        result.verdict = "\(name) cannot be read: /proc/\(root.pid)/task/*/syscall is not readable "
+          + "(it needs ptrace access to the process), so pipetrace cannot tell what it waits for."
+        result.noFixReason = "its syscall state is unreadable"
+        return result
+      }
       result.verdict = "\(name) is not blocked: it is \(root.stat.stateName) and no thread sleeps in a syscall."
       result.noFixReason = "nothing to unblock"
       return result
