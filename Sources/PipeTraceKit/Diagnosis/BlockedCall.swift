@@ -13,6 +13,8 @@ public struct BlockedCall: Sendable, Equatable {
   public var fds: [WaitedFd]
   /// For wait4/waitid: the pid argument (-1 = any child, 0 / < -1 = a process group).
   public var waitPid: Int32?
+  /// For epoll_wait: the epoll fd (its watched fds are in `fds`).
+  public var epollFd: Int32?
 
   /// One fd the call waits on. `wants` is what the thread is doing: `.read` waits for data or EOF
   /// (so the write end's holders matter), `.write` waits for room (the read end's holders matter).
@@ -36,7 +38,7 @@ public struct BlockedCall: Sendable, Equatable {
   /// Decodes the fds and wait target of a blocked call; memory arguments (pollfd arrays, fd_sets) are
   /// read from the process without stopping it.
   public static func decode(pid: Int32, number: Int, args: [UInt64]) -> BlockedCall {
-    var call = BlockedCall(syscall: name(of: number), number: number, args: args, fds: [], waitPid: nil)
+    var call = BlockedCall(syscall: name(of: number), number: number, args: args, fds: [], waitPid: nil, epollFd: nil)
     func fd(_ value: UInt64, _ wants: PipeEnd) -> WaitedFd {
       let n = Int32(truncatingIfNeeded: value)
       return WaitedFd(fd: n, wants: wants, target: ProcFS.fdTarget(pid, fd: n))
@@ -54,6 +56,7 @@ public struct BlockedCall: Sendable, Equatable {
         + selectFds(pid: pid, address: args[2], nfds: nfds).map { fd(UInt64($0), .write) }
     case 232, 281, 441:
       let epfd = Int32(truncatingIfNeeded: args[0])
+      call.epollFd = epfd
       // The interest list has no direction we can read cheaply; a pipe's own end tells it.
       call.fds = ProcFS.epollTargets(pid, epfd: epfd).map { n in
         let end = PipeHolderIndex.end(pid: pid, fd: n) ?? .read
@@ -109,6 +112,7 @@ public struct BlockedCall: Sendable, Equatable {
     }
     if fds.isEmpty { return syscall }
     let list = fds.map { f in "\(f.fd)" + (f.target.map { "<\($0.path)>" } ?? "") }
+    if let epollFd { return "\(syscall)(\(epollFd) watching \(list.joined(separator: ", ")))" }
     return "\(syscall)(\(list.joined(separator: ", ")))"
   }
 }

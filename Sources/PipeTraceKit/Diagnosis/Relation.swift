@@ -37,6 +37,12 @@ public enum Relation: String, Sendable {
       let reaper = readerAncestors.first { $0.pid == holder.ppid }!
       return (.orphan, "an orphan reparented to subreaper \(reaper.pid) (\(reaper.comm)); \(family)\(startedLater)")
     }
+    // Below such an orphan (a backgrounded subshell and its own children) the same leak applies.
+    if let top = holderAncestors.last(where: { $0.pid != 1 }), top.ppid == 1, top.pgid == reader.pgid,
+      top.startTime >= reader.startTime
+    {
+      return (.orphan, "a descendant of orphan \(top.pid) (\(top.comm)), which was reparented to init; \(family)\(startedLater)")
+    }
     if holder.ppid == reader.ppid { return (.sibling, "a sibling of \(reader.pid) (same parent \(reader.ppid))") }
     return (.unrelated, "not related to \(reader.pid) by parentage; \(family)")
   }

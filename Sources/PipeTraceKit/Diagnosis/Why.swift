@@ -203,6 +203,12 @@ struct WaitForAnalyzer {
       blocked: call, holders: [], chain: [], cycle: nil, verdict: "", fix: nil, noFixReason: nil, cautions: [])
     let name = "\(root.pid) (\(root.comm))"
     guard let call else {
+      if root.threads.allSatisfy({ $0.syscall == nil }) {
+        result.verdict = "\(name) cannot be read: /proc/\(root.pid)/task/*/syscall is not readable "
+          + "(it needs ptrace access to the process), so pipetrace cannot tell what it waits for."
+        result.noFixReason = "its syscall state is unreadable"
+        return result
+      }
       result.verdict = "\(name) is not blocked: it is \(root.stat.stateName) and no thread sleeps in a syscall."
       result.noFixReason = "nothing to unblock"
       return result
@@ -213,8 +219,15 @@ struct WaitForAnalyzer {
     result.holders = otherEndHolders(of: root, call: call)
 
     if let cycle {
-      let names = cycle.map { pid in "\(pid) (\(snapshots[pid]?.comm ?? "?"))" }
-      result.verdict = "Deadlock: \(names.joined(separator: " waits for ")) waits for \(names[0]) — none of them can move."
+      // Each link in the words of its own edge: "A waits in wait4 for child B…; B waits for room in…".
+      var links: [String] = []
+      for (i, pid) in cycle.enumerated() {
+        let next = cycle[(i + 1) % cycle.count]
+        guard let p = snapshots[pid] else { continue }
+        let why = edges(of: p).first { $0.to == next }?.why ?? "waits for \(next)"
+        links.append("\(pid) (\(p.comm)) \(why)")
+      }
+      result.verdict = "Deadlock: \(links.joined(separator: "; ")) — none of them can move."
       result.noFixReason = "closing an fd in the cycle only breaks it by losing data (a writer gets EPIPE/SIGPIPE, "
         + "its output is gone); the program must read the pipe while it waits (e.g. communicate() instead of wait())"
       return result

@@ -86,7 +86,7 @@ public enum InjectClose {
   public static func perform(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError) -> [(fd: Int32, outcome: Outcome)] {
     var results: [(fd: Int32, outcome: Outcome)] = []
     for f in plan.fds {
-      let r = try session.run(3, [UInt64(UInt32(bitPattern: f.fd))])  // x86_64 close = 3
+      let r = try session.run(closeNumber, [UInt64(UInt32(bitPattern: f.fd))])
       if r == 0 {
         results.append((f.fd, .closed))
       } else if r == -Int64(Errno.EBADF.rawValue) {
@@ -97,6 +97,13 @@ public enum InjectClose {
     }
     return results
   }
+
+  /// close(2)'s number on this architecture.
+  #if arch(arm64)
+  static let closeNumber: Int64 = 57
+  #else
+  static let closeNumber: Int64 = 3
+  #endif
 
   /// Checks, then closes. Convenience for library callers (the tracer's --unstick-after, demo).
   public static func close(pid: Int32, fds: [Int32], expect: String? = nil) throws(InjectionError)
