@@ -12,8 +12,8 @@ struct Why: ParsableCommand {
   @Flag(name: .long, help: "One JSON object instead of text.")
   var json = false
 
-  // The root's trace options also define --json and win the parse; read it from there too.
-  @ParentCommand var root: Pipetrace
+  @Flag(name: .long, help: "Also the user-space stack of every blocked thread in the wait chain (each is stopped for a moment).")
+  var stack = false
 
   func run() throws {
     guard let number = Int32(pid) else { throw CLIFailure("invalid pid '\(pid)': expected a number") }
@@ -23,7 +23,17 @@ struct Why: ParsableCommand {
     } catch let error as DiagnosisError {
       throw CLIFailure(error.description, code: 1)
     }
-    let text = json || root.trace.json ? diagnosis.json() : diagnosis.render()
+    // main parses a subcommand on its own, so --json here is always this command's.
+    var text = json ? diagnosis.json() : diagnosis.render()
+    if stack {
+      let stacks = StackSnapshot.capture(diagnosis)
+      if json, case .object(var fields) = diagnosis.jsonValue {
+        fields.append(("stacks", StackSnapshot.json(stacks)))
+        text = JSONValue.object(fields).text + "\n"
+      } else if !json {
+        text += "\n" + StackSnapshot.render(stacks)
+      }
+    }
     var bytes = text
     bytes.withUTF8 { try? writeAll(1, UnsafeRawBufferPointer($0)) }
   }

@@ -105,3 +105,34 @@ final class StackTraceTests: XCTestCase {
     }
   }
 }
+
+/// `pipetrace why --stack`: stacks of the blocked threads, taken without disturbing them.
+final class WhyStackTests: XCTestCase {
+  func testWhyStackShowsTheBlockedFunctionsAndLeavesTheTargetBlocked() throws {
+    let program = try CLI.fixture("nested_reads")
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: program)
+    p.arguments = ["1", "stdin"]
+    let input = Pipe()
+    p.standardInput = input
+    try p.run()
+    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
+    let pid = p.processIdentifier
+    XCTAssertTrue(CLI.waitUntil { (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8))?.hasPrefix("0 0x0 ") == true })
+    let r = try CLI.run(["why", "--stack", "--json", String(pid)])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let stacks = try XCTUnwrap(obj["stacks"] as? [[String: Any]])
+    let mine = try XCTUnwrap(stacks.first { $0["tid"] as? Int == Int(pid) })
+    let names = (mine["frames"] as? [[String: Any]] ?? []).compactMap { $0["symbol"] as? String }
+    XCTAssertEqual(names.filter { ["f3", "f2", "f1", "f0", "main"].contains($0) }, ["f3", "f2", "f1", "f0", "main"], "\(names)")
+    // Still blocked in the same read, untraced; then it reads what comes and exits normally.
+    XCTAssertTrue((try String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8)).hasPrefix("0 0x0 "))
+    XCTAssertEqual(CLI.procStatus(pid, "TracerPid"), "0")
+    input.fileHandleForWriting.write(Data("x".utf8))
+    p.waitUntilExit()
+    XCTAssertEqual(p.terminationStatus, 0)
+    let text = try CLI.run(["why", "--stack", String(pid)])
+    XCTAssertNotEqual(text.status, 0, "the process is gone now")
+  }
+}
