@@ -146,3 +146,38 @@ final class RunTests: XCTestCase {
     }
   }
 }
+
+extension RunTests {
+  func testOnLeakCloseClosesTheLeakedFdsAndTheHolderRunsOn() throws {
+    let (r, obj) = try runJSON(["--grace", "0.2", "--on-leak=close", "-c", "sleep 300 & echo start ok"])
+    let holders = obj["holders"] as? [[String: Any]] ?? []
+    let pids = Set(holders.compactMap { $0["pid"] as? Int })
+    defer { reap(Array(pids)) }
+    XCTAssertEqual(r.status, 0)
+    XCTAssertEqual(obj["stdout"] as? String, "start ok\n")
+    XCTAssertEqual(pids.count, 1)
+    let closed = obj["closed"] as? [[String: Any]] ?? []
+    XCTAssertEqual(Set(closed.compactMap { $0["fd"] as? Int }), [1, 2])
+    let pid = try XCTUnwrap(pids.first)
+    // The holder is alive, untraced, still asleep, and no longer holds fds 1 and 2.
+    XCTAssertEqual(CLI.procStatus(Int32(pid), "TracerPid"), "0")
+    let syscall = try String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8)
+    XCTAssertTrue(syscall.hasPrefix("230 ") || syscall.hasPrefix("219 "), syscall)
+    XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(pid)/fd/1"))
+    XCTAssertFalse(FileManager.default.fileExists(atPath: "/proc/\(pid)/fd/2"))
+  }
+
+  func testDetachedHolderIsNotLeftWithAFilter() throws {
+    // The daemon outlives the run and keeps working: it forks, closes and writes after the run.
+    let marker = CLI.temporaryFile("later")
+    defer { unlink(marker) }
+    let script = "(sleep 0.5; ls / >/dev/null && echo later > \(marker)) & echo start ok"
+    let (_, obj) = try runJSON(["--grace", "0.1", "-c", script])
+    XCTAssertEqual((obj["holders"] as? [[String: Any]])?.isEmpty, false)
+    // It forked ls after the run let go of it: had it kept a seccomp filter, that fork would fail.
+    XCTAssertTrue(CLI.waitUntil { (try? String(contentsOfFile: marker, encoding: .utf8)) == "later\n" })
+    for h in obj["holders"] as? [[String: Any]] ?? [] {
+      if let p = h["pid"] as? Int { XCTAssertNotEqual(CLI.procStatus(Int32(p), "Seccomp"), "2") }
+    }
+  }
+}

@@ -187,10 +187,13 @@ public struct RunRecord: Sendable {
     public var pid: Int32
     public var fd: Int32
     public var comm: String
-    public init(pid: Int32, fd: Int32, comm: String) {
+    /// `pipe:[INODE]`: which of the captured pipes.
+    public var pipe: String
+    public init(pid: Int32, fd: Int32, comm: String, pipe: String) {
       self.pid = pid
       self.fd = fd
       self.comm = comm
+      self.pipe = pipe
     }
   }
   public var command: [String]

@@ -4,25 +4,28 @@ import Glibc
 
 /// Processes that hold the write end of a captured pipe after the command has gone.
 enum LeakedPipeHolders {
+  /// The write-end holders of `inodes`, from one scan of /proc (the one `why` uses).
   static func find(writingTo inodes: [UInt64], excluding: Int32) -> [RunRecord.Holder] {
-    var out: [RunRecord.Holder] = []
-    let wanted = Set(inodes.map { "pipe:[\($0)]" })
-    for name in listDirectory("/proc") {
-      guard let pid = Int32(name), pid != excluding else { continue }
-      for fdName in listDirectory("/proc/\(pid)/fd") {
-        guard let fd = Int32(fdName), let link = FdTable.readLink(tid: pid, fd: fd), wanted.contains(link) else { continue }
-        // The write end: access mode O_WRONLY in fdinfo's octal flags.
-        guard let info = readProcFile("/proc/\(pid)/fdinfo/\(fd)"),
-          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags:") }),
-          let flags = Int(line.dropFirst(6).trimmingCharacters(in: "\t"), radix: 8), flags & 3 == 1
-        else { continue }
-        out.append(RunRecord.Holder(pid: pid, fd: fd, comm: ProcStatus(pid: pid)?.name ?? "?"))
+    let index = PipeHolderIndex.scan()
+    return inodes.flatMap { inode in
+      index.holders(of: inode).filter { $0.end == .write && $0.pid != excluding }.map {
+        RunRecord.Holder(pid: $0.pid, fd: $0.fd, comm: ProcStatus(pid: $0.pid)?.name ?? "?", pipe: "pipe:[\(inode)]")
       }
     }
-    return out
   }
 
+  /// Closes each holder's leaked fds inside it (as `--inject-close PID FD --expect pipe:[N]` does).
+  /// Returns the holders whose fd was closed.
   static func close(_ holders: [RunRecord.Holder]) -> [RunRecord.Holder] {
-    []
+    var closed: [RunRecord.Holder] = []
+    for (pid, fds) in Dictionary(grouping: holders, by: \.pid).sorted(by: { $0.key < $1.key }) {
+      for (pipe, same) in Dictionary(grouping: fds, by: \.pipe) {
+        guard let results = try? InjectClose.close(pid: pid, fds: same.map(\.fd), expect: pipe) else { continue }
+        for (fd, outcome) in results where outcome == .closed {
+          if let h = same.first(where: { $0.fd == fd }) { closed.append(h) }
+        }
+      }
+    }
+    return closed
   }
 }

@@ -65,6 +65,8 @@ public final class Tracer {
   private let output: OutputBuffer?
   private let spinSeconds: Double
   private var unwinder: StackUnwinder?
+  /// Neither shown nor modelled syscalls: only process events are traced, no filter, no syscall stop.
+  private var eventsOnly: Bool { !showAll && !shown.contains(true) && !modelled.contains(true) }
   /// Set from any thread; the tracer thread detaches from everything at its next check.
   private let detachRequested = Atomic<Bool>(false)
   /// When set, takes SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace instead of the default
@@ -91,7 +93,7 @@ public final class Tracer {
       shown[nr] = true
     }
     if showAll { shown = [Bool](repeating: true, count: count) }
-    let model = options.modelFds ? SyscallTable.modelSet : ["clone", "clone3"]
+    let model = options.modelFds ? SyscallTable.modelSet : []
     for name in model + (options.stackTraces ? SyscallTable.codeMappingSet : []) {
       if let nr = table.number(of: name) { modelled[nr] = true }
     }
@@ -132,7 +134,7 @@ public final class Tracer {
   public func launch(_ argv: [String], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
     guard let first = argv.first else { throw .commandNotFound("") }
     let path = try Tracer.resolveExecutable(first)
-    useSeccomp = options.useSeccomp && !showAll
+    useSeccomp = options.useSeccomp && !showAll && !eventsOnly
     var filter: [ct_bpf_insn] = []
     if useSeccomp {
       var numbers: [Int] = []
@@ -615,7 +617,8 @@ public final class Tracer {
   }
 
   private func resume(_ t: Tracee, signal: Int32) {
-    if useSeccomp && !t.inSyscall {
+    // No syscall wanted at all (`pipetrace run`): fork/exec/exit events come without syscall stops.
+    if eventsOnly || (useSeccomp && !t.inSyscall) {
       _ = ct_cont(t.tid, signal)
     } else {
       _ = ct_syscall(t.tid, signal)
