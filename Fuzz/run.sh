@@ -17,7 +17,7 @@ done
 mapfile -t sources < <(find Sources/PipeTraceKit -name '*.swift' | sort)
 status=0
 for target in strace_log json_lines; do
-  swiftc -sanitize=fuzzer,address -parse-as-library -Onone -g -module-name PipeTraceKit -I "$out/include" \
+  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PipeTraceKit -I "$out/include" \
     Fuzz/FuzzInput.swift "Fuzz/$target.swift" "${sources[@]}" "$out"/obj/*.o \
     -lunwind-ptrace -lunwind-generic -lunwind -llzma -o "$out/fuzz_$target"
   mkdir -p "$out/corpus_$target"

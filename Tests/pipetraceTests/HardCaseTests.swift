@@ -85,7 +85,10 @@ final class HardCaseTests: XCTestCase {
     })
     kill(reader, SIGKILL)
     // The sleeper keeps the pipeline alive: end it too (it is ours: the shell's other child).
-    XCTAssertTrue(CLI.waitUntil { ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("\(reader)  ") && ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").contains("+++ killed by SIGKILL +++") })
+    XCTAssertTrue(CLI.waitUntil {
+      ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n")
+        .contains { $0.hasPrefix("\(reader) ") && $0.hasSuffix("+++ killed by SIGKILL +++") }
+    })
     let text = try String(contentsOfFile: file, encoding: .utf8)
     let lines = text.split(separator: "\n").filter { $0.hasPrefix("\(reader) ") }
     XCTAssertTrue(lines.contains { $0.contains("<... read resumed>") && $0.hasSuffix("= ?") }, lines.joined(separator: "\n"))

@@ -77,3 +77,36 @@ enum Signals {
     [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP", SIGKILL: "SIGKILL"][s] ?? "signal \(s)"
   }
 }
+
+/// Launched: what each signal to pipetrace does to the traced command (see README, "Signals").
+final class LaunchSignalTests: XCTestCase {
+  func testSignalsToPipetraceReachTheCommandAndSIGKILLTakesItAlong() throws {
+    for sig in [SIGINT, SIGTERM, SIGHUP, SIGKILL] {
+      let trace = CLI.temporaryFile("launch.json")
+      defer { unlink(trace) }
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: CLI.binary)
+      p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "300"]
+      try p.run()
+      var sleeper: Int32 = 0
+      XCTAssertTrue(CLI.waitUntil {
+        if let e = ((try? JSONLines.read(trace)) ?? []).first(where: { $0["event"] as? String == "exec" }) {
+          sleeper = Int32(e["pid"] as? Int ?? 0)
+        }
+        return sleeper > 0 && (try? String(contentsOfFile: "/proc/\(sleeper)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
+      })
+      kill(p.processIdentifier, sig)
+      p.waitUntilExit()
+      // The command is gone either way: passed the signal (and pipetrace exits 128+N like it), or,
+      // when pipetrace itself is killed, ended by PTRACE_O_EXITKILL.
+      XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(sleeper)/stat") || CLI.procStatus(sleeper, "State")?.hasPrefix("Z") == true })
+      if sig == SIGKILL {
+        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+      } else {
+        XCTAssertEqual(p.terminationStatus, 128 + sig, "after \(Signals.name(sig))")
+        let exit = try JSONLines.read(trace).last { $0["event"] as? String == "exit" }
+        XCTAssertEqual(exit?["signal"] as? String, Signals.name(sig))
+      }
+    }
+  }
+}

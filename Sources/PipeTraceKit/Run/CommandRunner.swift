@@ -306,6 +306,9 @@ final class TracerThread: @unchecked Sendable {
       launchResult.withLock { $0 = .success(pid) }
       started.signal()
       _ = tracer.run()
+      // Break the cycle tracer -> onSignal -> self -> tracerBox -> tracer.
+      tracer.onSignal = nil
+      tracerBox.withLock { $0 = nil }
     } catch {
       launchResult.withLock { $0 = .failure(error) }
       started.signal()
