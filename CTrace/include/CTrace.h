@@ -8,4 +8,5 @@
 #include "ct_system.h"
 #include "ct_unwind.h"
 #include "ct_inject.h"
+#include "ct_xz.h"
 #endif

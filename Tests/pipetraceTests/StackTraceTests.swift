@@ -136,3 +136,38 @@ final class WhyStackTests: XCTestCase {
     XCTAssertNotEqual(text.status, 0, "the process is gone now")
   }
 }
+
+extension StackTraceTests {
+  /// A stripped binary with MiniDebugInfo (.gnu_debugdata, as Fedora ships them) gets its names.
+  func testMiniDebugInfoNamesAStrippedBinary() throws {
+    for tool in ["/usr/bin/nm", "/usr/bin/objcopy", "/usr/bin/strip", "/usr/bin/xz"] where !FileManager.default.isExecutableFile(atPath: tool) {
+      throw XCTSkip("\(tool) is missing")
+    }
+    let program = try CLI.fixture("nested_reads")
+    let dir = CLI.temporaryFile("mini")
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let script = """
+      set -e; cd \(dir)
+      nm \(program) --format=posix --defined-only | awk '$2 ~ /[Tt]/ {print $1}' | sort > funcs
+      objcopy --only-keep-debug \(program) mini.debug
+      objcopy -S --remove-section .gdb_index --remove-section .comment --keep-symbols=funcs mini.debug mini
+      xz -f mini
+      strip -o program \(program)
+      objcopy --add-section .gnu_debugdata=mini.xz program
+      """
+    let made = try CLI.runProgram("/bin/sh", ["-c", script])
+    XCTAssertEqual(made.status, 0, made.stderr)
+    let stripped = dir + "/program"
+    // Without MiniDebugInfo the stripped copy has no names (the other test shows it); with it, all.
+    let trace = dir + "/k.json"
+    let r = try CLI.run(["-k", "--json", "-e", "trace=read", "-o", trace, "--", stripped, "2"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let stacks = try readStacks(trace)
+    XCTAssertEqual(stacks.count, 2)
+    for stack in stacks {
+      let own = stack.filter { $0["module"] as? String == stripped }.compactMap { $0["symbol"] as? String }
+      XCTAssertEqual(Array(own.prefix(5)), ["f3", "f2", "f1", "f0", "main"])
+    }
+  }
+}

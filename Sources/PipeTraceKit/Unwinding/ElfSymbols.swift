@@ -1,10 +1,13 @@
+import CTrace
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Function symbols of one ELF file (.symtab and .dynsym), with sizes, and the file's PT_LOAD
 /// segments to turn a file offset into a symbol address. A pc gets a name only when it lies inside
-/// the symbol's [value, value+size): never a nearest-symbol guess.
+/// the symbol's [value, value+size): never a nearest-symbol guess. A stripped binary that carries
+/// MiniDebugInfo (an xz-compressed ELF in `.gnu_debugdata`) gets that ELF's symbols.
 final class ElfSymbols {
   struct Symbol {
     var value: UInt64
@@ -32,14 +35,15 @@ final class ElfSymbols {
     let bytes = UnsafeRawBufferPointer(start: base, count: size)
     guard bytes[0] == 0x7f, bytes[1] == 0x45, bytes[2] == 0x4c, bytes[3] == 0x46, bytes[4] == 2 else { return nil }
     parse(bytes)
+    symbols.sort { $0.value < $1.value || ($0.value == $1.value && $0.size > $1.size) }
   }
 
-  private func parse(_ b: UnsafeRawBufferPointer) {
+  private func parse(_ b: UnsafeRawBufferPointer, segmentsToo: Bool = true) {
     func u16(_ o: Int) -> Int { o + 2 <= b.count ? Int(b.loadUnaligned(fromByteOffset: o, as: UInt16.self)) : 0 }
     func u32(_ o: Int) -> UInt32 { o + 4 <= b.count ? b.loadUnaligned(fromByteOffset: o, as: UInt32.self) : 0 }
     func u64(_ o: Int) -> UInt64 { o + 8 <= b.count ? b.loadUnaligned(fromByteOffset: o, as: UInt64.self) : 0 }
 
-    let phoff = Int(u64(0x20)), phentsize = u16(0x36), phnum = u16(0x38)
+    let phoff = Int(u64(0x20)), phentsize = u16(0x36), phnum = segmentsToo ? u16(0x38) : 0
     for i in 0..<phnum {
       let p = phoff + i * phentsize
       guard p + 56 <= b.count, u32(p) == 1 else { continue }  // PT_LOAD
@@ -54,6 +58,28 @@ final class ElfSymbols {
       guard s + 64 <= b.count else { break }
       sections.append(Section(type: u32(s + 4), offset: Int(u64(s + 0x18)), size: Int(u64(s + 0x20)),
                               link: Int(u32(s + 0x28)), entsize: Int(u64(s + 0x38))))
+    }
+    // MiniDebugInfo: symbols of a stripped binary, in an embedded xz-compressed ELF.
+    let shstrndx = u16(0x3e)
+    if shstrndx < sections.count {
+      let names = sections[shstrndx]
+      for i in 0..<shnum where i < sections.count {
+        let nameOffset = names.offset + Int(u32(shoff + i * shentsize))
+        let wanted = Array(".gnu_debugdata".utf8)
+        guard nameOffset + wanted.count < b.count,
+          (0..<wanted.count).allSatisfy({ b[nameOffset + $0] == wanted[$0] }), b[nameOffset + wanted.count] == 0
+        else { continue }
+        let sec = sections[i]
+        guard sec.offset + sec.size <= b.count, sec.size > 0 else { continue }
+        var out: UnsafeMutablePointer<UInt8>?
+        var outLen = 0
+        let rc = ct_xz_decompress(b.baseAddress!.assumingMemoryBound(to: UInt8.self) + sec.offset, sec.size, 64 << 20, &out, &outLen)
+        if rc == 0, let out {
+          let inner = UnsafeRawBufferPointer(start: out, count: outLen)
+          if outLen > 64, inner[0] == 0x7f, inner[1] == 0x45 { parse(inner, segmentsToo: false) }
+          ct_xz_free(out)
+        }
+      }
     }
     for sec in sections where sec.type == 2 || sec.type == 11 {  // SHT_SYMTAB, SHT_DYNSYM
       guard sec.link < sections.count, sec.entsize >= 24 else { continue }
@@ -75,7 +101,6 @@ final class ElfSymbols {
         symbols.append(Symbol(value: value, size: size, name: name))
       }
     }
-    symbols.sort { $0.value < $1.value || ($0.value == $1.value && $0.size > $1.size) }
   }
 
   /// The symbol address of a file offset, through the PT_LOAD segment that maps it.
