@@ -11,17 +11,7 @@ out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 cc -g -O0 -o "$out/nested" Tests/Fixtures/nested_reads.c
 
-time_cmd() {
-  local times=()
-  for _ in $(seq "$repeats"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
-    t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
-}
+. Benchmarks/lib.sh
 
 s=$(time_cmd strace -f -k -e trace=read -o "$out/s.txt" "$out/nested" 3000)
 p=$(time_cmd $pt -k -e trace=read -o "$out/p.txt" -- "$out/nested" 3000)
@@ -29,7 +19,7 @@ s0=$(time_cmd strace -f -e trace=read -o "$out/s0.txt" "$out/nested" 3000)
 p0=$(time_cmd $pt -e trace=read -o "$out/p0.txt" -- "$out/nested" 3000)
 printf 'strace -f -k      %8ss   (without -k %ss)\n' "$s" "$s0"
 printf 'pipetrace -k      %8ss   (without -k %ss)\n' "$p" "$p0"
-printf 'ratio pipetrace -k / strace -k = %s (target <= 0.5)\n' "$(echo "scale=3; $p / $s" | bc -l)"
+printf 'ratio pipetrace -k / strace -k = %s (target <= 0.5)\n' "$(ratio "$p" "$s")"
 grep -q 'f3+0x' "$out/p.txt" && echo "frames: $(grep -c ' > ' "$out/p.txt") in pipetrace, $(grep -c ' > ' "$out/s.txt") in strace"
 
 for n in 3000 30000 300000; do

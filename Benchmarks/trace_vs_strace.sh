@@ -9,19 +9,7 @@ pt=.build/release/pipetrace
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-# median wall seconds of REPEATS runs of "$@"
-time_cmd() {
-  local times=()
-  for _ in $(seq "$repeats"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$@" >/dev/null 2>&1
-    t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.3f", a[int((NR+1)/2)]}'
-}
-ratio() { echo "scale=3; $1 / $2" | bc -l; }
+. Benchmarks/lib.sh
 
 small="dd if=/dev/zero of=/dev/null bs=1 count=20000"
 big="dd if=/dev/zero of=/dev/null bs=1 count=1000000"

@@ -53,21 +53,9 @@ public enum RunReport {
   }
 
   static func jsonString(_ s: String) -> String {
-    var out = "\""
-    for u in s.unicodeScalars {
-      switch u {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      case _ where u.value < 0x20 || u.value == 0x7f:
-        let h = String(u.value, radix: 16)
-        out += "\\u" + String(repeating: "0", count: 4 - h.count) + h
-      default: out.unicodeScalars.append(u)
-      }
-    }
-    return out + "\""
+    var out = ""
+    JSONValue.quote(s, into: &out)
+    return out
   }
 }
 

@@ -426,6 +426,7 @@ public final class Tracer {
       }
       let sig = ct_wstopsig(status)
       let event = ct_wstopevent(status)
+      // A signal-delivery stop (GETSIGINFO fails for a group-stop): the signal goes with the detach.
       var deliver: Int32 = 0
       if event == 0 && sig != (SIGTRAP | 0x80) && t.started {
         var info = ct_siginfo()
@@ -443,42 +444,6 @@ public final class Tracer {
       reportUnfinished(t)
       _ = ct_detach(t.tid, deliver)
       tracees[t.tid] = nil
-      emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
-    }
-  }
-
-  /// Lets go of one traced process (every thread of it) while tracing the rest goes on, so that
-  /// something else can ptrace it (an injected close). Call from the tracer thread, e.g. in
-  /// `onStuck`. Other tracees' stops that arrive meanwhile are handled as usual.
-  public func detach(process tgid: Int32) {
-    var pending = Set(tracees.values.filter { $0.tgid == tgid }.map(\.tid))
-    for tid in pending { _ = ct_interrupt(tid) }
-    var status: Int32 = 0
-    while !pending.isEmpty {
-      let r = ct_waitpid(-1, &status, 0, 1)
-      if r < 0 {
-        if errno == ECHILD { break }
-        continue
-      }
-      guard pending.contains(r), let t = tracees[r] else {
-        handleStop(r, status)
-        continue
-      }
-      if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
-        pending.remove(r)
-        taskExited(t, status)
-        continue
-      }
-      let sig = ct_wstopsig(status)
-      var deliver: Int32 = 0
-      if ct_wstopevent(status) == 0 && sig != (SIGTRAP | 0x80) && t.started {
-        var info = ct_siginfo()
-        if ct_getsiginfo(t.tid, &info) == 0 { deliver = sig }
-      }
-      reportUnfinished(t)
-      _ = ct_detach(t.tid, deliver)
-      tracees[t.tid] = nil
-      pending.remove(r)
       emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
     }
   }
