@@ -25,7 +25,9 @@ let package = Package(
       name: "pipetrace",
       dependencies: ["PipeTraceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]
     ),
-    .testTarget(name: "PipeTraceKitTests", dependencies: ["PipeTraceKit", "CTrace"]),
-    .testTarget(name: "pipetraceTests", dependencies: ["pipetrace"]),
+    // Starting, watching and reaping test processes by pid, shared by both test targets.
+    .target(name: "PipeTraceTestSupport", path: "Tests/TestSupport"),
+    .testTarget(name: "PipeTraceKitTests", dependencies: ["PipeTraceKit", "CTrace", "PipeTraceTestSupport"]),
+    .testTarget(name: "pipetraceTests", dependencies: ["pipetrace", "PipeTraceTestSupport"]),
   ]
 )

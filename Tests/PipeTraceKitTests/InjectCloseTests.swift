@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 @testable import PipeTraceKit

@@ -7,17 +7,17 @@ import Glibc
 
 /// A child started with posix_spawn and reaped only by us (waitpid on its pid): no runtime
 /// monitor can reap it behind our back, so exit statuses are exact and nothing is left over.
-final class Child {
-  let pid: Int32
-  private(set) var status: Int32?
+public final class Child {
+  public let pid: Int32
+  public private(set) var status: Int32?
 
-  init(pid: Int32) { self.pid = pid }
+  public init(pid: Int32) { self.pid = pid }
 
-  var isRunning: Bool { status == nil && isAlive(pid) }
+  public var isRunning: Bool { status == nil && isAlive(pid) }
 
   /// Blocks until it exits; returns the exit code, or 128 + signal.
   @discardableResult
-  func wait() -> Int32 {
+  public func wait() -> Int32 {
     if status == nil {
       var s: Int32 = 0
       while waitpid(pid, &s, 0) < 0 && errno == EINTR {}
@@ -29,10 +29,10 @@ final class Child {
 }
 
 /// A pipe whose ends the test owns.
-final class TestPipe {
-  var readEnd: Int32
-  var writeEnd: Int32
-  init() {
+public final class TestPipe {
+  public var readEnd: Int32
+  public var writeEnd: Int32
+  public init() {
     var fds: [Int32] = [-1, -1]
     _ = pipe(&fds)
     // Close-on-exec so only the child a test hands an end to (by dup2) holds it.
@@ -41,14 +41,14 @@ final class TestPipe {
     readEnd = fds[0]
     writeEnd = fds[1]
   }
-  func closeWrite() { if writeEnd >= 0 { close(writeEnd); writeEnd = -1 } }
-  func closeRead() { if readEnd >= 0 { close(readEnd); readEnd = -1 } }
-  func write(_ text: String) {
+  public func closeWrite() { if writeEnd >= 0 { close(writeEnd); writeEnd = -1 } }
+  public func closeRead() { if readEnd >= 0 { close(readEnd); readEnd = -1 } }
+  public func write(_ text: String) {
     var t = text
     t.withUTF8 { _ = Glibc.write(writeEnd, $0.baseAddress, $0.count) }
   }
   /// Everything until EOF, or throws after `timeout` seconds.
-  func readToEOF(timeout: Double = 15) throws -> String {
+  public func readToEOF(timeout: Double = 15) throws -> String {
     var data: [UInt8] = []
     let deadline = Date().addingTimeInterval(timeout)
     var buffer = [UInt8](repeating: 0, count: 65536)
@@ -71,13 +71,13 @@ final class TestPipe {
 
 /// Processes a test starts, cleaned up by pid when the test ends: killed, then reaped (children by
 /// waitpid, orphans by watching /proc until init has reaped them). Nothing is ever killed by name.
-final class TestProcesses {
+public final class TestProcesses {
   private var children: [Child] = []
   private var orphans: [Int32] = []
-  let directory: URL
+  public let directory: URL
 
   /// The real interpreter (python3 on PATH may be a shell shim that forks).
-  static let python: String = {
+  public static let python: String = {
     let out = TestPipe()
     let env = ProcessInfo.processInfo.environment
     let candidates: [String] = (env["PATH"] ?? "/usr/bin").split(separator: ":").map { "\($0)/python3" }
@@ -90,7 +90,7 @@ final class TestProcesses {
     return text.trimmingCharacters(in: .whitespacesAndNewlines)
   }()
 
-  init() throws {
+  public init() throws {
     directory = FileManager.default.temporaryDirectory.appendingPathComponent("pipetrace-test-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
   }
@@ -98,7 +98,7 @@ final class TestProcesses {
   /// Starts argv (argv[0] "python3" means the real interpreter) in the test directory; each stream is
   /// an fd to give the child, or /dev/null.
   @discardableResult
-  func launch(_ argv: [String], stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil) throws -> Child {
+  public func launch(_ argv: [String], stdin: Int32? = nil, stdout: Int32? = nil, stderr: Int32? = nil) throws -> Child {
     var args = argv
     if args[0] == "python3" { args[0] = TestProcesses.python }
     let child = try TestProcesses.spawn(args, directory: directory.path, stdin: stdin, stdout: stdout, stderr: stderr)
@@ -106,7 +106,7 @@ final class TestProcesses {
     return child
   }
 
-  static func spawn(_ argv: [String], directory: String, stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> Child {
+  public static func spawn(_ argv: [String], directory: String, stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> Child {
     // `cd DIR; close fds above 2; exec ARGV`: the pid stays the program's own after exec, and the
     // test runner's own fds (its output pipe among them) do not leak into the targets.
     let script = "cd \"$0\" || exit 127; for f in /proc/$$/fd/*; do n=${f##*/}; "
@@ -129,16 +129,16 @@ final class TestProcesses {
   }
 
   /// A process this test caused to exist but is not our child (e.g. a backgrounded grandchild).
-  func adopt(_ pid: Int32) { orphans.append(pid) }
+  public func adopt(_ pid: Int32) { orphans.append(pid) }
 
-  func write(_ name: String, _ text: String, executable: Bool = false) throws {
+  public func write(_ name: String, _ text: String, executable: Bool = false) throws {
     let url = directory.appendingPathComponent(name)
     try text.write(to: url, atomically: true, encoding: .utf8)
     if executable { chmod(url.path, 0o755) }
   }
 
   /// Reads a pid a script wrote into a file, waiting until the file is complete.
-  func pid(fromFile name: String) throws -> Int32 {
+  public func pid(fromFile name: String) throws -> Int32 {
     let path = directory.appendingPathComponent(name).path
     var pid: Int32?
     try waitUntil("\(name) written") {
@@ -151,7 +151,7 @@ final class TestProcesses {
     return pid!
   }
 
-  func cleanUp() {
+  public func cleanUp() {
     for pid in orphans where isAlive(pid) { kill(pid, SIGKILL) }
     for c in children where c.status == nil { kill(c.pid, SIGKILL) }
     for c in children { c.wait() }
@@ -161,7 +161,7 @@ final class TestProcesses {
 }
 
 /// Alive and not a zombie.
-func isAlive(_ pid: Int32) -> Bool {
+public func isAlive(_ pid: Int32) -> Bool {
   guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
     let close = stat.lastIndex(of: ")")
   else { return false }
@@ -169,12 +169,12 @@ func isAlive(_ pid: Int32) -> Bool {
   return state != "Z" && state != "X"
 }
 
-struct Timeout: Error, CustomStringConvertible {
-  var description: String
+public struct Timeout: Error, CustomStringConvertible {
+  public var description: String
 }
 
 /// Polls `condition` until it holds (a wait on a condition, not a fixed sleep).
-func waitUntil(_ what: String, timeout: Double = 15, _ condition: () throws -> Bool) throws {
+public func waitUntil(_ what: String, timeout: Double = 15, _ condition: () throws -> Bool) throws {
   let deadline = Date().addingTimeInterval(timeout)
   while try !condition() {
     if Date() > deadline { throw Timeout(description: "timed out waiting for \(what)") }
@@ -183,7 +183,7 @@ func waitUntil(_ what: String, timeout: Double = 15, _ condition: () throws -> B
 }
 
 /// The syscall number a sleeping thread is in (/proc/PID/task/TID/syscall), nil when not in one.
-func blockedSyscall(_ pid: Int32, tid: Int32? = nil) -> Int? {
+public func blockedSyscall(_ pid: Int32, tid: Int32? = nil) -> Int? {
   let path = "/proc/\(pid)/task/\(tid ?? pid)/syscall"
   guard let text = try? String(contentsOfFile: path, encoding: .utf8),
     let first = text.split(separator: " ").first, let nr = Int(first), nr >= 0
@@ -195,7 +195,7 @@ func blockedSyscall(_ pid: Int32, tid: Int32? = nil) -> Int? {
 
 /// Waits until `pid` sleeps in one of `numbers` (x86_64: 0 read, 61 wait4, 230 clock_nanosleep, …)
 /// with `comm` (so a shell before its exec does not count).
-func waitUntilBlocked(_ pid: Int32, in numbers: Set<Int>, tid: Int32? = nil, comm: String? = nil) throws {
+public func waitUntilBlocked(_ pid: Int32, in numbers: Set<Int>, tid: Int32? = nil, comm: String? = nil) throws {
   try waitUntil("\(pid) blocked in \(numbers.sorted())") {
     if let comm, (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8))?.hasPrefix(comm) != true {
       return false
@@ -205,7 +205,7 @@ func waitUntilBlocked(_ pid: Int32, in numbers: Set<Int>, tid: Int32? = nil, com
 }
 
 /// The children of a process, from /proc/PID/task/PID/children.
-func childrenOf(_ pid: Int32) -> [Int32] {
+public func childrenOf(_ pid: Int32) -> [Int32] {
   ((try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? "")
     .split(separator: " ").compactMap { Int32($0) }
 }
