@@ -54,6 +54,8 @@ final class MergedReader: TraceReader {
     self.heads = readers.map { $0.next() }
   }
 
+  var timeResolution: Double { readers.map(\.timeResolution).max() ?? 0.000001 }
+
   var badLines: BadLines {
     var all = BadLines()
     for r in readers { all.merge(r.badLines) }
@@ -86,6 +88,7 @@ final class MergedReader: TraceReader {
 extension ReportBuilder {
   /// Reads every event of `reader` into the builder and returns the report.
   public func consume(_ reader: TraceReader) -> Report {
+    timeResolution = reader.timeResolution
     while let e = reader.next() { handle(e) }
     badLines.merge(reader.badLines)
     return makeReport()

@@ -3,6 +3,12 @@ public protocol TraceReader: AnyObject {
   /// The next event; nil at the end of the trace. Unreadable lines are counted, not thrown.
   func next() -> Event?
   var badLines: BadLines { get }
+  /// The precision of the trace's timestamps, seconds (1 for `strace -t`).
+  var timeResolution: Double { get }
+}
+
+extension TraceReader {
+  public var timeResolution: Double { 0.000001 }
 }
 
 extension Errno {

@@ -39,6 +39,8 @@ public final class ReportBuilder: EventSink {
   public let options: Options
   public let model: ProcessModel
   public var badLines = BadLines()
+  /// Timestamp precision: events this close to a return may have started before it (`strace -t`).
+  public var timeResolution = 0.000001
   /// Syscall names as small numbers, so per-call statistics cost one string hash.
   private var nameIDs: [String: Int] = [:]
   private var names: [String] = []
@@ -74,9 +76,9 @@ public final class ReportBuilder: EventSink {
   private func lateActivity(_ pipe: PipeRecord, _ ref: EventRef, isWrite: Bool) {
     let key = ObjectIdentifier(pipe)
     guard var waiters = lateWaiters[key] else { return }
-    for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs {
-      // Ties (second-resolution -t logs) keep the release seen first.
-      if let current = blocked[w.index].call.releasedBy, current.ts >= ref.ts { continue }
+    for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs + timeResolution {
+      // On a tie (second-resolution -t logs) the later report wins: it finished closer to the return.
+      if let current = blocked[w.index].call.releasedBy, current.ts > ref.ts { continue }
       blocked[w.index].call.releasedBy = ref
     }
     // After a few seconds nothing reported can have started before these reads returned.
