@@ -587,6 +587,7 @@ struct JSONLineParser {
       i += 1
       var items: [ArgValue] = []
       skipSpace()
+      if peek() != UInt8(ascii: "]") { items.reserveCapacity(6) }  // one allocation for most calls
       if peek() == UInt8(ascii: "]") {
         i += 1
         return .array(items, truncated: false)

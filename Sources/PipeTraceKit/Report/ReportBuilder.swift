@@ -45,7 +45,14 @@ public final class ReportBuilder: EventSink {
   private var nameIDs: [String: Int] = [:]
   private var names: [String] = []
   private var overall: [Stats] = []
-  private var perProcess: [Int32: [Stats]] = [:]
+  /// Per-process statistics: `processSlot[pid]` indexes `perProcessStats`.
+  private var processSlot: [Int32: Int] = [:]
+  private var perProcessStats: [[Stats]] = []
+  /// The previous call's name and pid: consecutive calls often repeat them, sparing the hashing.
+  private var lastName = ""
+  private var lastNameID = -1
+  private var lastPid: Int32 = -1
+  private var lastSlot = -1
   private var blocked: [Blocked] = []
   private var blockingOmitted = 0
   /// Interrupted calls waiting for the signal that interrupted them, by tid.
@@ -114,7 +121,9 @@ public final class ReportBuilder: EventSink {
       let end = r.timestamp + d
       if traceEnd == nil || end > traceEnd! { traceEnd = end }
       let id: Int
-      if let known = nameIDs[r.name] {
+      if lastNameID >= 0 && r.name == lastName {
+        id = lastNameID
+      } else if let known = nameIDs[r.name] {
         id = known
       } else {
         id = names.count
@@ -122,8 +131,12 @@ public final class ReportBuilder: EventSink {
         names.append(r.name)
         overall.append(Stats())
       }
+      lastName = r.name
+      lastNameID = id
       overall[id].add(d, failed: failed)
-      modifyStats(of: r.pid, id: id) { $0.add(d, failed: failed) }
+      let slot = self.slot(of: r.pid)
+      perProcessStats[slot].grow(to: id + 1, with: Stats())
+      perProcessStats[slot][id].add(d, failed: failed)
     }
     if r.ret == nil && r.duration == nil {
       // Never returned. exit/execve calls do not return by design; the rest blocked until the end.
@@ -136,9 +149,19 @@ public final class ReportBuilder: EventSink {
     addBlocked(r, dur: d, returned: true)
   }
 
-  private func modifyStats(of pid: Int32, id: Int, _ body: (inout Stats) -> Void) {
-    perProcess[pid, default: []].grow(to: id + 1, with: Stats())
-    body(&perProcess[pid]![id])
+  private func slot(of pid: Int32) -> Int {
+    if pid == lastPid { return lastSlot }
+    let slot: Int
+    if let known = processSlot[pid] {
+      slot = known
+    } else {
+      slot = perProcessStats.count
+      processSlot[pid] = slot
+      perProcessStats.append([])
+    }
+    lastPid = pid
+    lastSlot = slot
+    return slot
   }
 
   private func addBlocked(_ r: SyscallRecord, dur: Double, returned: Bool) {
@@ -314,7 +337,7 @@ public final class ReportBuilder: EventSink {
     var report = Report(
       minBlock: options.minBlock,
       summary: summaries(overall),
-      perProcess: model.order.compactMap { pid in perProcess[pid].map { Report.ProcessSummary(pid: pid, syscalls: summaries($0)) } },
+      perProcess: model.order.compactMap { pid in processSlot[pid].map { Report.ProcessSummary(pid: pid, syscalls: summaries(perProcessStats[$0])) } },
       processes: processes,
       blocking: blocked.map(\.call),
       blockingOmitted: blockingOmitted,
