@@ -88,8 +88,11 @@ final class MergedReader: TraceReader {
 extension ReportBuilder {
   /// Reads every event of `reader` into the builder and returns the report.
   public func consume(_ reader: TraceReader) -> Report {
-    timeResolution = reader.timeResolution
-    while let e = reader.next() { handle(e) }
+    if let first = reader.next() {
+      timeResolution = reader.timeResolution  // known once the first line is read
+      handle(first)
+      while let e = reader.next() { handle(e) }
+    }
     badLines.merge(reader.badLines)
     return makeReport()
   }
