@@ -51,8 +51,7 @@ public final class ProcessModel {
     case .syscallEntry:
       break
     case .syscall(let r):
-      meet(r.pid, ts: r.timestamp)
-      handleSyscall(r)
+      handle(syscall: r)
     case .fork(let pid, _, let child, let kind, let ts):
       meet(pid, ts: ts)
       if kind == .thread {
@@ -99,8 +98,18 @@ public final class ProcessModel {
     }
   }
 
+  /// A finished syscall (the same as `handle(.syscall(r))`).
+  public func handle(syscall r: SyscallRecord) {
+    meet(r.pid, ts: r.timestamp)
+    handleSyscall(r)
+  }
+
+  private var lastMet: Int32 = -1
+
   private func meet(_ pid: Int32, ts: Double) {
-    if processes[pid] == nil {
+    if pid == lastMet { return }
+    lastMet = pid
+    if processes.index(forKey: pid) == nil {
       processes[pid] = ProcessInfo(pid: pid, start: ts)
       order.append(pid)
     }

@@ -102,7 +102,10 @@ public final class ReportBuilder: EventSink {
     }
     switch event {
     case .syscall(let r):
+      // The hot path: one unpacking of the record for both the statistics and the model.
       record(r)
+      model.handle(syscall: r)
+      return
     case .signal(_, let tid, let signo, _, let sender, _, _, let ts):
       if let index = awaitingSignal.removeValue(forKey: tid) {
         let who = sender > 0 ? sender : blocked[index].call.pid
