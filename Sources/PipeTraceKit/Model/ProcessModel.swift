@@ -44,7 +44,19 @@ public final class ProcessModel {
   }
 
   /// The pipe end at `fd` of `pid`, if the model knows it is one.
-  func pipeFd(pid: Int32, fd: Int32) -> PipeFd? { tables[pid]?.entries[fd] }
+  func pipeFd(pid: Int32, fd: Int32) -> PipeFd? { existingTable(pid)?.entries[fd] }
+
+  /// The last table looked up: most events come in runs from one process.
+  private var cachedPid: Int32 = -1
+  private var cachedTable: FdTable?
+
+  private func existingTable(_ pid: Int32) -> FdTable? {
+    if pid == cachedPid { return cachedTable }
+    let t = tables[pid]
+    cachedPid = pid
+    cachedTable = t
+    return t
+  }
 
   public func handle(_ event: Event) {
     switch event {
@@ -68,6 +80,7 @@ public final class ProcessModel {
         releaseAll(child, how: "pid reused", ts: ts)
       }
       tables[child] = childTable
+      cachedPid = -1
       if processes[child] == nil { order.append(child) }
       processes[child] = ProcessInfo(pid: child, parent: pid, forkKind: kind, start: ts)
     case .exec(let pid, _, let path, let argv, let ts):
@@ -93,6 +106,7 @@ public final class ProcessModel {
       processes[pid]?.coreDumped = core
       releaseAll(pid, how: signal.map { "killed by \(Signals.name($0))" } ?? "exit", ts: ts)
       tables[pid] = nil
+      cachedPid = -1
     case .signal(let pid, _, _, _, _, _, _, let ts), .detached(let pid, _, let ts), .note(let pid, _, let ts):
       meet(pid, ts: ts)
     }
@@ -116,9 +130,10 @@ public final class ProcessModel {
   }
 
   private func table(_ pid: Int32) -> FdTable {
-    if let t = tables[pid] { return t }
+    if let t = existingTable(pid) { return t }
     let t = FdTable()
     tables[pid] = t
+    cachedPid = -1
     return t
   }
 
