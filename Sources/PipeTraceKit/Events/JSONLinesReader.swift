@@ -91,6 +91,7 @@ struct JSONLineParser {
       case .tid: tid = Int32(truncatingIfNeeded: try parseInt())
       case .ts:
         ts = try parseDouble()
+        guard ts.isFinite else { throw JSONLineError(reason: "ts is not a finite number") }
         sawTs = true
       case .name: name = try parseString()
       case .args:
@@ -98,7 +99,9 @@ struct JSONLineParser {
         sawArgs = true
       case .ret: ret = try parseNullableInt()
       case .errno: errnoName = try parseNullableString()
-      case .dur: dur = try parseNullableDouble()
+      case .dur:
+        dur = try parseNullableDouble()
+        if let d = dur, !d.isFinite || d < 0 { throw JSONLineError(reason: "dur is not a finite, non-negative number") }
       case .fds: try parseFds(into: &args, apply: sawArgs, pending: &fds)
       case .child: child = Int32(truncatingIfNeeded: try parseInt())
       case .kind: forkKind = ForkKind(rawValue: try parseString()) ?? .fork
@@ -423,7 +426,9 @@ struct JSONLineParser {
     // A float where an integer was expected: keep the integer part.
     if peek() == UInt8(ascii: ".") || peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
       i = neg ? from - 1 : from
-      return Int64(try parseDouble())
+      let d = try parseDouble()
+      guard d.isFinite, abs(d) < 9.2e18 else { throw JSONLineError(reason: "number out of range at column \(from + 1)") }
+      return Int64(d)
     }
     return neg ? -v : v
   }
@@ -630,7 +635,10 @@ struct JSONLineParser {
       if bytes[from..<i].contains(UInt8(ascii: ".")) || bytes[from..<i].contains(UInt8(ascii: "e")) {
         return .raw(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<i]), as: UTF8.self))
       }
-      if v >= 9.2e18 { return .uint(UInt64(v)) }
+      if v >= 9.2e18 {
+        guard v.isFinite, v < 1.8e19 else { throw JSONLineError(reason: "number out of range at column \(from + 1)") }
+        return .uint(UInt64(v))
+      }
       i = from
       return .int(try parseInt())
     }

@@ -331,7 +331,7 @@ public final class StraceLogReader: TraceReader {
     // ` <0.000012>` at the end: -T.
     var duration: Double?
     if rest.last == UInt8(ascii: ">"), let lt = rest.lastIndex(of: UInt8(ascii: "<")),
-       let d = Double(StraceText.string(rest[(lt + 1)..<(rest.endIndex - 1)])) {
+       let d = Double(StraceText.string(rest[(lt + 1)..<(rest.endIndex - 1)])), d.isFinite, d >= 0 {
       duration = d
       rest = StraceText.trim(rest[rest.startIndex..<lt])
     } else if lineTs > entryTs {
@@ -473,7 +473,8 @@ public final class StraceLogReader: TraceReader {
     let text = StraceText.string(b[at..<i])
     if text.contains(":") {
       let parts = text.split(separator: ":")
-      guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let s = Double(parts[2]) else {
+      guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let s = Double(parts[2]),
+            h.isFinite, m.isFinite, s.isFinite else {
         return nil
       }
       var t = h * 3600 + m * 60 + s
@@ -483,7 +484,7 @@ public final class StraceLogReader: TraceReader {
       t += dayOffset
       return (t, i, text.contains(".") ? .timeOfDay : .seconds)
     }
-    guard let v = Double(text) else { return nil }
+    guard let v = Double(text), v.isFinite, v >= 0 else { return nil }
     let style: TimestampStyle = timestampStyle == .relative || (timestampStyle != .epoch && v < 1e8) ? .relative : .epoch
     if style == .relative {
       relativeClock += v
