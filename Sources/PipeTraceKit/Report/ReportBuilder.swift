@@ -1,4 +1,7 @@
-/// Consumes the event stream (live or from a saved trace) and builds the post-mortem `Report`:
+/// Consumes the event stream (live or from a saved trace) and builds the post-mortem `Report`.
+/// A live trace adds it as one more `EventSink`, passes every event to `handle(_:)`, and at the end
+/// calls `render(.text)` (or `makeReport()` and a renderer). Saved traces: `consume(TraceInput.open(…))`.
+/// It finds:
 /// per-syscall timing, the process tree, blocking calls with what released them, pipe provenance
 /// and the leaked-pipe-end pattern. Memory follows live state (fd tables, open calls), plus the
 /// kept findings, never the number of events.
