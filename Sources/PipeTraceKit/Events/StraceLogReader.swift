@@ -10,6 +10,7 @@ public final class StraceLogReader: TraceReader {
   private let source: LineSource
   public private(set) var badLines = BadLines()
   public private(set) var timestampStyle: TimestampStyle?
+  public var hasTimestamps: Bool { timestampStyle != TimestampStyle.none }
   public var timeResolution: Double { timestampStyle == .seconds ? 1 : 0.000001 }
   /// The pid of an `-ff` file (its name's `.PID` suffix): lines have no pid column.
   private let filePid: Int32?

@@ -55,6 +55,7 @@ final class MergedReader: TraceReader {
   }
 
   var timeResolution: Double { readers.map(\.timeResolution).max() ?? 0.000001 }
+  var hasTimestamps: Bool { readers.allSatisfy(\.hasTimestamps) }
 
   var badLines: BadLines {
     var all = BadLines()
@@ -94,6 +95,7 @@ extension ReportBuilder {
       while let e = reader.next() { handle(e) }
     }
     badLines.merge(reader.badLines)
+    hasTimestamps = reader.hasTimestamps
     return makeReport()
   }
 }

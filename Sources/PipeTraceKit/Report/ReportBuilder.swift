@@ -44,6 +44,8 @@ public final class ReportBuilder: EventSink {
   public var badLines = BadLines()
   /// Timestamp precision: events this close to a return may have started before it (`strace -t`).
   public var timeResolution = 0.000001
+  /// false when the trace had no clock times (strace without -t/-tt/-ttt/-r).
+  public var hasTimestamps = true
   /// Syscall names as small numbers, so per-call statistics cost one string hash.
   private var nameIDs: [String: Int] = [:]
   private var names: [String] = []
@@ -354,6 +356,7 @@ public final class ReportBuilder: EventSink {
       eventCount: eventCount,
       traceStart: traceStart,
       traceEnd: traceEnd)
+    report.hasTimestamps = hasTimestamps
     for p in processes {
       if let prog = p.program { report.programNames[p.pid] = prog.split(separator: "/").last.map(String.init) ?? prog }
     }
