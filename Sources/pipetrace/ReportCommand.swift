@@ -5,18 +5,16 @@ import PipeTraceKit
 import Glibc
 #endif
 
+extension ReportFormat: ExpressibleByArgument {}
+
 /// `pipetrace report FILE...`: the post-mortem timing report of saved traces.
 struct ReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
     abstract: "Report on saved traces (pipetrace --json or strace logs; several files for strace -ff).")
 
-  enum Format: String, ExpressibleByArgument, CaseIterable {
-    case text, json, chrome, html
-  }
-
   @Option(help: "Output format: text, json, chrome (Perfetto / chrome://tracing) or html.")
-  var format: Format = .text
+  var format: ReportFormat = .text
 
   @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "file"))
   var o: String?
@@ -41,15 +39,7 @@ struct ReportCommand: ParsableCommand {
     }
     let builder = ReportBuilder(options: .init(minBlock: threshold))
     let report = builder.consume(reader)
-    let title = files.joined(separator: " ")
-    let text: String
-    switch format {
-    case .text: text = TextReport.render(report, title: title)
-    case .json: text = JSONReport.render(report)
-    case .chrome: text = ChromeTrace.render(report)
-    case .html: text = HTMLReport.render(report, title: "pipetrace report: " + title)
-    }
-    try write(text)
+    try write(format.render(report, title: files.joined(separator: " ")))
     if report.badLines.count > 0, let first = report.badLines.samples.first {
       printError("pipetrace: warning: \(report.badLines.count) unreadable line(s); first at \(first.file):\(first.line): \(first.reason)")
     }

@@ -84,4 +84,48 @@ final class DamagedTraceTests: XCTestCase {
     XCTAssertEqual(read.target, "pipe:[9]")
     XCTAssertTrue(TextReport.render(report).contains("still blocked when the trace ended"))
   }
+
+  func testOutOfRangeNumbersAreBadLines() throws {
+    let text = """
+      {"event":"syscall","pid":1,"tid":1,"ts":1e999,"name":"read","args":[3],"ret":0,"dur":0.1}
+      {"event":"syscall","pid":1,"tid":1,"ts":5.0,"name":"read","args":[3],"ret":1e300,"dur":0.1}
+      {"event":"syscall","pid":1,"tid":1,"ts":5.0,"name":"read","args":[1e400],"ret":0,"dur":-1}
+      {"event":"syscall","pid":1,"tid":1,"ts":5.0,"name":"read","args":[3],"ret":0,"dur":0.2}
+      """
+    let path = try TraceFixtures.write(text, in: dir, name: "numbers.jsonl")
+    let report = try TraceFixtures.report([path])
+    XCTAssertEqual(report.badLines.samples.map(\.line), [1, 2, 3])
+    XCTAssertEqual(report.summary.first?.calls, 1)
+  }
+
+  /// Mutated copies of a real-shaped trace: whatever the damage, a report comes out.
+  func testMutatedTracesNeverCrash() throws {
+    var seed: UInt64 = 0x9E3779B97F4A7C15
+    func random(_ n: Int) -> Int {
+      seed = seed &* 6364136223846793005 &+ 1442695040888963407
+      return Int((seed >> 33) % UInt64(n))
+    }
+    let base = Array(TraceFixtures.seedJSON.utf8)
+    let alphabet = Array("()[]{}\"<>,=\\ \n0123456789.-eE:".utf8)
+    for k in 0..<40 {
+      var bytes = base
+      for _ in 0..<(1 + random(60)) {
+        let at = random(bytes.count)
+        switch random(3) {
+        case 0: bytes[at] = UInt8(random(256))
+        case 1: bytes.removeSubrange(at..<min(bytes.count, at + 1 + random(20)))
+        default: bytes.insert(alphabet[random(alphabet.count)], at: at)
+        }
+        if bytes.isEmpty { bytes = base }
+      }
+      let path = dir.appendingPathComponent("mutant\(k)").path
+      XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data(bytes)))
+      guard let reader = try? TraceInput.open(paths: [path]) else { continue }  // "not a trace": fine
+      let report = ReportBuilder().consume(reader)
+      _ = TextReport.render(report)
+      _ = JSONReport.render(report)
+      _ = ChromeTrace.render(report)
+      _ = HTMLReport.render(report)
+    }
+  }
 }

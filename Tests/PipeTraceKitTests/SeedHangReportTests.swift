@@ -89,4 +89,18 @@ final class SeedHangReportTests: XCTestCase {
     XCTAssertEqual(pipe.carries.first?.end, .write)
     XCTAssertEqual(report.processes.first { $0.pid == 2001 }?.signal, 9)
   }
+
+  /// How the live tracer uses it: an EventSink fed event by event, rendered at the end.
+  func testLiveStyleFeedingAndRenderingAtTheEnd() throws {
+    let dir = try TraceFixtures.tempDir()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let reader = try JSONLinesReader(path: try TraceFixtures.write(TraceFixtures.seedJSON, in: dir, name: "seed.jsonl"))
+    let sink: EventSink = ReportBuilder(options: .init(minBlock: 0.5))
+    while let e = reader.next() { sink.handle(e) }
+    sink.finish()
+    let text = (sink as! ReportBuilder).render(.text)
+    XCTAssertTrue(text.contains("1000  read(3<pipe:[777]>) at +0.003100 blocked 1.200 s = 0"), text)
+    XCTAssertTrue(text.contains("released by 1002 sleep: close(1) at +1.202900"), text)
+    XCTAssertTrue(text.contains("1002 exec'd /usr/bin/sleep"), text)
+  }
 }

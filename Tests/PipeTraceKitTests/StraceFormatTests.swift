@@ -66,6 +66,8 @@ final class StraceFormatTests: XCTestCase {
   func testNoTimestampsStillHasDurationsFromT() throws {
     let (report, _) = try recordAndReport(["-f", "-T"])
     try assertCatWasReleasedBySleep(report)
+    XCTAssertFalse(report.hasTimestamps)
+    XCTAssertTrue(TextReport.render(report).contains("The log has no timestamps"))
   }
 
   func testNoTimestampsNoTStillFindsTheTreeAndThePipe() throws {

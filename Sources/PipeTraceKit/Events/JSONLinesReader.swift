@@ -66,7 +66,8 @@ struct JSONLineParser {
     var name = "", path = "", text = ""
     var args: [ArgValue] = []
     var ret: Int64?, errnoName: String?
-    var fds: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []
+    var fds: [FdNote] = []  // only when "fds" comes before "args"
+    var sawArgs = false
     var forkKind = ForkKind.fork
     var argv: [String] = []
     var code: Int32?, signalName: String?, core = false
@@ -90,13 +91,18 @@ struct JSONLineParser {
       case .tid: tid = Int32(truncatingIfNeeded: try parseInt())
       case .ts:
         ts = try parseDouble()
+        guard ts.isFinite else { throw JSONLineError(reason: "ts is not a finite number") }
         sawTs = true
       case .name: name = try parseString()
-      case .args: args = try parseArgs()
+      case .args:
+        args = try parseArgs()
+        sawArgs = true
       case .ret: ret = try parseNullableInt()
       case .errno: errnoName = try parseNullableString()
-      case .dur: dur = try parseNullableDouble()
-      case .fds: fds = try parseFds()
+      case .dur:
+        dur = try parseNullableDouble()
+        if let d = dur, !d.isFinite || d < 0 { throw JSONLineError(reason: "dur is not a finite, non-negative number") }
+      case .fds: try parseFds(into: &args, apply: sawArgs, pending: &fds)
       case .child: child = Int32(truncatingIfNeeded: try parseInt())
       case .kind: forkKind = ForkKind(rawValue: try parseString()) ?? .fork
       case .path: path = try parseString()
@@ -134,16 +140,7 @@ struct JSONLineParser {
     switch kind {
     case "syscall":
       guard !name.isEmpty, sawTs else { throw JSONLineError(reason: "syscall without name or ts") }
-      for f in fds where f.arg < args.count {
-        if let index = f.index {
-          if case .array(var items, let truncated) = args[f.arg], index < items.count {
-            items[index] = .fd(f.fd, f.target)
-            args[f.arg] = .array(items, truncated: truncated)
-          }
-        } else {
-          args[f.arg] = .fd(f.fd, f.target)
-        }
-      }
+      for f in fds { Self.apply(f, to: &args) }
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
       return .syscall(SyscallRecord(
@@ -194,12 +191,15 @@ struct JSONLineParser {
     }
   }
 
-  mutating func expect(_ c: UInt8) throws(JSONLineError) {
-    guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
-    guard bytes[i] == c else {
-      throw JSONLineError(reason: "expected '\(Character(Unicode.Scalar(c)))' at column \(i + 1)")
-    }
+  @inline(__always) mutating func expect(_ c: UInt8) throws(JSONLineError) {
+    guard i < bytes.count && bytes[i] == c else { throw unexpected(c) }
     i += 1
+  }
+
+  /// Builds the error off the hot path.
+  @inline(never) func unexpected(_ c: UInt8) -> JSONLineError {
+    if i >= bytes.count { return JSONLineError(reason: "truncated JSON line") }
+    return JSONLineError(reason: "expected '\(Character(Unicode.Scalar(c)))' at column \(i + 1)")
   }
 
   enum TopKey {
@@ -385,7 +385,7 @@ struct JSONLineParser {
     }
   }
 
-  mutating func parseNull() throws(JSONLineError) -> Bool {
+  @inline(__always) mutating func parseNull() throws(JSONLineError) -> Bool {
     if i + 4 <= bytes.count && bytes[i] == UInt8(ascii: "n") {
       guard bytes[i + 1] == UInt8(ascii: "u"), bytes[i + 2] == UInt8(ascii: "l"), bytes[i + 3] == UInt8(ascii: "l")
       else { throw JSONLineError(reason: "bad literal at column \(i + 1)") }
@@ -426,7 +426,9 @@ struct JSONLineParser {
     // A float where an integer was expected: keep the integer part.
     if peek() == UInt8(ascii: ".") || peek() == UInt8(ascii: "e") || peek() == UInt8(ascii: "E") {
       i = neg ? from - 1 : from
-      return Int64(try parseDouble())
+      let d = try parseDouble()
+      guard d.isFinite, abs(d) < 9.2e18 else { throw JSONLineError(reason: "number out of range at column \(from + 1)") }
+      return Int64(d)
     }
     return neg ? -v : v
   }
@@ -590,6 +592,7 @@ struct JSONLineParser {
       i += 1
       var items: [ArgValue] = []
       skipSpace()
+      if peek() != UInt8(ascii: "]") { items.reserveCapacity(6) }  // one allocation for most calls
       if peek() == UInt8(ascii: "]") {
         i += 1
         return .array(items, truncated: false)
@@ -632,20 +635,44 @@ struct JSONLineParser {
       if bytes[from..<i].contains(UInt8(ascii: ".")) || bytes[from..<i].contains(UInt8(ascii: "e")) {
         return .raw(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<i]), as: UTF8.self))
       }
-      if v >= 9.2e18 { return .uint(UInt64(v)) }
+      if v >= 9.2e18 {
+        guard v.isFinite, v < 1.8e19 else { throw JSONLineError(reason: "number out of range at column \(from + 1)") }
+        return .uint(UInt64(v))
+      }
       i = from
       return .int(try parseInt())
     }
   }
 
-  mutating func parseFds() throws(JSONLineError) -> [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] {
-    if try parseNull() { return [] }
+  /// One entry of `fds`: which argument (and array index) holds an fd and what it points to.
+  struct FdNote {
+    var arg: Int
+    var index: Int?
+    var fd: Int32
+    var target: FdTarget
+  }
+
+  /// Replaces the plain number in `args` with a decoded fd.
+  static func apply(_ f: FdNote, to args: inout [ArgValue]) {
+    guard f.arg < args.count else { return }
+    if let index = f.index {
+      if case .array(var items, let truncated) = args[f.arg], index < items.count {
+        items[index] = .fd(f.fd, f.target)
+        args[f.arg] = .array(items, truncated: truncated)
+      }
+    } else {
+      args[f.arg] = .fd(f.fd, f.target)
+    }
+  }
+
+  /// Reads `fds`, applying each entry to `args` at once when they are already parsed (no list).
+  mutating func parseFds(into args: inout [ArgValue], apply: Bool, pending: inout [FdNote]) throws(JSONLineError) {
+    if try parseNull() { return }
     try expect(UInt8(ascii: "["))
-    var out: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []
     skipSpace()
     if peek() == UInt8(ascii: "]") {
       i += 1
-      return out
+      return
     }
     while true {
       skipSpace()
@@ -682,14 +709,15 @@ struct JSONLineParser {
         break
       }
       if arg < 0 || arg > 16 { throw JSONLineError(reason: "fds entry with arg \(arg)") }
-      out.append((arg, index, fd, FdTarget(kind: kind, path: path, inode: inode)))
+      let note = FdNote(arg: arg, index: index, fd: fd, target: FdTarget(kind: kind, path: path, inode: inode))
+      if apply { Self.apply(note, to: &args) } else { pending.append(note) }
       skipSpace()
       if peek() == UInt8(ascii: ",") {
         i += 1
         continue
       }
       try expect(UInt8(ascii: "]"))
-      return out
+      return
     }
   }
 }

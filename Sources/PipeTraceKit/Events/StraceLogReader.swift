@@ -10,6 +10,8 @@ public final class StraceLogReader: TraceReader {
   private let source: LineSource
   public private(set) var badLines = BadLines()
   public private(set) var timestampStyle: TimestampStyle?
+  public var hasTimestamps: Bool { timestampStyle != TimestampStyle.none }
+  public var timeResolution: Double { timestampStyle == .seconds ? 1 : 0.000001 }
   /// The pid of an `-ff` file (its name's `.PID` suffix): lines have no pid column.
   private let filePid: Int32?
 
@@ -330,7 +332,7 @@ public final class StraceLogReader: TraceReader {
     // ` <0.000012>` at the end: -T.
     var duration: Double?
     if rest.last == UInt8(ascii: ">"), let lt = rest.lastIndex(of: UInt8(ascii: "<")),
-       let d = Double(StraceSyntax.string(rest[(lt + 1)..<(rest.endIndex - 1)])) {
+       let d = Double(StraceSyntax.string(rest[(lt + 1)..<(rest.endIndex - 1)])), d.isFinite, d >= 0 {
       duration = d
       rest = StraceSyntax.trim(rest[rest.startIndex..<lt])
     } else if lineTs > entryTs {
@@ -472,7 +474,8 @@ public final class StraceLogReader: TraceReader {
     let text = StraceSyntax.string(b[at..<i])
     if text.contains(":") {
       let parts = text.split(separator: ":")
-      guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let s = Double(parts[2]) else {
+      guard parts.count == 3, let h = Double(parts[0]), let m = Double(parts[1]), let s = Double(parts[2]),
+            h.isFinite, m.isFinite, s.isFinite else {
         return nil
       }
       var t = h * 3600 + m * 60 + s
@@ -482,7 +485,7 @@ public final class StraceLogReader: TraceReader {
       t += dayOffset
       return (t, i, text.contains(".") ? .timeOfDay : .seconds)
     }
-    guard let v = Double(text) else { return nil }
+    guard let v = Double(text), v.isFinite, v >= 0 else { return nil }
     let style: TimestampStyle = timestampStyle == .relative || (timestampStyle != .epoch && v < 1e8) ? .relative : .epoch
     if style == .relative {
       relativeClock += v

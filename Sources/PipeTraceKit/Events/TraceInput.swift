@@ -54,6 +54,9 @@ final class MergedReader: TraceReader {
     self.heads = readers.map { $0.next() }
   }
 
+  var timeResolution: Double { readers.map(\.timeResolution).max() ?? 0.000001 }
+  var hasTimestamps: Bool { readers.allSatisfy(\.hasTimestamps) }
+
   var badLines: BadLines {
     var all = BadLines()
     for r in readers { all.merge(r.badLines) }
@@ -86,8 +89,13 @@ final class MergedReader: TraceReader {
 extension ReportBuilder {
   /// Reads every event of `reader` into the builder and returns the report.
   public func consume(_ reader: TraceReader) -> Report {
-    while let e = reader.next() { handle(e) }
+    if let first = reader.next() {
+      timeResolution = reader.timeResolution  // known once the first line is read
+      handle(first)
+      while let e = reader.next() { handle(e) }
+    }
     badLines.merge(reader.badLines)
+    hasTimestamps = reader.hasTimestamps
     return makeReport()
   }
 }

@@ -3,6 +3,15 @@ public protocol TraceReader: AnyObject {
   /// The next event; nil at the end of the trace. Unreadable lines are counted, not thrown.
   func next() -> Event?
   var badLines: BadLines { get }
+  /// The precision of the trace's timestamps, seconds (1 for `strace -t`).
+  var timeResolution: Double { get }
+  /// false for a strace log without -t/-tt/-ttt/-r: times are then line order, not clock time.
+  var hasTimestamps: Bool { get }
+}
+
+extension TraceReader {
+  public var timeResolution: Double { 0.000001 }
+  public var hasTimestamps: Bool { true }
 }
 
 extension Errno {

@@ -44,15 +44,26 @@ public final class ProcessModel {
   }
 
   /// The pipe end at `fd` of `pid`, if the model knows it is one.
-  func pipeFd(pid: Int32, fd: Int32) -> HeldPipeEnd? { tables[pid]?.entries[fd] }
+  func pipeFd(pid: Int32, fd: Int32) -> HeldPipeEnd? { existingTable(pid)?.entries[fd] }
+
+  /// The last table looked up: most events come in runs from one process.
+  private var cachedPid: Int32 = -1
+  private var cachedTable: PipeEndTable?
+
+  private func existingTable(_ pid: Int32) -> PipeEndTable? {
+    if pid == cachedPid { return cachedTable }
+    let t = tables[pid]
+    cachedPid = pid
+    cachedTable = t
+    return t
+  }
 
   public func handle(_ event: Event) {
     switch event {
     case .syscallEntry:
       break
     case .syscall(let r):
-      meet(r.pid, ts: r.timestamp)
-      handleSyscall(r)
+      handle(syscall: r)
     case .fork(let pid, _, let child, let kind, let ts):
       meet(pid, ts: ts)
       if kind == .thread {
@@ -69,6 +80,7 @@ public final class ProcessModel {
         releaseAll(child, how: "pid reused", ts: ts)
       }
       tables[child] = childTable
+      cachedPid = -1
       if processes[child] == nil { order.append(child) }
       processes[child] = ProcessInfo(pid: child, parent: pid, forkKind: kind, start: ts)
     case .exec(let pid, _, let path, let argv, let ts):
@@ -94,22 +106,34 @@ public final class ProcessModel {
       processes[pid]?.coreDumped = core
       releaseAll(pid, how: signal.map { "killed by \(Signals.name($0))" } ?? "exit", ts: ts)
       tables[pid] = nil
+      cachedPid = -1
     case .signal(let pid, _, _, _, _, _, _, let ts), .detached(let pid, _, let ts), .note(let pid, _, let ts):
       meet(pid, ts: ts)
     }
   }
 
+  /// A finished syscall (the same as `handle(.syscall(r))`).
+  public func handle(syscall r: SyscallRecord) {
+    meet(r.pid, ts: r.timestamp)
+    handleSyscall(r)
+  }
+
+  private var lastMet: Int32 = -1
+
   private func meet(_ pid: Int32, ts: Double) {
-    if processes[pid] == nil {
+    if pid == lastMet { return }
+    lastMet = pid
+    if processes.index(forKey: pid) == nil {
       processes[pid] = ProcessInfo(pid: pid, start: ts)
       order.append(pid)
     }
   }
 
   private func table(_ pid: Int32) -> PipeEndTable {
-    if let t = tables[pid] { return t }
+    if let t = existingTable(pid) { return t }
     let t = PipeEndTable()
     tables[pid] = t
+    cachedPid = -1
     return t
   }
 

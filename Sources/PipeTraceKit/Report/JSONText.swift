@@ -40,7 +40,7 @@ extension String {
   /// Seconds with microsecond precision, trailing zeros kept short: `1.018823`, `0.5`.
   init(format6 d: Double) {
     let micros = (d * 1_000_000).rounded()
-    if abs(micros) >= 9e15 {
+    if !micros.isFinite || abs(micros) >= 9e15 {
       self = String(d)
       return
     }
@@ -63,6 +63,10 @@ func humanDuration(_ d: Double) -> String {
 
 extension String {
   init(fixed d: Double, places: Int) {
+    guard d.isFinite, abs(d) < 1e15 else {
+      self = d.isFinite ? String(d) : "?"
+      return
+    }
     var scale = 1.0
     for _ in 0..<places { scale *= 10 }
     let v = (d * scale).rounded() / scale

@@ -62,6 +62,8 @@ public struct Report {
   public var eventCount: Int
   public var traceStart: Double?
   public var traceEnd: Double?
+  /// false: the times are line order (1 µs per line), only durations are clock time.
+  public var hasTimestamps = true
   /// pid → the last program it exec'd (basename), for labels.
   var programNames: [Int32: String] = [:]
   /// What the durations are: always wall time between syscall entry and exit.

@@ -1,4 +1,7 @@
-/// Consumes the event stream (live or from a saved trace) and builds the post-mortem `Report`:
+/// Consumes the event stream (live or from a saved trace) and builds the post-mortem `Report`.
+/// A live trace adds it as one more `EventSink`, passes every event to `handle(_:)`, and at the end
+/// calls `render(.text)` (or `makeReport()` and a renderer). Saved traces: `consume(TraceInput.open(…))`.
+/// It finds:
 /// per-syscall timing, the process tree, blocking calls with what released them, pipe provenance
 /// and the leaked-pipe-end pattern. Memory follows live state (fd tables, open calls), plus the
 /// kept findings, never the number of events.
@@ -39,11 +42,22 @@ public final class ReportBuilder: EventSink {
   public let options: Options
   public let model: ProcessModel
   public var badLines = BadLines()
+  /// Timestamp precision: events this close to a return may have started before it (`strace -t`).
+  public var timeResolution = 0.000001
+  /// false when the trace had no clock times (strace without -t/-tt/-ttt/-r).
+  public var hasTimestamps = true
   /// Syscall names as small numbers, so per-call statistics cost one string hash.
   private var nameIDs: [String: Int] = [:]
   private var names: [String] = []
   private var overall: [Stats] = []
-  private var perProcess: [Int32: [Stats]] = [:]
+  /// Per-process statistics: `processSlot[pid]` indexes `perProcessStats`.
+  private var processSlot: [Int32: Int] = [:]
+  private var perProcessStats: [[Stats]] = []
+  /// The previous call's name and pid: consecutive calls often repeat them, sparing the hashing.
+  private var lastName = ""
+  private var lastNameID = -1
+  private var lastPid: Int32 = -1
+  private var lastSlot = -1
   private var blocked: [Blocked] = []
   private var blockingOmitted = 0
   /// Interrupted calls waiting for the signal that interrupted them, by tid.
@@ -74,9 +88,9 @@ public final class ReportBuilder: EventSink {
   private func lateActivity(_ pipe: PipeRecord, _ ref: EventRef, isWrite: Bool) {
     let key = ObjectIdentifier(pipe)
     guard var waiters = lateWaiters[key] else { return }
-    for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs {
-      // Ties (second-resolution -t logs) keep the release seen first.
-      if let current = blocked[w.index].call.releasedBy, current.ts >= ref.ts { continue }
+    for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs + timeResolution {
+      // On a tie (second-resolution -t logs) the later report wins: it finished closer to the return.
+      if let current = blocked[w.index].call.releasedBy, current.ts > ref.ts { continue }
       blocked[w.index].call.releasedBy = ref
     }
     // After a few seconds nothing reported can have started before these reads returned.
@@ -93,7 +107,10 @@ public final class ReportBuilder: EventSink {
     }
     switch event {
     case .syscall(let r):
+      // The hot path: one unpacking of the record for both the statistics and the model.
       record(r)
+      model.handle(syscall: r)
+      return
     case .signal(_, let tid, let signo, _, let sender, _, _, let ts):
       if let index = awaitingSignal.removeValue(forKey: tid) {
         let who = sender > 0 ? sender : blocked[index].call.pid
@@ -112,7 +129,9 @@ public final class ReportBuilder: EventSink {
       let end = r.timestamp + d
       if traceEnd == nil || end > traceEnd! { traceEnd = end }
       let id: Int
-      if let known = nameIDs[r.name] {
+      if lastNameID >= 0 && r.name == lastName {
+        id = lastNameID
+      } else if let known = nameIDs[r.name] {
         id = known
       } else {
         id = names.count
@@ -120,8 +139,12 @@ public final class ReportBuilder: EventSink {
         names.append(r.name)
         overall.append(Stats())
       }
+      lastName = r.name
+      lastNameID = id
       overall[id].add(d, failed: failed)
-      modifyStats(of: r.pid, id: id) { $0.add(d, failed: failed) }
+      let slot = self.slot(of: r.pid)
+      perProcessStats[slot].grow(to: id + 1, with: Stats())
+      perProcessStats[slot][id].add(d, failed: failed)
     }
     if r.ret == nil && r.duration == nil {
       // Never returned. exit/execve calls do not return by design; the rest blocked until the end.
@@ -134,9 +157,19 @@ public final class ReportBuilder: EventSink {
     addBlocked(r, dur: d, returned: true)
   }
 
-  private func modifyStats(of pid: Int32, id: Int, _ body: (inout Stats) -> Void) {
-    perProcess[pid, default: []].grow(to: id + 1, with: Stats())
-    body(&perProcess[pid]![id])
+  private func slot(of pid: Int32) -> Int {
+    if pid == lastPid { return lastSlot }
+    let slot: Int
+    if let known = processSlot[pid] {
+      slot = known
+    } else {
+      slot = perProcessStats.count
+      processSlot[pid] = slot
+      perProcessStats.append([])
+    }
+    lastPid = pid
+    lastSlot = slot
+    return slot
   }
 
   private func addBlocked(_ r: SyscallRecord, dur: Double, returned: Bool) {
@@ -312,7 +345,7 @@ public final class ReportBuilder: EventSink {
     var report = Report(
       minBlock: options.minBlock,
       summary: summaries(overall),
-      perProcess: model.order.compactMap { pid in perProcess[pid].map { Report.ProcessSummary(pid: pid, syscalls: summaries($0)) } },
+      perProcess: model.order.compactMap { pid in processSlot[pid].map { Report.ProcessSummary(pid: pid, syscalls: summaries(perProcessStats[$0])) } },
       processes: processes,
       blocking: blocked.map(\.call),
       blockingOmitted: blockingOmitted,
@@ -323,6 +356,7 @@ public final class ReportBuilder: EventSink {
       eventCount: eventCount,
       traceStart: traceStart,
       traceEnd: traceEnd)
+    report.hasTimestamps = hasTimestamps
     for p in processes {
       if let prog = p.program { report.programNames[p.pid] = prog.split(separator: "/").last.map(String.init) ?? prog }
     }

@@ -8,6 +8,9 @@ public enum TextReport {
     line("\(r.eventCount) events, \(r.processes.count) processes, \(humanDuration(max(0, span))) traced"
       + (r.traceStart.map { " from \(String(format6: $0))" } ?? ""))
     line("Durations: \(Report.clockNote). Times are seconds from the first event.")
+    if !r.hasTimestamps {
+      line("The log has no timestamps: times below only order events (1 µs per line); durations come from -T.")
+    }
     if r.badLines.count > 0 {
       line("Unreadable lines: \(r.badLines.count)")
       for s in r.badLines.samples.prefix(5) { line("  \(s.file):\(s.line): \(s.reason)") }
