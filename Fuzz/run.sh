@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer targets (swiftc -sanitize=fuzzer,address over the library's sources) and runs
-# each for SECONDS (default 30) from the seed corpus in Fuzz/corpus. Crashes land in .build-fuzz/.
+# Builds the libFuzzer target (swiftc -sanitize=fuzzer,address over the library's sources) and runs
+# it for SECONDS (default 30) from the seed corpus in Fuzz/corpus. Crashes land in .build-fuzz/.
 # Usage: Fuzz/run.sh [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,18 +15,17 @@ for c in CTrace/*.c; do
   "$clang" -c -g -O1 -fsanitize=fuzzer-no-link,address -ICTrace/include "$c" -o "$out/obj/$(basename "$c" .c).o"
 done
 mapfile -t sources < <(find Sources/PipeTraceKit -name '*.swift' | sort)
-status=0
-for target in strace_log json_lines; do
-  swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PipeTraceKit -I "$out/include" \
-    Fuzz/FuzzInput.swift "Fuzz/$target.swift" "${sources[@]}" "$out"/obj/*.o \
-    -lunwind-ptrace -lunwind-generic -lunwind -llzma -o "$out/fuzz_$target"
-  mkdir -p "$out/corpus_$target"
-  echo "fuzz: $target for ${seconds}s"
-  if ! "$out/fuzz_$target" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
-      -artifact_prefix="$out/crash_${target}_" "$out/corpus_$target" "Fuzz/corpus/$target" 2>"$out/$target.log"; then
-    status=1
-    tail -30 "$out/$target.log"
-  fi
-  grep -E "^#[0-9]+.*DONE|Done [0-9]+ runs" "$out/$target.log" | tail -1
-done
-exit $status
+echo "fuzz: building (swiftc -sanitize=fuzzer,address)"
+swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PipeTraceKit -I "$out/include" \
+  Fuzz/FuzzInput.swift Fuzz/readers.swift "${sources[@]}" "$out"/obj/*.o \
+  -lunwind-ptrace -lunwind-generic -lunwind -llzma -o "$out/fuzz_readers" >"$out/build.log" 2>&1 \
+  || { tail -30 "$out/build.log"; exit 1; }
+mkdir -p "$out/corpus"
+echo "fuzz: trace readers for ${seconds}s"
+if "$out/fuzz_readers" -max_total_time="$seconds" -max_len=65536 -rss_limit_mb=4096 \
+    -artifact_prefix="$out/crash_" "$out/corpus" Fuzz/corpus 2>"$out/fuzz.log"; then
+  grep -E "Done [0-9]+ runs" "$out/fuzz.log" | tail -1
+else
+  tail -40 "$out/fuzz.log"
+  exit 1
+fi
