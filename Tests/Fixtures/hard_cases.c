@@ -4,6 +4,8 @@
 //   fork-storm  300 children, each exits with i % 256
 //   thread-storm 200 threads, each exits
 //   block-read  reads stdin forever (to be killed mid-syscall)
+//   pid-reuse   forks a child (exit 7), then makes the next child get the same pid (exit 9) by
+//               setting ns_last_pid: run it as pid 1's descendant in a new pid namespace
 #define _GNU_SOURCE
 #include <fcntl.h>
 #include <pthread.h>
@@ -81,6 +83,21 @@ int main(int argc, char **argv) {
   if (!strcmp(mode, "block-read")) {
     char c;
     return (int)read(0, &c, 1);
+  }
+  if (!strcmp(mode, "pid-reuse")) {
+    int st;
+    pid_t first = fork();
+    if (first == 0) _exit(7);
+    waitpid(first, &st, 0);
+    FILE *f = fopen("/proc/sys/kernel/ns_last_pid", "w");
+    if (!f) return 3;
+    fprintf(f, "%d", first - 1);
+    fclose(f);
+    pid_t second = fork();
+    if (second == 0) _exit(9);
+    waitpid(second, &st, 0);
+    printf("%d %d\n", first, second);
+    return first == second ? 0 : 4;
   }
   fprintf(stderr, "unknown mode %s\n", mode);
   return 2;

@@ -128,3 +128,30 @@ final class HardCaseTests: XCTestCase {
     XCTAssertEqual(signals, ["SIGSTOP", "SIGCONT"])
   }
 }
+
+extension HardCaseTests {
+  /// A pid that exits and is handed to a new process during the trace: two lives, not one.
+  /// Inside a new pid namespace (pipetrace's own), so nothing outside the test is touched.
+  func testPidReuseIsTwoProcesses() throws {
+    guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
+      throw XCTSkip("needs root and unshare for a private pid namespace")
+    }
+    let program = try CLI.fixture("hard_cases")
+    let file = CLI.temporaryFile("reuse.json")
+    defer { unlink(file) }
+    let r = try CLI.runProgram("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", CLI.binary, "--json", "-o", file, "--", program, "pid-reuse"])
+    if r.status != 0 && r.stderr.contains("unshare") { throw XCTSkip("no pid namespaces here: \(r.stderr)") }
+    XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
+    let pids = r.stdout.split(separator: " ").compactMap { Int(String($0).trimmingCharacters(in: .whitespacesAndNewlines)) }
+    XCTAssertEqual(pids.count, 2)
+    XCTAssertEqual(pids.first, pids.last, "the kernel gave the second child the first one's pid")
+    let reused = try XCTUnwrap(pids.first)
+    let lives = try JSONLines.read(file).filter {
+      ($0["event"] as? String == "fork" && $0["child"] as? Int == reused) || ($0["event"] as? String == "exit" && $0["tid"] as? Int == reused)
+    }.map { ($0["event"] as? String ?? "", $0["code"] as? Int) }
+    // Two births and two deaths of the same pid; the deaths in order (the second birth follows
+    // the first death, though a fork event may be taken after its quick child's exit).
+    XCTAssertEqual(lives.filter { $0.0 == "fork" }.count, 2)
+    XCTAssertEqual(lives.filter { $0.0 == "exit" }.compactMap(\.1), [7, 9])
+  }
+}

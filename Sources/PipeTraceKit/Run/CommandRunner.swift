@@ -1,5 +1,5 @@
 import CTrace
-import Foundation
+import Dispatch
 import Synchronization
 
 #if canImport(Glibc)
@@ -283,8 +283,9 @@ final class TracerThread: @unchecked Sendable {
   }
 
   func start() -> Result<Int32, TraceError> {
-    let thread = Thread { [self] in body() }
-    thread.start()
+    if let e = OSThread.start({ [self] in body() }) {
+      return .failure(.spawnFailed("the tracer thread", e))
+    }
     started.wait()
     return launchResult.withLock { $0! }
   }
@@ -329,5 +330,30 @@ final class TracerThread: @unchecked Sendable {
     finished = true
     tracerBox.withLock { $0?.tracer.requestDetach() }
     done.wait()
+  }
+}
+
+/// A detached OS thread running `body` (Foundation's Thread would load Foundation, and with it
+/// ICU, into every pipetrace start).
+enum OSThread {
+  private final class Body {
+    let run: () -> Void
+    init(_ run: @escaping () -> Void) { self.run = run }
+  }
+
+  /// nil when the thread runs, else why it could not be created.
+  static func start(_ body: @escaping @Sendable () -> Void) -> Errno? {
+    let context = Unmanaged.passRetained(Body(body)).toOpaque()
+    var thread = pthread_t()
+    let rc = pthread_create(&thread, nil, { raw in
+      Unmanaged<Body>.fromOpaque(raw!).takeRetainedValue().run()
+      return nil
+    }, context)
+    if rc != 0 {
+      Unmanaged<Body>.fromOpaque(context).release()
+      return Errno(rc)
+    }
+    pthread_detach(thread)
+    return nil
   }
 }

@@ -25,6 +25,8 @@ final class Tracee {
   var lastCloneFlags: UInt64?
   /// The launched child before its execve: pipetrace's own setup code, not shown.
   var beforeExec = false
+  /// Its first stop came before its parent's fork event (which will fix tgid and fd table).
+  var awaitingForkEvent = false
   /// Attached with PTRACE_SEIZE (group-stops are PTRACE_EVENT_STOP and can be kept with LISTEN).
   var seized: Bool
 

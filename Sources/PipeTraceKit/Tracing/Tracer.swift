@@ -67,6 +67,8 @@ public final class Tracer {
   private var unwinder: StackUnwinder?
   /// Neither shown nor modelled syscalls: only process events are traced, no filter, no syscall stop.
   private var eventsOnly: Bool { !showAll && !shown.contains(true) && !modelled.contains(true) }
+  /// Children that exited before their parent's fork event was handled.
+  private var exitedBeforeForkEvent = Set<Int32>()
   /// Set from any thread; the tracer thread detaches from everything at its next check.
   private let detachRequested = Atomic<Bool>(false)
   /// When set, takes SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace instead of the default
@@ -577,6 +579,7 @@ public final class Tracer {
     if let parent = tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
       t.fdTable = parent.fdTable
     }
+    t.awaitingForkEvent = true
     tracees[tid] = t
     resume(t, signal: 0)
   }
@@ -728,6 +731,9 @@ public final class Tracer {
     if let c = tracees[child] {
       c.tgid = tgid
       c.fdTable = table
+      c.awaitingForkEvent = false
+    } else if exitedBeforeForkEvent.remove(child) != nil {
+      // Born, run and gone before its parent's fork stop was taken: nothing left to trace.
     } else {
       tracees[child] = Tracee(tid: child, tgid: tgid, fdTable: table, started: false, seized: t.seized)
     }
@@ -783,6 +789,7 @@ public final class Tracer {
 
   private func taskExited(_ t: Tracee, _ status: Int32) {
     tracees[t.tid] = nil
+    if t.awaitingForkEvent { exitedBeforeForkEvent.insert(t.tid) }
     reportUnfinished(t)
     unwinder?.threadGone(tid: t.tid)
     if t.tid == t.tgid { unwinder?.processGone(tgid: t.tgid) }
