@@ -10,7 +10,8 @@ struct PendingCall {
   var shown: Bool
 }
 
-/// One traced thread and what the tracer knows of it.
+/// One traced thread and what the tracer knows of it. Every tracee is seized (PTRACE_SEIZE, also
+/// launched ones): group-stops come as PTRACE_EVENT_STOP and PTRACE_INTERRUPT works on all.
 final class Tracee {
   var tid: Int32
   /// Its process (thread group).
@@ -27,14 +28,11 @@ final class Tracee {
   var beforeExec = false
   /// Its first stop came before its parent's fork event (which will fix tgid and fd table).
   var awaitingForkEvent = false
-  /// Attached with PTRACE_SEIZE (group-stops are PTRACE_EVENT_STOP and can be kept with LISTEN).
-  var seized: Bool
 
-  init(tid: Int32, tgid: Int32, fdTable: FdTable, started: Bool, seized: Bool) {
+  init(tid: Int32, tgid: Int32, fdTable: FdTable, started: Bool) {
     self.tid = tid
     self.tgid = tgid
     self.fdTable = fdTable
     self.started = started
-    self.seized = seized
   }
 }

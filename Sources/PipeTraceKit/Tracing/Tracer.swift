@@ -183,7 +183,7 @@ public final class Tracer {
     launchedPid = pid
     launchedCommand = first
     launchErrorFd = errorFd
-    let t = Tracee(tid: pid, tgid: pid, fdTable: FdTable(), started: true, seized: true)
+    let t = Tracee(tid: pid, tgid: pid, fdTable: FdTable(), started: true)
     t.beforeExec = true
     tracees[pid] = t
     resume(t, signal: 0)
@@ -283,7 +283,7 @@ public final class Tracer {
           }
           continue
         }
-        tracees[tid] = Tracee(tid: tid, tgid: pid, fdTable: table, started: false, seized: true)
+        tracees[tid] = Tracee(tid: tid, tgid: pid, fdTable: table, started: false)
         _ = ct_interrupt(tid)
       }
     }
@@ -439,7 +439,7 @@ public final class Tracer {
         if ct_geteventmsg(t.tid, &msg) == 0 {
           let child = Int32(truncatingIfNeeded: msg)
           if tracees[child] == nil {
-            tracees[child] = Tracee(tid: child, tgid: child, fdTable: FdTable(), started: false, seized: true)
+            tracees[child] = Tracee(tid: child, tgid: child, fdTable: FdTable(), started: false)
           }
         }
       }
@@ -553,7 +553,7 @@ public final class Tracer {
     case 0:
       var info = ct_siginfo()
       if ct_getsiginfo(t.tid, &info) < 0 {
-        // Group-stop of a tracee that was not seized: it can only be resumed (as strace does).
+        // No siginfo for a stop that is not a signal delivery: nothing to pass on.
         resume(t, signal: 0)
         return
       }
@@ -575,7 +575,7 @@ public final class Tracer {
       return
     }
     let tgid = ProcStatus(pid: tid)?.tgid ?? tid
-    let t = Tracee(tid: tid, tgid: tgid, fdTable: FdTable(), started: true, seized: true)
+    let t = Tracee(tid: tid, tgid: tgid, fdTable: FdTable(), started: true)
     if let parent = tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
       t.fdTable = parent.fdTable
     }
@@ -735,7 +735,7 @@ public final class Tracer {
     } else if exitedBeforeForkEvent.remove(child) != nil {
       // Born, run and gone before its parent's fork stop was taken: nothing left to trace.
     } else {
-      tracees[child] = Tracee(tid: child, tgid: tgid, fdTable: table, started: false, seized: t.seized)
+      tracees[child] = Tracee(tid: child, tgid: tgid, fdTable: table, started: false)
     }
     emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
     resume(t, signal: 0)
