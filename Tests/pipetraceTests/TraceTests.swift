@@ -187,6 +187,22 @@ final class TraceTests: XCTestCase {
     }
   }
 
+  func testZombieIsRefused() throws {
+    // sleep 300 never reaps the `true` its shell started before exec'ing it: a zombie of ours.
+    let parent = try CLI.Background("/bin/sh", ["-c", "/bin/true & exec /bin/sleep 300"])
+    defer { parent.stop() }
+    var zombie: Int32 = 0
+    XCTAssertTrue(CLI.waitUntil {
+      let kids = (try? String(contentsOfFile: "/proc/\(parent.pid)/task/\(parent.pid)/children", encoding: .utf8)) ?? ""
+      zombie = kids.split(separator: " ").compactMap { Int32($0) }.first ?? 0
+      return zombie > 0 && CLI.procStatus(zombie, "State")?.hasPrefix("Z") == true
+    })
+    let r = try CLI.run(["-p", String(zombie)])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+    XCTAssertTrue(r.stderr.contains("process \(zombie) (true) is a zombie"), r.stderr)
+  }
+
   func testAlreadyTracedProcessNamesItsTracer() throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { throw XCTSkip("strace is not installed") }
     let sleeper = try CLI.Background("/bin/sleep", ["300"])
