@@ -116,7 +116,14 @@ final class HardCaseTests: XCTestCase {
     kill(sleeper, SIGSTOP)
     // Job control still works under the tracer: the job stays stopped (a tracee in a group-stop
     // held with PTRACE_LISTEN shows as "t") until SIGCONT, instead of being resumed by the tracer.
-    XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper, "State")?.lowercased().hasPrefix("t") == true }, CLI.procStatus(sleeper, "State") ?? "")
+    // The SIGSTOP is seen (signal-delivery stop, passed on), then the job enters its group-stop; in
+    // between it runs for an instant, so wait for the stop to hold over consecutive looks.
+    XCTAssertTrue(CLI.waitUntil { ((try? JSONLines.read(file)) ?? []).contains { $0["sig"] as? String == "SIGSTOP" } })
+    var stoppedLooks = 0
+    XCTAssertTrue(CLI.waitUntil {
+      stoppedLooks = CLI.procStatus(sleeper, "State")?.lowercased().hasPrefix("t") == true ? stoppedLooks + 1 : 0
+      return stoppedLooks >= 5
+    }, CLI.procStatus(sleeper, "State") ?? "")
     for _ in 0..<20 {
       XCTAssertEqual(CLI.procStatus(sleeper, "State")?.lowercased().first, "t")
       usleep(10_000)
