@@ -99,6 +99,19 @@ enum CLI {
     return condition()
   }
 
+  /// The pid of the first exec in a `--json` trace being written, once that process sleeps in
+  /// nanosleep (a traced `sleep`); 0 when that did not happen in time.
+  static func sleepingExec(inTrace trace: String) -> Int32 {
+    var pid: Int32 = 0
+    let asleep = waitUntil {
+      if let e = ((try? JSONLines.read(trace)) ?? []).first(where: { $0["event"] as? String == "exec" }) {
+        pid = Int32(e["pid"] as? Int ?? 0)
+      }
+      return pid > 0 && (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
+    }
+    return asleep ? pid : 0
+  }
+
   static func procStatus(_ pid: Int32, _ field: String) -> String? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {

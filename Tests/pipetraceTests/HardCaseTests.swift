@@ -83,6 +83,7 @@ final class HardCaseTests: XCTestCase {
       reader = Int32(line.split(separator: " ").first!) ?? 0
       return reader > 0
     })
+    guard reader > 0 else { return XCTFail("the blocked read never showed") }
     kill(reader, SIGKILL)
     // The sleeper keeps the pipeline alive: end it too (it is ours: the shell's other child).
     XCTAssertTrue(CLI.waitUntil {
@@ -94,7 +95,7 @@ final class HardCaseTests: XCTestCase {
     XCTAssertTrue(lines.contains { $0.contains("<... read resumed>") && $0.hasSuffix("= ?") }, lines.joined(separator: "\n"))
     XCTAssertTrue(lines.last?.hasSuffix("+++ killed by SIGKILL +++") == true)
     for line in text.split(separator: "\n") where line.contains("exec") && line.contains("sleep") {
-      if let pid = Int32(line.split(separator: " ").first!) { kill(pid, SIGKILL) }
+      if let pid = Int32(line.split(separator: " ").first!), pid > 0 { kill(pid, SIGKILL) }
     }
     p.waitUntilExit()
     XCTAssertEqual(p.terminationStatus, 137)
@@ -108,11 +109,9 @@ final class HardCaseTests: XCTestCase {
     p.arguments = ["--json", "-o", file, "--", "/bin/sleep", "1"]
     try p.run()
     defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
-    var sleeper: Int32 = 0
-    XCTAssertTrue(CLI.waitUntil {
-      if let e = ((try? JSONLines.read(file)) ?? []).first(where: { $0["event"] as? String == "exec" }) { sleeper = Int32(e["pid"] as? Int ?? 0) }
-      return sleeper > 0 && (try? String(contentsOfFile: "/proc/\(sleeper)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
-    })
+    let sleeper = CLI.sleepingExec(inTrace: file)
+    // Never signal pid 0 (our own process group).
+    guard sleeper > 0 else { return XCTFail("the traced sleep never started") }
     kill(sleeper, SIGSTOP)
     // Job control still works under the tracer: the job stays stopped (a tracee in a group-stop
     // held with PTRACE_LISTEN shows as "t") until SIGCONT, instead of being resumed by the tracer.

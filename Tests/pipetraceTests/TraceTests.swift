@@ -53,15 +53,9 @@ final class TraceTests: XCTestCase {
     p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "300"]
     try p.run()
     defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
-    var sleeper: Int32 = 0
-    XCTAssertTrue(CLI.waitUntil {
-      let events = (try? JSONLines.read(trace)) ?? []
-      if let e = events.first(where: { $0["event"] as? String == "exec" }), let pid = e["pid"] as? Int {
-        sleeper = Int32(pid)
-      }
-      // Asleep: the nanosleep is under way.
-      return sleeper > 0 && (try? String(contentsOfFile: "/proc/\(sleeper)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
-    })
+    let sleeper = CLI.sleepingExec(inTrace: trace)
+    // Never signal pid 0 (our own process group).
+    guard sleeper > 0 else { return XCTFail("the traced sleep never started") }
     kill(sleeper, SIGTERM)
     p.waitUntilExit()
     XCTAssertEqual(p.terminationStatus, 143)

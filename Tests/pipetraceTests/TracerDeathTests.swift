@@ -88,13 +88,9 @@ final class LaunchSignalTests: XCTestCase {
       p.executableURL = URL(fileURLWithPath: CLI.binary)
       p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "300"]
       try p.run()
-      var sleeper: Int32 = 0
-      XCTAssertTrue(CLI.waitUntil {
-        if let e = ((try? JSONLines.read(trace)) ?? []).first(where: { $0["event"] as? String == "exec" }) {
-          sleeper = Int32(e["pid"] as? Int ?? 0)
-        }
-        return sleeper > 0 && (try? String(contentsOfFile: "/proc/\(sleeper)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
-      })
+      let sleeper = CLI.sleepingExec(inTrace: trace)
+      // Never signal pid 0 (our own process group).
+      guard sleeper > 0 else { return XCTFail("the traced sleep never started") }
       kill(p.processIdentifier, sig)
       p.waitUntilExit()
       // The command is gone either way: passed the signal (and pipetrace exits 128+N like it), or,
