@@ -27,14 +27,14 @@ public enum ProcFS {
     }
   }
 
-  /// The target of a symlink such as /proc/PID/fd/N, or nil.
+  /// The target of a symlink such as /proc/PID/fd/N, or nil. On the tracer's path for every new fd:
+  /// no heap buffer, the link text is read into a stack buffer.
   public static func readLink(_ path: String) -> String? {
-    var buffer = [UInt8](repeating: 0, count: 4096)
-    let n = buffer.withUnsafeMutableBufferPointer { p in
-      p.withMemoryRebound(to: CChar.self) { readlink(path, $0.baseAddress!, $0.count) }
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buf in
+      let n = readlink(path, buf.baseAddress!, buf.count)
+      guard n >= 0 else { return nil }
+      return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress, count: n), as: UTF8.self)
     }
-    if n < 0 { return nil }
-    return String(decoding: buffer[0..<n], as: UTF8.self)
   }
 
   /// Names in a directory, without "." and "..".

@@ -40,21 +40,7 @@ final class FdTable {
     if let old = oldFd, let t = targets[old] { targets[newFd] = t } else { targets[newFd] = nil }
   }
 
-  func forgetAll() { targets.removeAll(keepingCapacity: true) }
-
   static func readLink(tid: Int32, fd: Int32) -> String? {
-    var path = "/proc/\(tid)/fd/\(fd)"
-    return path.withUTF8 { p -> String? in
-      // The path needs a NUL terminator; withUTF8's buffer has none, so copy onto the stack.
-      withUnsafeTemporaryAllocation(of: CChar.self, capacity: p.count + 1 + 4096) { buf in
-        let pathBuf = buf.baseAddress!
-        for i in 0..<p.count { pathBuf[i] = CChar(bitPattern: p[i]) }
-        pathBuf[p.count] = 0
-        let out = pathBuf + p.count + 1
-        let n = readlink(pathBuf, out, 4096)
-        guard n > 0 else { return nil }
-        return String(decoding: UnsafeRawBufferPointer(start: out, count: n), as: UTF8.self)
-      }
-    }
+    ProcFS.readLink("/proc/\(tid)/fd/\(fd)")
   }
 }

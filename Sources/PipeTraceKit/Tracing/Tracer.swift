@@ -771,7 +771,7 @@ public final class Tracer {
         path = memory.cString(at: c.raw[pathArg], limit: 4096).map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
       }
     }
-    if let cmdline = readProcFile("/proc/\(t.tid)/cmdline") {
+    if let cmdline = ProcFS.read("/proc/\(t.tid)/cmdline") {
       argv = cmdline.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
       if argv.last == "" { argv.removeLast() }
     }

@@ -8,7 +8,7 @@ struct Mapping: Sendable {
 
   /// Reads the file-backed mappings of `pid`, sorted by address.
   static func read(pid: Int32) -> [Mapping] {
-    guard let text = readProcFile("/proc/\(pid)/maps") else { return [] }
+    guard let text = ProcFS.read("/proc/\(pid)/maps") else { return [] }
     var out: [Mapping] = []
     for line in text.split(separator: "\n") {
       // start-end perms offset dev inode path
