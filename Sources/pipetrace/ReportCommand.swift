@@ -33,7 +33,7 @@ struct ReportCommand: ParsableCommand {
     }
     let reader: TraceReader
     do {
-      reader = try TraceInput.open(paths: files)
+      reader = try TraceInput.open(paths: files, keepData: false, prefetch: true)
     } catch let failure as ReadFailure {
       throw CLIFailure(failure.message, code: 1)
     }

@@ -39,7 +39,7 @@ enum TraceFixtures {
 
   static func report(_ paths: [String], minBlock: Double = 0.1) throws -> Report {
     let builder = ReportBuilder(options: .init(minBlock: minBlock))
-    return builder.consume(try TraceInput.open(paths: paths))
+    return builder.consume(try TraceInput.open(paths: paths, keepData: false))
   }
 
   /// The seed hang, written by hand in the README's JSON-lines schema: python (1000) reads the

@@ -67,6 +67,36 @@ final class ReportCommandTests: XCTestCase {
     XCTAssertEqual(r.stderr, "")
   }
 
+  /// Each run of pipetrace hashes with a new seed: nothing in the report may follow hash order.
+  func testTheSameTraceGivesTheSameReportEveryRun() throws {
+    var lines: [String] = []
+    func fds(_ list: [(arg: Int, index: Int, fd: Int, inode: Int)]) -> String {
+      "[" + list.map { #"{"arg":\#($0.arg),"index":\#($0.index),"fd":\#($0.fd),"kind":"pipe","inode":\#($0.inode),"path":"pipe:[\#($0.inode)]"}"# }.joined(separator: ",") + "]"
+    }
+    var ts = 10.0
+    for p in 0..<3 {  // the parent holds six pipe ends
+      ts += 0.001
+      let inode = 70 + p, r = 3 + 2 * p
+      lines.append(#"{"event":"syscall","pid":10,"tid":10,"ts":\#(ts),"name":"pipe2","args":[[\#(r),\#(r + 1)],0],"ret":0,"dur":0.00001,"fds":\#(fds([(0, 0, r, inode), (0, 1, r + 1, inode)]))}"#)
+    }
+    for c in 0..<25 {  // children inherit them all, exec, and exit
+      let child = 100 + c
+      ts += 0.01
+      lines.append(#"{"event":"fork","pid":10,"tid":10,"child":\#(child),"kind":"fork","ts":\#(ts)}"#)
+      lines.append(#"{"event":"exec","pid":\#(child),"tid":\#(child),"path":"/bin/w","argv":["w"],"ts":\#(ts + 0.001)}"#)
+      lines.append(#"{"event":"exit","pid":\#(child),"tid":\#(child),"code":0,"signal":null,"core":false,"ts":\#(ts + 0.002)}"#)
+    }
+    let path = dir.appendingPathComponent("many.jsonl").path
+    try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
+    let first = try run(["report", path])
+    XCTAssertEqual(first.status, 0, first.stderr)
+    XCTAssertTrue(first.stdout.contains("inherited by 100 as fd 8 (write end)"), first.stdout)
+    for _ in 0..<3 {
+      let again = try run(["report", path])
+      XCTAssertEqual(again.stdout, first.stdout)
+    }
+  }
+
   func testJSONFormatToAFileAndMinBlock() throws {
     let path = dir.appendingPathComponent("t.jsonl").path
     try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)

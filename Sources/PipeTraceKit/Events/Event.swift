@@ -40,7 +40,7 @@ public struct FdTarget: Sendable, Equatable, Hashable {
 }
 
 /// One decoded syscall argument. Text output renders it in strace's syntax, JSON as a value.
-public indirect enum ArgValue: Sendable {
+public enum ArgValue: Sendable {
   case int(Int64)
   case uint(UInt64)
   /// A pointer or mask shown in hex.

@@ -9,13 +9,17 @@ public final class JSONLinesReader: TraceReader {
   private let source: LineSource
   public private(set) var badLines = BadLines()
   private var errnoCache: [String: Errno] = [:]
+  private let keepData: Bool
 
-  public init(source: LineSource) {
+  /// `keepData: false` leaves the bytes of data arguments (what a read returned, a write sent) out
+  /// of the events: a report does not need them.
+  public init(source: LineSource, keepData: Bool = true) {
     self.source = source
+    self.keepData = keepData
   }
 
-  public convenience init(path: String) throws {
-    self.init(source: try LineSource(path: path))
+  public convenience init(path: String, keepData: Bool = true) throws {
+    self.init(source: try LineSource(path: path), keepData: keepData)
   }
 
   public func next() -> Event? {
@@ -24,7 +28,7 @@ public final class JSONLinesReader: TraceReader {
       case .tooLong(let length):
         badLines.record(file: source.path, line: source.lineNumber, reason: "line of \(length) bytes is too long")
       case .text(let bytes):
-        var parser = JSONLineParser(bytes: bytes, errnoCache: errnoCache)
+        var parser = JSONLineParser(bytes: bytes, errnoCache: errnoCache, keepData: keepData)
         do {
           let event = try parser.parseLine()
           if parser.errnoCacheChanged { errnoCache = parser.errnoCache }
@@ -48,10 +52,13 @@ struct JSONLineParser {
   var i = 0
   var errnoCache: [String: Errno]
   var errnoCacheChanged = false
+  /// false: data strings are not copied (see `ArgValue.fromJSONString`).
+  let keepData: Bool
 
-  init(bytes: UnsafeBufferPointer<UInt8>, errnoCache: [String: Errno]) {
+  init(bytes: UnsafeBufferPointer<UInt8>, errnoCache: [String: Errno], keepData: Bool = true) {
     self.bytes = bytes
     self.errnoCache = errnoCache
+    self.keepData = keepData
   }
 
   /// nil for a blank line or an event kind the report does not use (`start`).
@@ -60,7 +67,7 @@ struct JSONLineParser {
     if i == bytes.count { return nil }
     guard bytes[i] == UInt8(ascii: "{") else { throw JSONLineError(reason: "not a JSON object") }
     i += 1
-    var kind = ""
+    var kind = EventKind.missing
     var pid: Int32 = 0, tid: Int32?, child: Int32 = 0
     var ts = 0.0, dur: Double?
     var name = "", path = "", text = ""
@@ -86,7 +93,7 @@ struct JSONLineParser {
       try expect(UInt8(ascii: ":"))
       skipSpace()
       switch key {
-      case .event: kind = try parseString()
+      case .event: kind = try parseEventKind()
       case .pid: pid = Int32(truncatingIfNeeded: try parseInt())
       case .tid: tid = Int32(truncatingIfNeeded: try parseInt())
       case .ts:
@@ -138,7 +145,7 @@ struct JSONLineParser {
     let task = tid ?? pid
 
     switch kind {
-    case "syscall":
+    case .syscall:
       guard !name.isEmpty, sawTs else { throw JSONLineError(reason: "syscall without name or ts") }
       for f in fds { Self.apply(f, to: &args) }
       var err: Errno?
@@ -146,29 +153,53 @@ struct JSONLineParser {
       return .syscall(SyscallRecord(
         pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err,
         timestamp: ts, duration: dur))
-    case "fork":
+    case .fork:
       return .fork(pid: pid, tid: task, child: child, kind: forkKind, timestamp: ts)
-    case "exec":
+    case .exec:
       return .exec(pid: pid, tid: task, path: path, argv: argv, timestamp: ts)
-    case "exit":
+    case .exit:
       let signo = signalName.flatMap { Signals.number($0) }
       return .exit(pid: pid, tid: task, code: code, signal: signo, coreDumped: core, timestamp: ts)
-    case "signal":
+    case .signal:
       guard let signalName, let signo = Signals.number(signalName) else {
         throw JSONLineError(reason: "signal event without a known sig")
       }
       return .signal(pid: pid, tid: task, signo: signo, code: sigCode, senderPid: sender, senderUid: 0,
                      status: 0, timestamp: ts)
-    case "detached":
+    case .detached:
       return .detached(pid: pid, tid: task, timestamp: ts)
-    case "note":
+    case .note:
       return .note(pid: pid, text: text, timestamp: ts)
-    case "start":
+    case .start:
       return nil
-    case "":
+    case .missing:
       throw JSONLineError(reason: "object without \"event\"")
-    default:
-      throw JSONLineError(reason: "unknown event \"\(kind)\"")
+    case .unknown(let name):
+      throw JSONLineError(reason: "unknown event \"\(name)\"")
+    }
+  }
+
+  enum EventKind {
+    case syscall, fork, exec, exit, signal, detached, note, start, missing
+    case unknown(String)
+  }
+
+  /// The `event` value, matched on its bytes.
+  mutating func parseEventKind() throws(JSONLineError) -> EventKind {
+    guard let b = try parseStringSpan() else { return .unknown(try parseString()) }
+    func equals(_ s: StaticString) -> Bool {
+      s.utf8CodeUnitCount == b.count && memcmp(s.utf8Start, b.baseAddress!, b.count) == 0
+    }
+    switch b.count {
+    case 7 where equals("syscall"): return .syscall
+    case 4 where equals("fork"): return .fork
+    case 4 where equals("exec"): return .exec
+    case 4 where equals("exit"): return .exit
+    case 6 where equals("signal"): return .signal
+    case 8 where equals("detached"): return .detached
+    case 4 where equals("note"): return .note
+    case 5 where equals("start"): return .start
+    default: return .unknown(String(decoding: b, as: UTF8.self))
     }
   }
 
@@ -208,13 +239,13 @@ struct JSONLineParser {
   }
 
   /// A top-level key, matched on its bytes (no String is made).
-  mutating func parseTopKey() throws(JSONLineError) -> TopKey {
+  @inline(__always) mutating func parseTopKey() throws(JSONLineError) -> TopKey {
     try expect(UInt8(ascii: "\""))
     let from = i
     while i < bytes.count && bytes[i] != UInt8(ascii: "\"") {
       if bytes[i] == UInt8(ascii: "\\") {
         i = from - 1
-        _ = try parseStringBytes()
+        try skipString()
         return .other
       }
       i += 1
@@ -274,9 +305,44 @@ struct JSONLineParser {
     return s
   }
 
-  mutating func parseString() throws(JSONLineError) -> String {
-    let b = try parseStringBytes()
-    return String(decoding: b, as: UTF8.self)
+  @inline(__always) mutating func parseString() throws(JSONLineError) -> String {
+    let span = try parseStringSpan()
+    if let plain = span { return String(decoding: plain, as: UTF8.self) }
+    return String(decoding: try parseStringBytes(), as: UTF8.self)
+  }
+
+  /// A string without escapes as a view of the line (no copy); nil, with nothing consumed, when it
+  /// has escapes and needs `parseStringBytes`.
+  @inline(__always)
+  mutating func parseStringSpan() throws(JSONLineError) -> UnsafeBufferPointer<UInt8>? {
+    try expect(UInt8(ascii: "\""))
+    let from = i
+    while i < bytes.count {
+      let c = bytes[i]
+      if c == UInt8(ascii: "\"") {
+        i += 1
+        return UnsafeBufferPointer(rebasing: bytes[from..<(i - 1)])
+      }
+      if c == UInt8(ascii: "\\") { break }
+      i += 1
+    }
+    if i == bytes.count { throw JSONLineError(reason: "truncated JSON line (unterminated string)") }
+    i = from - 1
+    return nil
+  }
+
+  /// Skips a string, escapes and all, without decoding it.
+  @inline(__always) mutating func skipString() throws(JSONLineError) {
+    try expect(UInt8(ascii: "\""))
+    while i < bytes.count {
+      let c = bytes[i]
+      if c == UInt8(ascii: "\"") {
+        i += 1
+        return
+      }
+      i += c == UInt8(ascii: "\\") ? 2 : 1
+    }
+    throw JSONLineError(reason: "truncated JSON line (unterminated string)")
   }
 
   mutating func parseNullableString() throws(JSONLineError) -> String? {
@@ -367,7 +433,7 @@ struct JSONLineParser {
   }
 
   /// `"pipe"`, `"socket"`, … without making a String.
-  mutating func parseFdKind() throws(JSONLineError) -> FdTarget.Kind {
+  @inline(__always) mutating func parseFdKind() throws(JSONLineError) -> FdTarget.Kind {
     try expect(UInt8(ascii: "\""))
     let from = i
     while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
@@ -408,7 +474,7 @@ struct JSONLineParser {
     throw JSONLineError(reason: "expected true/false at column \(i + 1)")
   }
 
-  mutating func parseInt() throws(JSONLineError) -> Int64 {
+  @inline(__always) mutating func parseInt() throws(JSONLineError) -> Int64 {
     var neg = false
     if peek() == UInt8(ascii: "-") {
       neg = true
@@ -433,17 +499,17 @@ struct JSONLineParser {
     return neg ? -v : v
   }
 
-  mutating func parseNullableInt() throws(JSONLineError) -> Int64? {
+  @inline(__always) mutating func parseNullableInt() throws(JSONLineError) -> Int64? {
     if try parseNull() { return nil }
     return try parseInt()
   }
 
-  mutating func parseNullableDouble() throws(JSONLineError) -> Double? {
+  @inline(__always) mutating func parseNullableDouble() throws(JSONLineError) -> Double? {
     if try parseNull() { return nil }
     return try parseDouble()
   }
 
-  mutating func parseDouble() throws(JSONLineError) -> Double {
+  @inline(__always) mutating func parseDouble() throws(JSONLineError) -> Double {
     let start = i
     var neg = false
     if peek() == UInt8(ascii: "-") {
@@ -520,13 +586,13 @@ struct JSONLineParser {
     guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
     switch bytes[i] {
     case UInt8(ascii: "\""):
-      _ = try parseStringBytes()
+      try skipString()
     case UInt8(ascii: "{"), UInt8(ascii: "["):
       var depth = 0
       while i < bytes.count {
         let c = bytes[i]
         if c == UInt8(ascii: "\"") {
-          _ = try parseStringBytes()
+          try skipString()
           continue
         }
         if c == UInt8(ascii: "{") || c == UInt8(ascii: "[") { depth += 1 }
@@ -582,7 +648,8 @@ struct JSONLineParser {
     guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
     switch bytes[i] {
     case UInt8(ascii: "\""):
-      return ArgValue.fromJSONString(try parseStringBytes())
+      if let plain = try parseStringSpan() { return ArgValue.fromJSONString(plain, keepData: keepData) }
+      return try parseStringBytes().withUnsafeBufferPointer { ArgValue.fromJSONString($0, keepData: keepData) }
     case UInt8(ascii: "n"):
       _ = try parseNull()
       return .null
@@ -731,8 +798,10 @@ private let powersOfTen: [Double] = (0...18).map { p in
 extension ArgValue {
   /// A JSON string argument: README puts data, flag names and strace text all in strings.
   /// Upper-case identifiers joined by `|` are flags; `0x…` is a pointer; the rest is data.
-  static func fromJSONString(_ b: [UInt8]) -> ArgValue {
-    guard let first = b.first else { return .string(b, truncated: false) }
+  /// Without `keepData` the bytes of data strings are left out (`.string([], truncated: true)`):
+  /// the report never shows them, and copying them is most of a read's cost.
+  static func fromJSONString(_ b: UnsafeBufferPointer<UInt8>, keepData: Bool = true) -> ArgValue {
+    guard let first = b.first else { return .string([], truncated: false) }
     if first == UInt8(ascii: "0") && b.count > 2 && b[1] == UInt8(ascii: "x") {
       var v: UInt64 = 0
       for c in b.dropFirst(2) {
@@ -755,6 +824,6 @@ extension ArgValue {
     if first == UInt8(ascii: "[") || first == UInt8(ascii: "{") {
       return .raw(String(decoding: b, as: UTF8.self))
     }
-    return .string(b, truncated: false)
+    return keepData ? .string(Array(b), truncated: false) : .string([], truncated: true)
   }
 }

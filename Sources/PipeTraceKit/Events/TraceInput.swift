@@ -30,17 +30,19 @@ public enum TraceInput {
     return Int32(path[path.index(after: dot)...])
   }
 
-  /// One reader over all `paths`.
-  public static func open(paths: [String]) throws -> TraceReader {
+  /// One reader over all `paths`. `keepData: false` leaves out the bytes of data arguments of
+  /// pipetrace JSON traces (a report never shows them; strace logs are read whole either way).
+  /// `prefetch`: read ahead on another thread (see `PrefetchingReader`).
+  public static func open(paths: [String], keepData: Bool = true, prefetch: Bool = false) throws -> TraceReader {
     var readers: [TraceReader] = []
     for path in paths {
       switch try detect(path: path) {
-      case .pipetraceJSON: readers.append(try JSONLinesReader(path: path))
+      case .pipetraceJSON: readers.append(try JSONLinesReader(path: path, keepData: keepData))
       case .strace: readers.append(try StraceLogReader(path: path, filePid: pidSuffix(path)))
       }
     }
-    if readers.count == 1 { return readers[0] }
-    return MergedReader(readers)
+    let reader = readers.count == 1 ? readers[0] : MergedReader(readers)
+    return prefetch ? PrefetchingReader.wrap(reader) : reader
   }
 }
 
@@ -89,10 +91,13 @@ final class MergedReader: TraceReader {
 extension ReportBuilder {
   /// Reads every event of `reader` into the builder and returns the report.
   public func consume(_ reader: TraceReader) -> Report {
-    if let first = reader.next() {
-      timeResolution = reader.timeResolution  // known once the first line is read
-      handle(first)
-      while let e = reader.next() { handle(e) }
+    var first = true
+    reader.forEachEvent { e in
+      if first {
+        timeResolution = reader.timeResolution  // known once the first line is read
+        first = false
+      }
+      handle(e)
     }
     badLines.merge(reader.badLines)
     hasTimestamps = reader.hasTimestamps

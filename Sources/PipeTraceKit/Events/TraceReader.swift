@@ -7,9 +7,15 @@ public protocol TraceReader: AnyObject {
   var timeResolution: Double { get }
   /// false for a strace log without -t/-tt/-ttt/-r: times are then line order, not clock time.
   var hasTimestamps: Bool { get }
+  /// Calls `body` with every event left, in order (a reader may lend them without copying).
+  func forEachEvent(_ body: (borrowing Event) -> Void)
 }
 
 extension TraceReader {
+  public func forEachEvent(_ body: (borrowing Event) -> Void) {
+    while let e = next() { body(e) }
+  }
+
   public var timeResolution: Double { 0.000001 }
   public var hasTimestamps: Bool { true }
 }

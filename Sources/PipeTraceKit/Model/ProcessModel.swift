@@ -71,7 +71,7 @@ public final class ProcessModel {
       }
       let parentTable = table(pid)
       let childTable = PipeEndTable()
-      for (fd, entry) in parentTable.entries {
+      for (fd, entry) in parentTable.entries.sorted(by: { $0.key < $1.key }) {  // notes in fd order
         childTable.entries[fd] = entry
         entry.pipe.addHolder(entry.end)
         entry.pipe.note(ts, child, "inherited by \(child) as fd \(fd) (\(entry.end.rawValue) end) via \(kind.rawValue) from \(pid)")
@@ -192,14 +192,14 @@ public final class ProcessModel {
             let rfd = Self.fd(fds[0]), let wfd = Self.fd(fds[1]) else { return }
       var inode: UInt64?
       if case .fd(_, let t?) = fds[0], t.kind == .pipe { inode = t.inode }
-      let cloexec = r.args.count >= 2 && Self.text(r.args[1]).contains("O_CLOEXEC")
+      let cloexec = r.args.count >= 2 && Self.hasFlag(r.args[1], "O_CLOEXEC")
       let p = pipes.create(inode: inode, created: EventRef(pid: pid, event: r.name, ts: r.timestamp))
       p.note(r.timestamp, pid, "created by \(pid) with \(r.name): fd \(rfd) read end, fd \(wfd) write end\(cloexec ? " (O_CLOEXEC)" : "")")
       install(pid, fd: rfd, entry: HeldPipeEnd(pipe: p, end: .read, cloexec: cloexec), ts: r.timestamp)
       install(pid, fd: wfd, entry: HeldPipeEnd(pipe: p, end: .write, cloexec: cloexec), ts: r.timestamp)
     case .dup:
       guard ok, let old = r.args.first.flatMap(Self.fd), let new = r.ret.map({ Int32(truncatingIfNeeded: $0) }), old != new else { return }
-      let cloexec = r.name == "dup3" && r.args.count >= 3 && Self.text(r.args[2]).contains("O_CLOEXEC")
+      let cloexec = r.name == "dup3" && r.args.count >= 3 && Self.hasFlag(r.args[2], "O_CLOEXEC")
       duplicate(pid, old: old, new: new, cloexec: cloexec, how: r.name, ts: r.timestamp)
     case .fcntl:
       guard ok, r.args.count >= 2, let fd = Self.fd(r.args[0]) else { return }
@@ -208,7 +208,7 @@ public final class ProcessModel {
         duplicate(pid, old: fd, new: new, cloexec: cmd == "F_DUPFD_CLOEXEC", how: "fcntl(\(cmd))", ts: r.timestamp)
       } else if cmd == "F_SETFD", r.args.count >= 3, var entry = pipeFd(pid: pid, fd: fd) {
         let flag = r.args[2]
-        entry.cloexec = Self.text(flag).contains("FD_CLOEXEC") || (Self.int(flag) ?? 0) & 1 == 1
+        entry.cloexec = Self.hasFlag(flag, "FD_CLOEXEC") || (Self.int(flag) ?? 0) & 1 == 1
         tables[pid]?.entries[fd] = entry
       }
     case .close:
@@ -219,7 +219,7 @@ public final class ProcessModel {
     case .closeRange:
       guard ok, r.args.count >= 2, let first = Self.int(r.args[0]), let t = tables[pid] else { return }
       let last = Self.int(r.args[1]) ?? Int64(Int32.max)
-      let onlyCloexec = r.args.count >= 3 && Self.text(r.args[2]).contains("CLOSE_RANGE_CLOEXEC")
+      let onlyCloexec = r.args.count >= 3 && Self.hasFlag(r.args[2], "CLOSE_RANGE_CLOEXEC")
       for (fd, entry) in t.entries.sorted(by: { $0.key < $1.key }) where Int64(fd) >= first && Int64(fd) <= last {
         if onlyCloexec {
           t.entries[fd]?.cloexec = true
@@ -284,15 +284,17 @@ public final class ProcessModel {
     p.addHolder(hint)
   }
 
-  enum Role {
+  enum Role: Sendable {
     case pipe, dup, fcntl, close, closeRange, io(PipeEnd)
   }
 
-  static let roles: [String: Role] = {
-    var t: [String: Role] = [
-      "pipe": .pipe, "pipe2": .pipe, "dup": .dup, "dup2": .dup, "dup3": .dup, "fcntl": .fcntl, "fcntl64": .fcntl,
-      "close": .close, "close_range": .closeRange,
+  static let roles: NameTable<Role> = {
+    var t = NameTable<Role>()
+    let fdCalls: [(String, Role)] = [
+      ("pipe", .pipe), ("pipe2", .pipe), ("dup", .dup), ("dup2", .dup), ("dup3", .dup), ("fcntl", .fcntl),
+      ("fcntl64", .fcntl), ("close", .close), ("close_range", .closeRange),
     ]
+    for (name, role) in fdCalls { t[name] = role }
     for n in ["read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg"] { t[n] = .io(.read) }
     for n in ["write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg"] { t[n] = .io(.write) }
     return t
@@ -323,6 +325,29 @@ public final class ProcessModel {
     case .symbol(let s): return s == "~0" ? Int64(UInt32.max) : nil
     default: return nil
     }
+  }
+
+  /// Whether a flag set (`O_RDONLY|O_CLOEXEC`, strace's or pipetrace's text) names `flag`.
+  static func hasFlag(_ v: ArgValue, _ flag: StaticString) -> Bool {
+    let set: String
+    switch v {
+    case .symbol(let s), .raw(let s): set = s
+    case .string(let b, _): set = String(decoding: b, as: UTF8.self)
+    default: return false
+    }
+    let wanted = UnsafeBufferPointer(start: flag.utf8Start, count: flag.utf8CodeUnitCount)
+    var matched = 0  // bytes of `flag` matched in the current |-separated part; -1: part differs
+    for c in set.utf8 {
+      if c == UInt8(ascii: "|") || c == UInt8(ascii: " ") {
+        if matched == wanted.count { return true }
+        matched = 0
+      } else if matched >= 0 && matched < wanted.count && wanted[matched] == c {
+        matched += 1
+      } else {
+        matched = -1
+      }
+    }
+    return matched == wanted.count
   }
 
   static func text(_ v: ArgValue) -> String {

@@ -47,7 +47,7 @@ public final class ReportBuilder: EventSink {
   /// false when the trace had no clock times (strace without -t/-tt/-ttt/-r).
   public var hasTimestamps = true
   /// Syscall names as small numbers, so per-call statistics cost one string hash.
-  private var nameIDs: [String: Int] = [:]
+  private var nameIDs = NameTable<Int>()
   private var names: [String] = []
   private var overall: [Stats] = []
   /// Per-process statistics: `processSlot[pid]` indexes `perProcessStats`.

@@ -1,0 +1,65 @@
+/// A map from short names (syscall names) to values, for the per-event paths: an FNV-1a hash of the
+/// UTF-8 bytes and open addressing cost a fraction of `Dictionary`'s seeded SipHash on every event.
+struct NameTable<Value> {
+  private var keys: [String?]
+  private var values: [Value?]
+  private var mask: Int
+  private(set) var count = 0
+
+  init(capacity: Int = 64) {
+    var size = 16
+    while size < capacity * 2 { size <<= 1 }
+    keys = Array(repeating: nil, count: size)
+    values = Array(repeating: nil, count: size)
+    mask = size - 1
+  }
+
+  init<S: Sequence>(_ pairs: S) where S.Element == (String, Value) {
+    self.init(capacity: pairs.underestimatedCount)
+    for (k, v) in pairs { self[k] = v }
+  }
+
+  @inline(__always)
+  private static func hash(_ name: String) -> Int {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    return Int(truncatingIfNeeded: h ^ (h >> 29))
+  }
+
+  /// The slot holding `name`, or the empty slot where it would go.
+  @inline(__always)
+  private func slot(_ name: String) -> Int {
+    var k = Self.hash(name) & mask
+    while let key = keys[k], key != name { k = (k + 1) & mask }
+    return k
+  }
+
+  subscript(name: String) -> Value? {
+    get { values[slot(name)] }
+    set {
+      let k = slot(name)
+      if keys[k] == nil {
+        guard let newValue else { return }
+        keys[k] = name
+        values[k] = newValue
+        count += 1
+        if count * 2 > keys.count { grow() }
+      } else if let newValue {
+        values[k] = newValue
+      } else {
+        // Removal would break probe chains; the per-event users never remove. Rebuild without it.
+        var rebuilt = NameTable(capacity: keys.count / 2)
+        for (i, key) in keys.enumerated() where key != nil && i != k { rebuilt[key!] = values[i] }
+        self = rebuilt
+      }
+    }
+  }
+
+  private mutating func grow() {
+    var bigger = NameTable(capacity: keys.count)
+    for (i, key) in keys.enumerated() where key != nil { bigger[key!] = values[i] }
+    self = bigger
+  }
+}
+
+extension NameTable: Sendable where Value: Sendable {}

@@ -1,0 +1,175 @@
+import Foundation
+import PipeTraceTestSupport
+import XCTest
+
+@testable import PipeTraceKit
+
+/// The report's fast reading path: reading ahead on another thread, leaving data bytes out, and the
+/// name tables, each checked against the plain path on the same input.
+final class TraceReadingTests: XCTestCase {
+  var dir: URL!
+
+  override func setUpWithError() throws {
+    dir = try TraceFixtures.tempDir()
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: dir)
+  }
+
+  /// A pipetrace trace of `rounds` children, each handed a pipe it writes to while the parent reads,
+  /// with unreadable lines mixed in: `(path, number of events, number of bad lines)`.
+  func writeTrace(rounds: Int) throws -> (String, Int, Int) {
+    var lines = [#"{"event":"start","version":1,"ts":1.0,"command":["sh"],"attached":[]}"#]
+    var events = 0, bad = 0
+    var ts = 1.0
+    func add(_ line: String) {
+      lines.append(line)
+      events += 1
+    }
+    for r in 0..<rounds {
+      let child = 2000 + r, inode = 5000 + r
+      let fds = { (fd: Int) in #"[{"arg":0,"fd":\#(fd),"kind":"pipe","inode":\#(inode),"path":"pipe:[\#(inode)]"}]"# }
+      ts += 0.001
+      add(#"{"event":"syscall","pid":1000,"tid":1000,"ts":\#(ts),"name":"pipe2","args":[[3,4],"O_CLOEXEC"],"ret":0,"dur":0.00001,"fds":[{"arg":0,"index":0,"fd":3,"kind":"pipe","inode":\#(inode),"path":"pipe:[\#(inode)]"},{"arg":0,"index":1,"fd":4,"kind":"pipe","inode":\#(inode),"path":"pipe:[\#(inode)]"}]}"#)
+      add(#"{"event":"fork","pid":1000,"tid":1000,"child":\#(child),"kind":"fork","ts":\#(ts)}"#)
+      add(#"{"event":"syscall","pid":\#(child),"tid":\#(child),"ts":\#(ts + 0.0001),"name":"fcntl","args":[4,"F_SETFD","FD_CLOEXEC"],"ret":0,"dur":0.000001,"fds":\#(fds(4))}"#)
+      add(#"{"event":"exec","pid":\#(child),"tid":\#(child),"path":"/bin/worker","argv":["worker","\#(r)"],"ts":\#(ts + 0.0002)}"#)
+      for k in 0..<(r % 5) {
+        add(#"{"event":"syscall","pid":\#(child),"tid":\#(child),"ts":\#(ts + 0.0003 + Double(k) * 0.00001),"name":"write","args":[4,"chunk \#(k)\n",8],"ret":8,"dur":0.000002,"fds":\#(fds(4))}"#)
+        add(#"{"event":"syscall","pid":1000,"tid":1000,"ts":\#(ts + 0.0003),"name":"read","args":[3,"chunk \#(k)\n",4096],"ret":8,"dur":\#(0.00002 * Double(k + 1)),"fds":\#(fds(3))}"#)
+      }
+      if r % 97 == 13 {
+        lines.append(#"{"event":"syscall","pid":1000,"ts":"#)  // truncated
+        bad += 1
+      }
+      add(#"{"event":"exit","pid":\#(child),"tid":\#(child),"code":\#(r % 3),"signal":null,"core":false,"ts":\#(ts + 0.0005)}"#)
+      add(#"{"event":"syscall","pid":1000,"tid":1000,"ts":\#(ts + 0.0004),"name":"wait4","args":[\#(child),"[{WIFEXITED(s) && WEXITSTATUS(s) == \#(r % 3)}]",0,null],"ret":\#(child),"dur":0.0002}"#)
+      add(#"{"event":"syscall","pid":1000,"tid":1000,"ts":\#(ts + 0.0006),"name":"close","args":[3],"ret":0,"dur":0.000001,"fds":\#(fds(3))}"#)
+    }
+    let path = try TraceFixtures.write(lines.joined(separator: "\n") + "\n", in: dir, name: "trace.jsonl")
+    return (path, events, bad)
+  }
+
+  /// One line per event with everything the report reads from it.
+  static func describe(_ e: Event) -> String {
+    switch e {
+    case .syscall(let r):
+      return "syscall \(r.pid)/\(r.tid) \(r.timestamp) \(r.name)(\(r.args.map(describe).joined(separator: ", "))) = \(r.ret.map(String.init) ?? "?") \(r.errno?.name ?? "") \(r.duration ?? -1)"
+    default:
+      return "\(e)"
+    }
+  }
+
+  static func describe(_ a: ArgValue) -> String {
+    switch a {
+    case .string(let b, let truncated): return "\"\(String(decoding: b, as: UTF8.self))\"\(truncated ? "..." : "")"
+    case .fd(let fd, let t): return "\(fd)<\(t?.path ?? "")>"
+    case .array(let items, _): return "[\(items.map(describe).joined(separator: ", "))]"
+    default: return "\(a)"
+    }
+  }
+
+  func testReadingAheadGivesTheSameEventsInTheSameOrder() throws {
+    let (path, events, bad) = try writeTrace(rounds: 300)
+    let direct = try JSONLinesReader(path: path)
+    var expected: [String] = []
+    while let e = direct.next() { expected.append(Self.describe(e)) }
+    XCTAssertEqual(expected.count, events)
+    XCTAssertEqual(direct.badLines.count, bad)
+    XCTAssertGreaterThan(bad, 2)
+
+    // Batches of 7 through a queue of 2: many hand-overs, a short last batch.
+    let viaNext = try PrefetchingReader(try JSONLinesReader(path: path), batchSize: 7, depth: 2)
+    var got: [String] = []
+    while let e = viaNext.next() { got.append(Self.describe(e)) }
+    XCTAssertEqual(got, expected)
+    XCTAssertNil(viaNext.next(), "the end stays the end")
+    XCTAssertEqual(viaNext.badLines.count, bad)
+    XCTAssertEqual(viaNext.badLines.samples.map(\.line), direct.badLines.samples.map(\.line))
+
+    // Lent in place, after a first event taken with next(): nothing skipped or repeated.
+    let lent = try PrefetchingReader(try JSONLinesReader(path: path), batchSize: 5, depth: 3)
+    var mixed = [Self.describe(lent.next()!)]
+    lent.forEachEvent { mixed.append(Self.describe($0)) }
+    XCTAssertEqual(mixed, expected)
+    XCTAssertEqual(lent.badLines.count, bad)
+  }
+
+  func testTheReportIsTheSameWithOrWithoutReadingAheadOrDataBytes() throws {
+    let (path, _, bad) = try writeTrace(rounds: 400)
+    func render(keepData: Bool, prefetch: Bool) throws -> String {
+      var reader: TraceReader = try JSONLinesReader(path: path, keepData: keepData)
+      if prefetch { reader = try PrefetchingReader(reader, batchSize: 64, depth: 2) }
+      let report = ReportBuilder(options: .init(minBlock: 0.00005)).consume(reader)
+      return TextReport.render(report, title: "t")
+    }
+    let plain = try render(keepData: true, prefetch: false)
+    XCTAssertTrue(plain.contains("worker"), plain)
+    XCTAssertTrue(plain.contains("Unreadable lines: \(bad)"), plain)
+    XCTAssertEqual(try render(keepData: false, prefetch: false), plain)
+    XCTAssertEqual(try render(keepData: false, prefetch: true), plain)
+  }
+
+  func testAnAbandonedReadAheadStopsItsThread() throws {
+    let (path, _, _) = try writeTrace(rounds: 2000)
+    func threads() -> Int { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/task").count) ?? 0 }
+    let before = threads()
+    do {
+      let reader = try PrefetchingReader(try JSONLinesReader(path: path), batchSize: 16, depth: 2)
+      for _ in 0..<10 { XCTAssertNotNil(reader.next()) }
+      XCTAssertGreaterThan(threads(), before, "the reading thread runs")
+    }
+    // Dropped with most of the file unread: the thread waiting to hand over a batch must end.
+    try waitUntil("the reading thread to end") { threads() == before }
+  }
+
+  func testDataBytesAreLeftOutOnlyWhenAsked() throws {
+    let line = #"{"event":"syscall","pid":7,"tid":7,"ts":1.5,"name":"openat","args":["AT_FDCWD","/etc/x\u00e9","O_RDONLY|O_CLOEXEC","0x1ff"],"ret":3,"dur":0.001}"#
+    let path = try TraceFixtures.write(line + "\n" + line.replacingOccurrences(of: "openat", with: "read") + "\n", in: dir, name: "one.jsonl")
+    for keepData in [true, false] {
+      let reader = try JSONLinesReader(path: path, keepData: keepData)
+      guard case .syscall(let r)? = reader.next() else { return XCTFail("no syscall") }
+      XCTAssertEqual(r.args.count, 4)
+      if case .symbol(let s) = r.args[0] { XCTAssertEqual(s, "AT_FDCWD") } else { XCTFail("\(r.args[0])") }
+      if case .symbol(let s) = r.args[2] { XCTAssertEqual(s, "O_RDONLY|O_CLOEXEC") } else { XCTFail("\(r.args[2])") }
+      if case .string(let b, let truncated) = r.args[1] {
+        // \u00e9 is the raw byte 0xe9 the tracer escaped.
+        XCTAssertEqual(b, keepData ? Array("/etc/x".utf8) + [0xE9] : [])
+        XCTAssertEqual(truncated, !keepData)
+      } else {
+        XCTFail("\(r.args[1])")
+      }
+      if case .hex(let v) = r.args[3] { XCTAssertEqual(v, 0x1FF) } else { XCTFail("\(r.args[3])") }
+      XCTAssertEqual(r.ret, 3)
+      XCTAssertEqual(r.duration, 0.001)
+    }
+  }
+
+  func testNameTableFindsGrowsAndForgets() {
+    var t = NameTable<Int>(capacity: 2)
+    let names = (0..<300).map { "call_\($0)" } + ["read", "write", "", "pipe2", "a_name_longer_than_fifteen_bytes"]
+    for (k, n) in names.enumerated() { t[n] = k }
+    XCTAssertEqual(t.count, names.count)
+    for (k, n) in names.enumerated() { XCTAssertEqual(t[n], k, n) }
+    XCTAssertNil(t["call_300"])
+    XCTAssertNil(t["rea"])
+    t["read"] = 99
+    XCTAssertEqual(t["read"], 99)
+    t["call_7"] = nil
+    XCTAssertNil(t["call_7"])
+    XCTAssertEqual(t["call_8"], 8)
+    XCTAssertEqual(t.count, names.count - 1)
+  }
+
+  func testFlagSetsAreMatchedByWholeNames() {
+    XCTAssertTrue(ProcessModel.hasFlag(.symbol("O_RDONLY|O_CLOEXEC"), "O_CLOEXEC"))
+    XCTAssertTrue(ProcessModel.hasFlag(.symbol("O_CLOEXEC"), "O_CLOEXEC"))
+    XCTAssertTrue(ProcessModel.hasFlag(.raw("O_CLOEXEC|O_NONBLOCK"), "O_CLOEXEC"))
+    XCTAssertTrue(ProcessModel.hasFlag(.symbol("CLOSE_RANGE_CLOEXEC"), "CLOSE_RANGE_CLOEXEC"))
+    XCTAssertFalse(ProcessModel.hasFlag(.symbol("SOCK_CLOEXEC"), "O_CLOEXEC"))
+    XCTAssertFalse(ProcessModel.hasFlag(.symbol("O_CLOEXECX"), "O_CLOEXEC"))
+    XCTAssertFalse(ProcessModel.hasFlag(.symbol("O_NONBLOCK"), "O_CLOEXEC"))
+    XCTAssertFalse(ProcessModel.hasFlag(.int(0x80000), "O_CLOEXEC"))
+  }
+}
