@@ -146,6 +146,49 @@ final class TraceReadingTests: XCTestCase {
     }
   }
 
+  /// Strings are scanned eight bytes at a time: a quote or backslash at every offset, next to
+  /// multi-byte UTF-8, must end or escape the string exactly where it does byte by byte.
+  func testStringsEndAndEscapeAtEveryOffset() throws {
+    let fillers = ["a", "é", "\u{7f}", "~"]
+    for filler in fillers {
+      for before in 0..<19 {
+        for after in [0, 1, 7, 8, 9] {
+          let head = String(repeating: filler, count: before), tail = String(repeating: "z", count: after)
+          // A note's text: an escaped quote and backslash inside, then the real end.
+          let json = #"{"event":"note","pid":1,"ts":2.5,"text":"\#(head)\"\#(tail)\\x"}"#
+          let expected = head + "\"" + tail + "\\x"
+          let event = try json.utf8CString.withUnsafeBufferPointer { raw -> Event? in
+            try raw.withMemoryRebound(to: UInt8.self) { b throws(JSONLineError) -> Event? in
+              var parser = JSONLineParser(bytes: UnsafeBufferPointer(rebasing: b.dropLast()), errnoCache: [:])
+              return try parser.parseLine()
+            }
+          }
+          guard case .note(_, let text, let ts)? = event else { return XCTFail("\(json): \(String(describing: event))") }
+          XCTAssertEqual(text, expected, json)
+          XCTAssertEqual(ts, 2.5)
+          // The same value as a syscall argument (the args path), kept and left out.
+          let call = #"{"event":"syscall","pid":1,"tid":1,"ts":3,"name":"write","args":[1,"\#(head)\"\#(tail)",5,"O_\#(tail.uppercased())"],"ret":5,"dur":0.1}"#
+          for keepData in [true, false] {
+            let parsed = try call.utf8CString.withUnsafeBufferPointer { raw -> Event? in
+              try raw.withMemoryRebound(to: UInt8.self) { b throws(JSONLineError) -> Event? in
+                var parser = JSONLineParser(bytes: UnsafeBufferPointer(rebasing: b.dropLast()), errnoCache: [:], keepData: keepData)
+                return try parser.parseLine()
+              }
+            }
+            guard case .syscall(let r)? = parsed, r.args.count == 4 else { return XCTFail(call) }
+            if case .string(let data, _) = r.args[1] {
+              XCTAssertEqual(data, keepData ? Array((head + "\"" + tail).utf8) : [], call)
+            } else {
+              XCTFail("\(r.args[1])")
+            }
+            if case .symbol(let flags) = r.args[3] { XCTAssertEqual(flags, "O_" + tail.uppercased()) } else { XCTFail("\(r.args[3])") }
+            XCTAssertEqual(r.ret, 5)
+          }
+        }
+      }
+    }
+  }
+
   func testNameTableFindsGrowsAndForgets() {
     var t = NameTable<Int>(capacity: 2)
     let names = (0..<300).map { "call_\($0)" } + ["read", "write", "", "pipe2", "a_name_longer_than_fifteen_bytes"]

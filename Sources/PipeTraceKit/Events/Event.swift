@@ -80,13 +80,22 @@ public struct SyscallRecord: Sendable {
   /// Set when the call failed (`ret` is then -1).
   public var errno: Errno?
   /// What strace prints after the return value, e.g. `(in [3])` for select: the out part of a result.
-  public var retDetail: String?
+  public var retDetail: String? {
+    get { extras?.value.retDetail }
+    set { updateExtras { $0.retDetail = newValue } }
+  }
   /// The target of a returned fd (dup, dup2, fcntl F_DUPFD...), printed as strace -y does.
-  public var retTarget: FdTarget?
+  public var retTarget: FdTarget? {
+    get { extras?.value.retTarget }
+    set { updateExtras { $0.retTarget = newValue } }
+  }
+  /// The user-space stack at entry (`-k`), innermost frame first.
+  public var stack: [StackFrame]? {
+    get { extras?.value.stack }
+    set { updateExtras { $0.stack = newValue } }
+  }
   /// At entry: some arguments are only known at exit (strace then ends the unfinished part with ",").
   public var moreArgsAtExit: Bool = false
-  /// The user-space stack at entry (`-k`), innermost frame first.
-  public var stack: [StackFrame]?
   /// The return value is an address (mmap, brk).
   public var retIsHex: Bool = false
   /// CLOCK_REALTIME at entry, epoch seconds.
@@ -105,9 +114,32 @@ public struct SyscallRecord: Sendable {
     self.args = args
     self.ret = ret
     self.errno = errno
-    self.retDetail = retDetail
     self.timestamp = timestamp
     self.duration = duration
+    if let retDetail { self.retDetail = retDetail }
+  }
+
+  /// Fields most calls leave empty, out of line: a record is copied and destroyed for every event
+  /// (a report reads millions), and these would make it half again as big.
+  private struct Extras: Sendable {
+    var retDetail: String?
+    var retTarget: FdTarget?
+    var stack: [StackFrame]?
+    var isEmpty: Bool { retDetail == nil && retTarget == nil && stack == nil }
+  }
+
+  /// Immutable, so records that share one stay values: a change makes a new box.
+  private final class ExtrasBox: Sendable {
+    let value: Extras
+    init(_ value: Extras) { self.value = value }
+  }
+
+  private var extras: ExtrasBox?
+
+  private mutating func updateExtras(_ change: (inout Extras) -> Void) {
+    var e = extras?.value ?? Extras()
+    change(&e)
+    extras = e.isEmpty ? nil : ExtrasBox(e)
   }
 }
 

@@ -317,6 +317,7 @@ struct JSONLineParser {
   mutating func parseStringSpan() throws(JSONLineError) -> UnsafeBufferPointer<UInt8>? {
     try expect(UInt8(ascii: "\""))
     let from = i
+    skipToQuoteOrBackslash()
     while i < bytes.count {
       let c = bytes[i]
       if c == UInt8(ascii: "\"") {
@@ -331,10 +332,30 @@ struct JSONLineParser {
     return nil
   }
 
+  /// Moves `i` to the first `"` or `\\` at or after it, eight bytes per step (SWAR: a byte equal to
+  /// `c` becomes zero after the xor, and `(v - 0x01…) & ~v & 0x80…` flags the lowest zero byte
+  /// exactly), or to where fewer than eight bytes are left.
+  @inline(__always) mutating func skipToQuoteOrBackslash() {
+    guard let base = bytes.baseAddress else { return }
+    let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+    while i + 8 <= bytes.count {
+      let x = UInt64(littleEndian: UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self))
+      let q = x ^ (ones &* 0x22), b = x ^ (ones &* 0x5C)
+      let hits = ((q &- ones) & ~q | (b &- ones) & ~b) & highs
+      if hits != 0 {
+        i += hits.trailingZeroBitCount >> 3
+        return
+      }
+      i += 8
+    }
+  }
+
   /// Skips a string, escapes and all, without decoding it.
   @inline(__always) mutating func skipString() throws(JSONLineError) {
     try expect(UInt8(ascii: "\""))
     while i < bytes.count {
+      skipToQuoteOrBackslash()
+      guard i < bytes.count else { break }
       let c = bytes[i]
       if c == UInt8(ascii: "\"") {
         i += 1
@@ -649,6 +670,10 @@ struct JSONLineParser {
     switch bytes[i] {
     case UInt8(ascii: "\""):
       if let plain = try parseStringSpan() { return ArgValue.fromJSONString(plain, keepData: keepData) }
+      if !keepData && i + 1 < bytes.count && !ArgValue.mayBeNonData(first: bytes[i + 1]) {
+        try skipString()  // data with escapes ("line\n"): nothing to decode when it is not kept
+        return .string([], truncated: true)
+      }
       return try parseStringBytes().withUnsafeBufferPointer { ArgValue.fromJSONString($0, keepData: keepData) }
     case UInt8(ascii: "n"):
       _ = try parseNull()
@@ -698,6 +723,15 @@ struct JSONLineParser {
       }
     default:
       let from = i
+      // Most numbers are plain integers of up to 18 digits: read them as such, at once.
+      var j = i
+      if j < bytes.count && bytes[j] == UInt8(ascii: "-") { j += 1 }
+      let digitsFrom = j
+      while j < bytes.count && bytes[j] &- 0x30 <= 9 { j += 1 }
+      if j > digitsFrom && j - digitsFrom <= 18
+        && (j == bytes.count || (bytes[j] != UInt8(ascii: ".") && bytes[j] | 0x20 != UInt8(ascii: "e"))) {
+        return .int(try parseInt())
+      }
       let v = try parseDouble()
       if bytes[from..<i].contains(UInt8(ascii: ".")) || bytes[from..<i].contains(UInt8(ascii: "e")) {
         return .raw(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<i]), as: UTF8.self))
@@ -798,6 +832,13 @@ private let powersOfTen: [Double] = (0...18).map { p in
 extension ArgValue {
   /// A JSON string argument: README puts data, flag names and strace text all in strings.
   /// Upper-case identifiers joined by `|` are flags; `0x…` is a pointer; the rest is data.
+  /// Whether a JSON string starting with this byte (as written, before unescaping) can be anything
+  /// but data: flags (`O_…`, `_…`), pointers (`0x…`), strace text (`[…`, `{…`).
+  @inline(__always) static func mayBeNonData(first c: UInt8) -> Bool {
+    (c >= 0x41 && c <= 0x5A) || c == UInt8(ascii: "_") || c == UInt8(ascii: "0") || c == UInt8(ascii: "[")
+      || c == UInt8(ascii: "{")
+  }
+
   /// Without `keepData` the bytes of data strings are left out (`.string([], truncated: true)`):
   /// the report never shows them, and copying them is most of a read's cost.
   static func fromJSONString(_ b: UnsafeBufferPointer<UInt8>, keepData: Bool = true) -> ArgValue {

@@ -17,20 +17,6 @@ public final class ReportBuilder: EventSink {
     }
   }
 
-  private struct Stats {
-    var calls = 0
-    var errors = 0
-    var total = 0.0
-    var histogram = LogHistogram()
-
-    mutating func add(_ d: Double, failed: Bool) {
-      calls += 1
-      if failed { errors += 1 }
-      total += d
-      histogram.add(d)
-    }
-  }
-
   /// A blocking call and, until the report is made, the pipe it waited on.
   private struct Blocked {
     var call: Report.BlockingCall
@@ -46,18 +32,8 @@ public final class ReportBuilder: EventSink {
   public var timeResolution = 0.000001
   /// false when the trace had no clock times (strace without -t/-tt/-ttt/-r).
   public var hasTimestamps = true
-  /// Syscall names as small numbers, so per-call statistics cost one string hash.
-  private var nameIDs = NameTable<Int>()
-  private var names: [String] = []
-  private var overall: [Stats] = []
-  /// Per-process statistics: `processSlot[pid]` indexes `perProcessStats`.
-  private var processSlot: [Int32: Int] = [:]
-  private var perProcessStats: [[Stats]] = []
-  /// The previous call's name and pid: consecutive calls often repeat them, sparing the hashing.
-  private var lastName = ""
-  private var lastNameID = -1
-  private var lastPid: Int32 = -1
-  private var lastSlot = -1
+  /// Per-syscall timing, overall and per process: one struct, so the per-event update is one access.
+  private var stats = CallStatistics()
   private var blocked: [Blocked] = []
   private var blockingOmitted = 0
   /// Interrupted calls waiting for the signal that interrupted them, by tid.
@@ -128,23 +104,7 @@ public final class ReportBuilder: EventSink {
       let d = r.duration ?? 0
       let end = r.timestamp + d
       if traceEnd == nil || end > traceEnd! { traceEnd = end }
-      let id: Int
-      if lastNameID >= 0 && r.name == lastName {
-        id = lastNameID
-      } else if let known = nameIDs[r.name] {
-        id = known
-      } else {
-        id = names.count
-        nameIDs[r.name] = id
-        names.append(r.name)
-        overall.append(Stats())
-      }
-      lastName = r.name
-      lastNameID = id
-      overall[id].add(d, failed: failed)
-      let slot = self.slot(of: r.pid)
-      perProcessStats[slot].grow(to: id + 1, with: Stats())
-      perProcessStats[slot][id].add(d, failed: failed)
+      stats.add(name: r.name, pid: r.pid, duration: d, failed: failed)
     }
     if r.ret == nil && r.duration == nil {
       // Never returned. exit/execve calls do not return by design; the rest blocked until the end.
@@ -155,21 +115,6 @@ public final class ReportBuilder: EventSink {
     }
     guard let d = r.duration, d >= options.minBlock else { return }
     addBlocked(r, dur: d, returned: true)
-  }
-
-  private func slot(of pid: Int32) -> Int {
-    if pid == lastPid { return lastSlot }
-    let slot: Int
-    if let known = processSlot[pid] {
-      slot = known
-    } else {
-      slot = perProcessStats.count
-      processSlot[pid] = slot
-      perProcessStats.append([])
-    }
-    lastPid = pid
-    lastSlot = slot
-    return slot
   }
 
   private func addBlocked(_ r: SyscallRecord, dur: Double, returned: Bool) {
@@ -332,20 +277,11 @@ public final class ReportBuilder: EventSink {
   /// The report; call after `finish()` (it finishes the stream if that was not done).
   public func makeReport() -> Report {
     finish()
-    func summaries(_ stats: [Stats]) -> [Report.SyscallSummary] {
-      stats.enumerated().filter { $0.element.calls > 0 }.map { id, s in
-        Report.SyscallSummary(
-          name: names[id],
-          calls: s.calls, errors: s.errors, total: s.total,
-          avg: s.calls > 0 ? s.total / Double(s.calls) : 0, p50: s.histogram.quantile(0.5),
-          p99: s.histogram.quantile(0.99), max: s.histogram.max)
-      }.sorted { ($0.total, $0.calls, $1.name) > ($1.total, $1.calls, $0.name) }
-    }
     let processes = model.order.compactMap { model.processes[$0] }
     var report = Report(
       minBlock: options.minBlock,
-      summary: summaries(overall),
-      perProcess: model.order.compactMap { pid in processSlot[pid].map { Report.ProcessSummary(pid: pid, syscalls: summaries(perProcessStats[$0])) } },
+      summary: stats.overall(),
+      perProcess: model.order.compactMap { pid in stats.perProcess(pid).map { Report.ProcessSummary(pid: pid, syscalls: $0) } },
       processes: processes,
       blocking: blocked.map(\.call),
       blockingOmitted: blockingOmitted,
@@ -361,12 +297,5 @@ public final class ReportBuilder: EventSink {
       if let prog = p.program { report.programNames[p.pid] = prog.split(separator: "/").last.map(String.init) ?? prog }
     }
     return report
-  }
-}
-
-extension Array {
-  /// Appends `value` until `count >= n`, so index `n - 1` exists.
-  mutating func grow(to n: Int, with value: Element) {
-    if count < n { append(contentsOf: repeatElement(value, count: n - count)) }
   }
 }

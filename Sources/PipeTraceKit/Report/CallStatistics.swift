@@ -1,0 +1,89 @@
+/// Calls, errors and duration percentiles per syscall name, overall and per process: the report's
+/// summary tables. Names and pids become small numbers once, so an update is two array writes.
+struct CallStatistics {
+  struct Stats {
+    var calls = 0
+    var errors = 0
+    var total = 0.0
+    var histogram = LogHistogram()
+
+    mutating func add(_ d: Double, failed: Bool) {
+      calls += 1
+      if failed { errors += 1 }
+      total += d
+      histogram.add(d)
+    }
+  }
+
+  private var nameIDs = NameTable<Int>()
+  private var names: [String] = []
+  private var overallStats: [Stats] = []
+  /// `processSlot[pid]` indexes `perProcessStats`.
+  private var processSlot: [Int32: Int] = [:]
+  private var perProcessStats: [[Stats]] = []
+  /// The previous call's name and pid: consecutive calls often repeat them, sparing the lookups.
+  private var lastName = ""
+  private var lastNameID = -1
+  private var lastPid: Int32 = -1
+  private var lastSlot = -1
+
+  mutating func add(name: String, pid: Int32, duration d: Double, failed: Bool) {
+    let id: Int
+    if lastNameID >= 0 && name == lastName {
+      id = lastNameID
+    } else if let known = nameIDs[name] {
+      id = known
+    } else {
+      id = names.count
+      nameIDs[name] = id
+      names.append(name)
+      overallStats.append(Stats())
+    }
+    lastName = name
+    lastNameID = id
+    overallStats[id].add(d, failed: failed)
+    let slot = self.slot(of: pid)
+    perProcessStats[slot].grow(to: id + 1, with: Stats())
+    perProcessStats[slot][id].add(d, failed: failed)
+  }
+
+  private mutating func slot(of pid: Int32) -> Int {
+    if pid == lastPid { return lastSlot }
+    let slot: Int
+    if let known = processSlot[pid] {
+      slot = known
+    } else {
+      slot = perProcessStats.count
+      processSlot[pid] = slot
+      perProcessStats.append([])
+    }
+    lastPid = pid
+    lastSlot = slot
+    return slot
+  }
+
+  /// Every syscall seen, the most time first.
+  func overall() -> [Report.SyscallSummary] { summaries(overallStats) }
+
+  /// nil for a process that made no finished call.
+  func perProcess(_ pid: Int32) -> [Report.SyscallSummary]? {
+    processSlot[pid].map { summaries(perProcessStats[$0]) }
+  }
+
+  private func summaries(_ stats: [Stats]) -> [Report.SyscallSummary] {
+    stats.enumerated().filter { $0.element.calls > 0 }.map { id, s in
+      Report.SyscallSummary(
+        name: names[id],
+        calls: s.calls, errors: s.errors, total: s.total,
+        avg: s.calls > 0 ? s.total / Double(s.calls) : 0, p50: s.histogram.quantile(0.5),
+        p99: s.histogram.quantile(0.99), max: s.histogram.max)
+    }.sorted { ($0.total, $0.calls, $1.name) > ($1.total, $1.calls, $0.name) }
+  }
+}
+
+extension Array {
+  /// Appends `value` until `count >= n`, so index `n - 1` exists.
+  mutating func grow(to n: Int, with value: Element) {
+    if count < n { append(contentsOf: repeatElement(value, count: n - count)) }
+  }
+}
