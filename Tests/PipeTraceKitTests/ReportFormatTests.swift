@@ -105,5 +105,23 @@ final class ReportFormatTests: XCTestCase {
     XCTAssertEqual(h.quantile(0.5), 0.5, accuracy: 0.5 * 0.13)
     XCTAssertEqual(h.quantile(0.99), 0.99, accuracy: 0.99 * 0.13)
     XCTAssertEqual(h.quantile(1.0), 1.0)
+
+    // The same durations longest first, and spread over nine orders of magnitude in a shuffled
+    // order: the stored range grows at both ends and the answers do not depend on the order.
+    var down = LogHistogram()
+    for k in (1...1000).reversed() { down.add(Double(k) * 0.001) }
+    for q in [0.01, 0.5, 0.99, 1.0] { XCTAssertEqual(down.quantile(q), h.quantile(q)) }
+    var wide = LogHistogram(), sorted = LogHistogram()
+    let values = (0..<900).map { k in 1e-9 * pow(10, Double(k % 9)) * (1 + Double(k / 9) / 100) }
+    var rng = SystemRandomNumberGenerator()
+    for v in values.shuffled(using: &rng) { wide.add(v) }
+    for v in values.sorted() { sorted.add(v) }
+    XCTAssertEqual(wide.min, values.min())
+    XCTAssertEqual(wide.max, values.max())
+    for q in [0.001, 0.1, 0.5, 0.9, 0.999] {
+      XCTAssertEqual(wide.quantile(q), sorted.quantile(q))
+      let exact = values.sorted()[max(0, Int((q * 900).rounded(.up)) - 1)]
+      XCTAssertEqual(wide.quantile(q), exact, accuracy: exact * 0.13, "q=\(q)")
+    }
   }
 }

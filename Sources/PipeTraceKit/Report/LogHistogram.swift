@@ -1,6 +1,10 @@
 /// Durations in logarithmic buckets (8 per power of two, ~9% wide): percentiles in fixed memory.
+/// Only the buckets from the shortest to the longest duration seen are stored (a report keeps one
+/// histogram per syscall per process: thousands of them).
 public struct LogHistogram: Sendable {
+  /// `counts[k]` is bucket `first + k`.
   private var counts: [UInt32] = []
+  private var first = 0
   public private(set) var count = 0
   public private(set) var max = 0.0
   public private(set) var min = Double.infinity
@@ -21,8 +25,16 @@ public struct LogHistogram: Sendable {
 
   public mutating func add(_ d: Double) {
     let b = Self.bucket(d)
-    if b >= counts.count { counts.append(contentsOf: repeatElement(0, count: b + 1 - counts.count)) }
-    counts[b] &+= 1
+    if counts.isEmpty {
+      first = b
+      counts = [0]
+    } else if b < first {
+      counts.insert(contentsOf: repeatElement(0, count: first - b), at: 0)
+      first = b
+    } else if b - first >= counts.count {
+      counts.append(contentsOf: repeatElement(0, count: b - first + 1 - counts.count))
+    }
+    counts[b - first] &+= 1
     count += 1
     if d > max { max = d }
     if d < min { min = d }
@@ -33,7 +45,8 @@ public struct LogHistogram: Sendable {
     guard count > 0 else { return 0 }
     let rank = Swift.max(1, Int((q * Double(count)).rounded(.up)))
     var seen = 0
-    for (b, c) in counts.enumerated() where c > 0 {
+    for (k, c) in counts.enumerated() where c > 0 {
+      let b = first + k
       seen += Int(c)
       if seen >= rank {
         let e = b / Self.subBuckets + Self.minExponent
