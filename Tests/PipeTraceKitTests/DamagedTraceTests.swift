@@ -4,17 +4,7 @@ import XCTest
 @testable import PipeTraceKit
 
 /// Truncated and corrupt input: bad lines are counted with their numbers, a non-trace is one error.
-final class DamagedTraceTests: XCTestCase {
-  var dir: URL!
-
-  override func setUpWithError() throws {
-    dir = try TraceFixtures.tempDir()
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: dir)
-  }
-
+final class DamagedTraceTests: TraceFileTestCase {
   func testBinaryGarbageIsNotATrace() throws {
     var bytes = [UInt8](repeating: 0, count: 4096)
     for k in bytes.indices { bytes[k] = UInt8(truncatingIfNeeded: k &* 7919 &+ 13) }

@@ -82,3 +82,16 @@ enum TraceFixtures {
 
     """
 }
+
+/// A test case with a fresh temporary directory, `dir`, removed after each test.
+class TraceFileTestCase: XCTestCase {
+  var dir: URL!
+
+  override func setUpWithError() throws {
+    dir = try TraceFixtures.tempDir()
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(at: dir)
+  }
+}

@@ -6,17 +6,7 @@ import XCTest
 
 /// The report's fast reading path: reading ahead on another thread, leaving data bytes out, and the
 /// name tables, each checked against the plain path on the same input.
-final class TraceReadingTests: XCTestCase {
-  var dir: URL!
-
-  override func setUpWithError() throws {
-    dir = try TraceFixtures.tempDir()
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(at: dir)
-  }
-
+final class TraceReadingTests: TraceFileTestCase {
   /// A pipetrace trace of `rounds` children, each handed a pipe it writes to while the parent reads,
   /// with unreadable lines mixed in: `(path, number of events, number of bad lines)`.
   func writeTrace(rounds: Int) throws -> (String, Int, Int) {
