@@ -11,28 +11,8 @@ final class WhyTests: XCTestCase {
   override func setUpWithError() throws { procs = try TestProcesses() }
   override func tearDown() { procs.cleanUp() }
 
-  /// The seed: communicate() on a script that backgrounds a daemon holding stdout/stderr.
-  func startSeed() throws -> (python: Child, output: TestPipe, sleeper: Int32) {
-    try procs.write("b.sh", "#!/bin/sh\nsleep 300 &\necho $! > sleeper.pid\necho start ok\n", executable: true)
-    let output = TestPipe()
-    let python = try procs.launch([
-      "python3", "-c",
-      "import subprocess; out = subprocess.Popen('./b.sh', shell=True, stdout=subprocess.PIPE, "
-        + "stderr=subprocess.STDOUT).communicate()[0]; print(out.decode().strip())",
-    ], stdout: output.writeEnd)
-    output.closeWrite()
-    let sleeper = try procs.pid(fromFile: "sleeper.pid")
-    try waitUntilBlocked(python.pid, in: [0])
-    // b.sh has exited once the sleeper is an orphan.
-    try waitUntil("sleeper reparented") {
-      guard let stat = ProcStat.read(sleeper) else { return false }
-      return !Relation.ancestors(of: stat).contains { $0.pid == python.pid }
-    }
-    return (python, output, sleeper)
-  }
-
   func testSeedNamesReadSleeperAndFixThatUnblocks() throws {
-    let (python, output, sleeper) = try startSeed()
+    let (python, output, sleeper) = try procs.startSeedHang()
     let d = try diagnoseHang(pid: python.pid)
     XCTAssertEqual(d.blocked?.syscall, "read")
     XCTAssertEqual(d.blocked?.fds.first?.fd, 3)
@@ -61,14 +41,7 @@ final class WhyTests: XCTestCase {
   }
 
   func testShellCommandSubstitution() throws {
-    let output = TestPipe()
-    let sh = try procs.launch([
-      "/bin/sh", "-c", "out=$(sh -c 'sleep 300 & echo $! > sleeper.pid; echo start ok'); echo \"got $out\"",
-    ], stdout: output.writeEnd)
-    output.closeWrite()
-    let sleeper = try procs.pid(fromFile: "sleeper.pid")
-    try waitUntilBlocked(sh.pid, in: [0])
-    try waitUntil("inner sh gone") { ProcStat.read(sleeper)?.ppid == 1 }
+    let (sh, output, sleeper) = try procs.startShellSubstitutionHang()
     let d = try diagnoseHang(pid: sh.pid)
     XCTAssertEqual(d.blocked?.syscall, "read")
     XCTAssertTrue(d.holders.contains { $0.pid == sleeper && $0.relation == .orphan && $0.fd == 1 }, d.render())

@@ -51,17 +51,7 @@ final class CLITests: XCTestCase {
   }
 
   func testSeedWhyThenTheFixItPrintsUnblocksPython() throws {
-    try procs.write("b.sh", "#!/bin/sh\nsleep 300 &\necho $! > sleeper.pid\necho start ok\n", executable: true)
-    let output = TestPipe()
-    let python = try procs.launch([
-      "python3", "-c",
-      "import subprocess; out = subprocess.Popen('./b.sh', shell=True, stdout=subprocess.PIPE, "
-        + "stderr=subprocess.STDOUT).communicate()[0]; print(out.decode().strip())",
-    ], stdout: output.writeEnd)
-    output.closeWrite()
-    let sleeper = try procs.pid(fromFile: "sleeper.pid")
-    try waitUntilBlocked(python.pid, in: [0], comm: "python")
-    try waitUntil("b.sh exited") { !childrenOf(python.pid).contains { isAlive($0) } }
+    let (python, output, sleeper) = try procs.startSeedHang()
 
     let text = try pipetrace(["why", "\(python.pid)"])
     XCTAssertEqual(text.status, 0, text.stderr)
@@ -95,14 +85,7 @@ final class CLITests: XCTestCase {
   }
 
   func testShellSubstitutionFix() throws {
-    let output = TestPipe()
-    let sh = try procs.launch([
-      "/bin/sh", "-c", "out=$(sh -c 'sleep 300 & echo $! > sleeper.pid; echo start ok'); echo \"got $out\"",
-    ], stdout: output.writeEnd)
-    output.closeWrite()
-    let sleeper = try procs.pid(fromFile: "sleeper.pid")
-    try waitUntilBlocked(sh.pid, in: [0])
-    try waitUntil("inner sh gone") { !childrenOf(sh.pid).contains { isAlive($0) } }
+    let (sh, output, sleeper) = try procs.startShellSubstitutionHang()
     let json = try pipetrace(["why", "\(sh.pid)", "--json"])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     let fix = try XCTUnwrap(object["fix"] as? String)
