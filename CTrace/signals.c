@@ -20,6 +20,12 @@ int ct_block_tracer_signals(void) {
   return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
+int ct_unblock_tracer_signals(void) {
+  sigset_t set;
+  tracer_set(&set, 1);
+  return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
+}
+
 int ct_wait_tracer_signal(int timeout_ms, int *code) {
   sigset_t set;
   tracer_set(&set, 1);

@@ -33,6 +33,7 @@ do {
   } else {
     command = try Pipetrace.parseAsRoot(arguments)
   }
+  if let plain = command as? TracesNothing, plain.tracesNothing { _ = ct_unblock_tracer_signals() }
   try command.run()
 } catch let failure as CLIFailure {
   printError("pipetrace: \(failure.message)")
@@ -50,4 +51,19 @@ do {
   let message = Pipetrace.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
   printError("pipetrace: \(message)")
   exit(code.rawValue)
+}
+
+/// A command that stops no process: Ctrl-C, SIGTERM and SIGHUP end it as they end any program
+/// (a report over a large trace stays interruptible); the others take them with the tracer.
+protocol TracesNothing {
+  var tracesNothing: Bool { get }
+}
+
+extension ReportCommand: TracesNothing {
+  var tracesNothing: Bool { true }
+}
+
+extension Why: TracesNothing {
+  /// `--stack` stops each blocked thread for a moment; without it `why` only reads /proc.
+  var tracesNothing: Bool { !stack }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 /// Drives the built `pipetrace report` binary as a user would.
@@ -65,6 +66,46 @@ final class ReportCommandTests: XCTestCase {
     XCTAssertTrue(r.stdout.contains("released by 12 daemon: exit at +2.004000"), r.stdout)
     XCTAssertTrue(r.stdout.contains("12 exec'd /usr/bin/daemon"), r.stdout)
     XCTAssertEqual(r.stderr, "")
+  }
+
+  /// `pipetrace report <(zcat trace.gz)`: a FIFO can be read once only, so detecting the format
+  /// must not consume what the reader then needs.
+  func testReadsATraceFromAFIFO() throws {
+    let fifo = dir.appendingPathComponent("trace.fifo").path
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    let out = TestPipe()
+    let report = try TestProcesses.spawn([binary, "report", fifo], directory: dir.path, stdin: nil,
+                                         stdout: out.writeEnd, stderr: out.writeEnd)
+    defer { if report.isRunning { kill(report.pid, SIGKILL); report.wait() } }
+    out.closeWrite()
+    let writer = open(fifo, O_WRONLY)  // returns once pipetrace has opened the other end
+    XCTAssertGreaterThanOrEqual(writer, 0)
+    let bytes = Array(Self.trace.utf8)
+    XCTAssertEqual(bytes.withUnsafeBufferPointer { Glibc.write(writer, $0.baseAddress, $0.count) }, bytes.count)
+    close(writer)
+    let text = try out.readToEOF()
+    XCTAssertEqual(report.wait(), 0, text)
+    XCTAssertTrue(text.contains("10  read(3<pipe:[42]>) at +0.004000 blocked 2.000 s = 0"), text)
+    XCTAssertTrue(text.contains("released by 12 daemon: exit at +2.004000"), text)
+  }
+
+  /// A report traces nothing: Ctrl-C ends it like any program (the tracing commands block it).
+  func testAReportIsInterruptible() throws {
+    let fifo = dir.appendingPathComponent("slow.fifo").path
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    let report = try TestProcesses.spawn([binary, "report", fifo], directory: dir.path, stdin: nil,
+                                         stdout: nil, stderr: nil)
+    defer { if report.isRunning { kill(report.pid, SIGKILL); report.wait() } }
+    let writer = open(fifo, O_WRONLY)
+    XCTAssertGreaterThanOrEqual(writer, 0)
+    defer { close(writer) }
+    // A first line, then nothing more: pipetrace waits in read for the rest of the trace.
+    let line = Array(Self.trace.split(separator: "\n")[0].utf8) + [0x0A]
+    XCTAssertEqual(line.withUnsafeBufferPointer { Glibc.write(writer, $0.baseAddress, $0.count) }, line.count)
+    try waitUntilBlocked(report.pid, in: [0], comm: "pipetrace")
+    kill(report.pid, SIGINT)
+    try waitUntil("pipetrace ended by the SIGINT") { !isAlive(report.pid) }
+    XCTAssertEqual(report.wait(), 128 + SIGINT)
   }
 
   /// Each run of pipetrace hashes with a new seed: nothing in the report may follow hash order.

@@ -8,20 +8,37 @@ public enum TraceInput {
 
   /// The format of `path`; throws a one-line `ReadFailure` when it is not a trace at all.
   public static func detect(path: String) throws -> Format {
-    let source = try LineSource(path: path, maxLineLength: 1 << 20)
-    let head = source.peek(4096)
-    if head.isEmpty { throw ReadFailure("\(path): empty file, not a trace") }
-    if head.contains(0) { throw ReadFailure("\(path): binary data, not a pipetrace JSON trace or strace log") }
-    var checked = 0
-    while checked < 20, let line = source.next() {
-      guard case .text(let bytes) = line else { continue }
-      let trimmed = StraceSyntax.trim(Array(bytes)[...])
-      if trimmed.isEmpty { continue }
-      checked += 1
-      if trimmed.first == UInt8(ascii: "{") { return .pipetraceJSON }
-      if StraceLogReader.looksLikeStrace(Array(trimmed)) { return .strace }
+    try detect(LineSource(path: path), path: path)
+  }
+
+  /// Detects from the first lines without consuming them, so the same source (a pipe, a FIFO,
+  /// `<(zcat trace.gz)`, which cannot be opened twice) is then read from its start.
+  static func detect(_ source: LineSource, path: String) throws -> Format {
+    var window = 4096
+    while true {
+      let head = source.peek(window)
+      if head.isEmpty { throw ReadFailure("\(path): empty file, not a trace") }
+      if head.prefix(4096).contains(0) {
+        throw ReadFailure("\(path): binary data, not a pipetrace JSON trace or strace log")
+      }
+      let complete = head.count < window  // all of the file is in view
+      var checked = 0
+      var lineStart = 0
+      for k in 0...head.count where k == head.count || head[k] == 0x0A {
+        if k == head.count && !complete { break }  // a line cut by the window
+        let trimmed = StraceSyntax.trim(Array(head[lineStart..<k])[...])
+        lineStart = k + 1
+        if trimmed.isEmpty { continue }
+        if trimmed.first == UInt8(ascii: "{") { return .pipetraceJSON }
+        if StraceLogReader.looksLikeStrace(Array(trimmed)) { return .strace }
+        checked += 1
+        if checked == 20 { break }
+      }
+      if complete || checked == 20 || window >= 1 << 20 {
+        throw ReadFailure("\(path): not a pipetrace JSON trace or strace log")
+      }
+      window *= 16  // the first lines are longer than the window: look further
     }
-    throw ReadFailure("\(path): not a pipetrace JSON trace or strace log")
   }
 
   /// The pid an `strace -ff -o NAME` file carries in its name: `NAME.1234`.
@@ -36,9 +53,10 @@ public enum TraceInput {
   public static func open(paths: [String], keepData: Bool = true, prefetch: Bool = false) throws -> TraceReader {
     var readers: [TraceReader] = []
     for path in paths {
-      switch try detect(path: path) {
-      case .pipetraceJSON: readers.append(try JSONLinesReader(path: path, keepData: keepData))
-      case .strace: readers.append(try StraceLogReader(path: path, filePid: pidSuffix(path)))
+      let source = try LineSource(path: path)
+      switch try detect(source, path: path) {
+      case .pipetraceJSON: readers.append(JSONLinesReader(source: source, keepData: keepData))
+      case .strace: readers.append(StraceLogReader(source: source, filePid: pidSuffix(path)))
       }
     }
     let reader = readers.count == 1 ? readers[0] : MergedReader(readers)
