@@ -179,6 +179,41 @@ final class TraceReadingTests: TraceFileTestCase {
     }
   }
 
+  /// A `strace -f -o` log names the pid on every line: each event is given out as soon as its line
+  /// is read (nothing is held back to learn an unnamed first process), so a live log is followed
+  /// and memory stays flat.
+  func testAStraceLogWithPidsIsReadLineByLine() throws {
+    let fifo = dir.appendingPathComponent("live.strace").path
+    XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+    let writer = open(fifo, O_RDWR)  // a FIFO opened read-write does not wait for a reader
+    XCTAssertGreaterThanOrEqual(writer, 0)
+    var writerOpen = true
+    defer { if writerOpen { close(writer) } }
+    let lines = "4242  1764196800.000100 getpid() = 4242 <0.000002>\n4242  1764196800.000200 close(9) = -1 EBADF (Bad file descriptor) <0.000003>\n"
+    XCTAssertEqual(Array(lines.utf8).withUnsafeBufferPointer { Glibc.write(writer, $0.baseAddress, $0.count) }, lines.utf8.count)
+    // Read on another thread (handed over whole; this one only waits for it).
+    final class Box: @unchecked Sendable {
+      let reader: StraceLogReader
+      var names: [String] = []
+      init(_ reader: StraceLogReader) { self.reader = reader }
+    }
+    let box = Box(try StraceLogReader(path: fifo))
+    let gotTwo = DispatchSemaphore(value: 0)
+    let thread = Thread {
+      for _ in 0..<2 {
+        if case .syscall(let r)? = box.reader.next() { box.names.append(r.name) }
+      }
+      gotTwo.signal()
+    }
+    thread.start()
+    let inTime = gotTwo.wait(timeout: .now() + 10) == .success
+    close(writer)  // end of file: a reader still waiting finishes either way
+    writerOpen = false
+    if !inTime { _ = gotTwo.wait(timeout: .now() + 10) }
+    XCTAssertTrue(inTime, "the events waited for more of the log")
+    XCTAssertEqual(box.names, ["getpid", "close"])
+  }
+
   func testNameTableFindsGrowsAndForgets() {
     var t = NameTable<Int>(capacity: 2)
     let names = (0..<300).map { "call_\($0)" } + ["read", "write", "", "pipe2", "a_name_longer_than_fifteen_bytes"]

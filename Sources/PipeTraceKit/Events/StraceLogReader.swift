@@ -141,6 +141,9 @@ public final class StraceLogReader: TraceReader {
     let task: Int32
     if let tid {
       task = tid
+      // Every line so far named its pid (`strace -f -o`): no unprefixed process to wait for, so
+      // nothing needs holding back.
+      if !unknownPidResolved && held.isEmpty && !live.contains(Self.unknownPid) { unknownPidResolved = true }
     } else if let filePid {
       task = filePid
     } else if !unknownPidResolved {
