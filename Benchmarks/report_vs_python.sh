@@ -57,7 +57,7 @@ if [ -n "$one_cpu" ]; then
   printf 'pipetrace report, 1 CPU: %6.3f s wall, %6.3f s cpu   (walls: %s)\n' "$(best one_cpu 1)" "$(best one_cpu 2)" "$(all one_cpu)"
 fi
 printf 'python json.loads loop:  %6.3f s wall, %6.3f s cpu   (walls: %s)\n' "$py_wall" "$py_cpu" "$(all python)"
-printf 'ratio: %.3f x Python wall, %.3f x Python cpu (target <= 0.3)\n' \
+printf 'ratio: %.3f x Python wall (target <= 0.3); cpu time over all threads %.3f x Python cpu\n' \
   "$(echo "$pt_wall / $py_wall" | bc -l)" "$(echo "$pt_cpu / $py_cpu" | bc -l)"
 if [ -n "$one_cpu" ]; then
   printf 'ratio on 1 CPU: %.3f x Python wall\n' "$(echo "$(best one_cpu 1) / $py_wall" | bc -l)"
