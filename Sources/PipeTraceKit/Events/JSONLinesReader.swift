@@ -24,18 +24,32 @@ public final class JSONLinesReader: TraceReader {
 
   public func next() -> Event? {
     while let line = source.next() {
-      switch line {
-      case .tooLong(let length):
-        badLines.record(file: source.path, line: source.lineNumber, reason: "line of \(length) bytes is too long")
-      case .text(let bytes):
-        var parser = JSONLineParser(bytes: bytes, errnoCache: errnoCache, keepData: keepData)
-        do {
-          let event = try parser.parseLine()
-          if parser.errnoCacheChanged { errnoCache = parser.errnoCache }
-          if let event { return event }
-        } catch {
-          badLines.record(file: source.path, line: source.lineNumber, reason: error.reason)
-        }
+      if let event = parse(line) { return event }
+    }
+    return nil
+  }
+
+  /// Each event straight from the parser to `body`, without passing through `next()`'s return.
+  public func forEachEvent(_ body: (borrowing Event) -> Void) {
+    while let line = source.next() {
+      if let event = parse(line) { body(event) }
+    }
+  }
+
+  /// One line's event; nil for a line without one (blank, `start`) or one that cannot be read.
+  @inline(__always)
+  private func parse(_ line: LineSource.Line) -> Event? {
+    switch line {
+    case .tooLong(let length):
+      badLines.record(file: source.path, line: source.lineNumber, reason: "line of \(length) bytes is too long")
+    case .text(let bytes):
+      var parser = JSONLineParser(bytes: bytes, errnoCache: errnoCache, keepData: keepData)
+      do {
+        let event = try parser.parseLine()
+        if parser.errnoCacheChanged { errnoCache = parser.errnoCache }
+        return event
+      } catch {
+        badLines.record(file: source.path, line: source.lineNumber, reason: error.reason)
       }
     }
     return nil
