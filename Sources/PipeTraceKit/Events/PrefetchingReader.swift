@@ -1,3 +1,5 @@
+import CTrace
+
 /// Reads a trace on a thread of its own, a batch of events ahead of its consumer. Parsing a line
 /// costs about as much as the report's handling of the event, so with two CPUs the two overlap.
 /// Memory stays bounded: at most `depth` batches of `batchSize` events wait.
@@ -31,7 +33,7 @@ public final class PrefetchingReader: TraceReader {
   /// `reader` read ahead on another thread; `reader` itself when this process may use one CPU only
   /// (nothing would overlap) or no thread can be made.
   public static func wrap(_ reader: TraceReader, batchSize: Int = 4096, depth: Int = 3) -> TraceReader {
-    if Tracer.usableCPUs() < 2 { return reader }
+    if ct_usable_cpus() < 2 { return reader }
     return (try? PrefetchingReader(reader, batchSize: batchSize, depth: depth)) ?? reader
   }
 
