@@ -73,13 +73,7 @@ final class WhyTests: XCTestCase {
     ])
     let parent = python.pid
     try waitUntilBlocked(parent, in: [61, 247])
-    var child: Int32 = 0
-    try waitUntil("child blocked writing") {
-      guard let k = childrenOf(parent).first else { return false }
-      child = k
-      return blockedSyscall(k) == 1
-    }
-    procs.adopt(child)
+    let child = try procs.blockedChild(of: parent, in: 1, "child blocked writing")
     let d = try diagnoseHang(pid: parent)
     XCTAssertEqual(d.blocked?.syscall, "wait4")
     XCTAssertEqual(Set(d.cycle ?? []), [parent, child])
@@ -189,13 +183,7 @@ final class WhyPipeCycleTests: XCTestCase {
     ])
     let parent = python.pid
     try waitUntilBlocked(parent, in: [0], comm: "python")
-    var child: Int32 = 0
-    try waitUntil("child reading") {
-      guard let c = childrenOf(parent).first else { return false }
-      child = c
-      return blockedSyscall(c) == 0
-    }
-    procs.adopt(child)
+    let child = try procs.blockedChild(of: parent, in: 0, "child reading")
     let d = try diagnoseHang(pid: parent)
     XCTAssertEqual(d.blocked?.syscall, "read")
     XCTAssertEqual(Set(d.cycle ?? []), [parent, child], d.render())

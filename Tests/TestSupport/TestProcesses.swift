@@ -131,6 +131,18 @@ public final class TestProcesses {
   /// A process this test caused to exist but is not our child (e.g. a backgrounded grandchild).
   public func adopt(_ pid: Int32) { orphans.append(pid) }
 
+  /// The first child of `parent` once it sleeps in syscall `number`, adopted for clean-up.
+  public func blockedChild(of parent: Int32, in number: Int, _ what: String) throws -> Int32 {
+    var child: Int32 = 0
+    try waitUntil(what) {
+      guard let c = childrenOf(parent).first else { return false }
+      child = c
+      return blockedSyscall(c) == number
+    }
+    adopt(child)
+    return child
+  }
+
   public func write(_ name: String, _ text: String, executable: Bool = false) throws {
     let url = directory.appendingPathComponent(name)
     try text.write(to: url, atomically: true, encoding: .utf8)

@@ -112,6 +112,27 @@ enum CLI {
     return asleep ? pid : 0
   }
 
+  struct NotStarted: Error, CustomStringConvertible {
+    var description: String { "the traced sleep never started" }
+  }
+
+  /// `pipetrace --json -o TRACE -- /bin/sleep SECONDS` in the background, and the sleep's pid once it
+  /// sleeps. Throws (pipetrace killed and reaped) when the sleep never started, so that no test
+  /// signals pid 0, its own process group.
+  static func launchTracedSleep(_ seconds: Int, trace: String) throws -> (pipetrace: Process, sleeper: Int32) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: binary)
+    p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "\(seconds)"]
+    try p.run()
+    let sleeper = sleepingExec(inTrace: trace)
+    guard sleeper > 0 else {
+      if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+      p.waitUntilExit()
+      throw NotStarted()
+    }
+    return (p, sleeper)
+  }
+
   static func procStatus(_ pid: Int32, _ field: String) -> String? {
     guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {

@@ -104,14 +104,8 @@ final class HardCaseTests: XCTestCase {
   func testGroupStopAndContinueOfATracedJob() throws {
     let file = CLI.temporaryFile("stop.json")
     defer { unlink(file) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["--json", "-o", file, "--", "/bin/sleep", "1"]
-    try p.run()
+    let (p, sleeper) = try CLI.launchTracedSleep(1, trace: file)
     defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
-    let sleeper = CLI.sleepingExec(inTrace: file)
-    // Never signal pid 0 (our own process group).
-    guard sleeper > 0 else { return XCTFail("the traced sleep never started") }
     kill(sleeper, SIGSTOP)
     // Job control still works under the tracer: the job stays stopped (a tracee in a group-stop
     // held with PTRACE_LISTEN shows as "t") until SIGCONT, instead of being resumed by the tracer.

@@ -48,14 +48,8 @@ final class TraceTests: XCTestCase {
   func testKilledCommandIsReportedAndStatusIs128PlusSignal() throws {
     let trace = CLI.temporaryFile("kill.json")
     defer { unlink(trace) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "300"]
-    try p.run()
+    let (p, sleeper) = try CLI.launchTracedSleep(300, trace: trace)
     defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
-    let sleeper = CLI.sleepingExec(inTrace: trace)
-    // Never signal pid 0 (our own process group).
-    guard sleeper > 0 else { return XCTFail("the traced sleep never started") }
     kill(sleeper, SIGTERM)
     p.waitUntilExit()
     XCTAssertEqual(p.terminationStatus, 143)

@@ -84,13 +84,7 @@ final class LaunchSignalTests: XCTestCase {
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGKILL] {
       let trace = CLI.temporaryFile("launch.json")
       defer { unlink(trace) }
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: CLI.binary)
-      p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "300"]
-      try p.run()
-      let sleeper = CLI.sleepingExec(inTrace: trace)
-      // Never signal pid 0 (our own process group).
-      guard sleeper > 0 else { return XCTFail("the traced sleep never started") }
+      let (p, sleeper) = try CLI.launchTracedSleep(300, trace: trace)
       kill(p.processIdentifier, sig)
       p.waitUntilExit()
       // The command is gone either way: passed the signal (and pipetrace exits 128+N like it), or,
