@@ -29,7 +29,6 @@ struct TraceCommand {
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
     tracerOptions.stackTraces = options.stack
-    tracerOptions.stuckAfter = responder.stuckAfter
 
     let (fd, toFile) = try openOutput()
     let output = OutputBuffer(fd: fd)
@@ -43,10 +42,7 @@ struct TraceCommand {
     let report = options.report ? ReportBuilder() : nil
     let tracer: Tracer
     do {
-      tracer = try Tracer(options: tracerOptions, sinks: [sink] + (report.map { [$0] } ?? []), output: output)
-      tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
-        responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
-      }
+      tracer = try Tracer(options: tracerOptions, sinks: [sink, responder] + (report.map { [$0] } ?? []), output: output)
       if pids.isEmpty {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
         try tracer.launch(command)
