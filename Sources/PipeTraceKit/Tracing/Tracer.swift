@@ -487,6 +487,13 @@ public final class Tracer {
       beginDetach()
       return
     }
+    launchedSignals += 1
+    if launchedStatus != nil || launchedSignals > 1 {
+      // The command is gone (or this is the second request): what it left behind (a daemon that
+      // ignores SIGINT) must not keep pipetrace waiting.
+      stoppedBySignal = sig
+      return endLaunchedTrace()
+    }
     // Launched: a terminal signal already reached the command's process group; one sent to
     // pipetrace alone (si_code <= 0) is passed on, so `kill PIPETRACE` ends the traced command.
     guard code <= 0 else { return }
@@ -495,6 +502,18 @@ public final class Tracer {
     } else {
       for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, sig) }
     }
+  }
+
+  /// Tracer signals received in launch mode.
+  private var launchedSignals = 0
+
+  /// Ends a launched trace early. Tracees that carry pipetrace's seccomp filter cannot run on
+  /// untraced (their filtered calls would fail with ENOSYS): they are killed, as PTRACE_O_EXITKILL
+  /// would kill them when pipetrace exits (strace --seccomp-bpf does the same). The others are
+  /// detached and go on.
+  private func endLaunchedTrace() {
+    guard useSeccomp else { return beginDetach() }
+    for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, SIGKILL) }
   }
 
   // MARK: Detaching
