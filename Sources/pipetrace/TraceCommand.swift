@@ -32,6 +32,8 @@ struct TraceCommand {
     tracerOptions.stuckAfter = responder.stuckAfter
 
     let (fd, toFile) = try openOutput()
+    // Opened (an -o FIFO may wait for its reader): from here the tracer takes its signals itself.
+    TracerSignals.block()
     let output = OutputBuffer(fd: fd)
     let sink: EventSink
     let json = options.json ? JSONLinesWriter(output: output) : nil
@@ -59,6 +61,7 @@ struct TraceCommand {
       throw CLIFailure(error.description, code: error.isLaunchError ? 127 : 1)
     }
     let outcome = tracer.run()
+    TracerSignals.unblock()
     if let report {
       // After the trace, on the same output (stderr, or the -o file).
       output.flush()

@@ -48,6 +48,10 @@ public final class CommandRunner {
     let stdinFd = try openInput()
     defer { if stdinFd >= 0 { close(stdinFd) } }
 
+    // The input is open (a FIFO may have waited for its writer): the tracer thread takes its
+    // signals from now on, and inherits the mask from this thread, which must not take them either.
+    TracerSignals.block()
+    defer { TracerSignals.unblock() }
     let session = TracerThread(command: configuration.command,
                                io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
     let root: Int32
