@@ -34,7 +34,7 @@ struct TraceCommand {
     let (fd, toFile) = try openOutput()
     // Opened (an -o FIFO may wait for its reader): from here the tracer takes its signals itself.
     TracerSignals.block()
-    let output = OutputBuffer(fd: fd)
+    let output = OutputBuffer(fd: fd, name: options.o ?? "stderr")
     let sink: EventSink
     let json = options.json ? JSONLinesWriter(output: output) : nil
     if let json {
@@ -64,17 +64,15 @@ struct TraceCommand {
     TracerSignals.unblock()
     if let report {
       // After the trace, on the same output (stderr, or the -o file).
-      output.flush()
-      var text = "\n" + TextReport.render(report.makeReport(), title: command.joined(separator: " "))
-      text.withUTF8 { try? writeAll(fd, UnsafeRawBufferPointer($0)) }
+      output.write("\n" + TextReport.render(report.makeReport(), title: command.joined(separator: " ")))
     }
-    output.flush()
-    if toFile { close(fd) }
+    let writeFailed = output.finish(closing: toFile) != nil
     if let failure = outcome.launchFailure {
       throw CLIFailure(failure.description, code: 127)
     }
-    if !pids.isEmpty { throw ExitCodeValue(0) }
-    throw ExitCodeValue(outcome.exitStatus)
+    let status = pids.isEmpty ? outcome.exitStatus : 0
+    // A trace that could not be written whole (reported once as it happened) is never a success.
+    throw ExitCodeValue(writeFailed && status == 0 ? 1 : status)
   }
 
   func parsePid(_ text: String) throws -> Int32 {
