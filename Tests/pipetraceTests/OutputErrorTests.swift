@@ -87,4 +87,17 @@ final class OutputErrorTests: XCTestCase {
     XCTAssertEqual(toStdout.status, 1)
     XCTAssertEqual(lines(toStdout.stderr), ["pipetrace: stdout: No space left on device"])
   }
+
+  func testRunOutputsOnDevFullAreReportedOnceAndFail() throws {
+    let stdoutFull = "pipetrace: stdout: No space left on device"
+    for mode in [["--keep", "64K"], ["--json"], ["--tee"]] {
+      let r = try runWithStdoutFull(["run"] + mode + ["-c", "seq 100000"])
+      XCTAssertEqual(r.status, 1, "\(mode): \(r.stderr)")
+      XCTAssertEqual(lines(r.stderr).filter { $0.hasPrefix("pipetrace:") }, [stdoutFull], "\(mode)")
+    }
+    // The command's own failure stays its status.
+    let failing = try runWithStdoutFull(["run", "-c", "echo x; exit 4"])
+    XCTAssertEqual(failing.status, 4)
+    XCTAssertEqual(lines(failing.stderr).first, stdoutFull)
+  }
 }
