@@ -17,7 +17,10 @@ struct TraceCommand {
     if !pids.isEmpty && !command.isEmpty {
       throw CLIFailure("give either a command after -- or -p PID, not both")
     }
-    if options.s < 0 { throw CLIFailure("-s takes a byte count of 0 or more, not \(options.s)") }
+    // strace's limit (its buffers are four times -s): a larger -s is refused, never held.
+    guard (0...Self.maxStringLimit).contains(options.s) else {
+      throw CLIFailure("invalid -s argument: '\(options.s)' (0 to \(Self.maxStringLimit) bytes, as strace)")
+    }
     guard options.stuckAfter > 0 else { throw CLIFailure("--stuck-after takes seconds above 0, not \(options.stuckAfter)") }
     if let u = options.unstickAfter, !(u > 0) { throw CLIFailure("--unstick-after takes seconds above 0, not \(u)") }
     let responder = HangResponder(diagnoseAfter: options.stuckAfter, unstickAfter: options.unstickAfter)
@@ -74,6 +77,9 @@ struct TraceCommand {
     // A trace that could not be written whole (reported once as it happened) is never a success.
     throw ExitCodeValue(writeFailed && status == 0 ? 1 : status)
   }
+
+  /// strace's largest -s: UINT_MAX / 4.
+  static let maxStringLimit = 1_073_741_823
 
   func parsePid(_ text: String) throws -> Int32 {
     guard let pid = Int32(text), pid > 0 else {

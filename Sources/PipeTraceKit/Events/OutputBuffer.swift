@@ -92,7 +92,13 @@ public final class OutputBuffer {
       }
       if let error { fail(error) }
     }
-    bytes.removeAll(keepingCapacity: true)
+    if bytes.capacity > 4 * limit + 4096 {
+      // A huge line (a large -s) went out: do not hold its memory for the rest of the trace.
+      bytes = []
+      bytes.reserveCapacity(limit + 4096)
+    } else {
+      bytes.removeAll(keepingCapacity: true)
+    }
   }
 
   /// Text written out at once, after what is buffered (the report that ends a trace).
