@@ -16,11 +16,28 @@ do {
   // A subcommand is parsed on its own: the root's trace options (-o, --json, ...) and its
   // post-terminator argument would otherwise take the subcommand's own.
   var arguments = Array(CommandLine.arguments.dropFirst())
-  var command: ParsableCommand
-  if let name = arguments.first,
-    let sub = Pipetrace.configuration.subcommands.first(where: { $0._commandName == name })
-  {
+  let options = arguments.firstIndex(of: "--").map { arguments[..<$0] } ?? arguments[...]
+  var sub: ParsableCommand.Type?
+  if let name = arguments.first, let named = Pipetrace.configuration.subcommands.first(where: { $0._commandName == name }) {
     arguments.removeFirst()
+    sub = named
+  } else if let flag = options.firstIndex(of: "--inject-close") {
+    // `pipetrace --inject-close PID FD...`, the documented form, is the inject-close command.
+    arguments.remove(at: flag)
+    sub = InjectCloseCommand.self
+  }
+  var command: ParsableCommand
+  if let sub {
+    let own = arguments.firstIndex(of: "--").map { arguments[..<$0] } ?? arguments[...]
+    if own.contains("--version") {
+      print(PipetraceVersion.current)
+      exit(0)
+    }
+    if own.contains("--help") || own.contains("-h") {
+      // Its help as a mode of pipetrace (`USAGE: pipetrace run ...`), not as a program of its own.
+      print(Pipetrace.helpMessage(for: sub))
+      exit(0)
+    }
     var afterTerminator: [String]?
     if sub == Run.self, let terminator = arguments.firstIndex(of: "--") {
       afterTerminator = Array(arguments[(terminator + 1)...])
@@ -71,7 +88,7 @@ extension Why: TracesFromTheStart {
   var tracesFromTheStart: Bool { stack }
 }
 
-extension Pipetrace: TracesFromTheStart {
-  /// `--inject-close` stops its target to close the fds.
-  var tracesFromTheStart: Bool { !injectClose.isEmpty }
+extension InjectCloseCommand: TracesFromTheStart {
+  /// It stops its target to close the fds.
+  var tracesFromTheStart: Bool { true }
 }
