@@ -41,7 +41,7 @@ struct InjectCloseCommand: ParsableCommand {
       guard fd >= 0 else { throw CLIFailure("invalid fd \(fd): an fd is a number of 0 or more") }
       numbers.append(fd)
     }
-    guard !numbers.isEmpty else { throw CLIFailure("no fd given: pipetrace --inject-close PID FD [FD...]") }
+    guard !numbers.isEmpty else { throw CLIFailure("no fd given: \(SelfCommand.name) --inject-close PID FD [FD...]") }
     let plan: InjectClose.Plan
     do {
       plan = try InjectClose.plan(pid: pid, fds: numbers, expect: expect)

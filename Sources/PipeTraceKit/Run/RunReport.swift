@@ -13,6 +13,12 @@ public enum RunReport {
         "pid \(pid) (\(hs[0].comm)) fd \(hs.map { String($0.fd) }.joined(separator: ","))"
       }.joined(separator: "; ") + "]"
     }
+    if !r.holders.isEmpty && r.closed.isEmpty && r.killed.isEmpty {
+      // They run on (--on-leak=report): the command that closes what they leaked.
+      line += " [close with: " + Dictionary(grouping: r.holders, by: \.pid).sorted { $0.key < $1.key }.map { pid, hs in
+        "\(SelfCommand.name) --inject-close \(pid) " + hs.map { String($0.fd) }.joined(separator: " ")
+      }.joined(separator: "; ") + "]"
+    }
     if !r.closed.isEmpty { line += " [closed in holders: " + r.closed.map { "\($0.pid):\($0.fd)" }.joined(separator: " ") + "]" }
     if !r.killed.isEmpty { line += " [killed: " + r.killed.map(String.init).joined(separator: " ") + "]" }
     if !r.sigkilled.isEmpty { line += " [SIGKILL after the grace: " + r.sigkilled.map(String.init).joined(separator: " ") + "]" }
@@ -85,13 +91,6 @@ public enum RunReport {
     text = text.replacingNewlines()
     if text.count > limit { return String(text.prefix(limit)) + "…" }
     return complete ? text : text + "…"
-  }
-
-  static func shellQuoted(_ argv: [String]) -> String {
-    argv.map { a in
-      a.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }) && !a.isEmpty
-        ? a : "'" + a.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-    }.joined(separator: " ")
   }
 
   static func jsonString(_ s: String) -> String {
