@@ -63,9 +63,8 @@ public final class CommandRunner {
     defer { TracerSignals.unblock() }
     let session = TracerThread(command: configuration.command,
                                io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
-    let root: Int32
     switch session.start() {
-    case .success(let pid): root = pid
+    case .success: break
     case .failure(let e):
       out.closeBoth()
       err.closeBoth()
