@@ -21,11 +21,15 @@ enum CLI {
   }
 
   /// Runs pipetrace with `args` and waits for it (killing it, by pid, after `timeout` seconds).
-  static func run(_ args: [String], timeout: Double = 60) throws -> Result {
-    try runProgram(binary, args, timeout: timeout)
+  /// `environment` replaces pipetrace's environment; `stdout` names a file (such as /dev/full)
+  /// to write its stdout to instead of capturing it.
+  static func run(_ args: [String], timeout: Double = 60, environment: [String: String]? = nil,
+                  stdout: String? = nil) throws -> Result {
+    try runProgram(binary, args, timeout: timeout, environment: environment, stdout: stdout)
   }
 
-  static func runProgram(_ path: String, _ args: [String], timeout: Double = 60) throws -> Result {
+  static func runProgram(_ path: String, _ args: [String], timeout: Double = 60, environment: [String: String]? = nil,
+                         stdout: String? = nil) throws -> Result {
     // Output goes to files, not pipes: nothing to drain concurrently, and a process the command
     // leaves behind holding them cannot make the test hang.
     let outPath = temporaryFile("stdout"), errPath = temporaryFile("stderr")
@@ -35,7 +39,8 @@ enum CLI {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
-    p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
+    if let environment { p.environment = environment }
+    p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: stdout ?? outPath))
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
     p.standardInput = FileHandle.nullDevice
     try p.run()

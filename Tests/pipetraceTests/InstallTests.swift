@@ -35,17 +35,9 @@ final class InstallTests: XCTestCase {
       .contains("\ncomplete -c 'pipetrace' "))
 
     // man finds it under the prefix.
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/man")
-    p.arguments = ["-w", "pipetrace"]
-    p.environment = ["MANPATH": prefix + "/share/man", "PATH": "/usr/bin:/bin"]
-    let out = Pipe()
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
     if FileManager.default.isExecutableFile(atPath: "/usr/bin/man") {
-      try p.run()
-      p.waitUntilExit()
-      XCTAssertEqual(String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), prefix + "/share/man/man1/pipetrace.1\n")
+      let found = try CLI.runProgram("/usr/bin/man", ["-w", "pipetrace"], environment: ["MANPATH": prefix + "/share/man", "PATH": "/usr/bin:/bin"])
+      XCTAssertEqual(found.stdout, prefix + "/share/man/man1/pipetrace.1\n")
     }
   }
 
@@ -53,16 +45,8 @@ final class InstallTests: XCTestCase {
     let prefix = CLI.temporaryFile("prefix")
     defer { try? FileManager.default.removeItem(atPath: prefix) }
     XCTAssertEqual(try CLI.runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--binary", CLI.binary, "--prefix", prefix]).status, 0)
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: prefix + "/bin/pipetrace")
-    p.arguments = ["--inject-close", "1"]
-    p.environment = ["PATH": prefix + "/bin:/usr/bin:/bin"]
-    let err = Pipe()
-    p.standardError = err
-    try p.run()
-    p.waitUntilExit()
-    XCTAssertEqual(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-                   "pipetrace: no fd given: pipetrace --inject-close PID FD [FD...]\n")
+    let r = try CLI.runProgram(prefix + "/bin/pipetrace", ["--inject-close", "1"], environment: ["PATH": prefix + "/bin:/usr/bin:/bin"])
+    XCTAssertEqual(r.stderr, "pipetrace: no fd given: pipetrace --inject-close PID FD [FD...]\n")
   }
 
   func testBadArgumentsAreOneLine() throws {

@@ -10,24 +10,9 @@ import Glibc
 final class OutputErrorTests: XCTestCase {
   let full = "pipetrace: /dev/full: No space left on device"
 
-  /// Runs pipetrace with its stdout on /dev/full (stderr to a file, read back).
+  /// Runs pipetrace with its stdout on /dev/full.
   func runWithStdoutFull(_ args: [String]) throws -> CLI.Result {
-    let errPath = CLI.temporaryFile("stderr")
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { unlink(errPath) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = args
-    p.standardInput = FileHandle.nullDevice
-    p.standardOutput = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
-    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    try p.run()
-    let ended = CLI.waitUntil(timeout: 60) { !p.isRunning }
-    if !ended { kill(p.processIdentifier, SIGKILL) }
-    p.waitUntilExit()
-    XCTAssertTrue(ended, "pipetrace \(args) did not finish")
-    return CLI.Result(status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal, stdout: "",
-                      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+    try CLI.run(args, stdout: "/dev/full")
   }
 
   func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }

@@ -89,23 +89,15 @@ final class RunCaptureTests: XCTestCase {
   }
 
   func testASpillThatCannotBeWrittenIsReportedAndFails() throws {
-    let out = CLI.temporaryFile("stdout"), err = CLI.temporaryFile("stderr")
+    let out = CLI.temporaryFile("stdout")
     FileManager.default.createFile(atPath: out, contents: nil)
-    FileManager.default.createFile(atPath: err, contents: nil)
-    defer { unlink(out); unlink(err) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["run", "--keep", "64K", "--", "/usr/bin/seq", "100000"]
-    p.environment = ["TMPDIR": "/nonexistent-pipetrace-dir", "PATH": "/usr/bin:/bin"]
-    p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: out))
-    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-    try p.run()
-    p.waitUntilExit()
-    XCTAssertEqual(p.terminationStatus, 1)
+    defer { unlink(out) }
+    let r = try CLI.run(["run", "--keep", "64K", "--", "/usr/bin/seq", "100000"],
+                        environment: ["TMPDIR": "/nonexistent-pipetrace-dir", "PATH": "/usr/bin:/bin"], stdout: out)
+    XCTAssertEqual(r.status, 1)
     let expected = Array(seq(100_000).utf8)
     let printed = Array(try Data(contentsOf: URL(fileURLWithPath: out)))
     XCTAssertEqual(printed, Array(expected.prefix(32768)) + Array(expected.suffix(32768)))
-    let stderr = try String(contentsOfFile: err, encoding: .utf8)
-    XCTAssertTrue(stderr.hasPrefix("pipetrace: stdout: \(expected.count - 65536) bytes left out of the middle: cannot create a file in /nonexistent-pipetrace-dir: No such file or directory\n"), stderr)
+    XCTAssertTrue(r.stderr.hasPrefix("pipetrace: stdout: \(expected.count - 65536) bytes left out of the middle: cannot create a file in /nonexistent-pipetrace-dir: No such file or directory\n"), r.stderr)
   }
 }

@@ -10,18 +10,7 @@ import Glibc
 final class SelfCommandCLITests: XCTestCase {
   /// Runs pipetrace with PATH set to `path`; returns its stderr.
   func stderr(_ args: [String], path: String) throws -> String {
-    let errPath = CLI.temporaryFile("stderr")
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { unlink(errPath) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = args
-    p.environment = ["PATH": path]
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    try p.run()
-    p.waitUntilExit()
-    return try String(contentsOfFile: errPath, encoding: .utf8)
+    try CLI.run(args, environment: ["PATH": path]).stderr
   }
 
   func testPrintedCommandsUseTheBinarysPathWhenPipetraceIsNotOnPATH() throws {

@@ -59,12 +59,13 @@ final class UsageTests: XCTestCase {
     let cases: [([String], String)] = [
       (["--inject-close", pid, "--", "-5"], "pipetrace: invalid fd -5: an fd is a number of 0 or more"),
       (["--inject-close", pid, "-5"], "pipetrace: invalid fd -5: an fd is a number of 0 or more"),
-      (["--inject-close", pid], "pipetrace: no fd given: pipetrace --inject-close PID FD [FD...]"),
+      (["--inject-close", pid], "pipetrace: no fd given: \(CLI.binary) --inject-close PID FD [FD...]"),
       (["--inject-close", pid, "one"], "pipetrace: invalid fd 'one': expected a number"),
       (["--inject-close"], "pipetrace: Missing expected argument '<PID>'"),
     ]
     for (args, message) in cases {
-      let r = try CLI.run(args)
+      // No pipetrace on PATH: printed commands name this binary by its path.
+      let r = try CLI.run(args, environment: ["PATH": "/usr/bin:/bin"])
       XCTAssertNotEqual(r.status, 0, "\(args)")
       XCTAssertEqual(r.stderr, message + "\n", "\(args)")
     }

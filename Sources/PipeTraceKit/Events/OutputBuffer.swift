@@ -81,16 +81,11 @@ public final class OutputBuffer {
   public func flush() {
     guard !bytes.isEmpty else { return }
     if failed == nil {
-      let fd = self.fd
-      let error = bytes.withUnsafeBytes { raw -> Errno? in
-        do throws(Errno) {
-          try writeAll(fd, raw)
-          return nil
-        } catch {
-          return error
-        }
+      do throws(Errno) {
+        try writeAll(fd, bytes)
+      } catch {
+        fail(error)
       }
-      if let error { fail(error) }
     }
     if bytes.capacity > 4 * limit + 4096 {
       // A huge line (a large -s) went out: do not hold its memory for the rest of the trace.

@@ -22,26 +22,13 @@ public struct CapturedOutput: Sendable {
 
   /// Writes out the stream: the whole of it, or, when its middle was left out, the head and tail.
   public func write(to fd: Int32) throws(Errno) {
-    try writeBytes(fd, head)
+    try writeAll(fd, head)
     if let spill {
       try spill.copy(to: fd)
     } else {
-      try writeBytes(fd, tail)
+      try writeAll(fd, tail)
     }
   }
-}
-
-/// `writeAll` of an array (its closure-taking accessors do not carry a typed error).
-func writeBytes(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) {
-  let failure = bytes.withUnsafeBytes { raw -> Errno? in
-    do throws(Errno) {
-      try writeAll(fd, raw)
-      return nil
-    } catch {
-      return error
-    }
-  }
-  if let failure { throw failure }
 }
 
 /// Takes a stream's bytes as they are read: keeps the head, a ring of the latest bytes, the total,

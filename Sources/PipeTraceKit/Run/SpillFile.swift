@@ -34,7 +34,7 @@ public final class SpillFile: @unchecked Sendable {
   }
 
   func append(_ bytes: [UInt8]) throws(Errno) {
-    try writeBytes(fd, bytes)
+    try writeAll(fd, bytes)
     size += bytes.count
   }
 
