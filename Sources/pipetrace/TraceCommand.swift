@@ -23,7 +23,7 @@ struct TraceCommand {
     let responder = HangResponder(diagnoseAfter: options.stuckAfter, unstickAfter: options.unstickAfter)
 
     var tracerOptions = Tracer.Options()
-    tracerOptions.syscalls = try syscallNames()
+    tracerOptions.selection = try syscallSelection()
     tracerOptions.stringLimit = options.s
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.signalAware = true
@@ -81,9 +81,10 @@ struct TraceCommand {
     return pid
   }
 
-  /// `-e trace=a,b`, `-e a,b`, `--trace a,b`; nil = the default pipe set.
-  func syscallNames() throws -> [String]? {
-    var names: [String] = []
+  /// `-e trace=SET`, `-e SET`, `--trace SET` in strace's syntax (classes, `!`, `/regex`, `?name`,
+  /// `none`, `all`); the last one counts, as in strace. nil = the default pipe set.
+  func syscallSelection() throws -> SyscallSet? {
+    var expression: String?
     for expr in options.e {
       var value = Substring(expr)
       if let eq = value.firstIndex(of: "=") {
@@ -93,14 +94,15 @@ struct TraceCommand {
         }
         value = value[value.index(after: eq)...]
       }
-      names.append(contentsOf: value.split(separator: ",").map(String.init))
+      expression = String(value)
     }
-    if let t = options.traceNames { names.append(contentsOf: t.split(separator: ",").map(String.init)) }
-    if names.isEmpty { return options.e.isEmpty && options.traceNames == nil ? nil : [] }
-    for n in names where n != "all" && SyscallTable.x86_64.number(of: n) == nil {
-      throw CLIFailure(TraceError.unknownSyscall(n).description)
+    if let t = options.traceNames { expression = t }
+    guard let expression else { return nil }
+    do {
+      return try SyscallSelection.parse(expression)
+    } catch {
+      throw CLIFailure(error.description)
     }
-    return names
   }
 
   func openOutput() throws -> (Int32, Bool) {

@@ -92,7 +92,8 @@ struct JSONLineParser {
     var forkKind = ForkKind.fork
     var argv: [String] = []
     var code: Int32?, signalName: String?, core = false
-    var sigCode: Int32 = 0, sender: Int32 = 0
+    var sigCode: Int32 = 0, sender: Int32 = 0, uid: Int32 = 0, status: Int32 = 0
+    var mode = ""
     var sawTs = false
 
     skipSpace()
@@ -140,6 +141,14 @@ struct JSONLineParser {
       case .core: core = try parseBool()
       case .sender: sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
       case .text: text = try parseString()
+      case .mode: mode = try parseString()
+      case .uid: uid = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
+      case .status:
+        if peek() == UInt8(ascii: "\"") {
+          status = Signals.number(try parseString()) ?? 0
+        } else {
+          status = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
+        }
       case .other: try skipValue()
       }
       skipSpace()
@@ -178,8 +187,16 @@ struct JSONLineParser {
       guard let signalName, let signo = Signals.number(signalName) else {
         throw JSONLineError(reason: "signal event without a known sig")
       }
-      return .signal(pid: pid, tid: task, signo: signo, code: sigCode, senderPid: sender, senderUid: 0,
-                     status: 0, timestamp: ts)
+      var info = SignalInfo(signo: signo, code: sigCode)
+      info.pid = sender
+      info.uid = uid
+      info.status = status
+      return .signal(SignalRecord(pid: pid, tid: task, info: info, timestamp: ts))
+    case .personality:
+      guard let arch = SyscallArch(modeName: mode) else {
+        throw JSONLineError(reason: "personality event without a known mode")
+      }
+      return .personality(pid: pid, tid: task, arch: arch, timestamp: ts)
     case .detached:
       return .detached(pid: pid, tid: task, timestamp: ts)
     case .note:
@@ -194,7 +211,7 @@ struct JSONLineParser {
   }
 
   enum EventKind {
-    case syscall, fork, exec, exit, signal, detached, note, start, missing
+    case syscall, fork, exec, exit, signal, detached, note, start, personality, missing
     case unknown(String)
   }
 
@@ -213,6 +230,7 @@ struct JSONLineParser {
     case 8 where equals("detached"): return .detached
     case 4 where equals("note"): return .note
     case 5 where equals("start"): return .start
+    case 11 where equals("personality"): return .personality
     default: return .unknown(String(decoding: b, as: UTF8.self))
     }
   }
@@ -249,7 +267,7 @@ struct JSONLineParser {
 
   enum TopKey {
     case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
-    case sender, text, other
+    case sender, text, mode, uid, status, other
   }
 
   /// A top-level key, matched on its bytes (no String is made).
@@ -278,6 +296,7 @@ struct JSONLineParser {
       case (0x64, 0x75, 0x72): return .dur
       case (0x66, 0x64, 0x73): return .fds
       case (0x73, 0x69, 0x67): return .sig
+      case (0x75, 0x69, 0x64): return .uid
       default: return .other
       }
     case 4:
@@ -290,6 +309,7 @@ struct JSONLineParser {
       case (0x63, 0x6F, 0x64, 0x65): return .code
       case (0x63, 0x6F, 0x72, 0x65): return .core
       case (0x74, 0x65, 0x78, 0x74): return .text
+      case (0x6D, 0x6F, 0x64, 0x65): return .mode
       default: return .other
       }
     case 5:
@@ -300,6 +320,7 @@ struct JSONLineParser {
     case 6:
       if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
       if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
+      if at(0) == 0x73 && at(1) == 0x74 { return .status }  // status
       return .other
     default: return .other
     }
@@ -726,6 +747,10 @@ struct JSONLineParser {
         let key = try parseKey()
         skipSpace()
         try expect(UInt8(ascii: ":"))
+        if fields.isEmpty && key == "hex" && peek() == UInt8(ascii: "\""), let bytes = try parseHexBytes() {
+          // README: a string that is not UTF-8 is `{"hex":"…"}`, its bytes in hex.
+          return .string(keepData ? bytes : [], truncated: !keepData)
+        }
         fields.append(ArgValue.Field(key, try parseArgValue()))
         skipSpace()
         if peek() == UInt8(ascii: ",") {
@@ -733,6 +758,9 @@ struct JSONLineParser {
           continue
         }
         try expect(UInt8(ascii: "}"))
+        if fields.count == 2, fields[0].name == "entry", fields[1].name == "exit" {
+          return .changed(fields[0].value, fields[1].value)
+        }
         return .structure(fields)
       }
     default:
@@ -757,6 +785,29 @@ struct JSONLineParser {
       i = from
       return .int(try parseInt())
     }
+  }
+
+  /// `"ff80…"}` after the key of a `{"hex":…}` byte string: the bytes, with the object's closing
+  /// brace consumed; nil (nothing consumed) when it is not one.
+  mutating func parseHexBytes() throws(JSONLineError) -> [UInt8]? {
+    let start = i
+    let text = try parseString()
+    skipSpace()
+    let digits = Array(text.utf8)
+    guard digits.count % 2 == 0, peek() == UInt8(ascii: "}"),
+          digits.allSatisfy({ StraceSyntax.hexDigit($0) != nil && !($0 >= 0x41 && $0 <= 0x46) }) else {
+      i = start
+      return nil
+    }
+    i += 1
+    var out: [UInt8] = []
+    out.reserveCapacity(digits.count / 2)
+    var k = 0
+    while k < digits.count {
+      out.append(StraceSyntax.hexDigit(digits[k])! << 4 | StraceSyntax.hexDigit(digits[k + 1])!)
+      k += 2
+    }
+    return out
   }
 
   /// One entry of `fds`: which argument (and array index) holds an fd and what it points to.

@@ -107,7 +107,9 @@ public final class ProcessModel {
       releaseAll(pid, how: signal.map { "killed by \(Signals.name($0))" } ?? "exit", ts: ts)
       tables[pid] = nil
       cachedPid = -1
-    case .signal(let pid, _, _, _, _, _, _, let ts), .detached(let pid, _, let ts), .note(let pid, _, let ts):
+    case .signal(let s):
+      meet(s.pid, ts: s.timestamp)
+    case .detached(let pid, _, let ts), .note(let pid, _, let ts), .personality(let pid, _, _, let ts):
       meet(pid, ts: ts)
     }
   }
@@ -295,17 +297,21 @@ public final class ProcessModel {
       ("fcntl64", .fcntl), ("close", .close), ("close_range", .closeRange),
     ]
     for (name, role) in fdCalls { t[name] = role }
-    for n in ["read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg"] { t[n] = .io(.read) }
-    for n in ["write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg"] { t[n] = .io(.write) }
+    // Data calls on the fd in their first argument, of every ABI, as the syscall tables mark them.
+    for arch in SyscallArch.allCases {
+      for row in arch.table.allRows {
+        if row.traits.contains(.readsFd) { t[row.name] = .io(.read) }
+        if row.traits.contains(.writesFd) { t[row.name] = .io(.write) }
+      }
+    }
     return t
   }()
 
   static func endHint(_ name: String) -> PipeEnd {
-    switch name {
-    case "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg": return .read
-    case "write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg": return .write
-    default: return .unknown
-    }
+    let traits = SyscallTable.traits(named: name)
+    if traits.contains(.readsFd) { return .read }
+    if traits.contains(.writesFd) { return .write }
+    return .unknown
   }
 
   static func fd(_ v: ArgValue) -> Int32? {

@@ -10,27 +10,39 @@ enum SeccompFilter {
   static let ldAbsW: UInt16 = 0x20  // BPF_LD | BPF_W | BPF_ABS
   static let jeqK: UInt16 = 0x15  // BPF_JMP | BPF_JEQ | BPF_K
   static let jgeK: UInt16 = 0x35  // BPF_JMP | BPF_JGE | BPF_K
+  static let ja: UInt16 = 0x05  // BPF_JMP | BPF_JA (32-bit offset in k)
   static let retK: UInt16 = 0x06  // BPF_RET | BPF_K
 
   static func insn(_ code: UInt16, _ k: UInt32, jt: Int = 0, jf: Int = 0) -> ct_bpf_insn {
     ct_bpf_insn(code: code, jt: UInt8(jt), jf: UInt8(jf), k: k)
   }
 
-  /// Traces `numbers`; anything from a foreign ABI (another audit arch, x32) is traced too, to be
-  /// safe. nil when the set is too large for 8-bit jump offsets (then trace without a filter).
-  static func program(tracing numbers: [Int]) -> [ct_bpf_insn]? {
-    let nrs = Array(Set(numbers)).sorted().map(UInt32.init)
-    var p: [ct_bpf_insn] = [
+  /// Traces the calls of `set` in each ABI: x86_64 and i386 (`int 0x80`, -m32 programs) by their
+  /// own numbers, x32 calls all. nil when a search is too large for 8-bit jump offsets (then
+  /// trace without a filter).
+  static func program(tracing set: SyscallSet) -> [ct_bpf_insn]? {
+    func section(_ arch: SyscallArch) -> [ct_bpf_insn]? {
+      let nrs = set.numbers(arch).map(UInt32.init)
+      var p: [ct_bpf_insn] = [insn(ldAbsW, 0)]  // seccomp_data.nr
+      if arch == .x86_64 {
+        p += [insn(jgeK, UInt32(CT_X32_SYSCALL_BIT), jt: 0, jf: 1), insn(retK, retTrace)]
+      }
+      if set.everythingElse {
+        // Numbers past the table are in the set too (`!read`).
+        p += [insn(jgeK, UInt32(arch.table.count), jt: 0, jf: 1), insn(retK, retTrace)]
+      }
+      guard let search = tree(nrs[...]) else { return nil }
+      return p + search
+    }
+    guard let x86 = section(.x86_64), let i386 = section(.i386) else { return nil }
+    let head: [ct_bpf_insn] = [
       insn(ldAbsW, 4),  // seccomp_data.arch
-      insn(jeqK, ct_native_audit_arch, jt: 1),
-      insn(retK, retTrace),
-      insn(ldAbsW, 0),  // seccomp_data.nr
-      insn(jgeK, 0x4000_0000, jt: 0, jf: 1),  // x32 ABI numbers
-      insn(retK, retTrace),
+      insn(jeqK, SyscallArch.i386.auditArch, jt: 0, jf: 1),
+      insn(ja, UInt32(2 + x86.count)),  // to the i386 section (5 + x86.count)
+      insn(jeqK, SyscallArch.x86_64.auditArch, jt: 1, jf: 0),
+      insn(retK, retTrace),  // an ABI pipetrace does not know
     ]
-    guard let search = tree(nrs[...]) else { return nil }
-    p.append(contentsOf: search)
-    return p
+    return head + x86 + i386
   }
 
   /// A search over sorted numbers: inner nodes split with JGE, leaves compare up to four with JEQ

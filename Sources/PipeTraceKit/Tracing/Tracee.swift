@@ -1,8 +1,7 @@
 /// A syscall between its entry and exit stops.
 struct PendingCall {
-  var number: Int
-  var raw: [UInt64]
-  var spec: SyscallSpec
+  /// What the decoder knows of the call (ABI, row, registers, where its entry part stopped).
+  var call: SyscallDecoder.Call
   var record: SyscallRecord
   /// CLOCK_MONOTONIC when the tracee was resumed into the call.
   var monoStart: Double
@@ -28,6 +27,8 @@ final class Tracee {
   var beforeExec = false
   /// Its first stop came before its parent's fork event (which will fix tgid and fd table).
   var awaitingForkEvent = false
+  /// The ABI of its last syscall (a change is printed as strace's `runs in 32 bit mode` note).
+  var arch = SyscallArch.x86_64
 
   init(tid: Int32, tgid: Int32, fdTable: FdTable, started: Bool) {
     self.tid = tid

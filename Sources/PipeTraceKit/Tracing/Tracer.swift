@@ -11,8 +11,15 @@ public final class Tracer {
   public struct Options {
     /// Syscall names to show; nil = the pipe set (`SyscallTable.pipeSet`); `["all"]` = every call.
     public var syscalls: [String]?
+    /// The calls to show as `-e trace=` selected them (wins over `syscalls`).
+    public var selection: SyscallSet?
+    /// How arguments are decoded (-s, -X, -v).
+    public var decoding = DecodeOptions()
     /// Bytes of each string shown (strace's -s).
-    public var stringLimit = 32
+    public var stringLimit: Int {
+      get { decoding.stringLimit }
+      set { decoding.stringLimit = newValue }
+    }
     /// Launch mode: install a seccomp filter so untraced syscalls never stop the tracee.
     public var useSeccomp = true
     /// Wait for tracee events and the tracer's own SIGINT/SIGTERM/SIGHUP with sigtimedwait. Needs
@@ -45,12 +52,12 @@ public final class Tracer {
   }
 
   let options: Options
-  let table = SyscallTable.x86_64
+  let decoder: SyscallDecoder
   var sinks: [EventSink] = []
   let wantsEntries: Bool
-  /// Indexed by syscall number: shown, and needed by the fd model.
-  private var shown: [Bool]
-  private var modelled: [Bool]
+  /// Shown, and needed by the fd model (or the unwinder), in every ABI.
+  private var shown: SyscallSet
+  private var modelled: SyscallSet
   private let showAll: Bool
 
   private var tracees: [Int32: Tracee] = [:]
@@ -66,7 +73,7 @@ public final class Tracer {
   private let spinSeconds: Double
   private var unwinder: StackUnwinder?
   /// Neither shown nor modelled syscalls: only process events are traced, no filter, no syscall stop.
-  private var eventsOnly: Bool { !showAll && !shown.contains(true) && !modelled.contains(true) }
+  private var eventsOnly: Bool { !showAll && shown.isEmpty && modelled.isEmpty }
   /// Children that exited before their parent's fork event was handled.
   private var exitedBeforeForkEvent = Set<Int32>()
   /// Set from any thread; the tracer thread detaches from everything at its next check.
@@ -85,20 +92,24 @@ public final class Tracer {
     self.output = output
     spinSeconds = Tracer.usableCPUs() > 1 ? Double(max(0, options.spinMicroseconds)) * 1e-6 : 0
     wantsEntries = sinks.contains { $0 is StraceFormatter }
-    let count = SyscallTable.x86_64.count
-    shown = [Bool](repeating: false, count: count)
-    modelled = [Bool](repeating: false, count: count)
-    let names = options.syscalls ?? SyscallTable.pipeSet
-    showAll = names.contains("all")
-    for name in names where name != "all" {
-      guard let nr = table.number(of: name) else { throw .unknownSyscall(name) }
-      shown[nr] = true
+    decoder = SyscallDecoder(options: options.decoding)
+    if let selection = options.selection {
+      shown = selection
+    } else if let names = options.syscalls {
+      if names.contains("all") {
+        shown = .all
+      } else {
+        for name in names where !SyscallTable.isKnown(name) { throw .unknownSyscall(name) }
+        let wanted = Set(names)
+        shown = SyscallSet { wanted.contains($0.name) }
+      }
+    } else {
+      shown = SyscallSelection.defaultSet
     }
-    if showAll { shown = [Bool](repeating: true, count: count) }
-    let model = options.modelFds ? SyscallTable.modelSet : []
-    for name in model + (options.stackTraces ? SyscallTable.codeMappingSet : []) {
-      if let nr = table.number(of: name) { modelled[nr] = true }
-    }
+    showAll = shown.everythingElse
+    let model = options.modelFds
+    let stacks = options.stackTraces
+    modelled = SyscallSet { (model && $0.keepsFdModel) || (stacks && $0.traits.contains(.mapsCode)) }
     unwinder = options.stackTraces ? StackUnwinder() : nil
   }
 
@@ -139,9 +150,7 @@ public final class Tracer {
     useSeccomp = options.useSeccomp && !showAll && !eventsOnly
     var filter: [ct_bpf_insn] = []
     if useSeccomp {
-      var numbers: [Int] = []
-      for nr in 0..<shown.count where shown[nr] || modelled[nr] { numbers.append(nr) }
-      if let program = SeccompFilter.program(tracing: numbers) { filter = program } else { useSeccomp = false }
+      if let program = SeccompFilter.program(tracing: shown.union(modelled)) { filter = program } else { useSeccomp = false }
     }
     var pid: Int32 = 0
     var errorFd: Int32 = -1
@@ -486,7 +495,8 @@ public final class Tracer {
     // The close ran in the tracee: it is part of the trace (and of the fd model) like any other.
     for (fd, outcome) in results where outcome == .closed {
       let target = plan.fds.first { $0.fd == fd }?.target
-      emit(.syscall(SyscallRecord(pid: tgid, tid: t.tid, name: "close", number: 3, args: [.fd(fd, target)], ret: 0,
+      let close = SyscallTable.x86_64.number(of: "close") ?? -1
+      emit(.syscall(SyscallRecord(pid: tgid, tid: t.tid, name: "close", number: close, args: [.fd(fd, target)], ret: 0,
                                   timestamp: started, duration: duration)))
       t.fdTable.closed(fd)
     }
@@ -538,7 +548,7 @@ public final class Tracer {
     case Int32(CT_EVENT_SECCOMP):
       var info = ct_syscall_info()
       guard ct_get_syscall_info(t.tid, &info) == 0 else { return resume(t, signal: 0) }
-      syscallEntry(t, Int(info.nr), info.args)
+      syscallEntry(t, info.arch, info.nr, info.args)
     case Int32(CT_EVENT_FORK), Int32(CT_EVENT_VFORK), Int32(CT_EVENT_CLONE):
       forkEvent(t, event)
     case Int32(CT_EVENT_EXEC):
@@ -557,9 +567,10 @@ public final class Tracer {
         resume(t, signal: 0)
         return
       }
-      if !t.beforeExec {
-        emit(.signal(pid: t.tgid, tid: t.tid, signo: sig, code: info.code, senderPid: info.pid,
-                     senderUid: info.uid, status: info.status, timestamp: Clock.wall()))
+      if !t.beforeExec, let full = SignalInfo(tracee: t.tid) {
+        // -k: strace prints the stack where the signal arrived.
+        let stack = unwinder?.capture(tid: t.tid, tgid: t.tgid)
+        emit(.signal(SignalRecord(pid: t.tgid, tid: t.tid, info: full, stack: stack, timestamp: Clock.wall())))
       }
       resume(t, signal: sig)
     default:
@@ -603,7 +614,7 @@ public final class Tracer {
     guard ct_get_syscall_info(t.tid, &info) == 0 else { return resume(t, signal: 0) }
     switch Int32(info.op) {
     case Int32(CT_SYSCALL_INFO_ENTRY), Int32(CT_SYSCALL_INFO_SECCOMP):
-      syscallEntry(t, Int(info.nr), info.args)
+      syscallEntry(t, info.arch, info.nr, info.args)
     case Int32(CT_SYSCALL_INFO_EXIT):
       syscallExit(t, rval: info.rval, isError: info.is_error != 0)
     default:
@@ -611,42 +622,43 @@ public final class Tracer {
     }
   }
 
-  private func syscallEntry(_ t: Tracee, _ nr: Int, _ args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) {
+  private func syscallEntry(_ t: Tracee, _ auditArch: UInt32, _ number: Int64,
+                            _ args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) {
     t.inSyscall = true
-    let inRange = nr >= 0 && nr < shown.count
-    var show = inRange && shown[nr]
-    let model = inRange && modelled[nr]
-    if t.beforeExec && nr != 59 && nr != 322 { show = false }
+    let (arch, nr) = SyscallArch.of(auditArch: auditArch, number: number)
+    if arch != t.arch {
+      // strace's `[ Process PID=N runs in 32 bit mode. ]`, at the first stop in the new ABI.
+      t.arch = arch
+      if !t.beforeExec { emit(.personality(pid: t.tgid, tid: t.tid, arch: arch, timestamp: Clock.wall())) }
+    }
+    var show = shown.contains(arch, nr)
+    let model = modelled.contains(arch, nr)
     guard show || model else {
       t.current = nil
       // Full mode must come back for the exit stop (to stay in step); seccomp mode need not.
       t.inSyscall = !useSeccomp
       return resume(t, signal: 0)
     }
-    let raw = [args.0, args.1, args.2, args.3, args.4, args.5]
-    let spec = table.spec(of: nr)
+    var call = decoder.begin(auditArch: auditArch, number: number, args: [args.0, args.1, args.2, args.3, args.4, args.5])
+    if t.beforeExec && !call.row.isExec { show = false }
     let wall = Clock.wall()
-    var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: spec.name, number: nr, args: [], timestamp: wall)
+    var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: call.name, number: nr, args: [], timestamp: wall)
     let memory = TraceeMemory(tid: t.tid)
-    if show {
-      record.args = ArgumentDecoder(memory: memory, fds: t.fdTable, stringLimit: options.stringLimit)
-        .decodeEntry(spec, raw)
+    if show { decoder.decodeEntry(&call, into: &record, memory: memory, fds: t.fdTable) }
+    switch call.row.cloneFlagsArgument {
+    case .register(let i)?: t.lastCloneFlags = call.raw[i]
+    case .cloneArgsPointer(let i)?: t.lastCloneFlags = memory.word(at: call.raw[i])
+    case nil: break
     }
-    switch spec.name {
-    case "clone": t.lastCloneFlags = raw[0]
-    case "clone3": t.lastCloneFlags = memory.word(at: raw[0])
-    default: break
-    }
-    record.moreArgsAtExit = spec.entryArgCount < spec.args.count
     if show, let unwinder { record.stack = unwinder.capture(tid: t.tid, tgid: t.tgid) }
-    if show && spec.returns == .none {
+    if show && call.row.returns == .none {
       // exit/exit_group never return: the line is complete now (`exit_group(0) = ?`).
       emit(.syscall(record))
       show = false
     } else if show && wantsEntries {
       emit(.syscallEntry(record))
     }
-    t.current = PendingCall(number: nr, raw: raw, spec: spec, record: record, monoStart: Clock.monotonic(), shown: show)
+    t.current = PendingCall(call: call, record: record, monoStart: Clock.monotonic(), shown: show)
     _ = ct_syscall(t.tid, 0)
   }
 
@@ -655,62 +667,30 @@ public final class Tracer {
     t.inSyscall = false
     guard var c = t.current else { return resume(t, signal: 0) }
     t.current = nil
-    let failed = isError && rval < 0
     if c.shown {
       var r = c.record
-      let decoder = ArgumentDecoder(memory: TraceeMemory(tid: t.tid), fds: t.fdTable, stringLimit: options.stringLimit)
-      decoder.decodeExit(c.spec, c.raw, ret: rval, failed: failed, args: &r.args)
-      if failed {
-        r.ret = -1
-        r.errno = Errno(Int32(truncatingIfNeeded: -rval))
-      } else {
-        r.ret = rval
-        r.retDetail = decoder.returnDetail(c.spec.name, c.raw, ret: rval)
-        if returnsFd(c) { r.retTarget = t.fdTable.target(of: Int32(truncatingIfNeeded: rval), tid: t.tid) }
-        r.retIsHex = c.spec.returns == .hex
-      }
+      // Also brings the fd cache up to date (before the result's own fd target is read).
+      decoder.decodeExit(c.call, into: &r, rval: rval, isError: isError, memory: TraceeMemory(tid: t.tid), fds: t.fdTable)
       r.duration = monoEnd - c.monoStart
       c.record = r
       emit(.syscall(r))
+    } else {
+      decoder.applyFdEffect(c.call, rval: rval, isError: isError, fds: t.fdTable, tid: t.tid)
     }
-    if !failed {
-      updateFdModel(t, c, rval)
-      if let unwinder { updateCodeMappings(unwinder, t, c) }
-    }
+    if !(isError && rval < 0), let unwinder { updateCodeMappings(unwinder, t, c) }
     resume(t, signal: 0)
-  }
-
-  private func returnsFd(_ c: PendingCall) -> Bool {
-    if c.spec.returns == .fd { return true }
-    if c.spec.name == "fcntl" { return c.raw[1] == 0 || c.raw[1] == 1030 }
-    return false
-  }
-
-  /// Keeps cached fd targets true after calls that change the table.
-  private func updateFdModel(_ t: Tracee, _ c: PendingCall, _ ret: Int64) {
-    let table = t.fdTable
-    switch c.spec.name {
-    case "close": table.closed(Int32(truncatingIfNeeded: c.raw[0]))
-    case "close_range":
-      // CLOSE_RANGE_CLOEXEC only marks them; execve forgets the whole table anyway.
-      if c.raw[2] & 4 == 0 { table.closed(range: UInt32(truncatingIfNeeded: c.raw[0]), UInt32(truncatingIfNeeded: c.raw[1])) }
-    case "dup2", "dup3":
-      let old = Int32(truncatingIfNeeded: c.raw[0]), new = Int32(truncatingIfNeeded: c.raw[1])
-      if old != new { table.assign(new, from: old) }
-    case "dup": table.assign(Int32(truncatingIfNeeded: ret), from: Int32(truncatingIfNeeded: c.raw[0]))
-    case "fcntl" where c.raw[1] == 0 || c.raw[1] == 1030:
-      table.assign(Int32(truncatingIfNeeded: ret), from: Int32(truncatingIfNeeded: c.raw[0]))
-    default: break
-    }
   }
 
   /// Cached unwind info stays right only while the code mappings stay the same.
   private func updateCodeMappings(_ unwinder: StackUnwinder, _ t: Tracee, _ c: PendingCall) {
-    let protExec: UInt64 = 4
-    switch c.spec.name {
-    case "mmap", "mprotect": if c.raw[2] & protExec != 0 { unwinder.codeChanged(tgid: t.tgid) }
-    case "munmap", "mremap": unwinder.codeChanged(tgid: t.tgid)
-    default: break
+    guard c.call.row.traits.contains(.mapsCode) else { return }
+    // mmap/mprotect change code only with PROT_EXEC; munmap/mremap always may.
+    if case .flags(let table, _, _)? = c.call.row.args?.last, table.value(of: "PROT_EXEC") != nil {
+      if c.call.raw[2] & UInt64(CT_PROT_EXEC) != 0 { unwinder.codeChanged(tgid: t.tgid) }
+    } else if case .mmap? = c.call.row.special {
+      if c.call.raw[2] & UInt64(CT_PROT_EXEC) != 0 { unwinder.codeChanged(tgid: t.tgid) }
+    } else {
+      unwinder.codeChanged(tgid: t.tgid)
     }
   }
 
@@ -722,10 +702,11 @@ public final class Tracer {
     // clone(2) with SIGCHLD is a fork event and may still share the fd table (CLONE_FILES): the
     // flags of the clone/clone3 entry decide, whatever the event.
     let flags = t.lastCloneFlags
-      ?? (event == Int32(CT_EVENT_CLONE) && ProcStatus(pid: child)?.tgid == t.tgid ? 0x10400 : 0)
+      ?? (event == Int32(CT_EVENT_CLONE) && ProcStatus(pid: child)?.tgid == t.tgid
+        ? UInt64(CT_CLONE_THREAD | CT_CLONE_FILES) : 0)
     t.lastCloneFlags = nil
-    if flags & 0x10000 != 0 { kind = .thread }
-    let shareTable = flags & 0x400 != 0
+    if flags & UInt64(CT_CLONE_THREAD) != 0 { kind = .thread }
+    let shareTable = flags & UInt64(CT_CLONE_FILES) != 0
     let tgid = kind == .thread ? t.tgid : child
     let table = shareTable ? t.fdTable : t.fdTable.copy()
     if let c = tracees[child] {
@@ -761,14 +742,14 @@ public final class Tracer {
     unwinder?.imageReplaced(tgid: t.tgid)
     var path = ""
     var argv: [String] = []
-    if let c = t.current, c.spec.name == "execve" || c.spec.name == "execveat" {
+    if let c = t.current, c.call.row.isExec {
       let memory = TraceeMemory(tid: t.tid)
       // The old image is gone: the strings were captured at entry when shown; re-read otherwise.
-      let pathArg = c.spec.name == "execve" ? 0 : 1
+      let pathArg = c.call.row.args?.firstIndex { if case .path = $0 { return true } else { return false } } ?? 0
       if c.record.args.count > pathArg + 1, case .string(let p, _) = c.record.args[pathArg] {
         path = String(decoding: p, as: UTF8.self)
       } else {
-        path = memory.cString(at: c.raw[pathArg], limit: 4096).map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
+        path = memory.cString(at: c.call.raw[pathArg], limit: 4096).map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
       }
     }
     if let cmdline = ProcFS.read("/proc/\(t.tid)/cmdline") {
