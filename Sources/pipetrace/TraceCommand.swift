@@ -24,7 +24,7 @@ struct TraceCommand {
 
     var tracerOptions = Tracer.Options()
     tracerOptions.selection = try syscallSelection()
-    tracerOptions.stringLimit = options.s
+    tracerOptions.decoding = try decodeOptions()
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
@@ -38,7 +38,9 @@ struct TraceCommand {
     if let json {
       sink = json
     } else {
-      sink = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
+      let text = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
+      text.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
+      sink = text
     }
     let report = options.report ? ReportBuilder() : nil
     let tracer: Tracer
@@ -103,6 +105,17 @@ struct TraceCommand {
     } catch {
       throw CLIFailure(error.description)
     }
+  }
+
+  /// -s, -x/-xx, -X, -v.
+  func decodeOptions() throws -> DecodeOptions {
+    var d = DecodeOptions(stringLimit: options.s, verbose: options.v)
+    if let x = options.xlatStyle {
+      guard let style = XlatStyle(rawValue: x) else { throw CLIFailure("-X takes raw, abbrev or verbose, not '\(x)'") }
+      d.xlatStyle = style
+    }
+    StraceText.hexStrings = options.x >= 2 ? .all : options.x == 1 ? .nonASCII : .none
+    return d
   }
 
   func openOutput() throws -> (Int32, Bool) {

@@ -17,6 +17,9 @@ public final class StraceFormatter: EventSink {
   /// it ended with their separator (`read(3, `) or inside an argument (`clone3({…}`).
   private var unfinished: [Int32: (shown: Int, separated: Bool)] = [:]
   private var line: [UInt8] = []
+  /// strace's `[ Process PID=N runs in 32 bit mode. ]` notes; strace leaves them out (-q) when it
+  /// writes a launched command's trace to a file.
+  public var showsPersonality = true
 
   public init(output: OutputBuffer, pidStyle: PidStyle) {
     self.out = output
@@ -49,6 +52,7 @@ public final class StraceFormatter: EventSink {
       if let stack = sig.stack { appendStack(stack) }
       out.lineDone()
     case .personality(let pid, let tid, let arch, let ts):
+      guard showsPersonality else { return }
       closeOpenLine()
       prefix(tid, ts)
       out.append("[ Process PID=\(pid) runs in \(arch.modeName) mode. ]\n")

@@ -86,7 +86,7 @@ public enum StraceText {
     let deleted = path.hasSuffix(suffix) && path.hasPrefix("/")
     let shown = deleted ? String(path.dropLast(suffix.count)) : path
     out.append(UInt8(ascii: "<"))
-    appendEscaped(Array(shown.utf8), extra: "<>", to: &out)
+    appendBody(Array(shown.utf8), hex: hexStrings, extra: "<>", to: &out)
     out.append(UInt8(ascii: ">"))
     if deleted { out.append(contentsOf: "(deleted)".utf8) }
   }
@@ -111,6 +111,12 @@ public enum StraceText {
 
   static func appendQuoted(_ bytes: [UInt8], hex: HexStrings, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    appendBody(bytes, hex: hex, extra: "", to: &out)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// A string's bytes as strace escapes them under -x (without the quotes).
+  static func appendBody(_ bytes: [UInt8], hex: HexStrings, extra: String, to out: inout [UInt8]) {
     var allHex = hex == .all
     if hex == .nonASCII {
       // Printable ASCII and the whitespace escapes stay; anything else makes the whole string hex.
@@ -119,9 +125,8 @@ public enum StraceText {
     if allHex {
       for b in bytes { appendHexByte(b, to: &out) }
     } else {
-      appendEscaped(bytes, extra: "", hexNonPrintable: hex == .nonASCIIChars, to: &out)
+      appendEscaped(bytes, extra: extra, hexNonPrintable: hex == .nonASCIIChars, to: &out)
     }
-    out.append(UInt8(ascii: "\""))
   }
 
   /// strace's escapes: \" \\ \f \n \r \t \v, printable ASCII as is, the rest in octal (three digits

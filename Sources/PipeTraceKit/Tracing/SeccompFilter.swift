@@ -18,8 +18,8 @@ enum SeccompFilter {
   }
 
   /// Traces the calls of `set` in each ABI: x86_64 and i386 (`int 0x80`, -m32 programs) by their
-  /// own numbers, x32 calls all. nil when a search is too large for 8-bit jump offsets (then
-  /// trace without a filter).
+  /// own numbers, x32 calls all. nil only if the program cannot be built (then trace without a
+  /// filter).
   static func program(tracing set: SyscallSet) -> [ct_bpf_insn]? {
     func section(_ arch: SyscallArch) -> [ct_bpf_insn]? {
       let nrs = set.numbers(arch).map(UInt32.init)
@@ -46,7 +46,7 @@ enum SeccompFilter {
   }
 
   /// A search over sorted numbers: inner nodes split with JGE, leaves compare up to four with JEQ
-  /// and end in their own ALLOW/TRACE returns (so every jump is short and forward).
+  /// and end in their own ALLOW/TRACE returns (every jump is forward; long ones go through JA).
   static func tree(_ nrs: ArraySlice<UInt32>) -> [ct_bpf_insn]? {
     if nrs.count <= 4 {
       var leaf: [ct_bpf_insn] = []
@@ -59,7 +59,9 @@ enum SeccompFilter {
       return leaf
     }
     let mid = nrs.startIndex + nrs.count / 2
-    guard let left = tree(nrs[..<mid]), let right = tree(nrs[mid...]), left.count <= 255 else { return nil }
-    return [insn(jgeK, nrs[mid], jt: left.count, jf: 0)] + left + right
+    guard let left = tree(nrs[..<mid]), let right = tree(nrs[mid...]) else { return nil }
+    if left.count <= 255 { return [insn(jgeK, nrs[mid], jt: left.count, jf: 0)] + left + right }
+    // Too far for an 8-bit offset: JGE onto a JA over the left half.
+    return [insn(jgeK, nrs[mid], jt: 0, jf: 1), insn(ja, UInt32(left.count))] + left + right
   }
 }

@@ -713,10 +713,13 @@ public final class Tracer {
       c.tgid = tgid
       c.fdTable = table
       c.awaitingForkEvent = false
+      c.arch = t.arch
     } else if exitedBeforeForkEvent.remove(child) != nil {
       // Born, run and gone before its parent's fork stop was taken: nothing left to trace.
     } else {
-      tracees[child] = Tracee(tid: child, tgid: tgid, fdTable: table, started: false)
+      let c = Tracee(tid: child, tgid: tgid, fdTable: table, started: false)
+      c.arch = t.arch  // a child runs in its parent's ABI: no mode note for it (as strace)
+      tracees[child] = c
     }
     emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
     resume(t, signal: 0)
