@@ -137,6 +137,9 @@ final class DecoderTests: XCTestCase {
       "getpid() = \(pid)",
       "[ Process PID=\(pid) runs in 64 bit mode. ]",
       #"write(1, "native\n", 7) = 7"#,
+      "[ Process PID=\(pid) runs in x32 mode. ]",
+      lines.last?.hasSuffix("ENOSYS (Function not implemented)") == true
+        ? "getpid() = -1 ENOSYS (Function not implemented)" : "getpid() = \(pid)",
     ], r.stderr)
     let log = CLI.temporaryFile("int80.log")
     defer { unlink(log) }
@@ -156,7 +159,7 @@ final class DecoderTests: XCTestCase {
     XCTAssertEqual(r.status, 0, r.stderr)
     let events = try JSONLines.read(trace)
     XCTAssertEqual(events.filter { $0["event"] as? String == "personality" }.compactMap { $0["mode"] as? String },
-                   ["32 bit", "64 bit"])
-    XCTAssertEqual(events.filter { $0["name"] as? String == "getpid" }.count, 1)
+                   ["32 bit", "64 bit", "x32"])
+    XCTAssertEqual(events.filter { $0["name"] as? String == "getpid" }.count, 2)
   }
 }

@@ -197,11 +197,22 @@ struct ArgumentDecoder {
 
   // MARK: memory
 
+  /// Whether the ABI's pointers can reach `addr` (x32's are 32 bits wide: above that is no memory
+  /// of the process, as strace treats it).
+  func inUserRange(_ addr: UInt64) -> Bool { arch != .x32 || addr <= 0xffff_ffff }
+
+  /// Exactly `count` bytes at `addr`, or nil when any of them cannot be read.
+  func read(_ count: Int, at addr: UInt64) -> [UInt8]? {
+    inUserRange(addr) ? memory.exactly(count, at: addr) : nil
+  }
+
+  func readWord(_ addr: UInt64) -> UInt64? { read(arch.wordSize, at: addr).map { CBytes($0).word(0, arch) } }
+
   /// `count` bytes of data at `addr`, `-s` of them shown; the address when they cannot be read.
   func data(_ addr: UInt64, count: UInt64) -> ArgValue {
     if addr == 0 { return .null }
     let n = Int(min(count, UInt64(limit)))
-    guard let b = memory.exactly(n, at: addr) else { return .hex(addr) }
+    guard let b = read(n, at: addr) else { return .hex(addr) }
     return .string(b, truncated: count > UInt64(limit))
   }
 
@@ -222,7 +233,7 @@ struct ArgumentDecoder {
     while result.count <= limit {
       // Never across a page boundary in one read: the next page may be unmapped.
       let toPageEnd = 4096 - Int(addr & 4095)
-      let chunk = memory.bytes(at: addr, count: min(toPageEnd, limit + 1 - result.count))
+      let chunk = inUserRange(addr) ? memory.bytes(at: addr, count: min(toPageEnd, limit + 1 - result.count)) : []
       if chunk.isEmpty { return nil }
       if let nul = chunk.firstIndex(of: 0) {
         result.append(contentsOf: chunk[..<nul])
@@ -241,7 +252,7 @@ struct ArgumentDecoder {
     var items: [ArgValue] = []
     var a = addr
     while true {
-      guard let p = memory.word(at: a, arch: arch) else {
+      guard let p = readWord(a) else {
         if items.isEmpty { return .hex(addr) }
         items.append(.raw("... /* 0x" + String(a, radix: 16) + " */"))
         return .array(items, truncated: false)
@@ -260,7 +271,7 @@ struct ArgumentDecoder {
     var a = addr
     var unterminated = false
     while true {
-      guard let p = memory.word(at: a, arch: arch) else {
+      guard let p = readWord(a) else {
         if n == 0 { return .hex(addr) }
         unterminated = true
         break
@@ -286,7 +297,7 @@ struct ArgumentDecoder {
     var items: [ArgValue] = []
     var a = addr
     for i in 0..<count {
-      guard let b = memory.exactly(size, at: a) else {
+      guard let b = read(size, at: a) else {
         if i == 0 { return .hex(addr) }
         items.append(.raw("... /* 0x" + String(a, radix: 16) + " */"))
         return .array(items, truncated: false)

@@ -71,10 +71,10 @@ struct CBytes {
   func i64(_ at: Int) -> Int64 { Int64(bitPattern: u64(at)) }
 
   /// An unsigned C long or pointer of `arch`.
-  func word(_ at: Int, _ arch: SyscallArch) -> UInt64 { arch == .x86_64 ? u64(at) : UInt64(u32(at)) }
+  func word(_ at: Int, _ arch: SyscallArch) -> UInt64 { arch.wordSize == 8 ? u64(at) : UInt64(u32(at)) }
 
   /// A signed C long of `arch`.
-  func long(_ at: Int, _ arch: SyscallArch) -> Int64 { arch == .x86_64 ? i64(at) : Int64(i32(at)) }
+  func long(_ at: Int, _ arch: SyscallArch) -> Int64 { arch.wordSize == 8 ? i64(at) : Int64(i32(at)) }
 }
 
 extension TraceeMemory {

@@ -159,7 +159,7 @@ extension ArgumentDecoder {
 
   /// clone3's exit part: ` => {parent_tid=[1234]}` when the kernel wrote a pidfd or the child's tid.
   func clone3Exit(entry: ArgValue) -> ArgValue {
-    guard !failed, let b = memory.exactly(88, at: reg(0)).map(CBytes.init) ?? memory.exactly(64, at: reg(0)).map(CBytes.init)
+    guard !failed, let b = read(88, at: reg(0)).map(CBytes.init) ?? read(64, at: reg(0)).map(CBytes.init)
     else { return entry }
     let flags = b.u64(0)
     var f: [ArgValue.Field] = []
@@ -176,7 +176,7 @@ extension ArgumentDecoder {
 
   /// Whether clone3's line continues at exit (` => {...}`): the kernel writes into the struct.
   func clone3HasExitPart() -> Bool {
-    guard let b = memory.exactly(8, at: reg(0)), reg(1) >= 64 else { return false }
+    guard let b = read(8, at: reg(0)), reg(1) >= 64 else { return false }
     let flags = CBytes(b).u64(0)
     return flags & UInt64(CT_CLONE_PIDFD | CT_CLONE_PARENT_SETTID) != 0 || reg(1) > 88
   }
@@ -206,7 +206,7 @@ extension ArgumentDecoder {
 
   /// i386's old select/mmap: their arguments are words in memory.
   func indirectArgs(_ count: Int) -> [UInt64]? {
-    guard let b = memory.exactly(count * arch.wordSize, at: reg(0)) else { return nil }
+    guard let b = read(count * arch.wordSize, at: reg(0)) else { return nil }
     let c = CBytes(b)
     return (0..<count).map { c.word($0 * arch.wordSize, arch) }
   }
@@ -224,7 +224,7 @@ extension ArgumentDecoder {
       var printed = 0
       var a = addr
       for _ in 0..<count {
-        guard let b = memory.exactly(8, at: a) else {
+        guard let b = read(8, at: a) else {
           out += (out.isEmpty ? "[" : ", ") + "0x" + String(a, radix: 16)
           break
         }

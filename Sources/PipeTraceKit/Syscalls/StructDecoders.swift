@@ -8,7 +8,7 @@ extension ArgumentDecoder {
     if addr == 0 { return .failure(ArgValueBox(.null)) }
     // strace's umove_or_printaddr: at the exit of a failed call, the address, never the memory.
     if exiting && failed { return .failure(ArgValueBox(.hex(addr))) }
-    guard let b = memory.exactly(size, at: addr) else { return .failure(ArgValueBox(.hex(addr))) }
+    guard let b = read(size, at: addr) else { return .failure(ArgValueBox(.hex(addr))) }
     return .success(CBytes(b))
   }
 
@@ -24,23 +24,26 @@ extension ArgumentDecoder {
 
   /// `{tv_sec=1, tv_nsec=0}`: seconds signed, nanoseconds unsigned, as strace prints them.
   func timespec(_ addr: UInt64, time64: Bool) -> ArgValue {
-    let w = time64 ? 8 : arch.wordSize
-    return withStruct(addr, 2 * w) { b in timespecFields(b, at: 0, time64: time64) }
+    let wide = time64 || arch.timeSize == 8
+    return withStruct(addr, wide ? 16 : 8) { b in timespecFields(b, at: 0, time64: wide) }
   }
 
   func timespecFields(_ b: CBytes, at o: Int, time64: Bool) -> ArgValue {
     let sec = time64 ? b.i64(o) : b.long(o, arch)
-    let nsec = time64 ? b.u64(o + 8) : b.word(o + arch.wordSize, arch)
+    let nsec = time64 ? b.u64(o + 8) : b.word(o + 4, arch)
     return .structure([.init("tv_sec", .int(sec)), .init("tv_nsec", .uint(nsec))])
   }
 
   /// `{tv_sec=0, tv_usec=123}`.
   func timeval(_ addr: UInt64) -> ArgValue {
-    withStruct(addr, 2 * arch.wordSize) { b in timevalFields(b, at: 0) }
+    withStruct(addr, 2 * arch.timeSize) { b in timevalFields(b, at: 0) }
   }
 
   func timevalFields(_ b: CBytes, at o: Int) -> ArgValue {
-    .structure([.init("tv_sec", .int(b.long(o, arch))), .init("tv_usec", .uint(b.word(o + arch.wordSize, arch)))])
+    let t = arch.timeSize
+    let sec = t == 8 ? b.i64(o) : Int64(b.i32(o))
+    let usec = t == 8 ? b.u64(o + 8) : UInt64(b.u32(o + 4))
+    return .structure([.init("tv_sec", .int(sec)), .init("tv_usec", .uint(usec))])
   }
 
   /// The text of a timespec or timeval for a result's `left {...}`.
@@ -59,13 +62,16 @@ extension ArgumentDecoder {
 
   /// `struct rusage`: the two times, `...` unless -v.
   func rusage(_ addr: UInt64) -> ArgValue {
-    let w = arch.wordSize
-    return withStruct(addr, 4 * w + 14 * w) { b in
-      var f: [ArgValue.Field] = [.init("ru_utime", timevalFields(b, at: 0)), .init("ru_stime", timevalFields(b, at: 2 * w))]
+    // The kernel's rusage: two timevals, then 14 longs (x32 uses the 64-bit struct).
+    let w = arch == .i386 ? 4 : 8, t = 2 * arch.timeSize
+    return withStruct(addr, 2 * t + 14 * w) { b in
+      var f: [ArgValue.Field] = [.init("ru_utime", timevalFields(b, at: 0)), .init("ru_stime", timevalFields(b, at: t))]
       if options.verbose {
         let names = ["ru_maxrss", "ru_ixrss", "ru_idrss", "ru_isrss", "ru_minflt", "ru_majflt", "ru_nswap",
                      "ru_inblock", "ru_oublock", "ru_msgsnd", "ru_msgrcv", "ru_nsignals", "ru_nvcsw", "ru_nivcsw"]
-        for (i, n) in names.enumerated() { f.append(.init(n, .uint(b.word(4 * w + i * w, arch)))) }
+        for (i, n) in names.enumerated() {
+          f.append(.init(n, .uint(w == 8 ? b.u64(2 * t + i * w) : UInt64(b.u32(2 * t + i * w)))))
+        }
       } else {
         f.append(.init("", .raw("...")))
       }
@@ -178,7 +184,7 @@ extension ArgumentDecoder {
   /// not all zero, `???` when they cannot be read, nil when they are zero.
   func nonzeroTail(_ addr: UInt64, from: Int, to: Int) -> ArgValue? {
     guard from < to else { return nil }
-    guard let b = memory.exactly(to - from, at: addr + UInt64(from)) else { return .raw("???") }
+    guard let b = read(to - from, at: addr + UInt64(from)) else { return .raw("???") }
     if b.allSatisfy({ $0 == 0 }) { return nil }
     let shown = Array(b.prefix(limit))
     var text = "/* bytes \(from)..\(to - 1) */ "
@@ -243,7 +249,7 @@ extension ArgumentDecoder {
   }
 
   func fdSetMembers(_ addr: UInt64, nfds: Int) -> [Int32]? {
-    guard addr != 0, let b = memory.exactly(Self.fdSetBytes(nfds, arch), at: addr) else { return nil }
+    guard addr != 0, let b = read(Self.fdSetBytes(nfds, arch), at: addr) else { return nil }
     var members: [Int32] = []
     for n in 0..<nfds where b[n / 8] & (1 << UInt8(n % 8)) != 0 { members.append(Int32(n)) }
     return members

@@ -23,6 +23,9 @@ public enum SyscallArch: String, Sendable, CaseIterable {
   /// Bytes of a C long and of a pointer.
   public var wordSize: Int { self == .x86_64 ? 8 : 4 }
 
+  /// Bytes of time_t and of the other field of a timespec/timeval (x32's time_t is 64 bits).
+  var timeSize: Int { self == .i386 ? 4 : 8 }
+
   /// Registers carry this many bits of an argument (x32 passes 64-bit registers).
   var registerBits: Int { self == .i386 ? 32 : 64 }
 
