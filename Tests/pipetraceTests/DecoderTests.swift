@@ -150,6 +150,21 @@ final class DecoderTests: XCTestCase {
     XCTAssertFalse(text.contains("runs in"), text)
   }
 
+  /// -k: a signal line is followed by the stack where the signal arrived, as strace prints it.
+  func testSignalLinesCarryTheStack() throws {
+    let program = try Self.build("decoders", flags: ["-g"], suffix: "-g")
+    let log = CLI.temporaryFile("signal-stack.log")
+    defer { unlink(log) }
+    let r = try CLI.run(["-k", "-o", log, "-e", "trace=kill", "--", program, "signals"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let lines = try String(contentsOfFile: log, encoding: .utf8).split(separator: "\n").map(String.init)
+    let signal = try XCTUnwrap(lines.firstIndex { $0.contains("--- SIGUSR1 {") }, lines.joined(separator: "\n"))
+    let frames = lines[(signal + 1)...].prefix { $0.hasPrefix(" > ") }
+    // kill() returns into signals(), called from main().
+    XCTAssertTrue(frames.contains { $0.contains("(signals+0x") }, frames.joined(separator: "\n"))
+    XCTAssertTrue(frames.contains { $0.contains("(main+0x") }, frames.joined(separator: "\n"))
+  }
+
   /// --json keeps the mode changes as events.
   func testModeChangesAreJSONEvents() throws {
     let program = try Self.build("int80", flags: ["-no-pie"], suffix: "")

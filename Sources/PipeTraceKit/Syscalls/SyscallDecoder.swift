@@ -23,6 +23,15 @@ struct SyscallDecoder: Sendable {
     var continuesAtExit = false
     var name: String { row.name }
     var number: Int { row.number }
+
+    /// The call may have mapped, unmapped or changed executable memory (cached unwind info is
+    /// stale): munmap and mremap always may, mmap and mprotect only with PROT_EXEC.
+    var mayChangeCode: Bool {
+      guard row.traits.contains(.mapsCode) else { return false }
+      guard let prot = SyscallSignatures.protArgument[row.name], row.special.map({ if case .oldMmap = $0 { return false } else { return true } }) ?? true
+      else { return true }
+      return raw[prot] & UInt64(CT_PROT_EXEC) != 0
+    }
   }
 
   /// A call at its entry stop: `auditArch` and `number` as PTRACE_GET_SYSCALL_INFO gives them.

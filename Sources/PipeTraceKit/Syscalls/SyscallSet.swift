@@ -33,10 +33,13 @@ public struct SyscallSet: Sendable, Equatable {
   /// Numbers beyond the tables (`-e trace=all`, `!read`): in the set too.
   public private(set) var everythingElse = false
 
+  /// Asked at every syscall stop: no copy of the flags.
   public func contains(_ arch: SyscallArch, _ nr: Int) -> Bool {
-    let flags = self[arch]
-    guard nr >= 0 && nr < flags.count else { return everythingElse }
-    return flags[nr]
+    switch arch {
+    case .x86_64: return nr >= 0 && nr < x86_64.count ? x86_64[nr] : everythingElse
+    case .i386: return nr >= 0 && nr < i386.count ? i386[nr] : everythingElse
+    case .x32: return nr >= 0 && nr < x32.count ? x32[nr] : everythingElse
+    }
   }
 
   public mutating func insert(_ arch: SyscallArch, _ nr: Int) {

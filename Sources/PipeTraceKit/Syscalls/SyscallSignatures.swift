@@ -183,6 +183,8 @@ enum SyscallSignatures {
   static let changesFdTable: Set<String> = ["close", "close_range", "dup2", "dup3"]
   static let replacesFd: Set<String> = ["dup2", "dup3"]
   static let mapsCode: Set<String> = ["mmap", "mmap2", "munmap", "mprotect", "mremap", "pkey_mprotect"]
+  /// The register with the PROT_* flags of the calls that map code only with PROT_EXEC.
+  static let protArgument: [String: Int] = ["mmap": 2, "mmap2": 2, "mprotect": 2, "pkey_mprotect": 2]
   static let neverReturns: Set<String> = ["exit", "exit_group"]
   static let sleepsOnly: Set<String> = [
     "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "pause", "rt_sigsuspend", "sigsuspend",

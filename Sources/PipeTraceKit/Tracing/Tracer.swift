@@ -677,21 +677,9 @@ public final class Tracer {
     } else {
       decoder.applyFdEffect(c.call, rval: rval, isError: isError, fds: t.fdTable, tid: t.tid)
     }
-    if !(isError && rval < 0), let unwinder { updateCodeMappings(unwinder, t, c) }
+    // Cached unwind info stays right only while the code mappings stay the same.
+    if !(isError && rval < 0), c.call.mayChangeCode { unwinder?.codeChanged(tgid: t.tgid) }
     resume(t, signal: 0)
-  }
-
-  /// Cached unwind info stays right only while the code mappings stay the same.
-  private func updateCodeMappings(_ unwinder: StackUnwinder, _ t: Tracee, _ c: PendingCall) {
-    guard c.call.row.traits.contains(.mapsCode) else { return }
-    // mmap/mprotect change code only with PROT_EXEC; munmap/mremap always may.
-    if case .flags(let table, _, _)? = c.call.row.args?.last, table.value(of: "PROT_EXEC") != nil {
-      if c.call.raw[2] & UInt64(CT_PROT_EXEC) != 0 { unwinder.codeChanged(tgid: t.tgid) }
-    } else if case .mmap? = c.call.row.special {
-      if c.call.raw[2] & UInt64(CT_PROT_EXEC) != 0 { unwinder.codeChanged(tgid: t.tgid) }
-    } else {
-      unwinder.codeChanged(tgid: t.tgid)
-    }
   }
 
   private func forkEvent(_ t: Tracee, _ event: Int32) {
