@@ -2,7 +2,7 @@
 /// type: the kernel reads only that many bits of the register, and so does the decoder. Kinds
 /// marked "out" are filled in by the kernel and decoded at exit; strace prints a line's entry part
 /// up to the first of them.
-indirect enum ArgKind: Sendable {
+enum ArgKind: Sendable {
   /// C `int`: the low 32 bits, signed.
   case int
   /// C `unsigned int`.
