@@ -251,13 +251,15 @@ _Static_assert(CT_CLONE_SETTLS == CLONE_SETTLS && CT_CLONE_PARENT_SETTID == CLON
 _Static_assert(CT_CLONE_CHILD_CLEARTID == CLONE_CHILD_CLEARTID, "mirrored");
 _Static_assert(CT_CLONE_CHILD_SETTID == CLONE_CHILD_SETTID, "mirrored");
 _Static_assert(CT_CLOSE_RANGE_CLOEXEC == CLOSE_RANGE_CLOEXEC, "mirrored");
+_Static_assert(CT_CLONE_ARGS_SIZE_VER0 == CLONE_ARGS_SIZE_VER0 && CT_CLONE_ARGS_SIZE_VER2 == CLONE_ARGS_SIZE_VER2, "mirrored");
 _Static_assert(CT_EPOLL_CTL_DEL == EPOLL_CTL_DEL, "mirrored");
 _Static_assert(CT_PROT_EXEC == PROT_EXEC, "mirrored");
 _Static_assert(CT_SIGCHLD == SIGCHLD && CT_SIGSYS == SIGSYS, "mirrored");
 _Static_assert(CT_SI_USER == SI_USER && CT_SI_KERNEL == SI_KERNEL && CT_SI_QUEUE == SI_QUEUE, "mirrored");
 _Static_assert(CT_SI_TIMER == SI_TIMER && CT_SI_MESGQ == SI_MESGQ && CT_SI_TKILL == SI_TKILL, "mirrored");
 _Static_assert(CT_CLD_EXITED == CLD_EXITED, "mirrored");
-_Static_assert(CT_P_PID == P_PID && CT_P_PGID == P_PGID, "mirrored");
+_Static_assert(CT_P_PID == P_PID && CT_P_PGID == P_PGID && CT_P_PIDFD == P_PIDFD, "mirrored");
+_Static_assert(CT_SI_SIGIO == SI_SIGIO, "mirrored");
 _Static_assert((uint32_t)CT_AUDIT_ARCH_X86_64 == AUDIT_ARCH_X86_64, "mirrored");
 _Static_assert(CT_AUDIT_ARCH_I386 == AUDIT_ARCH_I386, "mirrored");
 _Static_assert(CT_X32_SYSCALL_BIT == 0x40000000, "__X32_SYSCALL_BIT (asm/unistd.h)");

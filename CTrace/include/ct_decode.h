@@ -115,6 +115,8 @@ enum {
   CT_CLONE_PARENT_SETTID = 0x100000,
   CT_CLONE_CHILD_CLEARTID = 0x200000,
   CT_CLONE_CHILD_SETTID = 0x1000000,
+  CT_CLONE_ARGS_SIZE_VER0 = 64,  // clone3's first struct clone_args (up to tls)
+  CT_CLONE_ARGS_SIZE_VER2 = 88,  // with set_tid and cgroup: the whole struct as pipetrace knows it
   CT_CLOSE_RANGE_CLOEXEC = 4,
   CT_EPOLL_CTL_DEL = 2,
   CT_PROT_EXEC = 4,
@@ -125,10 +127,12 @@ enum {
   CT_SI_QUEUE = -1,
   CT_SI_TIMER = -2,
   CT_SI_MESGQ = -3,
+  CT_SI_SIGIO = -5,
   CT_SI_TKILL = -6,
   CT_CLD_EXITED = 1,
   CT_P_PID = 1,
   CT_P_PGID = 2,
+  CT_P_PIDFD = 3,
   CT_AUDIT_ARCH_X86_64 = (int)0xc000003e,
   CT_AUDIT_ARCH_I386 = 0x40000003,
   CT_X32_SYSCALL_BIT = 0x40000000,

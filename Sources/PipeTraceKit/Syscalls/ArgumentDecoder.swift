@@ -1,5 +1,9 @@
 import CTrace
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Turns one stopped call's registers into `ArgValue`s, reading the tracee's memory where an
 /// argument points to data, with strace's rules: integers cut to their C type, NULL for null
 /// pointers, the address for memory that cannot be read, `-s` for strings and arrays.
@@ -127,7 +131,7 @@ struct ArgumentDecoder {
     case .fcntlArg: return fcntlArg(v)
     case .waitId(let idtypeArg):
       let id = Int32(truncatingIfNeeded: v)
-      if UInt32(truncatingIfNeeded: reg(idtypeArg)) == UInt32(Xlat.waitidTypes.value(of: "P_PIDFD") ?? 3) {
+      if UInt32(truncatingIfNeeded: reg(idtypeArg)) == UInt32(CT_P_PIDFD) {
         return fd(UInt64(UInt32(bitPattern: id)))
       }
       return .int(Int64(id))
@@ -217,7 +221,8 @@ struct ArgumentDecoder {
   }
 
   /// Paths are printed whole, up to PATH_MAX, whatever `-s` says (as strace prints them).
-  static let pathMax = 4096
+  static let pathMax = Int(PATH_MAX)
+  static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
 
   /// A NUL-terminated string, cut at `limit` (-s by default); its address when it cannot be read.
   func string(at addr: UInt64, limit: Int? = nil) -> ArgValue {
@@ -232,7 +237,7 @@ struct ArgumentDecoder {
     var addr = address
     while result.count <= limit {
       // Never across a page boundary in one read: the next page may be unmapped.
-      let toPageEnd = 4096 - Int(addr & 4095)
+      let toPageEnd = Self.pageSize - Int(addr % UInt64(Self.pageSize))
       let chunk = inUserRange(addr) ? memory.bytes(at: addr, count: min(toPageEnd, limit + 1 - result.count)) : []
       if chunk.isEmpty { return nil }
       if let nul = chunk.firstIndex(of: 0) {

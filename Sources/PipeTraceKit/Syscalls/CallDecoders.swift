@@ -159,7 +159,8 @@ extension ArgumentDecoder {
 
   /// clone3's exit part: ` => {parent_tid=[1234]}` when the kernel wrote a pidfd or the child's tid.
   func clone3Exit(entry: ArgValue) -> ArgValue {
-    guard !failed, let b = read(88, at: reg(0)).map(CBytes.init) ?? read(64, at: reg(0)).map(CBytes.init)
+    let full = Int(CT_CLONE_ARGS_SIZE_VER2), first = Int(CT_CLONE_ARGS_SIZE_VER0)
+    guard !failed, let b = read(full, at: reg(0)).map(CBytes.init) ?? read(first, at: reg(0)).map(CBytes.init)
     else { return entry }
     let flags = b.u64(0)
     var f: [ArgValue.Field] = []
@@ -170,15 +171,15 @@ extension ArgumentDecoder {
       f.append(.init("parent_tid", withStruct(b.u64(24), 4) { p in .array([.int(Int64(p.i32(0)))], truncated: false) }))
     }
     let size = reg(1)
-    if size > 88, let tail = nonzeroTail(reg(0), from: 88, to: Int(min(size, 4096))) { f.append(.init("", tail)) }
+    if size > UInt64(full), let tail = nonzeroTail(reg(0), from: full, to: Int(min(size, UInt64(Self.pageSize)))) { f.append(.init("", tail)) }
     return f.isEmpty ? entry : .changed(entry, .structure(f))
   }
 
   /// Whether clone3's line continues at exit (` => {...}`): the kernel writes into the struct.
   func clone3HasExitPart() -> Bool {
-    guard let b = read(8, at: reg(0)), reg(1) >= 64 else { return false }
+    guard let b = read(8, at: reg(0)), reg(1) >= UInt64(CT_CLONE_ARGS_SIZE_VER0) else { return false }
     let flags = CBytes(b).u64(0)
-    return flags & UInt64(CT_CLONE_PIDFD | CT_CLONE_PARENT_SETTID) != 0 || reg(1) > 88
+    return flags & UInt64(CT_CLONE_PIDFD | CT_CLONE_PARENT_SETTID) != 0 || reg(1) > UInt64(CT_CLONE_ARGS_SIZE_VER2)
   }
 
   // MARK: mmap
@@ -199,7 +200,7 @@ extension ArgumentDecoder {
     case .raw: flagsValue = p.hex(flags)
     case .verbose: flagsValue = p.hex(flags) + " /* " + text + " */"
     }
-    let offset = pageOffset ? args[5] &* 4096 : args[5]
+    let offset = pageOffset ? args[5] &* UInt64(Self.pageSize) : args[5]
     return [address(args[0]), .uint(args[1]), .symbol(printer.flags(args[2], .mmapProt, "PROT_???")),
             .symbol(flagsValue), fd(args[4]), .hex(offset)]
   }

@@ -89,7 +89,6 @@ public struct SignalInfo: Sendable, Equatable {
       .init("si_signo", .symbol(Signals.printed(signo, style: style))),
       .init("si_code", .symbol(codeText(p))),
     ]
-    if code == Int32(Xlat.siCodes.value(of: "SI_NOINFO") ?? 0x7fff) && code != 0 { return f }
     if errno != 0 { f.append(.init("si_errno", .symbol(Errno(errno).name))) }
     func source() {
       f.append(.init("si_pid", .int(Int64(pid))))
@@ -107,7 +106,7 @@ public struct SignalInfo: Sendable, Equatable {
         f.append(.init("si_timerid", .hex(UInt64(UInt32(bitPattern: pid)))))
         f.append(.init("si_overrun", .int(Int64(uid))))
         sigval()
-      case Int32(truncatingIfNeeded: Int64(bitPattern: Xlat.siCodes.value(of: "SI_SIGIO") ?? 0)):
+      case Int32(CT_SI_SIGIO):
         f.append(.init("si_band", .int(band)))
         f.append(.init("si_fd", fdValue(fd)))
       default:

@@ -138,8 +138,8 @@ extension ArgumentDecoder {
   /// clone3's `struct clone_args`: all fields the flags ask for; the address when `size` is below
   /// the first version's 64 bytes; the bytes past the known 88 when any is not zero.
   func cloneArgs(_ addr: UInt64, size: UInt64) -> ArgValue {
-    let known = 88
-    let minimum = 64
+    let known = Int(CT_CLONE_ARGS_SIZE_VER2)
+    let minimum = Int(CT_CLONE_ARGS_SIZE_VER0)
     let fetch = Int(min(size, UInt64(known)))
     if fetch < minimum { return address(addr) }
     return withStruct(addr, fetch) { b in
@@ -170,10 +170,10 @@ extension ArgumentDecoder {
         }
         f.append(.init("set_tid_size", .uint(setTidSize)))
       }
-      if fetch > 80 && (cgroup != 0 || flags & (Xlat.clone3Flags.value(of: "CLONE_INTO_CGROUP") ?? 0) != 0) {
+      if fetch > known - 8 && (cgroup != 0 || flags & (Xlat.clone3Flags.value(of: "CLONE_INTO_CGROUP") ?? 0) != 0) {
         f.append(.init("cgroup", .uint(cgroup)))
       }
-      if size > UInt64(known), let tail = nonzeroTail(addr, from: known, to: Int(min(size, 4096))) {
+      if size > UInt64(known), let tail = nonzeroTail(addr, from: known, to: Int(min(size, UInt64(Self.pageSize)))) {
         f.append(.init("", tail))
       }
       return .structure(f)
