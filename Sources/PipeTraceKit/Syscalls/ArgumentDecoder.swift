@@ -300,9 +300,19 @@ struct ArgumentDecoder {
     let (total, overflow) = count.multipliedReportingOverflow(by: UInt64(size))
     if overflow || addr &+ total < addr { return .hex(addr) }
     var items: [ArgValue] = []
+    // One read for the elements that may be shown (and the one after, for `...`), when it can be
+    // read whole; element by element otherwise, to find where the memory ends.
+    let shown = limitElements && !options.verbose ? min(count, UInt64(limit) + 1) : count
+    let bulk = shown * UInt64(size) <= 1 << 16 ? read(Int(shown) * size, at: addr) : nil
     var a = addr
     for i in 0..<count {
-      guard let b = read(size, at: a) else {
+      let bytes: [UInt8]?
+      if let bulk, i < shown {
+        bytes = Array(bulk[Int(i) * size..<Int(i + 1) * size])
+      } else {
+        bytes = read(size, at: a)
+      }
+      guard let b = bytes else {
         if i == 0 { return .hex(addr) }
         items.append(.raw("... /* 0x" + String(a, radix: 16) + " */"))
         return .array(items, truncated: false)

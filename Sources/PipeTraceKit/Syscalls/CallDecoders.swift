@@ -221,15 +221,18 @@ extension ArgumentDecoder {
     if ret == 0 { return "Timeout" }
     var out = ""
     let addr = reg(0), count = UInt64(UInt32(truncatingIfNeeded: reg(1)))
-    if options.verbose || true, addr != 0, count > 0 {
+    if addr != 0, count > 0 {
       var printed = 0
       var a = addr
-      for _ in 0..<count {
-        guard let b = read(8, at: a) else {
+      // One read of the whole array when it can be read whole (it usually can).
+      let bulk = count <= 4096 ? read(Int(count) * 8, at: addr) : nil
+      for i in 0..<count {
+        guard let b = bulk.map({ Array($0[Int(i) * 8..<Int(i + 1) * 8]) }) ?? read(8, at: a) else {
           out += (out.isEmpty ? "[" : ", ") + "0x" + String(a, radix: 16)
           break
         }
-        let revents = b.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 6, as: UInt16.self) }
+        let e = CBytes(b)
+        let revents = e.u16(6)
         a &+= 8
         if revents == 0 { continue }
         out += out.isEmpty ? "[" : ", "
@@ -237,8 +240,7 @@ extension ArgumentDecoder {
           out += "..."
           break
         }
-        let fdNumber = b.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 0, as: Int32.self) }
-        out += "{fd=\(fdNumber), revents=" + XlatPrinter(style: .abbrev).flags(UInt64(revents), .pollEvents, nil) + "}"
+        out += "{fd=\(e.i32(0)), revents=" + XlatPrinter(style: .abbrev).flags(UInt64(revents), .pollEvents, nil) + "}"
         printed += 1
       }
       if !out.isEmpty { out += "]" }
