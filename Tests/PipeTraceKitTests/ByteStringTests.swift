@@ -6,22 +6,36 @@ import XCTest
 /// Bytes from a tracee are data: every byte value survives `--json` (writer → reader), and every
 /// string a text line prints is escaped so it cannot split the line or reach a terminal.
 final class ByteStringTests: XCTestCase {
-  /// Writes `records` with JSONLinesWriter and reads them back with JSONLinesReader.
-  func roundTrip(_ args: [ArgValue]) throws -> [ArgValue] {
+  /// Writes a call with JSONLinesWriter and reads it back with JSONLinesReader.
+  func roundTrip(_ args: [ArgValue], detail: String? = nil) throws -> [ArgValue] {
+    try roundTripRecord(args, detail: detail).args
+  }
+
+  func roundTripRecord(_ args: [ArgValue], detail: String? = nil) throws -> SyscallRecord {
     let path = NSTemporaryDirectory() + "pipetrace-bytes-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
     defer { unlink(path) }
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     XCTAssertGreaterThanOrEqual(fd, 0)
     let writer = JSONLinesWriter(output: OutputBuffer(fd: fd))
-    writer.handle(.syscall(SyscallRecord(pid: 1, tid: 1, name: "write", number: 1, args: args, ret: 0, timestamp: 1)))
+    writer.handle(.syscall(SyscallRecord(pid: 1, tid: 1, name: "write", number: 1, args: args, ret: 0, retDetail: detail,
+                                         timestamp: 1)))
     writer.finish()
     close(fd)
     let reader = try JSONLinesReader(path: path)
+    struct NothingReadBack: Error, CustomStringConvertible { var description: String }
     guard case .syscall(let r)? = reader.next() else {
-      XCTFail("no syscall read back from \(String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self))")
-      return []
+      throw NothingReadBack(description: "no syscall read back from \(String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self))")
     }
-    return r.args
+    return r
+  }
+
+  /// What strace prints after a result (`(in [3], left {…})`) is kept too.
+  func testResultDetailSurvivesJSON() throws {
+    let detail = "(in [3], out [4], left {tv_sec=0, tv_usec=9})"
+    let r = try roundTripRecord([.int(5), .bitset([.fd(3, nil)]), .changed(.structure([]), .structure([.init("parent_tid", .array([.int(7)], truncated: false))]))], detail: detail)
+    XCTAssertEqual(r.retDetail, detail)
+    if case .array(let items, _) = r.args[1] { XCTAssertEqual(items.count, 1) } else { XCTFail("\(r.args[1])") }
+    if case .changed(_, .structure(let f)) = r.args[2] { XCTAssertEqual(f.first?.name, "parent_tid") } else { XCTFail("\(r.args[2])") }
   }
 
   /// The bytes a string-like value stands for (a data string, or what the reader took as a flag or

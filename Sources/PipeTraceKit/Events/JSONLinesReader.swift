@@ -94,6 +94,7 @@ struct JSONLineParser {
     var code: Int32?, signalName: String?, core = false
     var sigCode: Int32 = 0, sender: Int32 = 0, uid: Int32 = 0, status: Int32 = 0
     var mode = ""
+    var retDetail: String?
     var sawTs = false
 
     skipSpace()
@@ -142,6 +143,7 @@ struct JSONLineParser {
       case .sender: sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
       case .text: text = try parseString()
       case .mode: mode = try parseString()
+      case .retDetail: retDetail = try parseNullableString()
       case .uid: uid = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
       case .status:
         if peek() == UInt8(ascii: "\"") {
@@ -174,7 +176,7 @@ struct JSONLineParser {
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
       return .syscall(SyscallRecord(
-        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err,
+        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err, retDetail: retDetail,
         timestamp: ts, duration: dur))
     case .fork:
       return .fork(pid: pid, tid: task, child: child, kind: forkKind, timestamp: ts)
@@ -267,7 +269,7 @@ struct JSONLineParser {
 
   enum TopKey {
     case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
-    case sender, text, mode, uid, status, other
+    case sender, text, mode, uid, status, retDetail, other
   }
 
   /// A top-level key, matched on its bytes (no String is made).
@@ -322,6 +324,8 @@ struct JSONLineParser {
       if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
       if at(0) == 0x73 && at(1) == 0x74 { return .status }  // status
       return .other
+    case 10:
+      return at(0) == 0x72 && at(3) == 0x5F && at(4) == 0x64 ? .retDetail : .other  // ret_detail
     default: return .other
     }
   }

@@ -48,6 +48,10 @@ public final class JSONLinesWriter: EventSink {
       }
       out.append(",\"dur\":")
       if let d = r.duration { out.append(seconds: d) } else { out.append("null") }
+      if let detail = r.retDetail {
+        out.append(",\"ret_detail\":")
+        appendString(detail)
+      }
       if let t = r.retTarget, let ret = r.ret {
         out.append(",\"ret_fd\":")
         appendTarget(fd: Int32(truncatingIfNeeded: ret), t, arg: nil, index: nil)
@@ -155,10 +159,12 @@ public final class JSONLinesWriter: EventSink {
   private func collectFds(_ v: ArgValue, arg: Int, index: Int?, into fds: inout [(arg: Int, index: Int?, fd: Int32, target: FdTarget)]) {
     switch v {
     case .fd(let fd, let t?): fds.append((arg, index, fd, t))
-    case .array(let items, _):
+    case .array(let items, _), .bitset(let items):
       for (i, item) in items.enumerated() { collectFds(item, arg: arg, index: i, into: &fds) }
     case .structure(let fields):
       for f in fields { collectFds(f.value, arg: arg, index: index, into: &fds) }
+    case .changed(let entry, _):
+      collectFds(entry, arg: arg, index: index, into: &fds)
     default: break
     }
   }
