@@ -26,8 +26,8 @@ struct TraceCommand {
     let responder = HangResponder(diagnoseAfter: options.stuckAfter, unstickAfter: options.unstickAfter)
 
     var tracerOptions = Tracer.Options()
-    tracerOptions.syscalls = try syscallNames()
-    tracerOptions.stringLimit = options.s
+    tracerOptions.selection = try syscallSelection()
+    tracerOptions.decoding = try decodeOptions()
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
@@ -42,7 +42,9 @@ struct TraceCommand {
     if let json {
       sink = json
     } else {
-      sink = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
+      let text = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
+      text.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
+      sink = text
     }
     let report = options.report ? ReportBuilder() : nil
     let tracer: Tracer
@@ -84,9 +86,10 @@ struct TraceCommand {
     return pid
   }
 
-  /// `-e trace=a,b`, `-e a,b`, `--trace a,b`; nil = the default pipe set.
-  func syscallNames() throws -> [String]? {
-    var names: [String] = []
+  /// `-e trace=SET`, `-e SET`, `--trace SET` in strace's syntax (classes, `!`, `/regex`, `?name`,
+  /// `none`, `all`); the last one counts, as in strace. nil = the default pipe set.
+  func syscallSelection() throws -> SyscallSet? {
+    var expression: String?
     for expr in options.e {
       var value = Substring(expr)
       if let eq = value.firstIndex(of: "=") {
@@ -96,14 +99,26 @@ struct TraceCommand {
         }
         value = value[value.index(after: eq)...]
       }
-      names.append(contentsOf: value.split(separator: ",").map(String.init))
+      expression = String(value)
     }
-    if let t = options.traceNames { names.append(contentsOf: t.split(separator: ",").map(String.init)) }
-    if names.isEmpty { return options.e.isEmpty && options.traceNames == nil ? nil : [] }
-    for n in names where n != "all" && SyscallTable.x86_64.number(of: n) == nil {
-      throw CLIFailure(TraceError.unknownSyscall(n).description)
+    if let t = options.traceNames { expression = t }
+    guard let expression else { return nil }
+    do {
+      return try SyscallSelection.parse(expression)
+    } catch {
+      throw CLIFailure(error.description)
     }
-    return names
+  }
+
+  /// -s, -x/-xx, -X, -v.
+  func decodeOptions() throws -> DecodeOptions {
+    var d = DecodeOptions(stringLimit: options.s, verbose: options.v)
+    if let x = options.xlatStyle {
+      guard let style = XlatStyle(rawValue: x) else { throw CLIFailure("-X takes raw, abbrev or verbose, not '\(x)'") }
+      d.xlatStyle = style
+    }
+    StraceText.hexStrings = options.x >= 2 ? .all : options.x == 1 ? .nonASCII : .none
+    return d
   }
 
   func openOutput() throws -> (Int32, Bool) {

@@ -23,6 +23,15 @@ struct TraceOptions: ParsableArguments {
   @Option(name: .short, help: ArgumentHelp("Bytes of each string to show (at most 1073741823, as strace).", valueName: "size"))
   var s: Int = 32
 
+  @Flag(name: .short, help: "Print non-ASCII strings in hex (-xx: every string), as strace -x.")
+  var x: Int
+
+  @Option(name: .customShort("X"), help: ArgumentHelp("Named constants as raw numbers, abbrev (names, the default) or verbose (both).", valueName: "raw|abbrev|verbose"))
+  var xlatStyle: String?
+
+  @Flag(name: .short, help: "Print structures in full (rusage, envp's strings, all array elements), as strace -v.")
+  var v = false
+
   @Flag(name: [.customShort("k"), .customLong("stack")], help: "Print the user-space stack of each traced syscall (libunwind).")
   var stack = false
 

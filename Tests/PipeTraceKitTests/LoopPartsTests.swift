@@ -32,56 +32,6 @@ final class LoopPartsTests: XCTestCase {
     XCTAssertEqual(TraceStop.killed(signal: SIGTERM, coreDumped: false).shellStatus, 128 + SIGTERM)
   }
 
-  // MARK: Seccomp filter
-
-  /// A classic-BPF interpreter for the instructions SeccompFilter emits, over seccomp_data
-  /// (nr at offset 0, arch at 4).
-  func evaluate(_ program: [ct_bpf_insn], nr: UInt32, arch: UInt32) -> UInt32? {
-    var a: UInt32 = 0
-    var pc = 0
-    var steps = 0
-    while pc < program.count, steps < 10_000 {
-      steps += 1
-      let i = program[pc]
-      switch i.code {
-      case SeccompFilter.ldAbsW:
-        guard i.k == 0 || i.k == 4 else { return nil }
-        a = i.k == 0 ? nr : arch
-        pc += 1
-      case SeccompFilter.jeqK: pc += 1 + Int(a == i.k ? i.jt : i.jf)
-      case SeccompFilter.jgeK: pc += 1 + Int(a >= i.k ? i.jt : i.jf)
-      case SeccompFilter.retK: return i.k
-      default: return nil
-      }
-    }
-    return nil
-  }
-
-  func testSeccompFilterTracesExactlyTheChosenNumbers() throws {
-    let archX86_64: UInt32 = 0xC000_003E, archI386: UInt32 = 0x4000_0003
-    XCTAssertEqual(ct_native_audit_arch, archX86_64)
-    var rng = TestRandom("seccomp filter sets")
-    let sets: [[Int]] = [
-      [], [0], [456], [3, 59], try SyscallSets(table: .x86_64, names: nil, modelFds: true, stackTraces: false).traced,
-      Array(0..<200), (0..<40).map { _ in Int.random(in: 0..<470, using: &rng) },
-    ]
-    for numbers in sets {
-      guard let program = SeccompFilter.program(tracing: numbers) else {
-        XCTFail("no program for \(numbers.count) numbers")
-        continue
-      }
-      let traced = Set(numbers.map(UInt32.init))
-      for nr in UInt32(0)..<600 {
-        let want = traced.contains(nr) ? SeccompFilter.retTrace : SeccompFilter.retAllow
-        XCTAssertEqual(evaluate(program, nr: nr, arch: archX86_64), want, "x86_64 nr \(nr) with \(numbers.count) traced")
-        // Another ABI's numbers mean other calls: all of them go to the tracer.
-        XCTAssertEqual(evaluate(program, nr: nr, arch: archI386), SeccompFilter.retTrace, "i386 nr \(nr)")
-      }
-      // x32 numbers (bit 30) are traced too.
-      XCTAssertEqual(evaluate(program, nr: 0x4000_0000 | 1, arch: archX86_64), SeccompFilter.retTrace)
-    }
-  }
-
   // MARK: strace lines
 
   func render(_ events: [Event], style: StraceFormatter.PidStyle = .column) throws -> [String] {
@@ -96,6 +46,13 @@ final class LoopPartsTests: XCTestCase {
     formatter.finish()
     return try String(contentsOfFile: path, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
       .dropLast().map(String.init)
+  }
+
+  /// A SIGCHLD for a child that exited with 0 (CLD_EXITED).
+  func childExited(_ pid: Int32) -> SignalInfo {
+    var info = SignalInfo(signo: SIGCHLD, code: 1)
+    info.pid = pid
+    return info
   }
 
   static let pipeTarget = FdTarget(kind: .pipe, path: "pipe:[44876238]", inode: 44876238)
@@ -121,7 +78,7 @@ final class LoopPartsTests: XCTestCase {
     let lines = try render([
       .syscall(read(tid: 100, at: 1764196800.123456, ret: 9, dur: 0.000012)),
       .syscall(close),
-      .signal(pid: 100, tid: 100, signo: SIGCHLD, code: 1, senderPid: 101, senderUid: 0, status: 0, timestamp: 1764196800.25),
+      .signal(SignalRecord(pid: 100, tid: 100, info: childExited(101), timestamp: 1764196800.25)),
       .syscall(exitGroup),
       .exit(pid: 101, tid: 101, code: 0, signal: nil, coreDumped: false, timestamp: 1764196800.31),
       .exit(pid: 102, tid: 102, code: nil, signal: SIGKILL, coreDumped: false, timestamp: 1764196800.32),
@@ -130,7 +87,7 @@ final class LoopPartsTests: XCTestCase {
     XCTAssertEqual(lines, [
       #"100   1764196800.123456 read(3<pipe:[44876238]>, "start ok\n", 4096) = 9 <0.000012>"#,
       "100   1764196800.200000 close(9) = -1 EBADF (Bad file descriptor) <0.000003>",
-      "100   1764196800.250000 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101, si_uid=0, si_status=0} ---",
+      "100   1764196800.250000 --- SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, si_pid=101, si_uid=0, si_status=0, si_utime=0, si_stime=0} ---",
       "101   1764196800.300000 exit_group(0) = ?",
       "101   1764196800.310000 +++ exited with 0 +++",
       "102   1764196800.320000 +++ killed by SIGKILL +++",
@@ -149,9 +106,9 @@ final class LoopPartsTests: XCTestCase {
       .syscall(read(tid: 100, at: 1764196800.0, ret: 9, dur: 1.25)),
     ], style: .bracketed)
     XCTAssertEqual(lines, [
-      "[pid   100] 1764196800.000000 read(3<pipe:[44876238]>, <unfinished ...>",
+      "[pid   100] 1764196800.000000 read(3<pipe:[44876238]>,  <unfinished ...>",
       "[pid   101] 1764196800.500000 getpid() = 101 <0.000001>",
-      #"[pid   100] 1764196801.250000 <... read resumed> "start ok\n", 4096) = 9 <1.250000>"#,
+      #"[pid   100] 1764196801.250000 <... read resumed>"start ok\n", 4096) = 9 <1.250000>"#,
     ])
     // Not split when nothing came between entry and exit.
     let whole = try render([
@@ -189,7 +146,7 @@ final class LoopPartsTests: XCTestCase {
       .syscall(pipe2), .syscall(failed), .syscall(dup), .syscall(unfinished),
       .fork(pid: 100, tid: 100, child: 102, kind: .vfork, timestamp: 1764196800.3),
       .exec(pid: 102, tid: 102, path: "/bin/sleep", argv: ["sleep", "300", "a \"quoted\" arg\n"], timestamp: 1764196800.4),
-      .signal(pid: 100, tid: 100, signo: SIGCHLD, code: 1, senderPid: 102, senderUid: 0, status: 0, timestamp: 1764196800.5),
+      .signal(SignalRecord(pid: 100, tid: 100, info: childExited(102), timestamp: 1764196800.5)),
       .exit(pid: 102, tid: 102, code: nil, signal: SIGKILL, coreDumped: true, timestamp: 1764196800.6),
       .detached(pid: 103, tid: 104, timestamp: 1764196800.7),
       .note(pid: 100, text: "why:\n\tline two", timestamp: 1764196800.8),
@@ -220,7 +177,8 @@ final class LoopPartsTests: XCTestCase {
     case .exec(let p, let t, let path, let argv, let ts): return "exec \(p)/\(t) \(path) \(argv) \(String(format: "%.6f", ts))"
     case .exit(let p, let t, let c, let s, let core, let ts):
       return "exit \(p)/\(t) \(String(describing: c)) \(String(describing: s)) \(core) \(String(format: "%.6f", ts))"
-    case .signal(let p, let t, let s, let c, let sp, _, _, let ts): return "signal \(p)/\(t) \(s) \(c) \(sp) \(String(format: "%.6f", ts))"
+    case .signal(let r): return "signal \(r.pid)/\(r.tid) \(r.signo) \(r.code) \(r.senderPid) \(String(format: "%.6f", r.timestamp))"
+    case .personality(let p, let t, let arch, let ts): return "personality \(p)/\(t) \(arch) \(String(format: "%.6f", ts))"
     case .detached(let p, let t, let ts): return "detached \(p)/\(t) \(String(format: "%.6f", ts))"
     case .note(let p, let text, let ts): return "note \(p) \(text) \(String(format: "%.6f", ts))"
     }

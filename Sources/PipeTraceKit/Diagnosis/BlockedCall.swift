@@ -24,16 +24,7 @@ public struct BlockedCall: Sendable, Equatable {
     public var target: FdTarget?
   }
 
-  /// x86_64 numbers of the calls a hang is usually found in, and a few others worth naming.
-  static let names: [Int: String] = [
-    0: "read", 1: "write", 7: "poll", 17: "pread64", 18: "pwrite64", 19: "readv", 20: "writev", 23: "select",
-    34: "pause", 35: "nanosleep", 43: "accept", 44: "sendto", 45: "recvfrom", 46: "sendmsg", 47: "recvmsg",
-    42: "connect", 61: "wait4", 72: "fcntl", 128: "rt_sigtimedwait", 130: "rt_sigsuspend", 202: "futex",
-    219: "restart_syscall", 230: "clock_nanosleep", 232: "epoll_wait", 247: "waitid", 270: "pselect6",
-    271: "ppoll", 281: "epoll_pwait", 288: "accept4", 295: "preadv", 296: "pwritev", 441: "epoll_pwait2",
-  ]
-
-  public static func name(of number: Int) -> String { names[number] ?? "syscall_\(number)" }
+  public static func name(of number: Int) -> String { SyscallTable.x86_64.name(of: number) }
 
   /// Decodes the fds and wait target of a blocked call; memory arguments (pollfd arrays, fd_sets) are
   /// read from the process without stopping it.

@@ -56,6 +56,10 @@ public enum ArgValue: Sendable {
   case structure([Field])
   /// Already in strace's syntax: `0x7ffc0 /* 23 vars */`, `[{WIFEXITED(s) && WEXITSTATUS(s) == 0}]`.
   case raw(String)
+  /// A set of fds or bits, printed `[3 4]` (select's fd_set).
+  case bitset([ArgValue])
+  /// An argument the kernel changed: `entry => exit` (clone3's `{…} => {parent_tid=[1234]}`).
+  indirect case changed(ArgValue, ArgValue)
 
   public struct Field: Sendable {
     public var name: String
@@ -163,6 +167,29 @@ public struct ResumedCall: Sendable {
   }
 }
 
+/// A signal delivered to a task (its signal-delivery stop), as strace prints it: `--- SIGCHLD {…} ---`.
+public struct SignalRecord: Sendable {
+  public var pid: Int32
+  public var tid: Int32
+  public var info: SignalInfo
+  /// The user-space stack where the signal arrived (`-k`), innermost frame first.
+  public var stack: [StackFrame]?
+  public var timestamp: Double
+
+  public init(pid: Int32, tid: Int32, info: SignalInfo, stack: [StackFrame]? = nil, timestamp: Double) {
+    self.pid = pid
+    self.tid = tid
+    self.info = info
+    self.stack = stack
+    self.timestamp = timestamp
+  }
+
+  public var signo: Int32 { info.signo }
+  public var code: Int32 { info.code }
+  /// si_pid: the sender (kill) or the child (SIGCHLD).
+  public var senderPid: Int32 { info.pid }
+}
+
 /// How a new task came to be.
 public enum ForkKind: String, Sendable {
   case fork, vfork, clone, thread
@@ -180,8 +207,9 @@ public enum Event: Sendable {
   /// A task ended: `code` for exit(), `signal` when killed.
   case exit(pid: Int32, tid: Int32, code: Int32?, signal: Int32?, coreDumped: Bool, timestamp: Double)
   /// A signal was delivered to the task.
-  case signal(pid: Int32, tid: Int32, signo: Int32, code: Int32, senderPid: Int32, senderUid: Int32,
-              status: Int32, timestamp: Double)
+  case signal(SignalRecord)
+  /// The task's syscalls now come in another ABI (strace's `[ Process PID=N runs in 32 bit mode. ]`).
+  case personality(pid: Int32, tid: Int32, arch: SyscallArch, timestamp: Double)
   /// The tracer let go of a task that goes on running.
   case detached(pid: Int32, tid: Int32, timestamp: Double)
   /// A note from the tracer itself (a diagnosis, an injected close), printed as a comment line.

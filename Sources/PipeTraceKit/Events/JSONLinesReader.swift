@@ -92,7 +92,9 @@ struct JSONLineParser {
     var forkKind = ForkKind.fork
     var argv: [String] = []
     var code: Int32?, signalName: String?, core = false
-    var sigCode: Int32 = 0, sender: Int32 = 0
+    var sigCode: Int32 = 0, sender: Int32 = 0, uid: Int32 = 0, status: Int32 = 0
+    var mode = ""
+    var retDetail: String?
     var sawTs = false
     var retTarget: FdTarget?
 
@@ -142,6 +144,15 @@ struct JSONLineParser {
       case .sender: sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
       case .text: text = try parseString()
       case .retFd: retTarget = try parseFdObject().target
+      case .mode: mode = try parseString()
+      case .retDetail: retDetail = try parseNullableString()
+      case .uid: uid = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
+      case .status:
+        if peek() == UInt8(ascii: "\"") {
+          status = Signals.number(try parseString()) ?? 0
+        } else {
+          status = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
+        }
       case .other: try skipValue()
       }
       skipSpace()
@@ -167,7 +178,7 @@ struct JSONLineParser {
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
       var record = SyscallRecord(
-        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err,
+        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err, retDetail: retDetail,
         timestamp: ts, duration: dur)
       if let retTarget { record.retTarget = retTarget }
       return .syscall(record)
@@ -182,8 +193,16 @@ struct JSONLineParser {
       guard let signalName, let signo = Signals.number(signalName) else {
         throw JSONLineError(reason: "signal event without a known sig")
       }
-      return .signal(pid: pid, tid: task, signo: signo, code: sigCode, senderPid: sender, senderUid: 0,
-                     status: 0, timestamp: ts)
+      var info = SignalInfo(signo: signo, code: sigCode)
+      info.pid = sender
+      info.uid = uid
+      info.status = status
+      return .signal(SignalRecord(pid: pid, tid: task, info: info, timestamp: ts))
+    case .personality:
+      guard let arch = SyscallArch(modeName: mode) else {
+        throw JSONLineError(reason: "personality event without a known mode")
+      }
+      return .personality(pid: pid, tid: task, arch: arch, timestamp: ts)
     case .detached:
       return .detached(pid: pid, tid: task, timestamp: ts)
     case .note:
@@ -198,7 +217,7 @@ struct JSONLineParser {
   }
 
   enum EventKind {
-    case syscall, fork, exec, exit, signal, detached, note, start, missing
+    case syscall, fork, exec, exit, signal, detached, note, start, personality, missing
     case unknown(String)
   }
 
@@ -217,6 +236,7 @@ struct JSONLineParser {
     case 8 where equals("detached"): return .detached
     case 4 where equals("note"): return .note
     case 5 where equals("start"): return .start
+    case 11 where equals("personality"): return .personality
     default: return .unknown(String(decoding: b, as: UTF8.self))
     }
   }
@@ -253,7 +273,7 @@ struct JSONLineParser {
 
   enum TopKey {
     case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
-    case sender, text, retFd, other
+    case sender, text, retFd, mode, uid, status, retDetail, other
   }
 
   /// A top-level key, matched on its bytes (no String is made).
@@ -282,6 +302,7 @@ struct JSONLineParser {
       case (0x64, 0x75, 0x72): return .dur
       case (0x66, 0x64, 0x73): return .fds
       case (0x73, 0x69, 0x67): return .sig
+      case (0x75, 0x69, 0x64): return .uid
       default: return .other
       }
     case 4:
@@ -294,6 +315,7 @@ struct JSONLineParser {
       case (0x63, 0x6F, 0x64, 0x65): return .code
       case (0x63, 0x6F, 0x72, 0x65): return .core
       case (0x74, 0x65, 0x78, 0x74): return .text
+      case (0x6D, 0x6F, 0x64, 0x65): return .mode
       default: return .other
       }
     case 5:
@@ -305,7 +327,10 @@ struct JSONLineParser {
       if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
       if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
       if at(0) == 0x72 && at(1) == 0x65 && at(3) == 0x5F { return .retFd }  // ret_fd
+      if at(0) == 0x73 && at(1) == 0x74 { return .status }  // status
       return .other
+    case 10:
+      return at(0) == 0x72 && at(3) == 0x5F && at(4) == 0x64 ? .retDetail : .other  // ret_detail
     default: return .other
     }
   }
@@ -731,6 +756,10 @@ struct JSONLineParser {
         let key = try parseKey()
         skipSpace()
         try expect(UInt8(ascii: ":"))
+        if fields.isEmpty && key == "hex" && peek() == UInt8(ascii: "\""), let bytes = try parseHexBytes() {
+          // README: a string that is not UTF-8 is `{"hex":"…"}`, its bytes in hex.
+          return .string(keepData ? bytes : [], truncated: !keepData)
+        }
         fields.append(ArgValue.Field(key, try parseArgValue()))
         skipSpace()
         if peek() == UInt8(ascii: ",") {
@@ -738,6 +767,9 @@ struct JSONLineParser {
           continue
         }
         try expect(UInt8(ascii: "}"))
+        if fields.count == 2, fields[0].name == "entry", fields[1].name == "exit" {
+          return .changed(fields[0].value, fields[1].value)
+        }
         return .structure(fields)
       }
     default:
@@ -762,6 +794,29 @@ struct JSONLineParser {
       i = from
       return .int(try parseInt())
     }
+  }
+
+  /// `"ff80…"}` after the key of a `{"hex":…}` byte string: the bytes, with the object's closing
+  /// brace consumed; nil (nothing consumed) when it is not one.
+  mutating func parseHexBytes() throws(JSONLineError) -> [UInt8]? {
+    let start = i
+    let text = try parseString()
+    skipSpace()
+    let digits = Array(text.utf8)
+    guard digits.count % 2 == 0, peek() == UInt8(ascii: "}"),
+          digits.allSatisfy({ StraceSyntax.hexDigit($0) != nil && !($0 >= 0x41 && $0 <= 0x46) }) else {
+      i = start
+      return nil
+    }
+    i += 1
+    var out: [UInt8] = []
+    out.reserveCapacity(digits.count / 2)
+    var k = 0
+    while k < digits.count {
+      out.append(StraceSyntax.hexDigit(digits[k])! << 4 | StraceSyntax.hexDigit(digits[k + 1])!)
+      k += 2
+    }
+    return out
   }
 
   /// One entry of `fds`: which argument (and array index) holds an fd and what it points to.

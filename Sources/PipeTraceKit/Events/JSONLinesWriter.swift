@@ -1,3 +1,5 @@
+import CTrace
+
 /// The `--json` sink: one object per line (schema in README.md). Stable: the report reads it.
 public final class JSONLinesWriter: EventSink {
   let out: OutputBuffer
@@ -46,28 +48,15 @@ public final class JSONLinesWriter: EventSink {
       }
       out.append(",\"dur\":")
       if let d = r.duration { out.append(seconds: d) } else { out.append("null") }
+      if let detail = r.retDetail {
+        out.append(",\"ret_detail\":")
+        appendString(detail)
+      }
       if let t = r.retTarget, let ret = r.ret {
         out.append(",\"ret_fd\":")
         appendTarget(fd: Int32(truncatingIfNeeded: ret), t, arg: nil, index: nil)
       }
-      if let stack = r.stack {
-        out.append(",\"stack\":[")
-        for (i, f) in stack.enumerated() {
-          if i > 0 { out.append(byte: UInt8(ascii: ",")) }
-          out.append("{\"pc\":")
-          out.append(uint: f.pc)
-          out.append(",\"module\":")
-          if let m = f.module { appendString(m) } else { out.append("null") }
-          out.append(",\"symbol\":")
-          if let sym = f.symbol { appendString(sym) } else { out.append("null") }
-          out.append(",\"offset\":")
-          out.append(uint: f.symbolOffset)
-          out.append(",\"module_offset\":")
-          out.append(uint: f.moduleOffset)
-          out.append(byte: UInt8(ascii: "}"))
-        }
-        out.append(byte: UInt8(ascii: "]"))
-      }
+      if let stack = r.stack { appendStack(stack) }
       if !fds.isEmpty {
         out.append(",\"fds\":[")
         for (i, f) in fds.enumerated() {
@@ -98,14 +87,26 @@ public final class JSONLinesWriter: EventSink {
       out.append(",\"signal\":")
       if let s = signal { appendString(Signals.name(s)) } else { out.append("null") }
       out.append(core ? ",\"core\":true}\n" : ",\"core\":false}\n")
-    case .signal(let pid, let tid, let signo, let code, let sender, _, _, let ts):
-      head("signal", pid, tid, ts)
+    case .signal(let s):
+      head("signal", s.pid, s.tid, s.timestamp)
       out.append(",\"sig\":")
-      appendString(Signals.name(signo))
+      appendString(Signals.name(s.signo))
       out.append(",\"code\":")
-      appendString(Signals.codeName(signo: signo, code: code))
+      appendString(s.info.codeText(XlatPrinter()))
       out.append(",\"sender\":")
-      out.append(int: Int64(sender))
+      out.append(int: Int64(s.senderPid))
+      out.append(",\"uid\":")
+      out.append(int: Int64(s.info.uid))
+      if s.signo == Int32(CT_SIGCHLD) && s.code > 0 {
+        out.append(",\"status\":")
+        if s.code == Int32(CT_CLD_EXITED) { out.append(int: Int64(s.info.status)) } else { appendString(Signals.name(s.info.status)) }
+      }
+      if let stack = s.stack { appendStack(stack) }
+      out.append("}\n")
+    case .personality(let pid, let tid, let arch, let ts):
+      head("personality", pid, tid, ts)
+      out.append(",\"mode\":")
+      appendString(arch.modeName)
       out.append("}\n")
     case .detached(let pid, let tid, let ts):
       head("detached", pid, tid, ts)
@@ -124,6 +125,26 @@ public final class JSONLinesWriter: EventSink {
 
   public func finish() { out.flush() }
 
+  /// `,"stack":[…]` (-k), innermost frame first.
+  private func appendStack(_ stack: [StackFrame]) {
+    out.append(",\"stack\":[")
+    for (i, f) in stack.enumerated() {
+      if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+      out.append("{\"pc\":")
+      out.append(uint: f.pc)
+      out.append(",\"module\":")
+      if let m = f.module { appendString(m) } else { out.append("null") }
+      out.append(",\"symbol\":")
+      if let sym = f.symbol { appendString(sym) } else { out.append("null") }
+      out.append(",\"offset\":")
+      out.append(uint: f.symbolOffset)
+      out.append(",\"module_offset\":")
+      out.append(uint: f.moduleOffset)
+      out.append(byte: UInt8(ascii: "}"))
+    }
+    out.append(byte: UInt8(ascii: "]"))
+  }
+
   private func head(_ kind: StaticString, _ pid: Int32, _ tid: Int32, _ ts: Double) {
     out.append("{\"event\":\"")
     out.append(kind)
@@ -138,10 +159,12 @@ public final class JSONLinesWriter: EventSink {
   private func collectFds(_ v: ArgValue, arg: Int, index: Int?, into fds: inout [(arg: Int, index: Int?, fd: Int32, target: FdTarget)]) {
     switch v {
     case .fd(let fd, let t?): fds.append((arg, index, fd, t))
-    case .array(let items, _):
+    case .array(let items, _), .bitset(let items):
       for (i, item) in items.enumerated() { collectFds(item, arg: arg, index: i, into: &fds) }
     case .structure(let fields):
       for f in fields { collectFds(f.value, arg: arg, index: index, into: &fds) }
+    case .changed(let entry, _):
+      collectFds(entry, arg: arg, index: index, into: &fds)
     default: break
     }
   }
@@ -181,7 +204,7 @@ public final class JSONLinesWriter: EventSink {
     case .hex(let h): appendString("0x" + String(h, radix: 16))
     case .string(let b, _): appendBytes(b)
     case .symbol(let s), .raw(let s): appendString(s)
-    case .array(let items, _):
+    case .array(let items, _), .bitset(let items):
       out.append(byte: UInt8(ascii: "["))
       for (i, item) in items.enumerated() {
         if i > 0 { out.append(byte: UInt8(ascii: ",")) }
@@ -190,12 +213,21 @@ public final class JSONLinesWriter: EventSink {
       out.append(byte: UInt8(ascii: "]"))
     case .structure(let fields):
       out.append(byte: UInt8(ascii: "{"))
-      for (i, f) in fields.enumerated() {
-        if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+      var first = true
+      // A field without a name is strace's `...` (fields left out): nothing to write.
+      for f in fields where !f.name.isEmpty {
+        if !first { out.append(byte: UInt8(ascii: ",")) }
+        first = false
         appendString(f.name)
         out.append(byte: UInt8(ascii: ":"))
         appendValue(f.value)
       }
+      out.append(byte: UInt8(ascii: "}"))
+    case .changed(let entry, let exit):
+      out.append("{\"entry\":")
+      appendValue(entry)
+      out.append(",\"exit\":")
+      appendValue(exit)
       out.append(byte: UInt8(ascii: "}"))
     }
   }
@@ -214,12 +246,19 @@ public final class JSONLinesWriter: EventSink {
     s.withUTF8 { appendEscaped($0) }
   }
 
-  /// Tracee bytes need not be UTF-8: invalid sequences become U+FFFD.
+  /// Tracee bytes need not be UTF-8. Valid UTF-8 is written as a JSON string; anything else as
+  /// `{"hex":"ff8061"}`, so every byte string survives the round trip (README).
   private func appendBytes(_ b: [UInt8]) {
-    if b.allSatisfy({ $0 < 0x80 }) {
+    if b.allSatisfy({ $0 < 0x80 }) || String(validating: b, as: UTF8.self) != nil {
       b.withUnsafeBufferPointer { appendEscaped($0) }
     } else {
-      appendString(String(decoding: b, as: UTF8.self))
+      let digits = Array("0123456789abcdef".utf8)
+      out.append("{\"hex\":\"")
+      for byte in b {
+        out.append(byte: digits[Int(byte >> 4)])
+        out.append(byte: digits[Int(byte & 15)])
+      }
+      out.append("\"}")
     }
   }
 

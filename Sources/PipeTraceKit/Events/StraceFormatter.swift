@@ -13,8 +13,12 @@ public final class StraceFormatter: EventSink {
   /// The task whose entry is known but not yet printed; its line is completed by its exit unless
   /// another line must be printed first.
   private var open: SyscallRecord?
-  /// Tasks whose entry went out as `<unfinished ...>`: how many args that part showed.
-  private var unfinished: [Int32: Int] = [:]
+  /// Tasks whose entry went out as `<unfinished ...>`: how many args that part showed, and whether
+  /// it ended with their separator (`read(3, `) or inside an argument (`clone3({…}`).
+  private var unfinished: [Int32: (shown: Int, separated: Bool)] = [:]
+  /// strace's `[ Process PID=N runs in 32 bit mode. ]` notes; strace leaves them out (-q) when it
+  /// writes a launched command's trace to a file.
+  public var showsPersonality = true
 
   public init(output: OutputBuffer, pidStyle: PidStyle) {
     self.out = output
@@ -32,32 +36,25 @@ public final class StraceFormatter: EventSink {
         writeWhole(r)
       } else {
         closeOpenLine()
-        if let shown = unfinished.removeValue(forKey: r.tid) {
-          writeResumed(r, shownArgs: shown)
+        if let part = unfinished.removeValue(forKey: r.tid) {
+          writeResumed(r, shownArgs: part.shown, separated: part.separated)
         } else {
           writeWhole(r)
         }
       }
-    case .signal(_, let tid, let signo, let code, let sender, let uid, let status, let ts):
+    case .signal(let sig):
+      closeOpenLine()
+      prefix(sig.tid, sig.timestamp)
+      out.append("--- ")
+      out.append(StraceText.signal(sig.info))
+      out.append(" ---\n")
+      if let stack = sig.stack { appendStack(stack) }
+      out.lineDone()
+    case .personality(let pid, let tid, let arch, let ts):
+      guard showsPersonality else { return }
       closeOpenLine()
       prefix(tid, ts)
-      out.append("--- ")
-      out.append(Signals.name(signo))
-      out.append(" {si_signo=")
-      out.append(Signals.name(signo))
-      out.append(", si_code=")
-      out.append(Signals.codeName(signo: signo, code: code))
-      if code <= 0 || signo == 17 {
-        out.append(", si_pid=")
-        out.append(int: Int64(sender))
-        out.append(", si_uid=")
-        out.append(int: Int64(uid))
-      }
-      if signo == 17 {
-        out.append(", si_status=")
-        out.append(code == 1 ? String(status) : Signals.name(status))
-      }
-      out.append("} ---\n")
+      out.append("[ Process PID=\(pid) runs in \(arch.modeName) mode. ]\n")
       out.lineDone()
     case .exit(_, let tid, let code, let signal, let core, let ts):
       closeOpenLine()
@@ -119,10 +116,11 @@ public final class StraceFormatter: EventSink {
     out.append(r.name)
     out.append(byte: UInt8(ascii: "("))
     appendArgs(r.args[...])
-    if r.moreArgsAtExit { out.append(",") }
+    // strace: `read(3,  <unfinished ...>` (the argument separator, then the marker).
+    if r.moreArgsAtExit { out.append(", ") }
     out.append(" <unfinished ...>\n")
     out.lineDone()
-    unfinished[r.tid] = r.args.count
+    unfinished[r.tid] = (r.args.count, r.moreArgsAtExit)
   }
 
   private func writeWhole(_ r: SyscallRecord) {
@@ -134,13 +132,21 @@ public final class StraceFormatter: EventSink {
     appendResult(r)
   }
 
-  private func writeResumed(_ r: SyscallRecord, shownArgs: Int) {
+  private func writeResumed(_ r: SyscallRecord, shownArgs: Int, separated: Bool) {
     prefix(r.tid, r.timestamp + (r.duration ?? 0))
     out.append("<... ")
     out.append(r.name)
     out.append(" resumed>")
+    // The entry part ended inside an argument (clone3): ` => {…}` when the kernel changed it,
+    // then the separator before the rest.
+    if !separated && shownArgs > 0 && shownArgs <= r.args.count {
+      if case .changed(_, let after) = r.args[shownArgs - 1] {
+        out.append(" => ")
+        out.append(StraceText.render(after))
+      }
+      if shownArgs < r.args.count { out.append(", ") }
+    }
     if shownArgs < r.args.count {
-      out.append(byte: 0x20)
       appendArgs(r.args[shownArgs...])
     }
     out.append(byte: UInt8(ascii: ")"))
@@ -170,11 +176,7 @@ public final class StraceFormatter: EventSink {
         out.append(hex: UInt64(bitPattern: ret))
       } else {
         out.append(int: ret)
-        if let t = r.retTarget {
-          out.append(byte: UInt8(ascii: "<"))
-          out.append(t.path)
-          out.append(byte: UInt8(ascii: ">"))
-        }
+        if let t = r.retTarget { out.append(StraceText.target(t.path)) }
       }
       if let d = r.retDetail {
         out.append(byte: 0x20)

@@ -157,6 +157,19 @@ public final class StraceLogReader: TraceReader {
 
     if body.starts(with: "+++ ".utf8) { return parseExit(Array(body), tid: task, ts: ts) }
     if body.starts(with: "--- ".utf8) { return parseSignal(Array(body), tid: task, ts: ts) }
+    if body.starts(with: "[ Process PID=".utf8) {
+      // `[ Process PID=1234 runs in 32 bit mode. ]`
+      let b = Array(body)
+      let runs = Array(" runs in ".utf8), modeEnd = Array(" mode. ]".utf8)
+      guard let r = Self.find(runs, in: b), let e = Self.find(modeEnd, in: b), r + runs.count <= e,
+            let arch = SyscallArch(modeName: StraceSyntax.string(b[(r + runs.count)..<e])),
+            let pid = Int32(StraceSyntax.string(b[14..<r])) else {
+        return "bad [ Process ] line"
+      }
+      meet(task, ts: ts, line: body)
+      emit(.personality(pid: tgid(pid), tid: pid, arch: arch, timestamp: ts))
+      return nil
+    }
     if body.starts(with: "strace: Process ".utf8) {
       let words = body.split(separator: 0x20)
       if words.count >= 4, let pid = Int32(StraceSyntax.string(words[2])) {
@@ -424,23 +437,29 @@ public final class StraceLogReader: TraceReader {
     guard words.count >= 3 else { return "bad --- line" }
     if words[1] == "stopped" || words[1] == "resuming" { return nil }  // group stops: not deliveries
     guard let signo = Signals.number(String(words[1])), words[1].hasPrefix("SIG") else { return "bad --- line" }
-    var code: Int32 = 0, sender: Int32 = 0, uid: Int32 = 0, status: Int32 = 0
+    var info = SignalInfo(signo: signo, code: 0)
     if let open = b.firstIndex(of: UInt8(ascii: "{")), let close = b.lastIndex(of: UInt8(ascii: "}")), open < close {
       if case .structure(let fields) = StraceSyntax.argValue(b[open...close]) {
         for f in fields {
-          switch (f.name, f.value) {
-          case ("si_code", .symbol(let s)): code = SignalCodes.number(s)
-          case ("si_code", .int(let v)): code = Int32(truncatingIfNeeded: v)
-          case ("si_pid", .int(let v)): sender = Int32(truncatingIfNeeded: v)
-          case ("si_uid", .int(let v)): uid = Int32(truncatingIfNeeded: v)
-          case ("si_status", .int(let v)): status = Int32(truncatingIfNeeded: v)
+          // `si_utime=5 /* 0.05 s */`: the number before the comment.
+          var value = f.value
+          if case .raw(let text) = value, let n = Int64(text.prefix { $0 != " " }) { value = .int(n) }
+          switch (f.name, value) {
+          case ("si_code", .symbol(let s)): info.code = SignalCodes.number(s)
+          case ("si_code", .int(let v)): info.code = Int32(truncatingIfNeeded: v)
+          case ("si_pid", .int(let v)): info.pid = Int32(truncatingIfNeeded: v)
+          case ("si_uid", .int(let v)): info.uid = Int32(truncatingIfNeeded: v)
+          case ("si_status", .int(let v)): info.status = Int32(truncatingIfNeeded: v)
+          case ("si_status", .symbol(let s)): info.status = Signals.number(s) ?? 0
+          case ("si_utime", .int(let v)): info.utime = v
+          case ("si_stime", .int(let v)): info.stime = v
+          case ("si_addr", .hex(let v)): info.addr = v
           default: break
           }
         }
       }
     }
-    emit(.signal(pid: tgid(tid), tid: tid, signo: signo, code: code, senderPid: sender, senderUid: uid,
-                 status: status, timestamp: ts))
+    emit(.signal(SignalRecord(pid: tgid(tid), tid: tid, info: info, timestamp: ts)))
     return nil
   }
 
@@ -503,8 +522,9 @@ extension Event {
   public var pid: Int32 {
     switch self {
     case .syscallEntry(let r), .syscall(let r): return r.pid
+    case .signal(let s): return s.pid
     case .fork(let pid, _, _, _, _), .exec(let pid, _, _, _, _), .exit(let pid, _, _, _, _, _),
-      .signal(let pid, _, _, _, _, _, _, _), .detached(let pid, _, _), .note(let pid, _, _):
+      .detached(let pid, _, _), .note(let pid, _, _), .personality(let pid, _, _, _):
       return pid
     }
   }
@@ -513,8 +533,9 @@ extension Event {
   public var timestamp: Double {
     switch self {
     case .syscallEntry(let r), .syscall(let r): return r.timestamp
+    case .signal(let s): return s.timestamp
     case .fork(_, _, _, _, let ts), .exec(_, _, _, _, let ts), .exit(_, _, _, _, _, let ts),
-      .signal(_, _, _, _, _, _, _, let ts), .detached(_, _, let ts), .note(_, _, let ts):
+      .detached(_, _, let ts), .note(_, _, let ts), .personality(_, _, _, let ts):
       return ts
     }
   }
@@ -536,9 +557,12 @@ extension Event {
       return .exec(pid: r(pid), tid: r(tid), path: path, argv: argv, timestamp: ts)
     case .exit(let pid, let tid, let code, let signal, let core, let ts):
       return .exit(pid: r(pid), tid: r(tid), code: code, signal: signal, coreDumped: core, timestamp: ts)
-    case .signal(let pid, let tid, let signo, let code, let sender, let uid, let status, let ts):
-      return .signal(pid: r(pid), tid: r(tid), signo: signo, code: code, senderPid: sender, senderUid: uid,
-                     status: status, timestamp: ts)
+    case .signal(var s):
+      s.pid = r(s.pid)
+      s.tid = r(s.tid)
+      return .signal(s)
+    case .personality(let pid, let tid, let arch, let ts):
+      return .personality(pid: r(pid), tid: r(tid), arch: arch, timestamp: ts)
     case .detached(let pid, let tid, let ts):
       return .detached(pid: r(pid), tid: r(tid), timestamp: ts)
     case .note(let pid, let text, let ts):

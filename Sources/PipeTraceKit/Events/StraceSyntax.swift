@@ -170,9 +170,8 @@ enum StraceSyntax {
     if i > digitsStart {
       let n = negative ? -v : v
       if i == s.endIndex { return .int(n) }
-      if s[i] == UInt8(ascii: "<") && s.last == UInt8(ascii: ">") {
-        let link = string(s[(i + 1)..<(s.endIndex - 1)])
-        return .fd(Int32(truncatingIfNeeded: n), FdTarget(link: link))
+      if s[i] == UInt8(ascii: "<"), let target = annotation(s[i...]) {
+        return .fd(Int32(truncatingIfNeeded: n), target)
       }
       return .raw(string(s))
     }
@@ -183,6 +182,22 @@ enum StraceSyntax {
       break
     }
     return symbolic ? .symbol(string(s)) : .raw(string(s))
+  }
+
+  /// A `-y` annotation, `<path>` or `<path>(deleted)` (strace prints a deleted file's mark after the
+  /// brackets), escapes undone; the target keeps readlink's ` (deleted)` form.
+  static func annotation(_ s: ArraySlice<UInt8>) -> FdTarget? {
+    let deleted = "(deleted)".utf8
+    var body = s
+    var isDeleted = false
+    if body.count > deleted.count + 1 && body.suffix(deleted.count).elementsEqual(deleted) {
+      body = body.dropLast(deleted.count)
+      isDeleted = true
+    }
+    guard body.first == UInt8(ascii: "<"), body.last == UInt8(ascii: ">"), body.count >= 2 else { return nil }
+    var link = String(decoding: unescape(body.dropFirst().dropLast()), as: UTF8.self)
+    if isDeleted { link += " (deleted)" }
+    return FdTarget(link: link)
   }
 
   static func hexDigit(_ c: UInt8) -> UInt8? {

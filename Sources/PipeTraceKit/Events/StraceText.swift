@@ -1,5 +1,29 @@
+import Synchronization
+
+/// strace's -x/-xx: which strings are printed in hex.
+public enum HexStrings: Int, Sendable {
+  /// `"a\nb\377"`: C escapes, other non-printable bytes in octal (the default).
+  case none = 0
+  /// -x: a string with any non-ASCII byte entirely in hex.
+  case nonASCII = 1
+  /// -xx: every string in hex.
+  case all = 2
+  /// --strings-in-hex=non-ascii-chars: only the non-ASCII bytes in hex.
+  case nonASCIIChars = 3
+}
+
 /// Renders decoded arguments in strace's syntax: `"str"...`, `3<pipe:[1]>`, `[{fd=3, events=POLLIN}]`.
+/// Every byte that comes from a tracee or /proc (strings, fd paths) is escaped as strace escapes it,
+/// so no file name can split a line or reach a terminal as a control sequence.
 public enum StraceText {
+  private static let hexMode = Atomic<Int>(HexStrings.none.rawValue)
+
+  /// The -x setting every rendered string follows (set once, before tracing).
+  public static var hexStrings: HexStrings {
+    get { HexStrings(rawValue: hexMode.load(ordering: .relaxed)) ?? .none }
+    set { hexMode.store(newValue.rawValue, ordering: .relaxed) }
+  }
+
   public static func render(_ v: ArgValue) -> String {
     var out: [UInt8] = []
     append(v, to: &out)
@@ -10,15 +34,13 @@ public enum StraceText {
     switch v {
     case .int(let i): out.append(contentsOf: String(i).utf8)
     case .uint(let u): out.append(contentsOf: String(u).utf8)
-    case .hex(let h): out.append(contentsOf: ("0x" + String(h, radix: 16)).utf8)
+    case .hex(let h):
+      // C's %#llx: `0` for zero.
+      if h == 0 { out.append(UInt8(ascii: "0")) } else { out.append(contentsOf: ("0x" + String(h, radix: 16)).utf8) }
     case .null: out.append(contentsOf: "NULL".utf8)
     case .fd(let fd, let target):
       out.append(contentsOf: String(fd).utf8)
-      if let t = target {
-        out.append(UInt8(ascii: "<"))
-        out.append(contentsOf: t.path.utf8)
-        out.append(UInt8(ascii: ">"))
-      }
+      if let t = target { appendTarget(t.path, to: &out) }
     case .string(let bytes, let truncated):
       appendQuoted(bytes, to: &out)
       if truncated { out.append(contentsOf: "...".utf8) }
@@ -31,33 +53,104 @@ public enum StraceText {
       }
       if truncated { out.append(contentsOf: (items.isEmpty ? "..." : ", ...").utf8) }
       out.append(UInt8(ascii: "]"))
+    case .bitset(let items):
+      out.append(UInt8(ascii: "["))
+      for (i, item) in items.enumerated() {
+        if i > 0 { out.append(UInt8(ascii: " ")) }
+        append(item, to: &out)
+      }
+      out.append(UInt8(ascii: "]"))
     case .structure(let fields):
       out.append(UInt8(ascii: "{"))
       for (i, f) in fields.enumerated() {
         if i > 0 { out.append(contentsOf: ", ".utf8) }
-        out.append(contentsOf: f.name.utf8)
-        out.append(UInt8(ascii: "="))
+        // A field without a name is strace's `...` or a comment inside a struct.
+        if !f.name.isEmpty {
+          out.append(contentsOf: f.name.utf8)
+          out.append(UInt8(ascii: "="))
+        }
         append(f.value, to: &out)
       }
       out.append(UInt8(ascii: "}"))
+    case .changed(let before, let after):
+      append(before, to: &out)
+      out.append(contentsOf: " => ".utf8)
+      append(after, to: &out)
     }
   }
 
-  /// A C string literal the way strace quotes one: \n \t \" \\, other non-printables in octal.
+  /// `<path>` of -y: the path escaped as strace does (`<` and `>` too, so the annotation cannot be
+  /// closed early); a deleted file's ` (deleted)` goes after the brackets, as strace prints it.
+  public static func appendTarget(_ path: String, to out: inout [UInt8]) {
+    let suffix = " (deleted)"
+    let deleted = path.hasSuffix(suffix) && path.hasPrefix("/")
+    let shown = deleted ? String(path.dropLast(suffix.count)) : path
+    out.append(UInt8(ascii: "<"))
+    appendBody(Array(shown.utf8), hex: hexStrings, extra: "<>", to: &out)
+    out.append(UInt8(ascii: ">"))
+    if deleted { out.append(contentsOf: "(deleted)".utf8) }
+  }
+
+  /// The text of `<path>` (see appendTarget).
+  public static func target(_ path: String) -> String {
+    var out: [UInt8] = []
+    appendTarget(path, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// A C string literal as strace quotes one, under the current -x setting.
   static func appendQuoted(_ bytes: [UInt8], to out: inout [UInt8]) {
+    appendQuoted(bytes, hex: hexStrings, to: &out)
+  }
+
+  static func quoted(_ bytes: [UInt8], hex: HexStrings) -> String {
+    var out: [UInt8] = []
+    appendQuoted(bytes, hex: hex, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  static func appendQuoted(_ bytes: [UInt8], hex: HexStrings, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "\""))
+    appendBody(bytes, hex: hex, extra: "", to: &out)
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// A string's bytes as strace escapes them under -x (without the quotes).
+  static func appendBody(_ bytes: [UInt8], hex: HexStrings, extra: String, to out: inout [UInt8]) {
+    var allHex = hex == .all
+    if hex == .nonASCII {
+      // Printable ASCII and the whitespace escapes stay; anything else makes the whole string hex.
+      allHex = bytes.contains { $0 > 0x7e || ($0 < 0x20 && !(0x09...0x0d).contains($0)) }
+    }
+    if allHex {
+      for b in bytes { appendHexByte(b, to: &out) }
+    } else {
+      appendEscaped(bytes, extra: extra, hexNonPrintable: hex == .nonASCIIChars, to: &out)
+    }
+  }
+
+  /// strace's escapes: \" \\ \f \n \r \t \v, printable ASCII as is, the rest in octal (three digits
+  /// only when a digit follows, so it cannot be misread) or, with `hexNonPrintable`, \xHH. Bytes in
+  /// `extra` are escaped too.
+  static func appendEscaped(_ bytes: [UInt8], extra: String, hexNonPrintable: Bool = false, to out: inout [UInt8]) {
+    let extraBytes = Array(extra.utf8)
     for (i, b) in bytes.enumerated() {
       switch b {
-      case UInt8(ascii: "\""): out.append(contentsOf: "\\\"".utf8)
-      case UInt8(ascii: "\\"): out.append(contentsOf: "\\\\".utf8)
-      case 0x0a: out.append(contentsOf: "\\n".utf8)
-      case 0x09: out.append(contentsOf: "\\t".utf8)
-      case 0x0d: out.append(contentsOf: "\\r".utf8)
+      case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+        out.append(UInt8(ascii: "\\"))
+        out.append(b)
       case 0x0c: out.append(contentsOf: "\\f".utf8)
+      case 0x0a: out.append(contentsOf: "\\n".utf8)
+      case 0x0d: out.append(contentsOf: "\\r".utf8)
+      case 0x09: out.append(contentsOf: "\\t".utf8)
       case 0x0b: out.append(contentsOf: "\\v".utf8)
-      case 0x20..<0x7f: out.append(b)
+      case 0x20..<0x7f where !extraBytes.contains(b):
+        out.append(b)
       default:
-        // Octal, padded to three digits only when a digit follows (so it cannot be misread).
+        if hexNonPrintable {
+          appendHexByte(b, to: &out)
+          continue
+        }
         let nextIsDigit = i + 1 < bytes.count && bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x37
         let oct = String(b, radix: 8)
         out.append(UInt8(ascii: "\\"))
@@ -65,6 +158,27 @@ public enum StraceText {
         out.append(contentsOf: oct.utf8)
       }
     }
-    out.append(UInt8(ascii: "\""))
+  }
+
+  static func appendHexByte(_ b: UInt8, to out: inout [UInt8]) {
+    let digits = Array("0123456789abcdef".utf8)
+    out.append(UInt8(ascii: "\\"))
+    out.append(UInt8(ascii: "x"))
+    out.append(digits[Int(b >> 4)])
+    out.append(digits[Int(b & 15)])
+  }
+
+  /// A string from another process or /proc (a command name, a path) made safe for one line of
+  /// text: escaped as strace escapes it, without quotes.
+  public static func escaped(_ s: String) -> String {
+    var out: [UInt8] = []
+    appendEscaped(Array(s.utf8), extra: "", to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// A signal line's body: `SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, …}` (strace prints it
+  /// between `--- ` and ` ---`).
+  public static func signal(_ info: SignalInfo, style: XlatStyle = .abbrev, fdTarget: (Int32) -> FdTarget? = { _ in nil }) -> String {
+    Signals.name(info.signo) + " " + render(.structure(info.fields(style: style) { .fd($0, fdTarget($0)) }))
   }
 }

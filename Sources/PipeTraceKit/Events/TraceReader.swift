@@ -37,11 +37,13 @@ extension Errno {
 
 /// si_code names ↔ numbers (the inverse of what strace prints in `--- SIG… {si_code=…} ---`).
 enum SignalCodes {
-  static let byName: [String: Int32] = [
-    "SI_USER": 0, "SI_KERNEL": 0x80, "SI_QUEUE": -1, "SI_TIMER": -2, "SI_MESGQ": -3, "SI_ASYNCIO": -4,
-    "SI_SIGIO": -5, "SI_TKILL": -6, "CLD_EXITED": 1, "CLD_KILLED": 2, "CLD_DUMPED": 3, "CLD_TRAPPED": 4,
-    "CLD_STOPPED": 5, "CLD_CONTINUED": 6,
-  ]
+  static let byName: [String: Int32] = {
+    var d: [String: Int32] = [:]
+    for table in [Xlat.siCodes, .cldCodes, .segvCodes, .busCodes, .illCodes, .fpeCodes, .trapCodes, .pollCodes, .sysCodes] {
+      for e in table.entries where d[e.name] == nil { d[e.name] = Int32(truncatingIfNeeded: Int64(bitPattern: e.value)) }
+    }
+    return d
+  }()
 
   static func number(_ name: String) -> Int32 {
     byName[name] ?? Int32(name) ?? 0

@@ -73,24 +73,14 @@ enum FdEffect: Equatable {
       let cloexec = r.name == "pipe2" && args.count >= 2 && hasFlag(args[1], "O_CLOEXEC", bit: UInt64(CT_O_CLOEXEC))
       return [.pipe(read: rfd, write: wfd, closeOnExec: cloexec)]
     default:
-      return r.retTarget != nil || returnsNewFd.contains(r.name) ? [.opened(newFd)] : []
+      return SyscallTable.traits(named: r.name).contains(.returnsFd) ? [.opened(newFd)] : []
     }
   }
 
   /// Whether a call of this name can have an effect at all (the tracer asks once per number).
   static func possible(for name: String) -> Bool {
-    fdTableCalls.contains(name) || returnsNewFd.contains(name)
+    SyscallTable.traits(named: name).contains(.hasFdEffect)
   }
-
-  static let fdTableCalls: Set<String> = ["close", "close_range", "dup", "dup2", "dup3", "fcntl", "fcntl64", "pipe", "pipe2"]
-
-  /// Calls whose result is a new fd.
-  static let returnsNewFd: Set<String> = [
-    "open", "openat", "openat2", "creat", "socket", "accept", "accept4", "epoll_create", "epoll_create1",
-    "eventfd", "eventfd2", "signalfd", "signalfd4", "timerfd_create", "inotify_init", "inotify_init1",
-    "memfd_create", "pidfd_open", "pidfd_getfd", "userfaultfd", "perf_event_open", "fanotify_init",
-    "open_by_handle_at", "io_uring_setup", "memfd_secret",
-  ]
 
   /// The fd number of an argument, decoded (`3<pipe:[1]>`) or bare.
   static func fdNumber(_ v: ArgValue) -> Int32? {

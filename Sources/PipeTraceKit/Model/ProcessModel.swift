@@ -107,7 +107,9 @@ public final class ProcessModel {
       releaseAll(pid, how: signal.map { "killed by \(Signals.name($0))" } ?? "exit", ts: ts)
       tables[pid] = nil
       cachedPid = -1
-    case .signal(let pid, _, _, _, _, _, _, let ts), .detached(let pid, _, let ts), .note(let pid, _, let ts):
+    case .signal(let s):
+      meet(s.pid, ts: s.timestamp)
+    case .detached(let pid, _, let ts), .note(let pid, _, let ts), .personality(let pid, _, _, let ts):
       meet(pid, ts: ts)
     }
   }
@@ -291,18 +293,23 @@ public final class ProcessModel {
 
   static let roles: NameTable<Role> = {
     var t = NameTable<Role>()
-    for name in ["pipe", "pipe2", "dup", "dup2", "dup3", "fcntl", "fcntl64", "close", "close_range"] { t[name] = .changesFds }
-    for n in ["read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg"] { t[n] = .io(.read) }
-    for n in ["write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg"] { t[n] = .io(.write) }
+    // Of every ABI, as the syscall tables mark them: calls with an FdEffect, and data calls on the
+    // fd in their first argument.
+    for arch in SyscallArch.allCases {
+      for row in arch.table.allRows {
+        if row.traits.contains(.hasFdEffect) { t[row.name] = .changesFds }
+        if row.traits.contains(.readsFd) { t[row.name] = .io(.read) }
+        if row.traits.contains(.writesFd) { t[row.name] = .io(.write) }
+      }
+    }
     return t
   }()
 
   static func endHint(_ name: String) -> PipeEnd {
-    switch name {
-    case "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg": return .read
-    case "write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg": return .write
-    default: return .unknown
-    }
+    let traits = SyscallTable.traits(named: name)
+    if traits.contains(.readsFd) { return .read }
+    if traits.contains(.writesFd) { return .write }
+    return .unknown
   }
 
   /// Whether a flag set (`O_RDONLY|O_CLOEXEC`, strace's or pipetrace's text) names `flag`.

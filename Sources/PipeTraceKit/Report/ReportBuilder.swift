@@ -87,10 +87,10 @@ public final class ReportBuilder: EventSink {
       record(r)
       model.handle(syscall: r)
       return
-    case .signal(_, let tid, let signo, _, let sender, _, _, let ts):
-      if let index = awaitingSignal.removeValue(forKey: tid) {
-        let who = sender > 0 ? sender : blocked[index].call.pid
-        blocked[index].call.releasedBy = EventRef(pid: who, event: Signals.name(signo), ts: ts)
+    case .signal(let s):
+      if let index = awaitingSignal.removeValue(forKey: s.tid) {
+        let who = s.senderPid > 0 ? s.senderPid : blocked[index].call.pid
+        blocked[index].call.releasedBy = EventRef(pid: who, event: Signals.name(s.signo), ts: s.timestamp)
       }
     default:
       break
@@ -157,8 +157,8 @@ public final class ReportBuilder: EventSink {
   /// Who let the call go: done while the stream is at the call's exit, so the pipe state is as it was.
   private func findRelease(_ r: SyscallRecord, into b: inout Blocked) {
     let returnTs = r.timestamp + (r.duration ?? 0)
-    switch r.name {
-    case "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "write", "writev", "splice":
+    let traits = SyscallTable.traits(named: r.name)
+    if traits.contains(.readsFd) || traits.contains(.writesFd) {
       guard let first = r.args.first, let fd = FdEffect.fdNumber(first) else { return }
       b.call.fd = fd
       if case .fd(_, let t?) = first { b.call.target = t.path }
@@ -170,7 +170,7 @@ public final class ReportBuilder: EventSink {
         return  // a write blocked on a full pipe is released by a read we do not track
       }
       b.call.releasedBy = ret == 0 ? p.lastWriteEndRelease : p.lastWrite
-    case "wait4", "waitpid", "waitid":
+    } else if traits.contains(.waitsOnChild) {
       guard let ret = r.ret, ret > 0 else { return }
       let child = Int32(truncatingIfNeeded: ret)
       if let info = model.processes[child], let end = info.end {
@@ -178,7 +178,7 @@ public final class ReportBuilder: EventSink {
       } else {
         b.waitedChild = child  // its +++ line may come after the parent's wait returns
       }
-    case "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait":
+    } else if traits.contains(.waitsOnFds) {
       guard let ret = r.ret, ret > 0, let fd = Self.readyFd(r) else { return }
       b.call.fd = fd
       if let p = pipeAt(r, fd: fd) {
@@ -191,8 +191,6 @@ public final class ReportBuilder: EventSink {
         }
       }
       b.call.releasedBy = EventRef(pid: r.pid, event: "fd \(fd) ready", ts: returnTs)
-    default:
-      break
     }
   }
 

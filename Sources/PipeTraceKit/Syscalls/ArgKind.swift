@@ -1,72 +1,102 @@
-/// How one syscall argument is decoded. Kinds marked "out" are filled in by the kernel and decoded at
-/// syscall exit; the others at entry (strace prints a line's entry part up to its first out argument).
+/// How one syscall argument is decoded and printed, as strace prints it. Integer kinds say their C
+/// type: the kernel reads only that many bits of the register, and so does the decoder. Kinds
+/// marked "out" are filled in by the kernel and decoded at exit; strace prints a line's entry part
+/// up to the first of them.
 enum ArgKind: Sendable {
-  /// A C int (32 bits, sign-extended).
+  /// C `int`: the low 32 bits, signed.
   case int
-  /// A C long.
-  case long
+  /// C `unsigned int`.
   case uint
-  case hex
-  case fd
-  /// `AT_FDCWD` or an fd.
-  case dirfd
-  /// A buffer the caller supplies; its length is argument `countArg`.
-  case inBuffer(countArg: Int)
-  /// out: a buffer the kernel fills; its length is the return value.
-  case outBuffer
-  /// An iovec array supplied by the caller; `countArg` entries.
-  case inIovec(countArg: Int)
-  /// out: an iovec array the kernel fills, `countArg` entries, return value bytes in all.
-  case outIovec(countArg: Int)
-  /// out: int[2] of pipe()/pipe2().
-  case pipeFds
-  /// out: int* of wait4's status.
-  case waitStatus
-  case waitOptions
-  case openFlags
-  case mode
-  case signal
-  case cloneFlags
-  /// clone's first argument: printed as strace does, `child_stack=…, flags=…`.
-  case cloneFlagsAndStack
-  /// clone3's struct clone_args pointer (flags are read from it).
-  case cloneArgs
-  case fcntlCommand
-  case closeRangeFlags
-  case path
-  case argv
-  case envp
-  /// A pollfd array with `countArg` entries (events at entry, revents in the return detail).
-  case pollFds(countArg: Int)
-  /// An fd_set of `nfdsArg` bits (select/pselect6).
-  case fdSet(nfdsArg: Int)
-  case idType
+  /// C `long` (the ABI's word), signed.
+  case long
+  /// C `unsigned long`, `size_t`.
+  case ulong
+  /// An unsigned int in hex (`%#x`).
+  case hexInt
+  /// A word in hex (what strace prints for calls it does not decode).
+  case hexLong
+  /// A 64-bit file offset (`loff_t`). i386 passes it in two registers, low word first.
+  case offset
+  /// A pointer printed as its address (`NULL` for 0).
   case pointer
-
-  var isOut: Bool {
-    switch self {
-    case .outBuffer, .outIovec, .pipeFds, .waitStatus: return true
-    default: return false
-    }
-  }
+  /// An int fd, with its target (`-y`).
+  case fd
+  /// An int fd or `AT_FDCWD`.
+  case dirfd
+  /// A signal number (int).
+  case signal
+  /// A file mode (`umode_t`) in octal.
+  case mode
+  /// A flag set of a C type of `bits` bits; `dflt` is strace's comment for unknown bits (`O_???`).
+  case flags(Xlat, dflt: String, bits: Int = 32)
+  /// One named value of `bits` bits.
+  case xval(Xlat, dflt: String, bits: Int = 32)
+  /// A named value printed in decimal when unknown (strace's printxval_d).
+  case xvalDecimal(Xlat, dflt: String)
+  /// open(2) flags: access mode first, then the flags.
+  case openFlags
+  /// open(2)'s mode: printed only when the flags (the argument before it) have O_CREAT or O_TMPFILE.
+  case openMode
+  /// A buffer the caller fills, `countArg` bytes long.
+  case inBuffer(countArg: Int)
+  /// out: a buffer the kernel fills; the return value says how many bytes.
+  case outBuffer
+  /// An iovec array the caller fills, `countArg` entries.
+  case inIovec(countArg: Int)
+  /// out: an iovec array the kernel fills, `countArg` entries, the return value bytes in all.
+  case outIovec(countArg: Int)
+  /// A NUL-terminated path.
+  case path
+  /// A NULL-terminated array of strings (execve's argv).
+  case argv
+  /// execve's envp: its address and how many variables (`-v`: the strings).
+  case envp
+  /// out: `int[2]` of pipe/pipe2.
+  case pipeFds
+  /// out: `int *` of a wait status (wait4, waitpid).
+  case waitStatus
+  /// out: `struct rusage *` (wait4 prints it only for a positive return, waitid always).
+  case rusage(always: Bool)
+  /// out: `siginfo_t *` (waitid).
+  case siginfo
+  /// A `struct timespec *` the caller fills; `time64` for the 64-bit layout of the *_time64 calls.
+  case timespec(time64: Bool)
+  /// out: a timespec the kernel fills only when the call is interrupted (nanosleep's remainder).
+  case timespecRemainder(time64: Bool)
+  /// A `struct timeval *` the caller fills.
+  case timeval
+  /// A `sigset_t *` whose size is argument `sizeArg`.
+  case sigset(sizeArg: Int)
+  /// A pollfd array of `countArg` entries (revents at exit, in the result).
+  case pollFds(countArg: Int)
+  /// An fd_set of as many bits as argument `nfdsArg` says (select, pselect6).
+  case fdSet(nfdsArg: Int)
+  /// pselect6's sixth argument: a pointer to `{sigset_t *, size_t}`.
+  case pselectSigmask
+  /// A `struct epoll_event *` the caller fills (epoll_ctl).
+  case epollEvent
+  /// out: an epoll_event array the kernel fills, as many as the return value.
+  case epollEvents
+  /// clone3's `struct clone_args *`, `sizeArg` bytes.
+  case cloneArgs(sizeArg: Int)
+  /// fcntl's third argument, decoded by the command (argument 1); out for the GET commands.
+  case fcntlArg
+  /// An id that `idtypeArg` says is a pid, a pidfd or a process group (waitid).
+  case waitId(idtypeArg: Int)
+  /// A clock id (clock_nanosleep, clock_gettime).
+  case clockId
 }
 
-/// What a syscall returns, for printing `= RET`.
+/// How a syscall's return value is printed.
 enum ReturnKind: Sendable {
+  /// A signed number (`ssize_t`, `int`, a pid).
   case int
+  /// An unsigned number.
+  case uint
+  /// An address (mmap, brk).
   case hex
   /// A new fd, printed with its target.
   case fd
   /// Never returns on success (exit_group, exit): `= ?`.
   case none
-}
-
-/// One syscall's decoding recipe.
-struct SyscallSpec: Sendable {
-  var name: String
-  var args: [ArgKind]
-  var returns: ReturnKind = .int
-
-  /// How many leading arguments can be printed at entry.
-  var entryArgCount: Int { args.firstIndex(where: { $0.isOut }) ?? args.count }
 }

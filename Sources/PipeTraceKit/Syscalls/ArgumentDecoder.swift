@@ -1,204 +1,340 @@
-/// Turns a stopped tracee's raw syscall arguments into `ArgValue`s, reading its memory where an
-/// argument points to data. Entry decodes the in-arguments, exit the out-arguments and the result.
+import CTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns one stopped call's registers into `ArgValue`s, reading the tracee's memory where an
+/// argument points to data, with strace's rules: integers cut to their C type, NULL for null
+/// pointers, the address for memory that cannot be read, `-s` for strings and arrays.
 struct ArgumentDecoder {
+  let arch: SyscallArch
   let memory: TraceeMemory
   let fds: FdTargetCache
-  let stringLimit: Int
+  let options: DecodeOptions
+  /// The registers, cut to the ABI's width.
+  let raw: [UInt64]
+  /// At exit: the return value (sign-extended from the ABI's width) and whether the call failed.
+  var exiting = false
+  var ret: Int64 = 0
+  var failed = false
 
-  private var tid: Int32 { memory.tid }
-
-  func fdValue(_ raw: UInt64) -> ArgValue {
-    let fd = Int32(truncatingIfNeeded: raw)
-    return .fd(fd, fds.target(of: fd, tid: tid))
+  init(arch: SyscallArch, memory: TraceeMemory, fds: FdTargetCache, options: DecodeOptions, raw: [UInt64]) {
+    self.arch = arch
+    self.memory = memory
+    self.fds = fds
+    self.options = options
+    self.raw = raw
   }
 
-  /// The arguments printable at entry.
-  func decodeEntry(_ spec: SyscallSpec, _ raw: [UInt64]) -> [ArgValue] {
-    var out: [ArgValue] = []
-    out.reserveCapacity(spec.args.count)
-    for i in 0..<spec.entryArgCount {
-      out.append(decodeIn(spec.args[i], raw[i], raw))
+  var tid: Int32 { memory.tid }
+  var printer: XlatPrinter { XlatPrinter(style: options.xlatStyle) }
+  var limit: Int { options.stringLimit }
+
+  func reg(_ i: Int) -> UInt64 { i < raw.count ? raw[i] : 0 }
+
+  // MARK: the argument list
+
+  /// Registers a kind takes: a 64-bit offset takes two on i386.
+  func registers(_ kind: ArgKind) -> Int {
+    if case .offset = kind, arch == .i386 { return 2 }
+    return 1
+  }
+
+  /// Whether the kernel fills the argument (it is printed at exit).
+  func isOut(_ kind: ArgKind) -> Bool {
+    switch kind {
+    case .outBuffer, .outIovec, .pipeFds, .waitStatus, .rusage, .siginfo, .timespecRemainder, .epollEvents:
+      return true
+    case .fcntlArg:
+      return FcntlDecoder.argIsOut(command: UInt32(truncatingIfNeeded: reg(1)))
+    default:
+      return false
     }
-    return out
   }
 
-  /// Completes `args` at exit: decodes the out-arguments and the ones after them.
-  func decodeExit(_ spec: SyscallSpec, _ raw: [UInt64], ret: Int64, failed: Bool, args: inout [ArgValue]) {
-    for i in args.count..<spec.args.count {
-      let kind = spec.args[i]
-      if kind.isOut {
-        args.append(failed ? .hex(raw[i]) : decodeOut(kind, raw[i], raw, ret: ret))
-      } else {
-        args.append(decodeIn(kind, raw[i], raw))
-      }
+  /// Decodes `kinds` from kind `from` (register `reg`): at entry up to the first out argument, at
+  /// exit to the end. Returns the values and where an entry stopped (kind, register).
+  func decode(_ kinds: [ArgKind], from: Int, register: Int) -> (values: [ArgValue], stop: (Int, Int)?) {
+    var values: [ArgValue] = []
+    values.reserveCapacity(kinds.count - from)
+    var r = register
+    var i = from
+    while i < kinds.count {
+      let kind = kinds[i]
+      if !exiting && isOut(kind) { return (values, (i, r)) }
+      if let v = value(kind, at: r) { values.append(v) }
+      r += registers(kind)
+      i += 1
     }
+    return (values, nil)
   }
 
-  func decodeIn(_ kind: ArgKind, _ v: UInt64, _ raw: [UInt64]) -> ArgValue {
+  /// One argument; nil when strace prints nothing for it (open's mode without O_CREAT).
+  func value(_ kind: ArgKind, at r: Int) -> ArgValue? {
+    let v = reg(r)
     switch kind {
     case .int: return .int(Int64(Int32(truncatingIfNeeded: v)))
-    case .long: return .int(Int64(bitPattern: v))
-    case .uint: return .uint(v)
-    case .hex: return .hex(v)
-    case .pointer: return v == 0 ? .null : .hex(v)
-    case .fd: return fdValue(v)
-    case .dirfd:
-      return Int32(truncatingIfNeeded: v) == -100 ? .symbol("AT_FDCWD") : fdValue(v)
-    case .inBuffer(let countArg):
-      let count = Int(min(raw[countArg], UInt64(stringLimit)))
-      if v == 0 { return .null }
-      return .string(memory.bytes(at: v, count: count), truncated: raw[countArg] > UInt64(stringLimit))
-    case .inIovec(let countArg):
-      return iovecs(v, count: Int(min(raw[countArg], 1024)), budget: Int.max)
-    case .openFlags: return .symbol(Flags.openFlags(v, withAccessMode: false))
-    case .mode: return .raw("0" + String(v, radix: 8))
-    case .signal: return .symbol(Signals.name(Int32(truncatingIfNeeded: v)))
-    case .cloneFlags: return .symbol(Flags.cloneFlags(v))
-    case .cloneFlagsAndStack:
-      // x86_64 clone(flags, stack, parent_tid, child_tid, tls); strace leads with the stack.
-      let stack = raw[1] == 0 ? "NULL" : "0x" + String(raw[1], radix: 16)
-      var text = "child_stack=\(stack), flags=\(Flags.cloneFlags(v))"
-      if v & 0x100000 != 0 { text += ", parent_tid=0x" + String(raw[2], radix: 16) }
-      if v & 0x1200000 != 0 { text += ", child_tidptr=0x" + String(raw[3], radix: 16) }
-      if v & 0x80000 != 0 { text += ", tls=0x" + String(raw[4], radix: 16) }
-      return .raw(text)
-    case .cloneArgs:
-      guard let flags = memory.word(at: v) else { return v == 0 ? .null : .hex(v) }
-      return .structure([.init("flags", .symbol(Flags.cloneFlags(flags)))])
-    case .fcntlCommand:
-      let c = Int64(bitPattern: v)
-      return .symbol(Flags.fcntlCommands[c] ?? "\(c)")
-    case .closeRangeFlags: return .symbol(Flags.describe(v, Flags.closeRange))
-    case .waitOptions: return .symbol(Flags.describe(v, Flags.wait))
-    case .idType: return .symbol(Flags.idTypes[Int64(bitPattern: v)] ?? "\(v)")
-    case .path:
-      guard let s = memory.cString(at: v, limit: 4096) else { return v == 0 ? .null : .hex(v) }
-      return .string(s.bytes, truncated: s.truncated)
-    case .argv:
-      guard let list = memory.pointerArray(at: v, limit: 4096) else { return v == 0 ? .null : .hex(v) }
-      let items: [ArgValue] = list.pointers.map { p in
-        let s = memory.cString(at: p, limit: stringLimit)
-        return .string(s?.bytes ?? [], truncated: s?.truncated ?? false)
-      }
-      return .array(items, truncated: list.truncated)
-    case .envp:
-      let count = memory.pointerArray(at: v, limit: 65536)?.pointers.count ?? 0
-      return .raw("0x" + String(v, radix: 16) + " /* \(count) var\(count == 1 ? "" : "s") */")
-    case .pollFds(let countArg):
-      return pollFds(v, count: Int(min(raw[countArg], 1024)), revents: false)
-    case .fdSet(let nfdsArg):
-      return fdSet(v, nfds: Int(min(raw[nfdsArg], 65536)))
-    case .outBuffer, .outIovec, .pipeFds, .waitStatus:
-      return .hex(v)
-    }
-  }
-
-  func decodeOut(_ kind: ArgKind, _ v: UInt64, _ raw: [UInt64], ret: Int64) -> ArgValue {
-    switch kind {
+    case .uint: return .uint(UInt64(UInt32(truncatingIfNeeded: v)))
+    case .long: return .int(signedWord(v))
+    case .ulong: return .uint(v)
+    case .hexInt: return .hex(UInt64(UInt32(truncatingIfNeeded: v)))
+    case .hexLong: return .hex(v)
+    case .offset:
+      if arch == .i386 { return .int(Int64(bitPattern: v | reg(r + 1) << 32)) }
+      return .int(Int64(bitPattern: v))
+    case .pointer: return address(v)
+    case .fd: return fd(v)
+    case .dirfd: return dirfd(v)
+    case .signal: return .symbol(signal(Int32(truncatingIfNeeded: v)))
+    case .mode: return .raw(Self.octalMode(v))
+    case .flags(let table, let dflt, let bits): return .symbol(printer.flags(Self.cut(v, bits), table, dflt))
+    case .xval(let table, let dflt, let bits): return .symbol(printer.xval(Self.cut(v, bits), table, dflt))
+    case .xvalDecimal(let table, let dflt):
+      return .symbol(printer.xval(UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v))), table, dflt, decimal: true))
+    case .openFlags: return .symbol(openFlags(UInt32(truncatingIfNeeded: v)))
+    case .openMode:
+      let flags = UInt32(truncatingIfNeeded: reg(r - 1))
+      guard flags & UInt32(CT_O_CREAT) != 0 || flags & UInt32(CT_O_TMPFILE_BIT) != 0 else { return nil }
+      return .raw(Self.octalMode(v))
+    case .inBuffer(let countArg): return data(v, count: reg(countArg))
     case .outBuffer:
-      if v == 0 { return .null }
-      let n = Int(max(0, ret))
-      return .string(memory.bytes(at: v, count: min(n, stringLimit)), truncated: n > stringLimit)
+      if failed { return address(v) }
+      return data(v, count: UInt64(max(0, ret)))
+    case .inIovec(let countArg): return iovecs(v, count: reg(countArg), budget: nil)
     case .outIovec(let countArg):
-      return iovecs(v, count: Int(min(raw[countArg], 1024)), budget: Int(max(0, ret)))
-    case .pipeFds:
-      guard let a = memory.int32(at: v), let b = memory.int32(at: v + 4) else { return .hex(v) }
-      return .array([.fd(a, fds.target(of: a, tid: tid)), .fd(b, fds.target(of: b, tid: tid))], truncated: false)
-    case .waitStatus:
-      if v == 0 { return .null }
-      guard ret > 0, let s = memory.int32(at: v) else { return .hex(v) }
-      return .raw("[" + WaitStatus.describe(s) + "]")
-    default:
-      return decodeIn(kind, v, raw)
+      return iovecs(v, count: reg(countArg), budget: failed ? nil : UInt64(max(0, ret)), addressesOnly: failed)
+    case .path: return string(at: v, limit: Self.pathMax)
+    case .argv: return argv(v)
+    case .envp: return options.verbose ? argv(v) : envCount(v)
+    case .pipeFds: return pipeFds(v)
+    case .waitStatus: return waitStatus(v)
+    case .rusage(let always):
+      if failed || (!always && ret <= 0) { return address(v) }
+      return rusage(v)
+    case .siginfo: return failed ? address(v) : siginfo(v)
+    case .timespec(let time64): return timespec(v, time64: time64)
+    case .timespecRemainder(let time64):
+      // The kernel writes the remainder only when a signal interrupted the sleep.
+      guard failed, Errno.kernelInternal[Int32(truncatingIfNeeded: -ret)] != nil else { return address(v) }
+      return timespec(v, time64: time64)
+    case .timeval: return timeval(v)
+    case .sigset(let sizeArg): return sigset(v, size: reg(sizeArg))
+    case .pollFds(let countArg): return pollFds(v, count: UInt64(UInt32(truncatingIfNeeded: reg(countArg))))
+    case .fdSet(let nfdsArg): return fdSet(v, nfds: Int32(truncatingIfNeeded: reg(nfdsArg)))
+    case .pselectSigmask: return pselectSigmask(v)
+    case .epollEvent:
+      if UInt32(truncatingIfNeeded: reg(1)) == UInt32(CT_EPOLL_CTL_DEL) { return address(v) }
+      return epollEvent(v)
+    case .epollEvents: return failed ? address(v) : epollEvents(v, count: UInt64(max(0, ret)))
+    case .cloneArgs(let sizeArg): return cloneArgs(v, size: reg(sizeArg))
+    case .fcntlArg: return fcntlArg(v)
+    case .waitId(let idtypeArg):
+      let id = Int32(truncatingIfNeeded: v)
+      if UInt32(truncatingIfNeeded: reg(idtypeArg)) == UInt32(CT_P_PIDFD) {
+        return fd(UInt64(UInt32(bitPattern: id)))
+      }
+      return .int(Int64(id))
+    case .clockId:
+      return .symbol(printer.xval(UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v))), .clockIds, "CLOCK_???"))
     }
   }
 
-  /// `[{iov_base="...", iov_len=N}, ...]`; `budget` bytes are shown in all (what the call transferred).
-  private func iovecs(_ address: UInt64, count: Int, budget: Int) -> ArgValue {
-    if address == 0 { return .null }
-    var left = budget
+  // MARK: scalars
+
+  /// A C long of the ABI, signed.
+  func signedWord(_ v: UInt64) -> Int64 {
+    arch == .x86_64 ? Int64(bitPattern: v) : Int64(Int32(truncatingIfNeeded: v))
+  }
+
+  static func cut(_ v: UInt64, _ bits: Int) -> UInt64 { bits >= 64 ? v : v & ((1 << UInt64(bits)) - 1) }
+
+  /// `%#03o`, as strace prints a mode: `000`, `022`, `0644`.
+  static func octalMode(_ v: UInt64) -> String {
+    let m = v & 0o7777777
+    let text = m == 0 ? "0" : "0" + String(m, radix: 8)
+    return text.count < 3 ? String(repeating: "0", count: 3 - text.count) + text : text
+  }
+
+  func address(_ v: UInt64) -> ArgValue { v == 0 ? .null : .hex(v) }
+
+  func fd(_ v: UInt64) -> ArgValue {
+    let n = Int32(truncatingIfNeeded: v)
+    return .fd(n, n >= 0 ? fds.target(of: n, tid: tid) : nil)
+  }
+
+  func dirfd(_ v: UInt64) -> ArgValue {
+    let n = Int32(truncatingIfNeeded: v)
+    if n == Int32(CT_AT_FDCWD) {
+      switch options.xlatStyle {
+      case .abbrev: return .symbol("AT_FDCWD")
+      case .raw: return .int(Int64(n))
+      case .verbose: return .raw("\(n) /* AT_FDCWD */")
+      }
+    }
+    return fd(v)
+  }
+
+  /// strace's printsignal: the name, or the number when there is none.
+  func signal(_ sig: Int32) -> String {
+    guard let name = Signals.knownName(sig) else { return String(sig) }
+    switch options.xlatStyle {
+    case .abbrev: return name
+    case .raw: return String(sig)
+    case .verbose: return "\(sig) /* \(name) */"
+    }
+  }
+
+  /// open(2) flags: the access mode, then the other flags (`O_RDWR|O_CREAT|O_CLOEXEC`).
+  func openFlags(_ flags: UInt32) -> String {
+    let p = XlatPrinter(style: .abbrev)
+    let mode = Xlat.openAccessModes.name(of: UInt64(flags & UInt32(CT_O_ACCMODE))) ?? "O_ACCMODE"
+    let rest = UInt64(flags & ~UInt32(CT_O_ACCMODE))
+    var text = mode
+    if rest != 0 { text += "|" + p.flags(rest, .openModeFlags, nil) }
+    switch options.xlatStyle {
+    case .abbrev: return text
+    case .raw: return p.hex(UInt64(flags))
+    case .verbose: return p.hex(UInt64(flags)) + " /* " + text + " */"
+    }
+  }
+
+  // MARK: memory
+
+  /// Whether the ABI's pointers can reach `addr` (x32's are 32 bits wide: above that is no memory
+  /// of the process, as strace treats it).
+  func inUserRange(_ addr: UInt64) -> Bool { arch != .x32 || addr <= 0xffff_ffff }
+
+  /// Exactly `count` bytes at `addr`, or nil when any of them cannot be read.
+  func read(_ count: Int, at addr: UInt64) -> [UInt8]? {
+    inUserRange(addr) ? memory.exactly(count, at: addr) : nil
+  }
+
+  func readWord(_ addr: UInt64) -> UInt64? { read(arch.wordSize, at: addr).map { CBytes($0).word(0, arch) } }
+
+  /// `count` bytes of data at `addr`, `-s` of them shown; the address when they cannot be read.
+  func data(_ addr: UInt64, count: UInt64) -> ArgValue {
+    if addr == 0 { return .null }
+    let n = Int(min(count, UInt64(limit)))
+    guard let b = read(n, at: addr) else { return .hex(addr) }
+    return .string(b, truncated: count > UInt64(limit))
+  }
+
+  /// Paths are printed whole, up to PATH_MAX, whatever `-s` says (as strace prints them).
+  static let pathMax = Int(PATH_MAX)
+  static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+  /// A NUL-terminated string, cut at `limit` (-s by default); its address when it cannot be read.
+  func string(at addr: UInt64, limit: Int? = nil) -> ArgValue {
+    if addr == 0 { return .null }
+    guard let s = cString(addr, limit: limit ?? self.limit) else { return .hex(addr) }
+    return .string(s.bytes, truncated: s.truncated)
+  }
+
+  /// Up to `limit` bytes before a NUL; nil when the memory ends before a NUL or `limit + 1` bytes.
+  func cString(_ address: UInt64, limit: Int) -> (bytes: [UInt8], truncated: Bool)? {
+    var result: [UInt8] = []
+    var addr = address
+    while result.count <= limit {
+      // Never across a page boundary in one read: the next page may be unmapped.
+      let toPageEnd = Self.pageSize - Int(addr % UInt64(Self.pageSize))
+      let chunk = inUserRange(addr) ? memory.bytes(at: addr, count: min(toPageEnd, limit + 1 - result.count)) : []
+      if chunk.isEmpty { return nil }
+      if let nul = chunk.firstIndex(of: 0) {
+        result.append(contentsOf: chunk[..<nul])
+        return (result, false)
+      }
+      result.append(contentsOf: chunk)
+      addr &+= UInt64(chunk.count)
+    }
+    return (Array(result.prefix(limit)), true)
+  }
+
+  /// execve's argv: `["a", "b"]`, `-s` entries at most, `0x…` for a string that cannot be read,
+  /// `... /* 0xADDR */` where the array itself cannot be read any more.
+  func argv(_ addr: UInt64) -> ArgValue {
+    if addr == 0 { return .null }
     var items: [ArgValue] = []
+    var a = addr
+    while true {
+      guard let p = readWord(a) else {
+        if items.isEmpty { return .hex(addr) }
+        items.append(.raw("... /* 0x" + String(a, radix: 16) + " */"))
+        return .array(items, truncated: false)
+      }
+      if p == 0 { return .array(items, truncated: false) }
+      if items.count >= limit { return .array(items, truncated: true) }
+      items.append(string(at: p))
+      a &+= UInt64(arch.wordSize)
+    }
+  }
+
+  /// execve's envp without -v: `0x7ffd… /* 23 vars */`.
+  func envCount(_ addr: UInt64) -> ArgValue {
+    if addr == 0 { return .null }
+    var n = 0
+    var a = addr
+    var unterminated = false
+    while true {
+      guard let p = readWord(a) else {
+        if n == 0 { return .hex(addr) }
+        unterminated = true
+        break
+      }
+      if p == 0 { break }
+      n += 1
+      a &+= UInt64(arch.wordSize)
+    }
+    let text = "0x" + String(addr, radix: 16) + " /* \(n) var\(n == 1 ? "" : "s")\(unterminated ? ", unterminated" : "") */"
+    return .raw(text)
+  }
+
+  /// strace's print_array: `count` elements of `size` bytes, `-s` of them shown, the address when the
+  /// first cannot be read, `... /* 0xADDR */` at the first one that cannot.
+  func array(_ addr: UInt64, count: UInt64, size: Int, limitElements: Bool = true, ignoreFailure: Bool = false,
+             _ element: (CBytes, UInt64) -> ArgValue?) -> ArgValue {
+    if addr == 0 { return .null }
+    // strace's tfetch_mem: nothing is read at the exit of a failed call (iovecs excepted).
+    if exiting && failed && !ignoreFailure { return .hex(addr) }
+    if count == 0 { return .array([], truncated: false) }
+    let (total, overflow) = count.multipliedReportingOverflow(by: UInt64(size))
+    if overflow || addr &+ total < addr { return .hex(addr) }
+    var items: [ArgValue] = []
+    // One read for the elements that may be shown (and the one after, for `...`), when it can be
+    // read whole; element by element otherwise, to find where the memory ends.
+    let shown = limitElements && !options.verbose ? min(count, UInt64(limit) + 1) : count
+    let bulk = shown * UInt64(size) <= 1 << 16 ? read(Int(shown) * size, at: addr) : nil
+    var a = addr
     for i in 0..<count {
-      guard let base = memory.word(at: address + UInt64(16 * i)),
-        let len = memory.word(at: address + UInt64(16 * i + 8))
-      else { break }
-      let show = min(Int(min(len, UInt64(Int.max))), left)
-      left -= show
-      let bytes = memory.bytes(at: base, count: min(show, stringLimit))
-      items.append(.structure([
-        .init("iov_base", .string(bytes, truncated: show > stringLimit)), .init("iov_len", .uint(len)),
-      ]))
-    }
-    return .array(items, truncated: false)
-  }
-
-  func pollFds(_ address: UInt64, count: Int, revents: Bool) -> ArgValue {
-    if address == 0 { return .null }
-    let raw = memory.bytes(at: address, count: 8 * count)
-    var items: [ArgValue] = []
-    var i = 0
-    while i + 8 <= raw.count {
-      let fd = raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i, as: Int32.self) }
-      let events = raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i + 4, as: UInt16.self) }
-      let re = raw.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: i + 6, as: UInt16.self) }
-      i += 8
-      if revents {
-        if re != 0 {
-          items.append(.structure([.init("fd", .int(Int64(fd))), .init("revents", .symbol(Flags.describe(UInt64(re), Flags.poll)))]))
-        }
+      let bytes: [UInt8]?
+      if let bulk, i < shown {
+        bytes = Array(bulk[Int(i) * size..<Int(i + 1) * size])
       } else {
-        items.append(.structure([.init("fd", .fd(fd, fd >= 0 ? fds.target(of: fd, tid: tid) : nil)),
-                                 .init("events", .symbol(Flags.describe(UInt64(events), Flags.poll)))]))
+        bytes = read(size, at: a)
       }
+      guard let b = bytes else {
+        if i == 0 { return .hex(addr) }
+        items.append(.raw("... /* 0x" + String(a, radix: 16) + " */"))
+        return .array(items, truncated: false)
+      }
+      if limitElements && !options.verbose && i >= UInt64(limit) { return .array(items, truncated: true) }
+      guard let v = element(CBytes(b), a) else { break }
+      items.append(v)
+      a &+= UInt64(size)
     }
     return .array(items, truncated: false)
   }
 
-  func fdSetMembers(_ address: UInt64, nfds: Int) -> [Int32]? {
-    if address == 0 { return nil }
-    let bytes = memory.bytes(at: address, count: (nfds + 7) / 8)
-    var members: [Int32] = []
-    for fd in 0..<min(nfds, bytes.count * 8) where bytes[fd / 8] & (1 << (fd % 8)) != 0 {
-      members.append(Int32(fd))
+  /// An iovec array; `budget` limits the bytes shown in all (what a read returned).
+  func iovecs(_ addr: UInt64, count: UInt64, budget: UInt64?, addressesOnly: Bool = false) -> ArgValue {
+    var left = budget ?? UInt64.max
+    let w = arch.wordSize
+    return array(addr, count: count, size: 2 * w, ignoreFailure: true) { b, _ in
+      let base = b.word(0, arch), len = b.word(w, arch)
+      let shown = min(len, left)
+      if budget != nil { left -= shown }
+      let data: ArgValue = addressesOnly ? address(base) : self.data(base, count: shown)
+      return .structure([.init("iov_base", data), .init("iov_len", .uint(len))])
     }
-    return members
-  }
-
-  private func fdSet(_ address: UInt64, nfds: Int) -> ArgValue {
-    guard let members = fdSetMembers(address, nfds: nfds) else { return .null }
-    return .raw("[" + members.map(String.init).joined(separator: " ") + "]")
-  }
-
-  /// What strace prints after the return value of poll/select: which fds became ready.
-  func returnDetail(_ name: String, _ raw: [UInt64], ret: Int64) -> String? {
-    guard ret > 0 else { return nil }
-    switch name {
-    case "poll", "ppoll":
-      return "(" + StraceText.render(pollFds(raw[0], count: Int(min(raw[1], 1024)), revents: true)) + ")"
-    case "select", "pselect6":
-      let nfds = Int(min(raw[0], 65536))
-      var parts: [String] = []
-      for (label, i) in [("in", 1), ("out", 2), ("except", 3)] {
-        if let m = fdSetMembers(raw[i], nfds: nfds), !m.isEmpty {
-          parts.append(label + " [" + m.map(String.init).joined(separator: " ") + "]")
-        }
-      }
-      return parts.isEmpty ? nil : "(" + parts.joined(separator: ", ") + ")"
-    default:
-      return nil
-    }
-  }
-}
-
-/// wait4 status words in strace's notation.
-enum WaitStatus {
-  static func describe(_ s: Int32) -> String {
-    let low = s & 0x7f
-    if low == 0 { return "{WIFEXITED(s) && WEXITSTATUS(s) == \((s >> 8) & 0xff)}" }
-    if low == 0x7f {
-      return "{WIFSTOPPED(s) && WSTOPSIG(s) == \(Signals.name((s >> 8) & 0xff))}"
-    }
-    let core = (s & 0x80) != 0 ? " && WCOREDUMP(s)" : ""
-    return "{WIFSIGNALED(s) && WTERMSIG(s) == \(Signals.name(low))\(core)}"
   }
 }

@@ -1,8 +1,7 @@
 /// A syscall between its entry and exit stops.
 struct PendingCall {
-  var number: Int
-  var raw: [UInt64]
-  var spec: SyscallSpec
+  /// What the decoder knows of the call (ABI, row, registers, where its entry part stopped).
+  var call: SyscallDecoder.Call
   var record: SyscallRecord
   /// CLOCK_MONOTONIC when the tracee was resumed into the call.
   var monoStart: Double
@@ -32,6 +31,8 @@ final class Tracee {
   /// The call the kernel will continue as restart_syscall (it returned ERESTART_RESTARTBLOCK, or
   /// was in progress when the thread was attached).
   var interruptedCall: SyscallRecord?
+  /// The ABI of its last syscall (a change is printed as strace's `runs in 32 bit mode` note).
+  var arch = SyscallArch.x86_64
   /// Seized by attaching (not launched, not a new child of a tracee).
   var attached = false
   /// In a job-control stop (kept there with PTRACE_LISTEN).

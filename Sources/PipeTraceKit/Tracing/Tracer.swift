@@ -16,10 +16,17 @@ import Glibc
 /// from one OS thread only: launch/attach, then `run()`, all on the same thread.
 public final class Tracer {
   public struct Options {
-    /// Syscall names to show; nil = the pipe set (`SyscallTable.pipeSet`); `["all"]` = every call.
+    /// Syscall names to show; nil = the pipe set; `["all"]` = every call.
     public var syscalls: [String]?
+    /// The calls to show as `-e trace=` selected them (wins over `syscalls`).
+    public var selection: SyscallSet?
+    /// How arguments are decoded (-s, -X, -v).
+    public var decoding = DecodeOptions()
     /// Bytes of each string shown (strace's -s).
-    public var stringLimit = 32
+    public var stringLimit: Int {
+      get { decoding.stringLimit }
+      set { decoding.stringLimit = newValue }
+    }
     /// Launch mode: install a seccomp filter so untraced syscalls never stop the tracee.
     public var useSeccomp = true
     /// Wait for tracee events and the tracer's own SIGINT/SIGTERM/SIGHUP with sigtimedwait, and
@@ -108,11 +115,10 @@ public final class Tracer {
     self.output = output
     events = EventFanout(sinks)
     let sets = try SyscallSets(
-      table: .x86_64, names: options.syscalls, modelFds: options.modelFds, stackTraces: options.stackTraces)
+      selection: options.selection, names: options.syscalls, modelFds: options.modelFds, stackTraces: options.stackTraces)
     eventsOnly = sets.none
     syscalls = SyscallStopHandler(
-      sets: sets, events: events, stringLimit: options.stringLimit,
-      unwinder: options.stackTraces ? StackUnwinder() : nil)
+      sets: sets, events: events, decoding: options.decoding, unwinder: options.stackTraces ? StackUnwinder() : nil)
     spin = SpinPolicy(microseconds: options.spinMicroseconds, cpus: Int(ct_usable_cpus()))
     tickers = sinks.compactMap { $0 as? TraceTicker }
     tickInterval = tickers.map(\.tickInterval).min()  // didSet does not run in init
@@ -281,7 +287,7 @@ public final class Tracer {
       syscallStop(t)
     case .seccomp:
       guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
-      syscalls.entry(t, nr: Int(info.nr), args: info.args)
+      syscalls.entry(t, auditArch: info.arch, number: info.nr, args: info.args)
       resume(t)
     case .newTask(let event):
       newTask(of: t, event)
@@ -318,7 +324,7 @@ public final class Tracer {
     guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
     switch Int32(info.op) {
     case Int32(CT_SYSCALL_INFO_ENTRY), Int32(CT_SYSCALL_INFO_SECCOMP):
-      syscalls.entry(t, nr: Int(info.nr), args: info.args)
+      syscalls.entry(t, auditArch: info.arch, number: info.nr, args: info.args)
     case Int32(CT_SYSCALL_INFO_EXIT):
       syscalls.exit(t, rval: info.rval, isError: info.is_error != 0)
     default:
@@ -370,10 +376,12 @@ public final class Tracer {
       c.tgid = tgid
       c.fds = fds
       c.awaitingForkEvent = false
+      c.arch = t.arch
     } else if exitedBeforeForkEvent.remove(child) != nil {
       // Born, run and gone before its parent's fork stop was taken: nothing left to trace.
     } else {
       let c = Tracee(tid: child, tgid: tgid, fds: fds, started: false)
+      c.arch = t.arch  // a child runs in its parent's ABI: no mode note for it (as strace)
       // A thread of a process being held for an injection must be held too.
       if kind == .thread, activeInjection?.pid == tgid { c.holdRequested = true }
       tracees[child] = c
@@ -400,13 +408,13 @@ public final class Tracer {
     t.fds = FdTargetCache()
     syscalls.unwinder?.imageReplaced(tgid: t.tgid)
     var path = ""
-    if let c = t.current, c.spec.name == "execve" || c.spec.name == "execveat" {
+    if let c = t.current, c.call.row.isExec {
       // The old image is gone: the strings were captured at entry when shown; re-read otherwise.
-      let pathArg = c.spec.name == "execve" ? 0 : 1
+      let pathArg = c.call.row.args?.firstIndex { if case .path = $0 { return true } else { return false } } ?? 0
       if c.record.args.count > pathArg + 1, case .string(let p, _) = c.record.args[pathArg] {
         path = String(decoding: p, as: UTF8.self)
       } else {
-        path = TraceeMemory(tid: t.tid).cString(at: c.raw[pathArg], limit: 4096)
+        path = TraceeMemory(tid: t.tid).cString(at: c.call.raw[pathArg], limit: 4096)
           .map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
       }
     }
@@ -436,10 +444,11 @@ public final class Tracer {
 
   private func signalStop(_ t: Tracee, _ sig: Int32) {
     // No siginfo for a stop that is not a signal delivery: nothing to pass on.
-    guard let info = try? Ptrace.signalInfo(t.tid) else { return resume(t) }
+    guard let info = SignalInfo(tracee: t.tid) else { return resume(t) }
     if !t.beforeExec {
-      events.emit(.signal(pid: t.tgid, tid: t.tid, signo: sig, code: info.code, senderPid: info.pid,
-                          senderUid: info.uid, status: info.status, timestamp: Clock.wall()))
+      // -k: strace prints the stack where the signal arrived.
+      let stack = syscalls.unwinder?.capture(tid: t.tid, tgid: t.tgid)
+      events.emit(.signal(SignalRecord(pid: t.tgid, tid: t.tid, info: info, stack: stack, timestamp: Clock.wall())))
     }
     resume(t, signal: sig)
   }
@@ -550,7 +559,7 @@ public final class Tracer {
   private func detach(_ t: Tracee, at stop: TraceStop) {
     // A signal-delivery stop (GETSIGINFO fails for a group-stop): the signal goes with the detach.
     var deliver: Int32 = 0
-    if case .signal(let sig) = stop, (try? Ptrace.signalInfo(t.tid)) != nil { deliver = sig }
+    if case .signal(let sig) = stop, SignalInfo(tracee: t.tid) != nil { deliver = sig }
     if case .newTask = stop, let msg = try? Ptrace.eventMessage(t.tid) {
       // A child created just before the interrupt: let it go at its first stop.
       let child = Int32(truncatingIfNeeded: msg)

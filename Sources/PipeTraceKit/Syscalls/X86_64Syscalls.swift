@@ -1,5 +1,5 @@
-/// x86_64 syscall names by number (from the kernel's syscall_64.tbl), "" where unassigned.
-enum X86_64SyscallNames {
+/// x86_64 syscall names by number (the kernel's syscall_64.tbl), "" where unassigned.
+enum X86_64Syscalls {
   static let byNumber: [String] = [
     "read", "write", "open", "close", "stat", "fstat", "lstat", "poll",
     "lseek", "mmap", "mprotect", "munmap", "brk", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn",
@@ -42,7 +42,7 @@ enum X86_64SyscallNames {
     "open_by_handle_at", "clock_adjtime", "syncfs", "sendmmsg", "setns", "getcpu", "process_vm_readv", "process_vm_writev",
     "kcmp", "finit_module", "sched_setattr", "sched_getattr", "renameat2", "seccomp", "getrandom", "memfd_create",
     "kexec_file_load", "bpf", "execveat", "userfaultfd", "membarrier", "mlock2", "copy_file_range", "preadv2",
-    "pwritev2", "pkey_mprotect", "pkey_alloc", "pkey_free", "statx", "io_pgetevents", "rseq", "",
+    "pwritev2", "pkey_mprotect", "pkey_alloc", "pkey_free", "statx", "io_pgetevents", "rseq", "uretprobe",
     "", "", "", "", "", "", "", "",
     "", "", "", "", "", "", "", "",
     "", "", "", "", "", "", "", "",
@@ -59,6 +59,15 @@ enum X86_64SyscallNames {
     "process_madvise", "epoll_pwait2", "mount_setattr", "quotactl_fd", "landlock_create_ruleset", "landlock_add_rule", "landlock_restrict_self", "memfd_secret",
     "process_mrelease", "futex_waitv", "set_mempolicy_home_node", "cachestat", "fchmodat2", "map_shadow_stack", "futex_wake", "futex_wait",
     "futex_requeue", "statmount", "listmount", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "mseal", "setxattrat",
-    "getxattrat", "listxattrat", "removexattrat", "open_tree_attr", "file_getattr", "file_setattr",
+    "getxattrat", "listxattrat", "removexattrat", "open_tree_attr", "file_getattr", "file_setattr", "listns", "rseq_slice_yield",
+  ]
+
+  /// x32's own numbers (512 and up; below 512 x32 shares the x86_64 numbers).
+  static let x32Only: [String] = [
+    "rt_sigaction", "rt_sigreturn", "ioctl", "readv", "writev", "recvfrom", "sendmsg", "recvmsg",
+    "execve", "ptrace", "rt_sigpending", "rt_sigtimedwait", "rt_sigqueueinfo", "sigaltstack", "timer_create",
+    "mq_notify", "kexec_load", "waitid", "set_robust_list", "get_robust_list", "vmsplice", "move_pages",
+    "preadv", "pwritev", "rt_tgsigqueueinfo", "recvmmsg", "sendmmsg", "process_vm_readv", "process_vm_writev",
+    "setsockopt", "getsockopt", "io_setup", "io_submit", "execveat", "preadv2", "pwritev2",
   ]
 }

@@ -1,0 +1,15 @@
+/// What the decoders print, as strace's options choose it.
+public struct DecodeOptions: Sendable {
+  /// Bytes of each string and elements of each array shown (-s).
+  public var stringLimit = 32
+  /// -X: named constants as names, numbers, or both.
+  public var xlatStyle: XlatStyle = .abbrev
+  /// -v: structures in full (rusage), envp's strings, revents of poll.
+  public var verbose = false
+
+  public init(stringLimit: Int = 32, xlatStyle: XlatStyle = .abbrev, verbose: Bool = false) {
+    self.stringLimit = stringLimit
+    self.xlatStyle = xlatStyle
+    self.verbose = verbose
+  }
+}

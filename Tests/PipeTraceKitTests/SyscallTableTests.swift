@@ -1,0 +1,148 @@
+import CTrace
+import Foundation
+import XCTest
+
+@testable import PipeTraceKit
+
+/// The syscall tables, the `-e trace=` parser and the constant tables, against the kernel's headers.
+final class SyscallTableTests: XCTestCase {
+  /// `#define __NR_name N` lines of an installed UAPI header.
+  func kernelNumbers(_ header: String) throws -> [String: Int] {
+    let path = "/usr/include/x86_64-linux-gnu/asm/" + header
+    guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { throw XCTSkip("no \(path)") }
+    var d: [String: Int] = [:]
+    for line in text.split(separator: "\n") where line.hasPrefix("#define __NR_") {
+      let f = line.split(separator: " ", omittingEmptySubsequences: true)
+      if f.count == 3, let n = Int(f[2]) { d[String(f[1].dropFirst(5))] = n }
+    }
+    return d
+  }
+
+  func testEveryKernelNumberHasItsRow() throws {
+    for (table, header) in [(SyscallTable.x86_64, "unistd_64.h"), (SyscallTable.i386, "unistd_32.h")] {
+      let numbers = try kernelNumbers(header)
+      XCTAssertGreaterThan(numbers.count, 300)
+      for (name, nr) in numbers {
+        XCTAssertEqual(table.row(nr).name, name, "\(table.arch) \(nr)")
+        XCTAssertEqual(table.number(of: name), nr, "\(table.arch) \(name)")
+        XCTAssertNotNil(SyscallCatalogue.entries[name], "\(name) has no argument count or classes")
+      }
+    }
+  }
+
+  func testI386NumbersAreNotX86_64Numbers() {
+    XCTAssertEqual(SyscallTable.i386.name(of: 3), "read")
+    XCTAssertEqual(SyscallTable.i386.name(of: 6), "close")
+    XCTAssertEqual(SyscallTable.i386.name(of: 7), "waitpid")
+    XCTAssertEqual(SyscallTable.x86_64.name(of: 3), "close")
+    XCTAssertEqual(SyscallTable.x32.name(of: 512), "rt_sigaction")
+    XCTAssertEqual(SyscallTable.x86_64.name(of: 1000), "syscall_0x3e8")
+    let (arch, nr) = SyscallArch.of(auditArch: UInt32(bitPattern: Int32(CT_AUDIT_ARCH_X86_64)), number: 0x4000_0000 + 39)
+    XCTAssertEqual(arch, .x32)
+    XCTAssertEqual(SyscallTable.x32.name(of: nr), "getpid")
+  }
+
+  func testTraitsAreTheTablesAnswers() {
+    let x = SyscallTable.x86_64, i = SyscallTable.i386
+    XCTAssertTrue(i.row(6).traits.contains(.changesFdTable))  // i386 close
+    XCTAssertTrue(i.row(6).keepsFdModel)
+    XCTAssertFalse(x.row(6).keepsFdModel)  // x86_64 lstat
+    XCTAssertTrue(i.row(3).traits.contains(.readsFd))
+    XCTAssertTrue(i.row(7).traits.contains(.waitsOnChild))
+    XCTAssertTrue(x.row(59).isExec)
+    XCTAssertTrue(x.row(x.number(of: "execveat")!).isExec)
+    XCTAssertTrue(x.row(231).traits.contains(.neverReturns))
+    XCTAssertTrue(x.row(x.number(of: "nanosleep")!).traits.contains(.sleepsOnly))
+    if case .register(0)? = x.row(56).cloneFlagsArgument {} else { XCTFail("clone's flags are its first register") }
+    if case .cloneArgsPointer(0)? = x.row(435).cloneFlagsArgument {} else { XCTFail("clone3's flags are in clone_args") }
+    XCTAssertTrue(x.row(x.number(of: "mprotect")!).traits.contains(.mapsCode))
+    XCTAssertEqual(Set(SyscallTable.pipeSet), [
+      "read", "readv", "pread64", "write", "writev", "close", "close_range", "pipe", "pipe2", "dup", "dup2", "dup3",
+      "fcntl", "wait4", "waitid", "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "clone",
+      "clone3", "fork", "vfork", "execve", "execveat", "exit_group", "kill",
+    ])
+    XCTAssertTrue(i.defaultNames.contains("waitpid"))
+    XCTAssertTrue(i.defaultNames.contains("_newselect"))
+    XCTAssertEqual(SyscallTable.traits(named: "recvmsg"), [.readsFd])
+  }
+
+  func testClassesAsStraceGroupsThem() throws {
+    let x = SyscallTable.x86_64
+    func has(_ cls: SyscallClass, _ name: String) -> Bool { x.row(x.number(of: name)!).classes.contains(cls) }
+    XCTAssertTrue(has(.file, "openat") && has(.desc, "openat"))
+    XCTAssertTrue(has(.file, "execve") && has(.process, "execve"))
+    XCTAssertTrue(has(.desc, "read") && !has(.file, "read"))
+    XCTAssertTrue(has(.network, "connect") && has(.signal, "rt_sigaction") && has(.ipc, "shmget"))
+    XCTAssertTrue(has(.memory, "mmap") && has(.creds, "setuid") && has(.clock, "clock_gettime"))
+    XCTAssertTrue(has(.stat, "stat") && has(.statLike, "newfstatat") && has(.fstatfs, "fstatfs") && has(.pure, "getpid"))
+  }
+
+  func testTraceExpressions() throws {
+    let x = SyscallTable.x86_64
+    let desc = try SyscallSelection.parse("%desc")
+    XCTAssertTrue(desc.contains(.x86_64, 0) && desc.contains(.i386, 3) && !desc.contains(.x86_64, 59))
+    let notRead = try SyscallSelection.parse("!read,write")
+    XCTAssertFalse(notRead.contains(.x86_64, 0) || notRead.contains(.x86_64, 1))
+    XCTAssertTrue(notRead.contains(.x86_64, 2) && notRead.contains(.x86_64, 9999))
+    let regex = try SyscallSelection.parse("/^pipe")
+    XCTAssertEqual(SyscallArch.allCases.flatMap { a in regex.numbers(a).map { a.table.name(of: $0) } }.sorted(),
+                   ["pipe", "pipe", "pipe", "pipe2", "pipe2", "pipe2"])
+    XCTAssertTrue(try SyscallSelection.parse("none").isEmpty)
+    XCTAssertTrue(try SyscallSelection.parse("all").contains(.i386, 7))
+    let only32 = try SyscallSelection.parse("read@32")
+    XCTAssertTrue(only32.contains(.i386, 3) && !only32.contains(.x86_64, 0))
+    // i386 only: `?` keeps a name another ABI lacks from being an error; unknown everywhere still is.
+    XCTAssertTrue(try SyscallSelection.parse("waitpid").contains(.i386, 7))
+    XCTAssertTrue(try SyscallSelection.parse("?no_such_call,read").contains(.x86_64, 0))
+    XCTAssertThrowsError(try SyscallSelection.parse("read,no_such_call")) { e in
+      XCTAssertEqual("\(e)", "unknown syscall name 'no_such_call' in -e trace=")
+    }
+    XCTAssertThrowsError(try SyscallSelection.parse("/(")) { e in XCTAssertTrue("\(e)".hasPrefix("unknown syscall name '/('")) }
+    XCTAssertThrowsError(try SyscallSelection.parse("%nonsense"))
+    XCTAssertTrue(try SyscallSelection.parse("%%stat").contains(.x86_64, x.number(of: "statx")!))
+    XCTAssertTrue(try SyscallSelection.parse("process").contains(.x86_64, 56))  // strace's legacy class name
+  }
+
+  func testFlagsAndValuesAsStracePrintsThem() {
+    let p = XlatPrinter()
+    XCTAssertEqual(p.flags(0x80800, .openModeFlags, "O_???"), "O_NONBLOCK|O_CLOEXEC")
+    XCTAssertEqual(p.flags(0x7, .openModeFlags, "O_???"), "0x7 /* O_??? */")
+    XCTAssertEqual(p.flags(0x80001, .openModeFlags, "O_???"), "O_CLOEXEC|0x1")
+    XCTAssertEqual(p.flags(0, .openModeFlags, "O_???"), "0")
+    XCTAssertEqual(p.flags(0, .accessModes, "?_OK"), "F_OK")
+    XCTAssertEqual(p.xval(1030, .fcntlCommands, "F_???"), "F_DUPFD_CLOEXEC")
+    XCTAssertEqual(p.xval(0x4242, .fcntlCommands, "F_???"), "0x4242 /* F_??? */")
+    XCTAssertEqual(XlatPrinter(style: .raw).flags(0x80000, .openModeFlags, "O_???"), "0x80000")
+    XCTAssertEqual(XlatPrinter(style: .verbose).flags(0x80000, .openModeFlags, "O_???"), "0x80000 /* O_CLOEXEC */")
+    XCTAssertEqual(XlatPrinter(style: .verbose).xval(2, .epollCtlOps, "EPOLL_CTL_???"), "0x2 /* EPOLL_CTL_DEL */")
+    XCTAssertEqual(Signals.mask([0x10002], style: .abbrev), "[INT CHLD]")
+    XCTAssertEqual(Signals.mask([~UInt32(0x40101), 0xffff_ffff], style: .abbrev), "~[HUP KILL STOP]")
+    XCTAssertEqual(Signals.name(34), "SIGRT_2")
+    XCTAssertEqual(ArgumentDecoder.waitStatusText(0xffff), "{WIFCONTINUED(s)}")
+    XCTAssertEqual(ArgumentDecoder.waitStatusText(0x137f), "{WIFSTOPPED(s) && WSTOPSIG(s) == SIGSTOP}")
+    XCTAssertEqual(ArgumentDecoder.waitStatusText(0x8b), "{WIFSIGNALED(s) && WTERMSIG(s) == SIGSEGV && WCOREDUMP(s)}")
+    XCTAssertEqual(ArgumentDecoder.octalMode(0), "000")
+    XCTAssertEqual(ArgumentDecoder.octalMode(0o22), "022")
+    XCTAssertEqual(ArgumentDecoder.octalMode(0o644), "0644")
+  }
+
+  /// The struct layouts the decoders compute must be the C compiler's.
+  func testNativeLayoutsMatchTheCompiler() {
+    let c = ct_native_layout_get()
+    let flock = CLayout.offsets([.u16, .u16, .long, .long, .u32], .x86_64)
+    XCTAssertEqual([UInt32(flock.size)] + flock.offsets[2...].map(UInt32.init), [c.flock_size, c.flock_l_start, c.flock_l_len, c.flock_l_pid])
+    XCTAssertEqual(c.epoll_event_size, 12)
+    XCTAssertEqual(c.epoll_event_data, 4)
+    XCTAssertEqual(c.rusage_maxrss, 32)
+    XCTAssertEqual(c.clone_args_size, 88)
+    XCTAssertEqual(c.clone_args_set_tid, 64)
+    XCTAssertEqual(c.clone_args_cgroup, 80)
+    let chld = CLayout.offsets([.u32, .u32, .u32, .long, .long], .x86_64).offsets
+    XCTAssertEqual([16, 16 + chld[2], 16 + chld[3]].map(UInt32.init), [c.siginfo_pid, c.siginfo_status, c.siginfo_utime])
+    XCTAssertEqual(c.siginfo_addr, 16)
+    XCTAssertEqual(c.siginfo_value, 24)
+    XCTAssertEqual(c.siginfo_fd, 24)
+    // i386: 8-byte fields aligned to 4 (struct flock64: l_start at 4).
+    XCTAssertEqual(CLayout.offsets([.u16, .u16, .u64, .u64, .u32], .i386).offsets, [0, 2, 4, 12, 20])
+  }
+}
