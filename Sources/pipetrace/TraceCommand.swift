@@ -21,9 +21,10 @@ struct TraceCommand {
     guard options.stuckAfter > 0 else { throw CLIFailure("--stuck-after takes seconds above 0, not \(options.stuckAfter)") }
     if let u = options.unstickAfter, !(u > 0) { throw CLIFailure("--unstick-after takes seconds above 0, not \(u)") }
     let responder = HangResponder(diagnoseAfter: options.stuckAfter, unstickAfter: options.unstickAfter)
+    let text = try TraceOutputSetup(options: options, launching: !command.isEmpty)
 
     var tracerOptions = Tracer.Options()
-    tracerOptions.syscalls = try syscallNames()
+    tracerOptions.syscalls = try syscallNames(text)
     tracerOptions.stringLimit = options.s
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.signalAware = true
@@ -31,19 +32,29 @@ struct TraceCommand {
     tracerOptions.stackTraces = options.stack
     tracerOptions.stuckAfter = responder.stuckAfter
 
-    let (fd, toFile) = try openOutput()
+    // -ff -o PREFIX: the files are per task; what else is printed (a report) goes to stderr.
+    let (fd, toFile) = text.perTaskPrefix == nil ? try openOutput() : (2, false)
     let output = OutputBuffer(fd: fd)
     let sink: EventSink
     let json = options.json ? JSONLinesWriter(output: output) : nil
+    let perTask = text.perTaskPrefix.map { PerThreadFiles(prefix: $0, style: text.style, filter: text.filter) }
     if let json {
       sink = json
+    } else if let perTask {
+      sink = perTask
     } else {
-      sink = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
+      sink = StraceFormatter(
+        output: output, pidStyle: toFile ? .column : .bracketed, style: text.style, filter: text.filter,
+        summary: text.summary, printsTrace: !text.summaryOnly)
     }
     let report = options.report ? ReportBuilder() : nil
+    let messages = options.json ? nil : text.attachMessages(traceOnStderr: toFile ? nil : output)
     let tracer: Tracer
     do {
-      tracer = try Tracer(options: tracerOptions, sinks: [sink] + (report.map { [$0] } ?? []), output: output)
+      var sinks: [EventSink] = [sink]
+      if let report { sinks.append(report) }
+      if let messages { sinks.append(messages) }
+      tracer = try Tracer(options: tracerOptions, sinks: sinks, output: output)
       tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
         responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
       }
@@ -53,12 +64,20 @@ struct TraceCommand {
       } else {
         try tracer.attach(pids, tree: options.tree)
         json?.writeStart(command: nil, attached: pids, timestamp: Clock.wall())
+        for pid in pids { messages?.attached(pid: pid, threads: ProcFS.threadIds(of: pid).count) }
       }
     } catch {
       output.flush()
       throw CLIFailure(error.description, code: error.isLaunchError ? 127 : 1)
     }
     let outcome = tracer.run()
+    for failure in perTask?.failures ?? [] { printError("pipetrace: \(failure)") }
+    if let summary = text.summary {
+      // strace -c/-C: the table after the trace, on the same output.
+      output.flush()
+      var table = summary.render()
+      table.withUTF8 { try? writeAll(fd, UnsafeRawBufferPointer($0)) }
+    }
     if let report {
       // After the trace, on the same output (stderr, or the -o file).
       output.flush()
@@ -81,22 +100,18 @@ struct TraceCommand {
     return pid
   }
 
-  /// `-e trace=a,b`, `-e a,b`, `--trace a,b`; nil = the default pipe set.
-  func syscallNames() throws -> [String]? {
+  /// `-e trace=a,b`, `-e a,b`, `--trace a,b`; nil = the default pipe set (every syscall with
+  /// --strace-compat). The other -e qualifiers are TraceOutputSetup's.
+  func syscallNames(_ text: TraceOutputSetup) throws -> [String]? {
     var names: [String] = []
-    for expr in options.e {
-      var value = Substring(expr)
-      if let eq = value.firstIndex(of: "=") {
-        let key = value[..<eq]
-        guard key == "trace" || key == "t" else {
-          throw CLIFailure("unsupported -e qualifier '\(key)' (only trace=NAME,... is known)")
-        }
-        value = value[value.index(after: eq)...]
-      }
+    for value in text.expressions.trace {
       names.append(contentsOf: value.split(separator: ",").map(String.init))
     }
     if let t = options.traceNames { names.append(contentsOf: t.split(separator: ",").map(String.init)) }
-    if names.isEmpty { return options.e.isEmpty && options.traceNames == nil ? nil : [] }
+    if names.isEmpty {
+      if !text.expressions.trace.isEmpty || options.traceNames != nil { return [] }
+      return text.tracesAllByDefault ? ["all"] : nil
+    }
     for n in names where n != "all" && SyscallTable.x86_64.number(of: n) == nil {
       throw CLIFailure(TraceError.unknownSyscall(n).description)
     }

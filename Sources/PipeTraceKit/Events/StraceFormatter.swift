@@ -1,28 +1,70 @@
-/// The text sink: lines compatible with `strace -f -ttt -T -y`. A call that blocks while another
-/// task prints is split into `<unfinished ...>` and `<... NAME resumed>` lines, as strace does.
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The text sink: strace-style lines, by default compatible with `strace -f -ttt -T -y`; `style` picks
+/// the columns as strace's -t/-tt/-ttt/-r/-T/-y/-a do. A call that blocks while another task prints
+/// is split into `<unfinished ...>` and `<... NAME resumed>` lines, as strace does.
+///
+/// It is also the front of strace's text output as a whole: `filter` (-e status=, -P, --trace-fds)
+/// chooses the syscalls, `summary` (-c/-C) counts them, and `printsTrace` false (-c) prints no line.
+/// They live here, not in sinks of their own, because the tracer reports syscall entries (needed for
+/// `<unfinished ...>` lines and for -c's CPU time at entry) only to a StraceFormatter.
 public final class StraceFormatter: EventSink {
   public enum PidStyle: Sendable {
     /// `1234  ` — strace's column when writing to a file (-o).
     case column
     /// `[pid  1234] ` — strace's prefix on a terminal.
     case bracketed
+    /// No pid: one file per thread (-ff).
+    case none
   }
 
   let out: OutputBuffer
   let pidStyle: PidStyle
+  let style: TraceTextStyle
+  let filter: SyscallFilter?
+  let summary: SyscallSummary?
+  let printsTrace: Bool
   /// The task whose entry is known but not yet printed; its line is completed by its exit unless
   /// another line must be printed first.
   private var open: SyscallRecord?
   /// Tasks whose entry went out as `<unfinished ...>`: how many args that part showed.
   private var unfinished: [Int32: Int] = [:]
   private var line: [UInt8] = []
+  /// Where the current line starts in `out.bytes` (for -a alignment).
+  private var lineStart = 0
+  /// -r: the timestamp of the previous line.
+  private var previousLineTime: Double?
+  /// -t/-tt: the local `HH:MM:SS` of `clockSecond`.
+  private var clockSecond = Int.min
+  private var clockText: [UInt8] = []
 
-  public init(output: OutputBuffer, pidStyle: PidStyle) {
+  public init(
+    output: OutputBuffer, pidStyle: PidStyle, style: TraceTextStyle = .pipetrace,
+    filter: SyscallFilter? = nil, summary: SyscallSummary? = nil, printsTrace: Bool = true
+  ) {
     self.out = output
     self.pidStyle = pidStyle
+    self.style = style
+    self.filter = filter
+    self.summary = summary
+    self.printsTrace = printsTrace
   }
 
   public func handle(_ event: Event) {
+    summary?.observe(event)
+    guard let filter else { return admitted(event) }
+    filter.admit(event, admitted)
+  }
+
+  /// An event the filter let through (every event when there is none).
+  private func admitted(_ event: Event) {
+    summary?.count(event)
+    if printsTrace { print(event) }
+  }
+
+  private func print(_ event: Event) {
     switch event {
     case .syscallEntry(let r):
       closeOpenLine()
@@ -40,6 +82,7 @@ public final class StraceFormatter: EventSink {
         }
       }
     case .signal(_, let tid, let signo, let code, let sender, let uid, let status, let ts):
+      guard style.signals.contains(Int(signo)) else { return }
       closeOpenLine()
       prefix(tid, ts)
       out.append("--- ")
@@ -61,8 +104,11 @@ public final class StraceFormatter: EventSink {
       out.append("} ---\n")
       out.lineDone()
     case .exit(_, let tid, let code, let signal, let core, let ts):
-      closeOpenLine()
+      if open?.tid == tid { closeOpenLine() }
       unfinished[tid] = nil
+      if let sig = signal, !style.signals.contains(Int(sig)) { return }
+      if signal == nil && !style.exitLines { return }
+      closeOpenLine()
       prefix(tid, ts)
       if let sig = signal {
         out.append("+++ killed by ")
@@ -92,11 +138,13 @@ public final class StraceFormatter: EventSink {
   }
 
   public func finish() {
+    filter?.finish(admitted)
     closeOpenLine()
     out.flush()
   }
 
   private func prefix(_ tid: Int32, _ ts: Double) {
+    lineStart = out.bytes.count
     switch pidStyle {
     case .column:
       let s = String(tid)
@@ -108,9 +156,63 @@ public final class StraceFormatter: EventSink {
       out.append(String(repeating: " ", count: max(0, 5 - s.count)))
       out.append(s)
       out.append("] ")
+    case .none:
+      break
     }
-    out.append(seconds: ts)
-    out.append(byte: 0x20)
+    switch style.timestamp {
+    case .none:
+      break
+    case .epochMicroseconds:
+      out.append(seconds: ts)
+      out.append(byte: 0x20)
+    case .time, .timeMicroseconds:
+      let micros = Int64((max(0, ts) * 1_000_000).rounded())
+      appendLocalTime(Int(micros / 1_000_000))
+      if style.timestamp == .timeMicroseconds {
+        out.append(byte: UInt8(ascii: "."))
+        appendDigits(UInt64(micros % 1_000_000), width: 6)
+      }
+      out.append(byte: 0x20)
+    }
+    if style.relative {
+      // strace: `%6ld.%06ld`, inside `(+...)` after a -t column.
+      let delta = max(0, ts - (previousLineTime ?? ts))
+      previousLineTime = ts
+      let micros = UInt64((delta * 1_000_000).rounded())
+      if style.timestamp != .none { out.append("(+") }
+      let secs = String(micros / 1_000_000)
+      out.append(String(repeating: " ", count: max(0, 6 - secs.count)))
+      out.append(secs)
+      out.append(byte: UInt8(ascii: "."))
+      appendDigits(micros % 1_000_000, width: 6)
+      out.append(style.timestamp != .none ? ") " : " ")
+    }
+  }
+
+  /// `HH:MM:SS` in local time, as strace's -t (strftime %T of localtime).
+  private func appendLocalTime(_ second: Int) {
+    if second != clockSecond {
+      clockSecond = second
+      var t = time_t(second)
+      var parts = tm()
+      localtime_r(&t, &parts)
+      clockText.removeAll(keepingCapacity: true)
+      for (i, v) in [parts.tm_hour, parts.tm_min, parts.tm_sec].enumerated() {
+        if i > 0 { clockText.append(UInt8(ascii: ":")) }
+        clockText.append(UInt8(ascii: "0") + UInt8(v / 10))
+        clockText.append(UInt8(ascii: "0") + UInt8(v % 10))
+      }
+    }
+    out.bytes.append(contentsOf: clockText)
+  }
+
+  private func appendDigits(_ v: UInt64, width: Int) {
+    var div: UInt64 = 1
+    for _ in 1..<width { div *= 10 }
+    while div > 0 {
+      out.append(byte: UInt8(ascii: "0") + UInt8((v / div) % 10))
+      div /= 10
+    }
   }
 
   private func closeOpenLine() {
@@ -154,13 +256,18 @@ public final class StraceFormatter: EventSink {
       if !first { out.append(", ") }
       first = false
       line.removeAll(keepingCapacity: true)
-      StraceText.append(a, to: &line)
+      StraceText.append(a, to: &line, fdPaths: style.fdPaths)
       out.bytes.append(contentsOf: line)
     }
   }
 
   private func appendResult(_ r: SyscallRecord) {
-    out.append(" = ")
+    out.append(byte: 0x20)
+    let column = out.bytes.count - lineStart
+    if column < style.alignment {
+      out.bytes.append(contentsOf: repeatElement(0x20, count: style.alignment - column))
+    }
+    out.append("= ")
     if let ret = r.ret {
       if let e = r.errno {
         out.append(Errno.kernelInternal[e.rawValue] != nil ? "? " : "-1 ")
@@ -172,7 +279,7 @@ public final class StraceFormatter: EventSink {
         out.append(hex: UInt64(bitPattern: ret))
       } else {
         out.append(int: ret)
-        if let t = r.retTarget {
+        if style.fdPaths, let t = r.retTarget {
           out.append(byte: UInt8(ascii: "<"))
           out.append(t.path)
           out.append(byte: UInt8(ascii: ">"))
@@ -185,7 +292,7 @@ public final class StraceFormatter: EventSink {
     } else {
       out.append("?")
     }
-    if let d = r.duration {
+    if style.durations, let d = r.duration {
       out.append(" <")
       out.append(seconds: d)
       out.append(">")

@@ -6,7 +6,8 @@ public enum StraceText {
     return String(decoding: out, as: UTF8.self)
   }
 
-  static func append(_ v: ArgValue, to out: inout [UInt8]) {
+  /// `fdPaths` false leaves out the `<path>` after fds (strace without -y).
+  static func append(_ v: ArgValue, to out: inout [UInt8], fdPaths: Bool = true) {
     switch v {
     case .int(let i): out.append(contentsOf: String(i).utf8)
     case .uint(let u): out.append(contentsOf: String(u).utf8)
@@ -14,7 +15,7 @@ public enum StraceText {
     case .null: out.append(contentsOf: "NULL".utf8)
     case .fd(let fd, let target):
       out.append(contentsOf: String(fd).utf8)
-      if let t = target {
+      if fdPaths, let t = target {
         out.append(UInt8(ascii: "<"))
         out.append(contentsOf: t.path.utf8)
         out.append(UInt8(ascii: ">"))
@@ -27,7 +28,7 @@ public enum StraceText {
       out.append(UInt8(ascii: "["))
       for (i, item) in items.enumerated() {
         if i > 0 { out.append(contentsOf: ", ".utf8) }
-        append(item, to: &out)
+        append(item, to: &out, fdPaths: fdPaths)
       }
       if truncated { out.append(contentsOf: (items.isEmpty ? "..." : ", ...").utf8) }
       out.append(UInt8(ascii: "]"))
@@ -37,7 +38,7 @@ public enum StraceText {
         if i > 0 { out.append(contentsOf: ", ".utf8) }
         out.append(contentsOf: f.name.utf8)
         out.append(UInt8(ascii: "="))
-        append(f.value, to: &out)
+        append(f.value, to: &out, fdPaths: fdPaths)
       }
       out.append(UInt8(ascii: "}"))
     }
