@@ -5,7 +5,7 @@ import ArgumentParser
 
 /// The columns of a text line (strace's -t/-tt/-ttt, -r, -T, -y, -a).
 struct ColumnOptions: ParsableArguments {
-  @Flag(name: .customShort("t"), help: "Time of day on each line: -t HH:MM:SS, -tt with microseconds, -ttt epoch seconds with microseconds.")
+  @Flag(name: .customShort("t"), help: "Time of day on each line: -t HH:MM:SS, -tt with microseconds, -ttt epoch seconds with microseconds. Without any of -t, -r, -T, -y or --strace-compat a line has pipetrace's columns (those of -ttt -T -y); with any of them, exactly the columns asked for.")
   var t: Int
 
   @Flag(name: [.customShort("r"), .customLong("relative-timestamps")], help: "Seconds since the previous line on each line.")
@@ -14,13 +14,13 @@ struct ColumnOptions: ParsableArguments {
   @Flag(name: [.customShort("T"), .customLong("syscall-times")], help: "Time spent in each syscall (entry to exit), <0.000012>.")
   var durations = false
 
-  @Flag(name: .customShort("y"), help: "Paths of fd arguments and returned fds, 3</dev/null>.")
+  @Flag(name: .customShort("y"), help: "Paths of fd arguments and returned fds, 3</dev/null> (-yy is not supported yet).")
   var y: Int
 
   @Option(name: [.customShort("a"), .customLong("columns")], help: ArgumentHelp("Align ' = RET' in this column (strace's default with the options above: 40).", valueName: "column"))
   var align: Int?
 
-  @Flag(name: .customLong("strace-compat"), help: "strace's defaults: every syscall (unless -e trace=), only the columns asked for, ' = ' at column 40, strace's attach/detach messages.")
+  @Flag(name: .customLong("strace-compat"), help: "strace's defaults, so a trace diffs against `strace -f -o FILE` up to pids and values: every syscall (unless -e trace=), only the columns asked for, ' = ' at column 40, strace's attach/detach messages on stderr.")
   var straceCompat = false
 
   @Flag(name: .customLong("no-timestamps"), help: "Leave the timestamp column out.")
@@ -98,6 +98,6 @@ struct ProcessOptions: ParsableArguments {
   @Flag(name: .customLong("output-separately"), help: "With -o PREFIX: one file per traced task, PREFIX.TID (as -ff).")
   var outputSeparately = false
 
-  @Flag(name: .customShort("D"), help: "Refused, not needed: strace's -D/-DD/-DDD keep strace out of the command's way. pipetrace exits with the command's status, outlives a signal sent to the command's process group (a signal sent to pipetrace alone is passed on), and the command dies with pipetrace; the command's parent is pipetrace.")
+  @Flag(name: .customShort("D"), help: "-D/-DD/-DDD: refused, not needed. strace runs as the command's grandchild with them so that the caller's signals and waits reach the command, not strace. pipetrace runs the command as its own child and stands in for it: it exits with the command's status (128+N when killed by signal N), is not ended by SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to the process group (they reach the command), passes on such a signal sent to pipetrace alone, and the command dies with pipetrace. Only the command's getppid() shows pipetrace. With -p pipetrace is never the parent.")
   var daemonize: Int
 }

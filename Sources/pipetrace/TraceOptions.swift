@@ -45,15 +45,15 @@ struct TraceOptions: ParsableArguments {
   var noSeccomp = false
 
   // strace's options, with strace's meaning (StraceOptionGroups.swift).
-  @OptionGroup(title: "Columns (strace's; any of -t, -r, -T, -y or --strace-compat: exactly the columns asked for)")
+  @OptionGroup(title: "Columns")
   var columns: ColumnOptions
 
-  @OptionGroup(title: "Summary (strace's -c)")
+  @OptionGroup(title: "Summary table")
   var summary: SummaryOptions
 
-  @OptionGroup(title: "Filtering (strace's)")
+  @OptionGroup(title: "Filtering")
   var filtering: FilterOptions
 
-  @OptionGroup(title: "Messages and processes (strace's)")
+  @OptionGroup(title: "Messages and processes")
   var processes: ProcessOptions
 }
