@@ -278,7 +278,7 @@ final class StraceHabitsTests: XCTestCase {
 
   /// -e signal=, -e status=, -z, -Z, -qq and -e quiet= hide the same lines strace hides.
   func testSignalStatusAndQuietSetsMatchStrace() throws {
-    let script = "trap '' USR1; kill -USR1 $$; kill -0 4194304 2>/dev/null; /bin/true & wait; kill -9 $$"
+    let script = "trap '' USR1; kill -USR1 $$; kill -CHLD $$; kill -0 4194304 2>/dev/null; /bin/true & wait; kill -9 $$"
     let variants: [[String]] = [
       [], ["-e", "signal=none"], ["-e", "signal=!SIGCHLD"], ["-e", "signal=9"], ["-e", "signal=usr1,chld"],
       ["-e", "signal=!all"], ["-z"], ["-Z"], ["-e", "status=!successful"], ["-e", "status=unfinished"],

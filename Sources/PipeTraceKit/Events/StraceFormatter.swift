@@ -97,7 +97,8 @@ public final class StraceFormatter: EventSink {
         out.append(", si_uid=")
         out.append(int: Int64(uid))
       }
-      if signo == 17 {
+      if signo == 17 && code > 0 {
+        // CLD_* codes only: a SIGCHLD sent with kill() (SI_USER) has no status, as strace prints it.
         out.append(", si_status=")
         out.append(code == 1 ? String(status) : Signals.name(status))
       }
