@@ -223,7 +223,9 @@ public final class StraceFormatter: EventSink {
     out.append(r.name)
     out.append(byte: UInt8(ascii: "("))
     appendArgs(r.args[...])
-    if r.moreArgsAtExit { out.append(",") }
+    // strace: the entry part ends where the first exit-time argument would start (`read(3, `),
+    // then ` <unfinished ...>`; the resumed part goes on from there (`<... read resumed>"ab", 4)`).
+    if r.moreArgsAtExit && !r.args.isEmpty { out.append(", ") }
     out.append(" <unfinished ...>\n")
     out.lineDone()
     unfinished[r.tid] = r.args.count
@@ -243,10 +245,7 @@ public final class StraceFormatter: EventSink {
     out.append("<... ")
     out.append(r.name)
     out.append(" resumed>")
-    if shownArgs < r.args.count {
-      out.append(byte: 0x20)
-      appendArgs(r.args[shownArgs...])
-    }
+    if shownArgs < r.args.count { appendArgs(r.args[shownArgs...]) }
     out.append(byte: UInt8(ascii: ")"))
     appendResult(r)
   }
