@@ -58,17 +58,26 @@ final class StraceHabitsTests: XCTestCase {
     return zeroDigits(t)
   }
 
-  /// A multi-process trace as each process's lines in order, processes in order of first appearance:
-  /// how two runs interleave their processes is the scheduler's choice.
+  /// A multi-process trace as each process's lines in order (the processes sorted by their lines):
+  /// how two runs interleave their processes is the scheduler's choice, and so is whether a call is
+  /// split into `<unfinished ...>` and `<... resumed>`, so split calls are joined again.
   static func byProcess(_ text: String) -> [[String]] {
-    var order: [Substring] = [], lines: [Substring: [String]] = [:]
+    var lines: [Substring: [String]] = [:]
+    var held: [Substring: String] = [:]
     for l in text.split(separator: "\n") {
       let pid = l.prefix { $0.isNumber }
-      if lines[pid] == nil { order.append(pid) }
-      let rest = l.dropFirst(pid.count).drop { $0 == " " }
-      lines[pid, default: []].append(normalized(String(rest)))
+      var rest = String(l.dropFirst(pid.count).drop { $0 == " " })
+      if rest.hasSuffix(" <unfinished ...>") {
+        held[pid] = String(rest.dropLast(" <unfinished ...>".count))
+        continue
+      }
+      if let entry = held.removeValue(forKey: pid), let m = rest.firstMatch(of: #/^<\.\.\. [a-z0-9_]+ resumed>/#) {
+        rest = entry + rest[m.range.upperBound...]
+      }
+      lines[pid, default: []].append(normalized(rest))
     }
-    return order.map { lines[$0]! }
+    for (pid, entry) in held { lines[pid, default: []].append(normalized(entry + " <unfinished ...>")) }
+    return lines.values.sorted { $0.joined(separator: "\n") < $1.joined(separator: "\n") }
   }
 
   /// strace's stderr messages as pipetrace words them (strace names itself by its argv[0]).
@@ -297,6 +306,11 @@ final class StraceHabitsTests: XCTestCase {
         XCTAssertTrue(r.ours.contains(" <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL)"), r.ours)
       }
     }
+    // A call its process's death cuts short: `read(0,  <unfinished ...>) = ?`, split or not.
+    let cut = try both(["-e", "trace=read"], ["/bin/sh", "-c", "sleep 0.5 | (read x) & sleep 0.2; kill -9 $!"],
+                       pipetraceOnly: ["--strace-compat"])
+    XCTAssertEqual(Self.byProcess(cut.ours), Self.byProcess(cut.theirs))
+    XCTAssertTrue(Self.byProcess(cut.ours).joined().contains("read(0,  <unfinished ...>) = ?"), cut.ours)
     // A SIGCHLD sent with kill() (SI_USER) has no si_status (alone: a shell that gets one looks for
     // children, as the scheduler has it).
     let chld = try both(["-e", "trace=kill"], ["/bin/sh", "-c", "kill -CHLD $$"], pipetraceOnly: ["--strace-compat"])

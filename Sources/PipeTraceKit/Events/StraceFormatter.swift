@@ -236,8 +236,19 @@ public final class StraceFormatter: EventSink {
     out.append(r.name)
     out.append(byte: UInt8(ascii: "("))
     appendArgs(r.args[...])
+    if cutShort(r) {
+      if !r.args.isEmpty { out.append(", ") }
+      out.append(" <unfinished ...>")
+    }
     out.append(byte: UInt8(ascii: ")"))
     appendResult(r)
+  }
+
+  /// A call that never returned (its task died or was let go in it) while arguments it fills in
+  /// were still to come: strace marks the missing part, `read(0,  <unfinished ...>) = ?`. A call
+  /// whose arguments were all shown (`kill(1234, SIGKILL) = ?`, exit_group) is complete.
+  private func cutShort(_ r: SyscallRecord) -> Bool {
+    r.ret == nil && r.moreArgsAtExit
   }
 
   private func writeResumed(_ r: SyscallRecord, shownArgs: Int) {
@@ -246,6 +257,7 @@ public final class StraceFormatter: EventSink {
     out.append(r.name)
     out.append(" resumed>")
     if shownArgs < r.args.count { appendArgs(r.args[shownArgs...]) }
+    if cutShort(r) { out.append(" <unfinished ...>") }
     out.append(byte: UInt8(ascii: ")"))
     appendResult(r)
   }
