@@ -388,6 +388,48 @@ final class StraceHabitsTests: XCTestCase {
     XCTAssertEqual(try attachAndInterrupt(CLI.binary, []), "")
   }
 
+  /// A call in progress when the tracer lets go (-p, then SIGINT) ends in ` <detached ...>`, as strace
+  /// writes it.
+  func testCallInProgressAtDetach() throws {
+    func traceUntilInterrupted(_ tool: String, _ args: [String]) throws -> String {
+      let flag = CLI.temporaryFile("go"), trace = CLI.temporaryFile("detach.txt")
+      defer { unlink(flag); unlink(trace) }
+      // Blocks in read(2) on its own pipe once `flag` exists: after the tracer is there.
+      let reader = try CLI.Background("/usr/bin/python3", ["-c", """
+        import os, time
+        r, w = os.pipe()
+        while not os.path.exists(\(String(reflecting: flag))): time.sleep(0.01)
+        os.read(r, 1)
+        """])
+      defer { reader.stop() }
+      // Started up (python reads files then) and in its sleep loop before the tracer comes.
+      XCTAssertTrue(CLI.waitUntil {
+        let call = (try? String(contentsOfFile: "/proc/\(reader.pid)/syscall", encoding: .utf8)) ?? ""
+        return call.hasPrefix("230 ") || call.hasPrefix("23 ") || call.hasPrefix("35 ")
+      })
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: tool)
+      p.arguments = args + ["-e", "trace=read", "-o", trace, "-p", String(reader.pid)]
+      p.standardError = FileHandle.nullDevice
+      try p.run()
+      defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+      XCTAssertTrue(CLI.waitUntil { CLI.procStatus(reader.pid, "TracerPid") == String(p.processIdentifier) })
+      FileManager.default.createFile(atPath: flag, contents: nil)
+      // In read (syscall 0) and asleep: its entry stop has been and gone.
+      XCTAssertTrue(CLI.waitUntil {
+        (try? String(contentsOfFile: "/proc/\(reader.pid)/syscall", encoding: .utf8))?.hasPrefix("0 ") == true
+          && CLI.procStatus(reader.pid, "State")?.hasPrefix("S") == true
+      })
+      kill(p.processIdentifier, SIGINT)
+      p.waitUntilExit()
+      return try String(contentsOfFile: trace, encoding: .utf8)
+    }
+    let theirs = try traceUntilInterrupted(Self.strace, [])
+    XCTAssertEqual(theirs, "read(3,  <detached ...>\n")
+    let ours = try traceUntilInterrupted(CLI.binary, ["--strace-compat"])
+    XCTAssertEqual(ours.replacingOccurrences(of: #"^\d+ +"#, with: "", options: .regularExpression), theirs)
+  }
+
   // MARK: Refusals
 
   func testBadOptionsAreOneLineErrors() throws {

@@ -34,6 +34,8 @@ public final class StraceFormatter: EventSink {
   private var line: [UInt8] = []
   /// Where the current line starts in `out.bytes` (for -a alignment).
   private var lineStart = 0
+  /// A call that never returned, with arguments still to come: held until its task's next event.
+  private var cutShortCall: SyscallRecord?
   /// -r: the timestamp of the previous line.
   private var previousLineTime: Double?
   /// -t/-tt: the local `HH:MM:SS` of `clockSecond`.
@@ -65,21 +67,24 @@ public final class StraceFormatter: EventSink {
   }
 
   private func print(_ event: Event) {
+    if let c = cutShortCall {
+      // The task's next event says how its call ended: let go (`<detached ...>`) or not.
+      cutShortCall = nil
+      if case .detached(_, let tid, _) = event, tid == c.tid {
+        writeDetached(c)
+      } else {
+        writeSyscall(c)
+      }
+    }
     switch event {
     case .syscallEntry(let r):
       closeOpenLine()
       open = r
     case .syscall(let r):
-      if let o = open, o.tid == r.tid {
-        open = nil
-        writeWhole(r)
+      if cutShort(r) {
+        cutShortCall = r
       } else {
-        closeOpenLine()
-        if let shown = unfinished.removeValue(forKey: r.tid) {
-          writeResumed(r, shownArgs: shown)
-        } else {
-          writeWhole(r)
-        }
+        writeSyscall(r)
       }
     case .signal(_, let tid, let signo, let code, let sender, let uid, let status, let ts):
       guard style.signals.contains(Int(signo)) else { return }
@@ -140,8 +145,42 @@ public final class StraceFormatter: EventSink {
 
   public func finish() {
     filter?.finish(admitted)
+    if let c = cutShortCall {
+      cutShortCall = nil
+      writeSyscall(c)
+    }
     closeOpenLine()
     out.flush()
+  }
+
+  /// A finished (or never to finish) call: completes its open entry, its `<unfinished ...>` part,
+  /// or stands alone.
+  private func writeSyscall(_ r: SyscallRecord) {
+    if let o = open, o.tid == r.tid {
+      open = nil
+      writeWhole(r)
+    } else {
+      closeOpenLine()
+      if let shown = unfinished.removeValue(forKey: r.tid) {
+        writeResumed(r, shownArgs: shown)
+      } else {
+        writeWhole(r)
+      }
+    }
+  }
+
+  /// strace at a detach: the call's entry part, if it is the line being written or was never
+  /// written, ends in ` <detached ...>`; one already cut into `<unfinished ...>` gets nothing more.
+  private func writeDetached(_ r: SyscallRecord) {
+    if unfinished.removeValue(forKey: r.tid) != nil && open?.tid != r.tid { return }
+    if open?.tid == r.tid { open = nil } else { closeOpenLine() }
+    prefix(r.tid, r.timestamp)
+    out.append(r.name)
+    out.append(byte: UInt8(ascii: "("))
+    appendArgs(r.args[...])
+    if !r.args.isEmpty { out.append(", ") }
+    out.append(" <detached ...>\n")
+    out.lineDone()
   }
 
   private func prefix(_ tid: Int32, _ ts: Double) {
