@@ -33,6 +33,13 @@ struct TraceOutputSetup {
     if let a = columns.align, a < 0 { throw CLIFailure("-a takes a column of 0 or more, not \(a)") }
     let perTask = (o.f >= 2 || processes.outputSeparately) ? o.o : nil
     try Self.refuseConflicts(o, perTask: perTask != nil)
+    if let prefix = perTask {
+      // The files are made as tasks appear: say now, not then, that they cannot be.
+      let dir = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : "."
+      if access(dir.isEmpty ? "/" : dir, W_OK | X_OK) != 0 {
+        throw CLIFailure("cannot write \(prefix).PID files: \(dir.isEmpty ? "/" : dir): \(Errno.current.message)")
+      }
+    }
 
     // Columns: pipetrace's own unless a strace column option asks for exactly its columns.
     var style = columns.asksForColumns ? TraceTextStyle.strace : .pipetrace

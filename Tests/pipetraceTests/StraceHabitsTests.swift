@@ -442,6 +442,7 @@ final class StraceHabitsTests: XCTestCase {
       (["-q", "-e", "quiet=exit"], "-q and -e quiet="), (["-e", "abbrev=none"], "-e abbrev= is not supported"),
       (["-e", "frobnicate=1"], "unknown -e qualifier 'frobnicate'"), (["--json", "-T"], "--json"),
       (["--json", "-c"], "--json"), (["--summary-percentiles"], "with -c or -C"), (["-P", ""], "-P takes a path"),
+      (["-ff", "-o", "/nonexistent-dir/t"], "cannot write /nonexistent-dir/t.PID files: /nonexistent-dir: No such file or directory"),
     ]
     for (flags, text) in refusals {
       let r = try CLI.run(flags + ["--", "/bin/true"])
