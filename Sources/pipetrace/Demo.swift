@@ -41,14 +41,10 @@ struct Demo: ParsableCommand {
     var options = Tracer.Options()
     options.signalAware = true
     let responder = HangResponder(diagnoseAfter: after, unstickAfter: after)
-    options.stuckAfter = responder.stuckAfter
     let report = ReportBuilder(options: .init(minBlock: 0.1))
     let cleanup = DemoCleanup()
-    let tracer = try Tracer(options: options, sinks: [StraceFormatter(output: out, pidStyle: .bracketed), report, cleanup],
-                            output: out)
-    tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
-      responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
-    }
+    let tracer = try Tracer(
+      options: options, sinks: [StraceFormatter(output: out, pidStyle: .bracketed), responder, report, cleanup], output: out)
     let root: Int32
     do {
       root = try tracer.launch(["/bin/sh", "-c", Demo.script], io: .init(stdout: fds[1]))

@@ -30,7 +30,6 @@ struct TraceCommand {
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
     tracerOptions.stackTraces = options.stack
-    tracerOptions.stuckAfter = responder.stuckAfter
 
     // -ff -o PREFIX: the files are per task; what else is printed (a report) goes to stderr.
     let (fd, toFile) = text.perTaskPrefix == nil ? try openOutput() : (2, false)
@@ -51,13 +50,10 @@ struct TraceCommand {
     let messages = options.json ? nil : text.attachMessages(traceOnStderr: toFile ? nil : output)
     let tracer: Tracer
     do {
-      var sinks: [EventSink] = [sink]
+      var sinks: [EventSink] = [sink, responder]
       if let report { sinks.append(report) }
       if let messages { sinks.append(messages) }
       tracer = try Tracer(options: tracerOptions, sinks: sinks, output: output)
-      tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
-        responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
-      }
       if pids.isEmpty {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
         try tracer.launch(command)

@@ -8,8 +8,9 @@ import Glibc
 ///
 /// It is also the front of strace's text output as a whole: `filter` (-e status=, -P, --trace-fds)
 /// chooses the syscalls, `summary` (-c/-C) counts them, and `printsTrace` false (-c) prints no line.
-/// They live here, not in sinks of their own, because the tracer reports syscall entries (needed for
-/// `<unfinished ...>` lines and for -c's CPU time at entry) only to a StraceFormatter.
+/// The summary is fed here, not as a sink of its own, because it needs both streams: every entry
+/// stop, filtered or not (it reads the thread's CPU clock there), and only the calls the filter
+/// lets through (those it counts).
 public final class StraceFormatter: EventSink {
   public enum PidStyle: Sendable {
     /// `1234  ` — strace's column when writing to a file (-o).
@@ -142,6 +143,9 @@ public final class StraceFormatter: EventSink {
       break
     }
   }
+
+  /// For `<unfinished ...>` lines (and -c's CPU clock at entry).
+  public var wantsEntries: Bool { true }
 
   public func finish() {
     filter?.finish(admitted)

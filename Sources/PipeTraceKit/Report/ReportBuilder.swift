@@ -159,7 +159,7 @@ public final class ReportBuilder: EventSink {
     let returnTs = r.timestamp + (r.duration ?? 0)
     switch r.name {
     case "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "write", "writev", "splice":
-      guard let first = r.args.first, let fd = ProcessModel.fd(first) else { return }
+      guard let first = r.args.first, let fd = FdEffect.fdNumber(first) else { return }
       b.call.fd = fd
       if case .fd(_, let t?) = first { b.call.target = t.path }
       guard let p = pipeAt(r, fd: fd) else { return }
@@ -227,7 +227,7 @@ public final class ReportBuilder: EventSink {
         var fd: Int32?
         var ready = false
         for f in fields {
-          if f.name == "fd" { fd = ProcessModel.fd(f.value) }
+          if f.name == "fd" { fd = FdEffect.fdNumber(f.value) }
           if f.name == "revents" { ready = true }
         }
         if ready, let fd { return fd }
