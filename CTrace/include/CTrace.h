@@ -9,4 +9,5 @@
 #include "ct_unwind.h"
 #include "ct_inject.h"
 #include "ct_xz.h"
+#include "ct_kernel_abi.h"
 #endif

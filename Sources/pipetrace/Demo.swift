@@ -52,7 +52,7 @@ struct Demo: ParsableCommand {
       throw CLIFailure(error.description, code: 1)
     }
     close(fds[1])
-    cleanup.root = root
+    cleanup.tree = ProcessTree(root: root)
     let started = Clock.monotonic()
     let outcome = tracer.run()
     let elapsed = Clock.monotonic() - started
@@ -85,26 +85,20 @@ struct Demo: ParsableCommand {
   }
 }
 
-/// Ends what the demo started and left behind (the sleeper) once the reader has exited, by pid.
+/// Ends what the demo started and left behind (the sleeper) once the reader has exited: the
+/// command's process tree from the trace's fork and exit events, killed by pid.
 final class DemoCleanup: EventSink {
-  var root: Int32 = 0
-  private var live: Set<Int32> = []
+  var tree: ProcessTree?
   private(set) var killed: [Int32] = []
 
   func handle(_ event: Event) {
-    switch event {
-    case .fork(_, _, let child, let kind, _) where kind != .thread:
-      live.insert(child)
-    case .exit(let pid, let tid, _, _, _, _) where pid == tid:
-      live.remove(pid)
-      if pid == root {
-        for p in live.sorted() {
-          kill(p, SIGKILL)
-          killed.append(p)
-        }
+    guard let tree else { return }
+    tree.handle(event)
+    if case .exit(let pid, let tid, _, _, _, _) = event, pid == tid, pid == tree.root {
+      for p in tree.livePids.sorted() {
+        kill(p, SIGKILL)
+        killed.append(p)
       }
-    default:
-      break
     }
   }
 

@@ -27,7 +27,7 @@ struct TraceOutputSetup {
       throw CLIFailure(error.description)
     }
     if processes.daemonize > 0 {
-      throw CLIFailure("-\(String(repeating: "D", count: processes.daemonize)) is not needed: pipetrace exits with the command's status, is not ended by SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to the process group, passes on such a signal sent to it alone, and the command dies with it (see --help)")
+      throw CLIFailure("-\(String(repeating: "D", count: processes.daemonize)) is not needed: pipetrace exits with the command's status, is not ended by a SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to the process group while the command runs, passes on such a signal sent to it alone, and the command dies with it (see --help)")
     }
     if columns.y > 1 { throw CLIFailure("-yy (socket and device details) is not supported yet; -y prints fd paths") }
     if let a = columns.align, a < 0 { throw CLIFailure("-a takes a column of 0 or more, not \(a)") }

@@ -1,3 +1,5 @@
+import CTrace
+
 /// What a finished syscall or an exec did to its process's fd table. Derived once, here, from the
 /// event (live records and records read from a saved trace alike), and applied by both the live fd
 /// target cache and the post-mortem ProcessModel, so the two can never disagree on the rules.
@@ -45,22 +47,22 @@ enum FdEffect: Equatable {
       return [.duplicate(old: old, new: newFd, closeOnExec: false)]
     case "dup2", "dup3":
       guard args.count >= 2, let old = fdNumber(args[0]), let new = fdNumber(args[1]), old != new else { return [] }
-      let cloexec = r.name == "dup3" && args.count >= 3 && hasFlag(args[2], "O_CLOEXEC", bit: 0o2000000)
+      let cloexec = r.name == "dup3" && args.count >= 3 && hasFlag(args[2], "O_CLOEXEC", bit: UInt64(CT_O_CLOEXEC))
       return [.duplicate(old: old, new: new, closeOnExec: cloexec)]
     case "fcntl", "fcntl64":
       guard args.count >= 2, let fd = fdNumber(args[0]) else { return [] }
       switch fcntlCommand(args[1]) {
-      case 0: return [.duplicate(old: fd, new: newFd, closeOnExec: false)]  // F_DUPFD
-      case 1030: return [.duplicate(old: fd, new: newFd, closeOnExec: true)]  // F_DUPFD_CLOEXEC
-      case 2:  // F_SETFD
+      case Int64(CT_F_DUPFD): return [.duplicate(old: fd, new: newFd, closeOnExec: false)]
+      case Int64(CT_F_DUPFD_CLOEXEC): return [.duplicate(old: fd, new: newFd, closeOnExec: true)]
+      case Int64(CT_F_SETFD):
         guard args.count >= 3 else { return [] }
-        return [.setCloseOnExec(fd, hasFlag(args[2], "FD_CLOEXEC", bit: 1))]
+        return [.setCloseOnExec(fd, hasFlag(args[2], "FD_CLOEXEC", bit: UInt64(CT_FD_CLOEXEC)))]
       default: return []
       }
     case "close_range":
       guard args.count >= 2, let first = integer(args[0]) else { return [] }
       let last = integer(args[1]) ?? Int64(UInt32.max)
-      if args.count >= 3 && hasFlag(args[2], "CLOSE_RANGE_CLOEXEC", bit: 4) {
+      if args.count >= 3 && hasFlag(args[2], "CLOSE_RANGE_CLOEXEC", bit: UInt64(CT_CLOSE_RANGE_CLOEXEC)) {
         return [.markCloseOnExec(first: first, last: last)]
       }
       return [.closeRange(first: first, last: last)]
@@ -68,12 +70,19 @@ enum FdEffect: Equatable {
       guard case .array(let fds, _)? = args.first, fds.count == 2,
         let rfd = fdNumber(fds[0]), let wfd = fdNumber(fds[1])
       else { return [] }
-      let cloexec = r.name == "pipe2" && args.count >= 2 && hasFlag(args[1], "O_CLOEXEC", bit: 0o2000000)
+      let cloexec = r.name == "pipe2" && args.count >= 2 && hasFlag(args[1], "O_CLOEXEC", bit: UInt64(CT_O_CLOEXEC))
       return [.pipe(read: rfd, write: wfd, closeOnExec: cloexec)]
     default:
       return r.retTarget != nil || returnsNewFd.contains(r.name) ? [.opened(newFd)] : []
     }
   }
+
+  /// Whether a call of this name can have an effect at all (the tracer asks once per number).
+  static func possible(for name: String) -> Bool {
+    fdTableCalls.contains(name) || returnsNewFd.contains(name)
+  }
+
+  static let fdTableCalls: Set<String> = ["close", "close_range", "dup", "dup2", "dup3", "fcntl", "fcntl64", "pipe", "pipe2"]
 
   /// Calls whose result is a new fd.
   static let returnsNewFd: Set<String> = [
@@ -108,9 +117,9 @@ enum FdEffect: Equatable {
   static func fcntlCommand(_ v: ArgValue) -> Int64? {
     if let n = integer(v) { return n }
     switch text(v) {
-    case "F_DUPFD": return 0
-    case "F_SETFD": return 2
-    case "F_DUPFD_CLOEXEC": return 1030
+    case "F_DUPFD": return Int64(CT_F_DUPFD)
+    case "F_SETFD": return Int64(CT_F_SETFD)
+    case "F_DUPFD_CLOEXEC": return Int64(CT_F_DUPFD_CLOEXEC)
     default: return nil
     }
   }

@@ -76,6 +76,8 @@ final class SyscallStopHandler {
   var useSeccomp = false
   private let restartNumber: Int
   private let execNumbers: Set<Int>
+  /// By number: the call may change the fd table (an `FdEffect` is derived at its exit).
+  private let changesFds: [Bool]
 
   init(sets: SyscallSets, events: EventFanout, stringLimit: Int, unwinder: StackUnwinder?) {
     self.sets = sets
@@ -85,6 +87,7 @@ final class SyscallStopHandler {
     let table = SyscallTable.x86_64
     restartNumber = table.number(of: "restart_syscall") ?? -1
     execNumbers = Set(["execve", "execveat"].compactMap { table.number(of: $0) })
+    changesFds = (0..<table.count).map { FdEffect.possible(for: table.name(of: $0)) }
   }
 
   /// A syscall-entry (or seccomp) stop. Afterwards `t.inSyscall` says whether its exit must be seen.
@@ -160,7 +163,9 @@ final class SyscallStopHandler {
       r.args += SyscallStopHandler.bareArgs(c.spec, c.raw)[r.args.count...]
     }
     // The fd cache first, so a returned fd (dup2's new one) shows its new target.
-    for effect in FdEffect.of(r) { t.fds.apply(effect) }
+    if c.number < changesFds.count && changesFds[c.number] {
+      for effect in FdEffect.of(r) { t.fds.apply(effect) }
+    }
     if rval == SyscallStopHandler.restartBlock && c.number != restartNumber {
       // The kernel will continue it as restart_syscall.
       t.interruptedCall = c.record
@@ -177,7 +182,7 @@ final class SyscallStopHandler {
   }
 
   /// -ERESTART_RESTARTBLOCK: the call will be continued by restart_syscall.
-  static let restartBlock: Int64 = -516
+  static let restartBlock = -Int64(CT_ERESTART_RESTARTBLOCK)
 
   /// The call a thread was in when it was attached (from /proc/TID/syscall at its first stop), so a
   /// restart_syscall that follows can say what it resumes.
@@ -207,13 +212,13 @@ final class SyscallStopHandler {
 
   private func returnsFd(_ c: PendingCall) -> Bool {
     if c.spec.returns == .fd { return true }
-    if c.spec.name == "fcntl" { return c.raw[1] == 0 || c.raw[1] == 1030 }
+    if c.spec.name == "fcntl" { return c.raw[1] == UInt64(CT_F_DUPFD) || c.raw[1] == UInt64(CT_F_DUPFD_CLOEXEC) }
     return false
   }
 
   /// Cached unwind info stays right only while the code mappings stay the same.
   private func updateCodeMappings(_ unwinder: StackUnwinder, _ t: Tracee, _ c: PendingCall) {
-    let protExec: UInt64 = 4
+    let protExec = UInt64(CT_PROT_EXEC)
     switch c.spec.name {
     case "mmap", "mprotect": if c.raw[2] & protExec != 0 { unwinder.codeChanged(tgid: t.tgid) }
     case "munmap", "mremap": unwinder.codeChanged(tgid: t.tgid)

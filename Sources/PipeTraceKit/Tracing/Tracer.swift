@@ -69,7 +69,11 @@ public final class Tracer {
   let options: Options
   private let events: EventFanout
   private let syscalls: SyscallStopHandler
-  private var tickers: [TraceTicker] = []
+  private var tickers: [TraceTicker] = [] {
+    didSet { tickInterval = tickers.map(\.tickInterval).min() }
+  }
+  /// How often the tickers want to be ticked (the shortest of their intervals).
+  private var tickInterval: Double?
   private var tracees: [Int32: Tracee] = [:]
   private var spin: SpinPolicy
   private let output: OutputBuffer?
@@ -109,7 +113,8 @@ public final class Tracer {
       sets: sets, events: events, stringLimit: options.stringLimit,
       unwinder: options.stackTraces ? StackUnwinder() : nil)
     spin = SpinPolicy(microseconds: options.spinMicroseconds, cpus: Int(ct_usable_cpus()))
-    for s in sinks { if let t = s as? TraceTicker { tickers.append(t) } }
+    tickers = sinks.compactMap { $0 as? TraceTicker }
+    tickInterval = tickers.map(\.tickInterval).min()  // didSet does not run in init
   }
 
   public func add(sink: EventSink) {
@@ -245,8 +250,6 @@ public final class Tracer {
     return Int32(max(1, limit * 1000))
   }
 
-  private var tickInterval: Double? { tickers.map(\.tickInterval).min() }
-
   private func tickIfDue() {
     let now = Clock.monotonic()
     if let a = activeInjection, now > a.deadline { abortInjection("its threads did not all stop within \(Int(options.holdTimeout)) s") }
@@ -355,7 +358,7 @@ public final class Tracer {
     var kind: ForkKind = event == .fork ? .fork : event == .vfork ? .vfork : .clone
     // clone(2) with SIGCHLD is a fork event and may still share the fd table (CLONE_FILES): the
     // flags of the clone/clone3 entry decide, whatever the event.
-    let cloneThread: UInt64 = 0x10000, cloneFiles: UInt64 = 0x400
+    let cloneThread = UInt64(CT_CLONE_THREAD), cloneFiles = UInt64(CT_CLONE_FILES)
     let flags = t.lastCloneFlags
       ?? (event == .clone && ProcStatus(pid: child)?.tgid == t.tgid ? cloneThread | cloneFiles : 0)
     t.lastCloneFlags = nil
@@ -484,6 +487,13 @@ public final class Tracer {
       beginDetach()
       return
     }
+    launchedSignals += 1
+    if launchedStatus != nil || launchedSignals > 1 {
+      // The command is gone (or this is the second request): what it left behind (a daemon that
+      // ignores SIGINT) must not keep pipetrace waiting.
+      stoppedBySignal = sig
+      return endLaunchedTrace()
+    }
     // Launched: a terminal signal already reached the command's process group; one sent to
     // pipetrace alone (si_code <= 0) is passed on, so `kill PIPETRACE` ends the traced command.
     guard code <= 0 else { return }
@@ -492,6 +502,18 @@ public final class Tracer {
     } else {
       for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, sig) }
     }
+  }
+
+  /// Tracer signals received in launch mode.
+  private var launchedSignals = 0
+
+  /// Ends a launched trace early. Tracees that carry pipetrace's seccomp filter cannot run on
+  /// untraced (their filtered calls would fail with ENOSYS): they are killed, as PTRACE_O_EXITKILL
+  /// would kill them when pipetrace exits (strace --seccomp-bpf does the same). The others are
+  /// detached and go on.
+  private func endLaunchedTrace() {
+    guard useSeccomp else { return beginDetach() }
+    for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, SIGKILL) }
   }
 
   // MARK: Detaching
