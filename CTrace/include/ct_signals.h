@@ -4,7 +4,7 @@
 #define CT_SIGNALS_H
 #include <sys/types.h>
 // Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP (and SIGQUIT) in the calling thread; threads it starts later
-// inherit the mask. Call first thing in main.
+// inherit the mask. Call just before the first tracee (or tracer thread) exists.
 int ct_block_tracer_signals(void);
 // Unblocks them again in the calling thread (and the threads it starts later), for commands that
 // trace nothing: their default actions (Ctrl-C ends the process) apply again.

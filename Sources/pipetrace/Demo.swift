@@ -30,7 +30,7 @@ struct Demo: ParsableCommand {
       command-substitution pipe as its stdout. The reader waits for EOF, which comes only when every
       write end is closed: in 300 s. (Python's communicate() on such a script hangs the same way.)
 
-      == Traced: pipetrace --stuck-after \(after) --unstick-after \(after) -- sh -c '...' ==
+      == Traced: \(SelfCommand.name) --stuck-after \(after) --unstick-after \(after) -- sh -c '...' ==
       """)
 
     // The command's stdout comes to us through a pipe, to check what the reader printed.

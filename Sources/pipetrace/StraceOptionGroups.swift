@@ -92,12 +92,12 @@ struct FilterOptions: ParsableArguments {
 
 /// strace's messages and process options (-q, -ff, -D).
 struct ProcessOptions: ParsableArguments {
-  @Flag(name: .customShort("q"), help: "-q: no attach/detach messages; -qq: no '+++ exited' lines either; -qqq: no messages at all.")
+  @Flag(name: .customShort("q"), help: "No attach/detach messages (-qq: no '+++ exited' lines either; -qqq: no messages at all).")
   var q: Int
 
   @Flag(name: .customLong("output-separately"), help: "With -o PREFIX: one file per traced task, PREFIX.TID (as -ff).")
   var outputSeparately = false
 
-  @Flag(name: .customShort("D"), help: "-D/-DD/-DDD: refused, not needed. strace runs as the command's grandchild with them so that the caller's signals and waits reach the command, not strace. pipetrace runs the command as its own child and stands in for it: it exits with the command's status (128+N when killed by signal N), is not ended by a SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to the process group while the command runs (the command gets it; a second one ends the trace), passes on such a signal sent to pipetrace alone, and the command dies with pipetrace. Only the command's getppid() shows pipetrace. With -p pipetrace is never the parent.")
+  @Flag(name: .customShort("D"), help: "Refused (also -DD, -DDD), not needed. strace runs as the command's grandchild with them so that the caller's signals and waits reach the command, not strace. pipetrace runs the command as its own child and stands in for it: it exits with the command's status (128+N when killed by signal N), is not ended by a SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to the process group while the command runs (the command gets it; a second one ends the trace), passes on such a signal sent to pipetrace alone, and the command dies with pipetrace. Only the command's getppid() shows pipetrace. With -p pipetrace is never the parent.")
   var daemonize: Int
 }

@@ -15,10 +15,14 @@ public struct ProgramResult {
 
 /// Runs `path args` in `directory` and waits for it, killing it (by pid) after `timeout` seconds.
 /// Output goes to files, not pipes: nothing to drain concurrently, and a process the command leaves
-/// behind holding them cannot make the test hang.
-public func runProgram(_ path: String, _ args: [String], timeout: Double = 60, directory: String = "/") throws -> ProgramResult {
+/// behind holding them cannot make the test hang. `environment` replaces the program's environment;
+/// `stdoutPath` (such as /dev/full) takes its stdout instead of the captured file.
+public func runProgram(
+  _ path: String, _ args: [String], timeout: Double = 60, directory: String = "/",
+  environment: [String: String]? = nil, stdoutPath: String? = nil
+) throws -> ProgramResult {
   let outPath = temporaryFile("stdout"), errPath = temporaryFile("stderr")
-  let out = open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+  let out = stdoutPath.map { open($0, O_WRONLY | O_CLOEXEC) } ?? open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
   let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
   defer {
     close(out)
@@ -26,7 +30,8 @@ public func runProgram(_ path: String, _ args: [String], timeout: Double = 60, d
     unlink(outPath)
     unlink(errPath)
   }
-  let child = try TestProcesses.spawn([path] + args, directory: directory, stdin: nil, stdout: out, stderr: err)
+  let child = try TestProcesses.spawn([path] + args, directory: directory, stdin: nil, stdout: out, stderr: err,
+                                      environment: environment)
   let status: Int32
   do {
     status = try child.wait(timeout: timeout)

@@ -125,7 +125,9 @@ public final class TestProcesses {
     return child
   }
 
-  public static func spawn(_ argv: [String], directory: String, stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> Child {
+  public static func spawn(
+    _ argv: [String], directory: String, stdin: Int32?, stdout: Int32?, stderr: Int32?, environment: [String: String]? = nil
+  ) throws -> Child {
     // `cd DIR; close fds above 2; exec ARGV`: the pid stays the program's own after exec, and the
     // test runner's own fds (its output pipe among them) do not leak into the targets.
     let script = "cd \"$0\" || exit 127; for f in /proc/$$/fd/*; do n=${f##*/}; "
@@ -152,8 +154,15 @@ public final class TestProcesses {
     posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var cArgs: [UnsafeMutablePointer<CChar>?] = full.map { strdup($0) } + [nil]
     defer { for a in cArgs { free(a) } }
+    var cEnv: [UnsafeMutablePointer<CChar>?]? = environment.map { env in env.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+    defer { for e in cEnv ?? [] { free(e) } }
     var pid: Int32 = 0
-    let rc = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArgs, environ)
+    let rc: Int32
+    if cEnv != nil {
+      rc = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArgs, &cEnv!)
+    } else {
+      rc = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArgs, environ)
+    }
     if rc != 0 { throw Timeout(description: "posix_spawn failed: \(rc)") }
     return Child(pid: pid)
   }

@@ -465,7 +465,7 @@ final class StraceHabitsTests: XCTestCase {
   func testHelpExplainsTheClockAndD() throws {
     let r = try CLI.run(["--help"])
     XCTAssertEqual(r.status, 0)
-    for text in ["-c, --summary-only", "system CPU time", "-w, --summary-wall-clock", "-D", "refused, not needed",
+    for text in ["-c, --summary-only", "system CPU time", "-w, --summary-wall-clock", "-D", "Refused (also -DD, -DDD), not needed",
                  "--strace-compat", "-P, --trace-path", "-z, --successful-only"] {
       XCTAssertTrue(r.stdout.contains(text), text)
     }

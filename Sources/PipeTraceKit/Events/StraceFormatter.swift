@@ -32,7 +32,6 @@ public final class StraceFormatter: EventSink {
   private var open: SyscallRecord?
   /// Tasks whose entry went out as `<unfinished ...>`: how many args that part showed.
   private var unfinished: [Int32: Int] = [:]
-  private var line: [UInt8] = []
   /// Where the current line starts in `out.bytes` (for -a alignment).
   private var lineStart = 0
   /// A call that never returned, with arguments still to come: held until its task's next event.
@@ -310,9 +309,8 @@ public final class StraceFormatter: EventSink {
     for a in args {
       if !first { out.append(", ") }
       first = false
-      line.removeAll(keepingCapacity: true)
-      StraceText.append(a, to: &line, fdPaths: style.fdPaths)
-      out.bytes.append(contentsOf: line)
+      // Straight into the output: a large string (-s) is held once, not also in a scratch copy.
+      StraceText.append(a, to: &out.bytes, fdPaths: style.fdPaths)
     }
   }
 

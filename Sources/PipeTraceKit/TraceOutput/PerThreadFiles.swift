@@ -14,6 +14,8 @@ public final class PerThreadFiles: EventSink {
   private var files: [Int32: (formatter: StraceFormatter, output: OutputBuffer)] = [:]
   /// Files that could not be created: named once on stderr, their lines dropped.
   public private(set) var failures: [String] = []
+  /// A file could not be written whole (its OutputBuffer reported it as it happened).
+  public private(set) var writeFailed = false
   private var unwritable = Set<Int32>()
   /// Tasks whose file was closed: a late line (a note) is appended, the file not started over.
   private var closed = Set<Int32>()
@@ -63,7 +65,7 @@ public final class PerThreadFiles: EventSink {
       return nil
     }
     // limit 0: each line is written as it ends, so a file shows a hang as it happens.
-    let output = OutputBuffer(fd: fd, limit: 0)
+    let output = OutputBuffer(fd: fd, name: path, limit: 0)
     let formatter = StraceFormatter(output: output, pidStyle: .none, style: style)
     files[tid] = (formatter, output)
     return formatter
@@ -73,6 +75,6 @@ public final class PerThreadFiles: EventSink {
     guard let f = files.removeValue(forKey: tid) else { return }
     closed.insert(tid)
     f.formatter.finish()
-    close(f.output.fd)
+    if f.output.finish(closing: true) != nil { writeFailed = true }
   }
 }

@@ -24,7 +24,8 @@ public final class Tracer {
     public var useSeccomp = true
     /// Wait for tracee events and the tracer's own SIGINT/SIGTERM/SIGHUP with sigtimedwait, and
     /// tick the stuck detector while idle. Needs those signals and SIGCHLD blocked in every thread
-    /// (the CLI blocks them before it starts the tracer). Without it the loop blocks in waitpid.
+    /// (the caller blocks them, `TracerSignals.block()`, before it launches or attaches). Without
+    /// it the loop blocks in waitpid.
     public var signalAware = false
     /// How long the tracer polls for the next stop before it sleeps (signal-aware mode), while the
     /// machine has a CPU to spare (see `SpinPolicy`). 0: never.
