@@ -24,38 +24,50 @@ struct TraceCommand {
     guard options.stuckAfter > 0 else { throw CLIFailure("--stuck-after takes seconds above 0, not \(options.stuckAfter)") }
     if let u = options.unstickAfter, !(u > 0) { throw CLIFailure("--unstick-after takes seconds above 0, not \(u)") }
     let responder = HangResponder(diagnoseAfter: options.stuckAfter, unstickAfter: options.unstickAfter)
+    let text = try TraceOutputSetup(options: options, launching: !command.isEmpty)
 
     var tracerOptions = Tracer.Options()
-    tracerOptions.selection = try syscallSelection()
+    tracerOptions.selection = try syscallSelection(text)
     tracerOptions.decoding = try decodeOptions()
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
     tracerOptions.stackTraces = options.stack
 
-    let (fd, toFile) = try openOutput()
+    // -ff -o PREFIX: the files are per task; what else is printed (a report) goes to stderr.
+    let (fd, toFile) = text.perTaskPrefix == nil ? try openOutput() : (2, false)
     // Opened (an -o FIFO may wait for its reader): from here the tracer takes its signals itself.
     TracerSignals.block()
-    let output = OutputBuffer(fd: fd, name: options.o ?? "stderr")
+    let output = OutputBuffer(fd: fd, name: toFile ? options.o ?? "stderr" : "stderr")
     let sink: EventSink
     let json = options.json ? JSONLinesWriter(output: output) : nil
+    let perTask = text.perTaskPrefix.map { PerThreadFiles(prefix: $0, style: text.style, filter: text.filter) }
     if let json {
       sink = json
+    } else if let perTask {
+      sink = perTask
     } else {
-      let text = StraceFormatter(output: output, pidStyle: toFile ? .column : .bracketed)
-      text.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
-      sink = text
+      let formatter = StraceFormatter(
+        output: output, pidStyle: toFile ? .column : .bracketed, style: text.style, filter: text.filter,
+        summary: text.summary, printsTrace: !text.summaryOnly)
+      formatter.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
+      sink = formatter
     }
     let report = options.report ? ReportBuilder() : nil
+    let messages = options.json ? nil : text.attachMessages(traceOnStderr: toFile ? nil : output)
     let tracer: Tracer
     do {
-      tracer = try Tracer(options: tracerOptions, sinks: [sink, responder] + (report.map { [$0] } ?? []), output: output)
+      var sinks: [EventSink] = [sink, responder]
+      if let report { sinks.append(report) }
+      if let messages { sinks.append(messages) }
+      tracer = try Tracer(options: tracerOptions, sinks: sinks, output: output)
       if pids.isEmpty {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
         try tracer.launch(command)
       } else {
         try tracer.attach(pids, tree: options.tree)
         json?.writeStart(command: nil, attached: pids, timestamp: Clock.wall())
+        for pid in pids { messages?.attached(pid: pid, threads: ProcFS.threadIds(of: pid).count) }
       }
     } catch {
       output.flush()
@@ -63,11 +75,17 @@ struct TraceCommand {
     }
     let outcome = tracer.run()
     TracerSignals.unblock()
+    for failure in perTask?.failures ?? [] { printError("pipetrace: \(failure)") }
+    if let summary = text.summary {
+      // strace -c/-C: the table after the trace, on the same output.
+      output.write(summary.render())
+    }
     if let report {
       // After the trace, on the same output (stderr, or the -o file).
       output.write("\n" + TextReport.render(report.makeReport(), title: command.joined(separator: " ")))
     }
-    let writeFailed = output.finish(closing: toFile) != nil
+    let perTaskFailed = perTask.map { $0.writeFailed || !$0.failures.isEmpty } ?? false
+    let writeFailed = output.finish(closing: toFile) != nil || perTaskFailed
     if let failure = outcome.launchFailure {
       throw CLIFailure(failure.description, code: 127)
     }
@@ -87,22 +105,12 @@ struct TraceCommand {
   }
 
   /// `-e trace=SET`, `-e SET`, `--trace SET` in strace's syntax (classes, `!`, `/regex`, `?name`,
-  /// `none`, `all`); the last one counts, as in strace. nil = the default pipe set.
-  func syscallSelection() throws -> SyscallSet? {
-    var expression: String?
-    for expr in options.e {
-      var value = Substring(expr)
-      if let eq = value.firstIndex(of: "=") {
-        let key = value[..<eq]
-        guard key == "trace" || key == "t" else {
-          throw CLIFailure("unsupported -e qualifier '\(key)' (only trace=NAME,... is known)")
-        }
-        value = value[value.index(after: eq)...]
-      }
-      expression = String(value)
-    }
+  /// `none`, `all`); the last one counts, as in strace. nil = the default pipe set (every syscall
+  /// with --strace-compat). The other -e qualifiers are TraceOutputSetup's.
+  func syscallSelection(_ text: TraceOutputSetup) throws -> SyscallSet? {
+    var expression = text.expressions.trace.last
     if let t = options.traceNames { expression = t }
-    guard let expression else { return nil }
+    guard let expression else { return text.tracesAllByDefault ? .all : nil }
     do {
       return try SyscallSelection.parse(expression)
     } catch {

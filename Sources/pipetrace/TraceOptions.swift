@@ -8,13 +8,13 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: .long, help: "With -p: also attach every existing descendant of each PID.")
   var tree = false
 
-  @Flag(name: .short, help: "Follow forks (always on; accepted for strace habits).")
-  var f = false
+  @Flag(name: .short, help: "Follow forks (always on; accepted for strace habits). -ff with -o PREFIX: one file per traced task, PREFIX.TID.")
+  var f: Int
 
   @Option(name: .short, help: ArgumentHelp("Write the trace to FILE instead of stderr.", valueName: "file"))
   var o: String?
 
-  @Option(name: .short, help: ArgumentHelp("trace=NAME,NAME... (or all): the syscalls to show.", valueName: "expr"))
+  @Option(name: .short, help: ArgumentHelp("trace=NAME,NAME... (or all): the syscalls to show; also signal=SET, status=SET, trace-fds=SET, quiet=SET (strace's sets: NAME,..., !SET, all, none).", valueName: "expr"))
   var e: [String] = []
 
   @Option(name: .customLong("trace"), help: ArgumentHelp("Same as -e trace=NAMES.", valueName: "names"))
@@ -52,4 +52,17 @@ struct TraceOptions: ParsableArguments {
 
   @Flag(name: .customLong("no-seccomp"), help: "Stop on every syscall instead of installing a seccomp filter.")
   var noSeccomp = false
+
+  // strace's options, with strace's meaning (StraceOptionGroups.swift).
+  @OptionGroup(title: "Columns")
+  var columns: ColumnOptions
+
+  @OptionGroup(title: "Summary table")
+  var summary: SummaryOptions
+
+  @OptionGroup(title: "Filtering")
+  var filtering: FilterOptions
+
+  @OptionGroup(title: "Messages and processes")
+  var processes: ProcessOptions
 }

@@ -29,7 +29,9 @@ final class ManPageTests: XCTestCase {
     for args in [["--help"], ["why", "--help"], ["--inject-close", "--help"], ["report", "--help"], ["run", "--help"], ["demo", "--help"]] {
       let help = try CLI.run(args).stdout
       guard let options = help.range(of: "\nOPTIONS:\n") else { XCTFail("no OPTIONS in \(args)"); continue }
-      for line in help[options.upperBound...].split(separator: "\n") {
+      // Every option section: OPTIONS and the titled groups (the trace's strace options) before it.
+      let sections = help.range(of: "\nARGUMENTS:\n").map { help[$0.upperBound...] } ?? help[options.upperBound...]
+      for line in sections.split(separator: "\n") where line.hasPrefix("  -") {
         let words = line.split(separator: " ")
         guard let first = words.first, first.hasPrefix("-") else { continue }
         for word in words.prefix(2) where word.hasPrefix("-") {

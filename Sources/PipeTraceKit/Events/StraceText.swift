@@ -30,7 +30,8 @@ public enum StraceText {
     return String(decoding: out, as: UTF8.self)
   }
 
-  static func append(_ v: ArgValue, to out: inout [UInt8]) {
+  /// `fdPaths` false leaves out the `<path>` after fds (strace without -y).
+  static func append(_ v: ArgValue, to out: inout [UInt8], fdPaths: Bool = true) {
     switch v {
     case .int(let i): out.append(contentsOf: String(i).utf8)
     case .uint(let u): out.append(contentsOf: String(u).utf8)
@@ -40,7 +41,7 @@ public enum StraceText {
     case .null: out.append(contentsOf: "NULL".utf8)
     case .fd(let fd, let target):
       out.append(contentsOf: String(fd).utf8)
-      if let t = target { appendTarget(t.path, to: &out) }
+      if fdPaths, let t = target { appendTarget(t.path, to: &out) }
     case .string(let bytes, let truncated):
       appendQuoted(bytes, to: &out)
       if truncated { out.append(contentsOf: "...".utf8) }
@@ -49,7 +50,7 @@ public enum StraceText {
       out.append(UInt8(ascii: "["))
       for (i, item) in items.enumerated() {
         if i > 0 { out.append(contentsOf: ", ".utf8) }
-        append(item, to: &out)
+        append(item, to: &out, fdPaths: fdPaths)
       }
       if truncated { out.append(contentsOf: (items.isEmpty ? "..." : ", ...").utf8) }
       out.append(UInt8(ascii: "]"))
@@ -69,13 +70,13 @@ public enum StraceText {
           out.append(contentsOf: f.name.utf8)
           out.append(UInt8(ascii: "="))
         }
-        append(f.value, to: &out)
+        append(f.value, to: &out, fdPaths: fdPaths)
       }
       out.append(UInt8(ascii: "}"))
     case .changed(let before, let after):
-      append(before, to: &out)
+      append(before, to: &out, fdPaths: fdPaths)
       out.append(contentsOf: " => ".utf8)
-      append(after, to: &out)
+      append(after, to: &out, fdPaths: fdPaths)
     }
   }
 

@@ -75,7 +75,7 @@ struct CallStatistics {
       Report.SyscallSummary(
         name: names[id],
         calls: s.calls, errors: s.errors, total: s.total,
-        avg: s.calls > 0 ? s.total / Double(s.calls) : 0, p50: s.histogram.quantile(0.5),
+        avg: s.calls > 0 ? s.total / Double(s.calls) : 0, min: s.histogram.min, p50: s.histogram.quantile(0.5),
         p99: s.histogram.quantile(0.99), max: s.histogram.max)
     }.sorted { ($0.total, $0.calls, $1.name) > ($1.total, $1.calls, $0.name) }
   }

@@ -7,6 +7,8 @@ public struct Report {
     /// Wall time between entry and exit (-T / `dur`), seconds.
     public var total: Double
     public var avg: Double
+    /// The shortest call.
+    public var min: Double
     public var p50: Double
     public var p99: Double
     public var max: Double
