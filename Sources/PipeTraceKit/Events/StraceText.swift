@@ -58,7 +58,7 @@ public enum StraceText {
       out.append(UInt8(ascii: "["))
       for (i, item) in items.enumerated() {
         if i > 0 { out.append(UInt8(ascii: " ")) }
-        append(item, to: &out)
+        append(item, to: &out, fdPaths: fdPaths)
       }
       out.append(UInt8(ascii: "]"))
     case .structure(let fields):
