@@ -174,10 +174,7 @@ final class SyscallStopHandler {
   /// restart_syscall that follows can say what it resumes. /proc gives the number in the thread's
   /// own ABI without naming it: the thread's last known ABI is assumed.
   func callInProgress(_ t: Tracee) {
-    guard let text = ProcFS.read("/proc/\(t.tgid)/task/\(t.tid)/syscall") else { return }
-    let fields = text.split(separator: " ")
-    guard fields.count >= 7, let nr = Int(fields[0]), nr >= 0 else { return }
-    let raw = fields[1...6].map { UInt64($0.dropFirst(2), radix: 16) ?? 0 }
+    guard case .inSyscall(let nr, let raw, _, _)? = SyscallState.read(t.tgid, tid: t.tid) else { return }
     var call = decoder.begin(arch: t.arch, number: nr, args: raw)
     guard call.name != "restart_syscall" else { return }
     var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: call.name, number: nr, args: [], timestamp: 0)
