@@ -8,5 +8,6 @@
 #include "ct_system.h"
 #include "ct_unwind.h"
 #include "ct_inject.h"
+#include "ct_sockdiag.h"
 #include "ct_xz.h"
 #endif

@@ -6,6 +6,7 @@ struct InjectCloseCommand {
   var arguments: [String]
   var dryRun: Bool
   var expect: String?
+  var mode: InjectClose.Mode = .replaceWithNull
 
   func run() throws {
     guard let pidText = arguments.first else { throw CLIFailure("--inject-close needs PID FD [FD...]") }
@@ -17,11 +18,11 @@ struct InjectCloseCommand {
     }
     let plan: InjectClose.Plan
     do {
-      plan = try InjectClose.plan(pid: pid, fds: fds, expect: expect)
+      plan = try InjectClose.plan(pid: pid, fds: fds, expect: expect, mode: mode)
     } catch {
       throw CLIFailure(error.description, code: 1)
     }
-    let prefix = "pid \(plan.pid) (\(plan.comm))"
+    let prefix = "pid \(plan.pid) (\(DisplayText.escape(plan.comm)))"
     for line in plan.descriptions { emit("\(prefix): \(line)") }
     if dryRun {
       emit("\(prefix): dry run, nothing closed")
@@ -34,7 +35,9 @@ struct InjectCloseCommand {
       throw CLIFailure(error.description, code: 1)
     }
     for r in results { emit("\(prefix): fd \(r.fd) \(r.outcome.text)") }
-    if results.contains(where: { $0.outcome != .closed }) { throw CLIFailure("not every fd was closed", code: 1) }
+    if results.contains(where: { !$0.outcome.released }) {
+      throw CLIFailure(mode == .plainClose ? "not every fd was closed" : "not every fd was replaced", code: 1)
+    }
   }
 
   private func emit(_ line: String) {

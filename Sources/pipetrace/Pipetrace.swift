@@ -26,10 +26,16 @@ struct Pipetrace: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("With --inject-close: refuse fds not pointing to this.", valueName: "pipe:[inode]"))
   var expect: String?
 
+  @Flag(name: .customLong("plain-close"),
+        help: "With --inject-close: close(fd), freeing its number, instead of replacing it by /dev/null.")
+  var plainClose = false
+
   mutating func run() throws {
     if !injectClose.isEmpty {
-      return try InjectCloseCommand(arguments: injectClose, dryRun: dryRun, expect: expect).run()
+      return try InjectCloseCommand(arguments: injectClose, dryRun: dryRun, expect: expect,
+                                    mode: plainClose ? .plainClose : .replaceWithNull).run()
     }
+    if plainClose { throw CLIFailure("--plain-close goes with --inject-close PID FD...") }
     try TraceCommand(options: trace, command: command).run()
   }
 }

@@ -15,10 +15,6 @@ public final class HangResponder {
     var started: Double
   }
 
-  static let pipeWaits: Set<String> = [
-    "read", "readv", "pread64", "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait",
-  ]
-
   public init(diagnoseAfter: Double, unstickAfter: Double?) {
     self.diagnoseAfter = diagnoseAfter
     self.unstickAfter = unstickAfter
@@ -29,14 +25,17 @@ public final class HangResponder {
 
   /// For `Tracer.onStuck`.
   public func respond(tracer: Tracer, pid: Int32, tid: Int32, record: SyscallRecord, blockedFor: Double) {
-    guard HangResponder.pipeWaits.contains(record.name) else { return }
-    // select's fd sets and epoll's interest list are not decoded here; `why` reads them from /proc.
-    let opaque = record.name.hasSuffix("select") || record.name.hasPrefix("epoll")
-    guard opaque || HangResponder.waitsOnPipe(record.args) else { return }
+    guard StuckPolicy.mayWaitOnAnotherProcess(record) else { return }
     let key = CallKey(tid: tid, started: record.timestamp)
     let wantsFix = unstickAfter.map { blockedFor >= $0 } ?? false
     if diagnosed.contains(key) && (!wantsFix || unstuck.contains(key)) { return }
     guard let diagnosis = try? diagnoseHang(pid: pid) else { return }
+    guard StuckPolicy.isHang(diagnosis) else {
+      // An idle event loop (or a call that is not blocked after all): no note, no fix, not asked again.
+      diagnosed.insert(key)
+      unstuck.insert(key)
+      return
+    }
     if !diagnosed.contains(key) {
       diagnosed.insert(key)
       diagnoses.append(diagnosis)
@@ -50,7 +49,7 @@ public final class HangResponder {
       return
     }
     for close in fix.closes {
-      let expect = "pipe:[\(close.inode)]"
+      let expect = close.expect
       do {
         // A holder this trace follows is closed through the trace itself (it stays traced).
         let results = tracer.isTracing(process: close.pid)
@@ -58,23 +57,11 @@ public final class HangResponder {
           : try InjectClose.close(pid: close.pid, fds: close.fds, expect: expect)
         for (fd, outcome) in results {
           closes.append((close.pid, fd, outcome))
-          tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (pipe:[\(close.inode)]): \(outcome.text)")
+          tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (\(DisplayText.escape(expect))): \(outcome.text)")
         }
       } catch {
         tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) failed: \(error)")
       }
     }
-  }
-
-  static func waitsOnPipe(_ args: [ArgValue]) -> Bool {
-    func pipe(_ v: ArgValue) -> Bool {
-      switch v {
-      case .fd(_, let t?): return t.kind == .pipe
-      case .array(let items, _): return items.contains(where: pipe)
-      case .structure(let fields): return fields.contains { pipe($0.value) }
-      default: return false
-      }
-    }
-    return args.contains(where: pipe)
   }
 }

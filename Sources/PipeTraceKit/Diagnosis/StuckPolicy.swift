@@ -1,0 +1,37 @@
+/// The stuck detector's decisions, as pure functions a trace loop can call between stops (no
+/// callback shape assumed): which blocked calls are worth a `why`, and which diagnoses are worth a
+/// note or a fix.
+public enum StuckPolicy {
+  /// Calls that can wait on another process's fds: reads, polls and selects on pipes, FIFOs, UNIX
+  /// stream sockets and ptys, and `restart_syscall` (a poll interrupted by a stop continues as it).
+  static let fdWaits: Set<String> = [
+    "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "poll", "ppoll", "select",
+    "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2", "restart_syscall",
+  ]
+
+  /// Whether a traced call blocked this long may be a hang `why` can explain. Its fd kinds decide
+  /// when they are known; calls whose fds live in memory or in the kernel (select's sets, epoll's
+  /// interest list, restart_syscall's original poll) are asked of /proc.
+  public static func mayWaitOnAnotherProcess(_ record: SyscallRecord) -> Bool {
+    guard fdWaits.contains(record.name) else { return false }
+    if record.name.hasSuffix("select") || record.name.hasPrefix("epoll") || record.name == "restart_syscall" {
+      return true
+    }
+    return record.args.contains(where: waitsOnFollowable)
+  }
+
+  /// A hang worth a note in the trace (and, past `--unstick-after`, the fix): a blocked process,
+  /// not an idle event loop, a running or an unreadable one.
+  public static func isHang(_ diagnosis: HangDiagnosis) -> Bool {
+    diagnosis.outcome == .fix || diagnosis.outcome == .noFix
+  }
+
+  static func waitsOnFollowable(_ v: ArgValue) -> Bool {
+    switch v {
+    case .fd(_, let t?): return t.kind == .pipe || t.kind == .socket || t.kind == .file || t.kind == .tty || t.kind == .device
+    case .array(let items, _): return items.contains(where: waitsOnFollowable)
+    case .structure(let fields): return fields.contains { waitsOnFollowable($0.value) }
+    default: return false
+    }
+  }
+}
