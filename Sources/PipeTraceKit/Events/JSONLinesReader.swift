@@ -86,7 +86,7 @@ struct JSONLineParser {
     var ts = 0.0, dur: Double?
     var name = "", path = "", text = ""
     var args: [ArgValue] = []
-    var ret: Int64?, errnoName: String?
+    var ret: Int64?, errnoName: String?, retDetail: String?
     var fds: [FdNote] = []  // only when "fds" comes before "args"
     var sawArgs = false
     var forkKind = ForkKind.fork
@@ -140,6 +140,7 @@ struct JSONLineParser {
       case .core: core = try parseBool()
       case .sender: sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
       case .text: text = try parseString()
+      case .retDetail: retDetail = try parseNullableString()
       case .other: try skipValue()
       }
       skipSpace()
@@ -165,7 +166,7 @@ struct JSONLineParser {
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
       return .syscall(SyscallRecord(
-        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err,
+        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err, retDetail: retDetail,
         timestamp: ts, duration: dur))
     case .fork:
       return .fork(pid: pid, tid: task, child: child, kind: forkKind, timestamp: ts)
@@ -249,7 +250,7 @@ struct JSONLineParser {
 
   enum TopKey {
     case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
-    case sender, text, other
+    case sender, text, retDetail, other
   }
 
   /// A top-level key, matched on its bytes (no String is made).
@@ -301,6 +302,8 @@ struct JSONLineParser {
       if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
       if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
       return .other
+    case 10:
+      return memcmp(bytes.baseAddress! + from, "ret_detail", 10) == 0 ? .retDetail : .other
     default: return .other
     }
   }

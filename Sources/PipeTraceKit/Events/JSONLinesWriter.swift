@@ -46,6 +46,11 @@ public final class JSONLinesWriter: EventSink {
       }
       out.append(",\"dur\":")
       if let d = r.duration { out.append(seconds: d) } else { out.append("null") }
+      if let detail = r.retDetail {
+        // What poll/select returned ready (`([{fd=3, revents=POLLIN}])`): the report's "released by".
+        out.append(",\"ret_detail\":")
+        appendString(detail)
+      }
       if let t = r.retTarget, let ret = r.ret {
         out.append(",\"ret_fd\":")
         appendTarget(fd: Int32(truncatingIfNeeded: ret), t, arg: nil, index: nil)
