@@ -143,9 +143,15 @@ public final class RemoteSyscallSession {
     if ct_regs_set(tid, &regs) != 0 {
       throw InjectionError("cannot set the registers of \(tid): \(Errno.current)")
     }
+    injecting = true
     try resumeUntilSyscallStop()  // entry
     ranSyscall = true
     try resumeUntilSyscallStop()  // exit
+    // A seccomp filter that traps the call skips it and queues SIGSYS (the registers then hold the
+    // call number, not a result): nothing was done.
+    if let fault = pendingFault() {
+      throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(fault)); registers restored, nothing done")
+    }
     var after = ct_regs()
     if ct_regs_get(tid, &after) != 0 {
       throw InjectionError("cannot read the result in \(tid): \(Errno.current)")
@@ -187,6 +193,21 @@ public final class RemoteSyscallSession {
     }
     for (at, old) in savedWords.reversed() { _ = ct_pokedata(tid, UInt(at), old) }
     savedWords = []
+    if ranSyscall && pendingFault() != nil {
+      // A fault our call raised is queued on the thread. An interrupt stop would come before it and
+      // the signal would reach the target after the detach: take it as a signal-delivery stop now
+      // (rememberSignal drops it), still before any instruction of the target runs.
+      if ct_cont(tid, 0) == 0 {
+        var status: Int32 = 0
+        if ct_waitpid(tid, &status, 0, 1) == tid {
+          if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
+            attached = false
+            return
+          }
+          if ct_wstopevent(status) == 0 { rememberSignal(ct_wstopsig(status)) }
+        }
+      }
+    }
     _ = ct_regs_set(tid, &original)
     if ranSyscall {
       // We sit in a syscall-exit stop, where the kernel would not restart the original call. Go back
@@ -223,17 +244,32 @@ public final class RemoteSyscallSession {
     attached = false
   }
 
-  /// Keeps a signal to send again after the detach, once per signal; returns what it was.
+  /// Synchronous signals: made by the kernel (si_code > 0) for the instruction the thread ran.
+  private static let faults: Set<Int32> = [SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS]
+
+  /// Keeps a signal to send again after the detach, once per signal; returns what it was. A fault
+  /// the kernel raised for our own injected instruction (a trapping seccomp filter's SIGSYS, an
+  /// illegal instruction) is not the target's: it is dropped, never delivered to it.
   @discardableResult
   private func rememberSignal(_ signo: Int32) -> ct_siginfo {
     var info = ct_siginfo()
     let known = ct_getsiginfo(tid, &info) == 0
-    let threadDirected = known && info.code == -6  // SI_TKILL
     signalCounts[signo, default: 0] += 1
+    if known && info.code > 0 && Self.faults.contains(signo) && (ranSyscall || injecting) { return info }
+    let threadDirected = known && info.code == -6  // SI_TKILL
     if !deferredSignals.contains(where: { $0.0 == signo && $0.1 == threadDirected }) {
       deferredSignals.append((signo, threadDirected))
     }
     return info
+  }
+
+  /// Set while our registers are in the thread (from the first resume of an injected call).
+  private var injecting = false
+
+  /// A synchronous fault signal queued on the thread itself (SigPnd of its status), if any.
+  private func pendingFault() -> Int32? {
+    guard let text = ProcFS.statusField(pid, "SigPnd", tid: tid), let mask = UInt64(text, radix: 16) else { return nil }
+    return Self.faults.sorted().first { mask & (UInt64(1) << UInt64($0 - 1)) != 0 }
   }
 
   /// Resumes with PTRACE_SYSCALL until the next syscall stop; signals met on the way are deferred.
@@ -257,10 +293,8 @@ public final class RemoteSyscallSession {
       // Event stops (a group stop begun by another thread) are simply resumed.
       guard ct_wstopevent(status) == 0 else { continue }
       let info = rememberSignal(sig)
-      let faults: Set<Int32> = [SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP]
-      if faults.contains(sig) && info.code > 0 {
-        // Kernel-made (si_code > 0): our instruction faulted. Not the target's signal to keep.
-        deferredSignals.removeAll { $0.0 == sig }
+      if Self.faults.contains(sig) && info.code > 0 {
+        // Kernel-made: our instruction faulted (dropped, see rememberSignal). Stop here.
         throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(sig)); registers restored, nothing done")
       }
       if signalCounts[sig, default: 0] > 3 {
