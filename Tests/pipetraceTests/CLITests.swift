@@ -15,6 +15,7 @@ final class CLITests: XCTestCase {
 
   /// `<dir of /proc/self/exe>/pipetrace`.
   static let binary: String = {
+    if let other = ProcessInfo.processInfo.environment["PIPETRACE_TEST_BINARY"] { return other }
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
     var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
     // The test bundle may sit in a *.xctest directory inside the build dir.

@@ -98,7 +98,7 @@ extension HangDiagnosis {
       ("no_fix_reason", noFixReason.map { .string($0) } ?? .null),
       ("cautions", .array(cautions.map { .string($0) })),
       ("uninspected", .int(Int64(uninspected.count))),
-      ("uninspected_pids", .array(uninspected.prefix(100).map { .int(Int64($0)) })),
+      ("uninspected_pids", .array(uninspected.prefix(10_000).map { .int(Int64($0)) })),
       ("complete", .bool(uninspected.isEmpty)),
     ])
   }
