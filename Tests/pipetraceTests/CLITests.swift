@@ -31,22 +31,14 @@ final class CLITests: XCTestCase {
     var stderr: String
   }
 
-  func pipetrace(_ args: [String]) throws -> Run {
-    let out = TestPipe(), err = TestPipe()
-    let child = try TestProcesses.spawn([CLITests.binary] + args, directory: "/", stdin: nil,
-                                        stdout: out.writeEnd, stderr: err.writeEnd)
-    out.closeWrite()
-    err.closeWrite()
-    let stdout = try out.readToEOF()
-    let stderr = try err.readToEOF()
-    return Run(status: child.wait(), stdout: stdout, stderr: stderr)
-  }
+  func pipetrace(_ args: [String]) throws -> Run { try runToEnd([CLITests.binary] + args) }
 
   /// A command line run by /bin/sh, as a user pastes it.
-  func shell(_ line: String) throws -> Run {
+  func shell(_ line: String) throws -> Run { try runToEnd(["/bin/sh", "-c", line]) }
+
+  func runToEnd(_ argv: [String]) throws -> Run {
     let out = TestPipe(), err = TestPipe()
-    let child = try TestProcesses.spawn(["/bin/sh", "-c", line], directory: "/", stdin: nil,
-                                        stdout: out.writeEnd, stderr: err.writeEnd)
+    let child = try TestProcesses.spawn(argv, directory: "/", stdin: nil, stdout: out.writeEnd, stderr: err.writeEnd)
     out.closeWrite()
     err.closeWrite()
     let stdout = try out.readToEOF()

@@ -32,10 +32,8 @@ final class RealHangTests: XCTestCase {
     XCTAssertEqual(blocked["syscall"] as? String, "poll", "\(d)")
     XCTAssertEqual(blocked["restarted"] as? Bool, true)
     XCTAssertEqual(holderFds(d, pid: daemon), [1, 2])
-    let fix = try XCTUnwrap(d["fix"] as? String, "\(d)")
-    XCTAssertTrue(try runFix(fix).status == 0)
-    let outputText = try output.readToEOF()  // throws (ends the test) if the reader is still hung
-    XCTAssertEqual(outputText, "returned 0 b'started\\n'\n")
+    let printed = try fixAndRead(d, output)
+    XCTAssertEqual(printed, "returned 0 b'started\\n'\n")
     XCTAssertEqual(python.wait(), 0)
     XCTAssertTrue(isAlive(daemon))
     XCTAssertEqual(fdLink(daemon, 1), "/dev/null")
@@ -85,9 +83,8 @@ final class RealHangTests: XCTestCase {
     let closes = d["closes"] as? [[String: Any]] ?? []
     XCTAssertEqual(closes.compactMap { $0["pid"] as? Int }.map(Int32.init), [daemon, daemon])
     XCTAssertTrue(closes.allSatisfy { ($0["expect"] as? String)?.hasPrefix("socket:[") ?? false }, "\(closes)")
-    XCTAssertEqual(try runFix(try XCTUnwrap(d["fix"] as? String)).status, 0)
-    let outputText = try output.readToEOF()
-    XCTAssertEqual(outputText, "returned \"started\\n\"\n")
+    let printed = try fixAndRead(d, output)
+    XCTAssertEqual(printed, "returned \"started\\n\"\n")
     XCTAssertEqual(node.wait(), 0)
     XCTAssertEqual(fdLink(daemon, 1), "/dev/null")
   }
@@ -113,9 +110,8 @@ final class RealHangTests: XCTestCase {
     XCTAssertEqual(status, 0, "\(d)")
     XCTAssertEqual(holderFds(d, pid: daemon), [1])
     XCTAssertEqual((d["holders"] as? [[String: Any]])?.first?["kind"] as? String, "fifo")
-    XCTAssertEqual(try runFix(try XCTUnwrap(d["fix"] as? String)).status, 0)
-    let outputText = try output.readToEOF()
-    XCTAssertEqual(outputText, "returned 'started\\n'\n")
+    let printed = try fixAndRead(d, output)
+    XCTAssertEqual(printed, "returned 'started\\n'\n")
     XCTAssertEqual(reader.wait(), 0)
     XCTAssertEqual(fdLink(daemon, 1), "/dev/null")
   }
@@ -152,9 +148,8 @@ final class RealHangTests: XCTestCase {
     let slave = try XCTUnwrap(fdLink(daemon, 1))
     XCTAssertTrue(slave.hasPrefix("/dev/pts/"), slave)
     XCTAssertEqual((d["closes"] as? [[String: Any]])?.first?["expect"] as? String, slave)
-    XCTAssertEqual(try runFix(try XCTUnwrap(d["fix"] as? String)).status, 0)
-    let outputText = try output.readToEOF()
-    XCTAssertEqual(outputText, "returned b'started\\r\\n'\n")
+    let printed = try fixAndRead(d, output)
+    XCTAssertEqual(printed, "returned b'started\\r\\n'\n")
     XCTAssertEqual(reader.wait(), 0)
   }
 
@@ -176,9 +171,8 @@ final class RealHangTests: XCTestCase {
     let (status, d) = try whyJSON(pair.pid)
     XCTAssertEqual(status, 0, "\(d)")
     XCTAssertEqual(holderFds(d, pid: daemon), [1])
-    XCTAssertEqual(try runFix(try XCTUnwrap(d["fix"] as? String)).status, 0)
-    let outputText = try output.readToEOF()
-    XCTAssertEqual(outputText, "returned b'started\\n'\n")
+    let printed = try fixAndRead(d, output)
+    XCTAssertEqual(printed, "returned b'started\\n'\n")
 
     // The server accepts, starts a daemon on the connection (stdout) and closes its own end.
     try procs.write("server.py", """
@@ -206,9 +200,8 @@ final class RealHangTests: XCTestCase {
     let (status2, d2) = try whyJSON(client.pid)
     XCTAssertEqual(status2, 0, "\(d2)")
     XCTAssertEqual(holderFds(d2, pid: daemon2), [1])
-    XCTAssertEqual(try runFix(try XCTUnwrap(d2["fix"] as? String)).status, 0)
-    let clientOutText = try clientOut.readToEOF()
-    XCTAssertEqual(clientOutText, "returned b'hello\\n'\n")
+    let clientPrinted = try fixAndRead(d2, clientOut)
+    XCTAssertEqual(clientPrinted, "returned b'hello\\n'\n")
   }
 
   /// Python → make → make, whose $(shell ...) started a daemon: the daemon holds the inner make's
@@ -241,9 +234,8 @@ final class RealHangTests: XCTestCase {
     let closes = d["closes"] as? [[String: Any]] ?? []
     XCTAssertEqual(Set(closes.compactMap { ($0["pid"] as? Int).map(Int32.init) }), [daemon], "only the daemon: \(closes)")
     XCTAssertEqual(Set(closes.flatMap { $0["fds"] as? [Int] ?? [] }), [1, 2], "its fd on make's pipe and on Python's stderr")
-    XCTAssertEqual(try runFix(try XCTUnwrap(d["fix"] as? String)).status, 0)
-    let outputText = try output.readToEOF()
-    XCTAssertEqual(outputText, "returned 0 b'sub ok\\n'\n")
+    let printed = try fixAndRead(d, output)
+    XCTAssertEqual(printed, "returned 0 b'sub ok\\n'\n")
     XCTAssertEqual(python.wait(), 0)
   }
 
@@ -499,6 +491,14 @@ func runFix(_ line: String, shell: String = "/bin/sh") throws -> CLI.Result {
   let r = try CLI.runProgram(shell, ["-c", line])
   XCTAssertEqual(r.status, 0, "\(line): \(r.stdout) \(r.stderr)")
   return r
+}
+
+/// Runs a diagnosis's Fix line through a shell; returns what the reader then printed up to EOF
+/// (throws, ending the test, when it stays hung: no later wait on it can block).
+func fixAndRead(_ d: [String: Any], _ output: TestPipe, file: StaticString = #filePath, line: UInt = #line) throws -> String {
+  let fix = try XCTUnwrap(d["fix"] as? String, "\(d)", file: file, line: line)
+  XCTAssertEqual(try runFix(fix).status, 0, file: file, line: line)
+  return try output.readToEOF(timeout: 30)
 }
 
 /// What /proc/PID/fd/FD points to.

@@ -285,7 +285,14 @@ struct WaitForAnalyzer {
       for edge in analyzer.edges(of: p) {
         if edge.to == p.pid { continue }  // holding the other end itself: named in the verdict
         if let start = path.firstIndex(of: edge.to) {
-          if cycle == nil { cycle = Array(path[start...]) + [p.pid] }
+          // A process in poll/select/epoll waits on all its fds at once, any one of which can wake
+          // it (a runloop's sockets, say): a loop through it is not a deadlock.
+          let members = Array(path[start...]) + [p.pid]
+          let multiplexing = members.contains { pid in
+            analyzer.snapshots[pid].flatMap { analyzer.primary($0).call }.map { Self.multiplexers.contains($0.syscall) } ?? false
+          }
+          if multiplexing { continue }
+          if cycle == nil { cycle = members }
           steps.append(.init(pid: edge.to, comm: analyzer.snapshots[edge.to]?.comm ?? "?", depth: depth + 1,
                              text: "\(p.pid) \(edge.why) — and \(edge.to) is waiting for \(path.count > start + 1 ? path[start + 1] : p.pid): a cycle"))
           continue
