@@ -20,15 +20,25 @@ public enum StuckPolicy {
     return record.args.contains(where: waitsOnFollowable)
   }
 
-  /// A hang worth a note in the trace (and, past `--unstick-after`, the fix): a blocked process,
-  /// not an idle event loop, a running or an unreadable one.
+  /// A hang worth a note in the trace (and, past `--unstick-after`, the fix): a blocked process
+  /// with something to explain (holders of what it waits on, a cycle, children, or processes that
+  /// could not be inspected); not an idle event loop, a running or an unreadable one, nor a read of
+  /// a regular file or a terminal that no other process decides.
   public static func isHang(_ diagnosis: HangDiagnosis) -> Bool {
-    diagnosis.outcome == .fix || diagnosis.outcome == .noFix
+    switch diagnosis.outcome {
+    case .fix: return true
+    case .noFix:
+      return !diagnosis.holders.isEmpty || diagnosis.cycle != nil || diagnosis.blocked?.waitPid != nil
+        || !diagnosis.uninspected.isEmpty
+    case .notBlocked, .idle, .unreadable: return false
+    }
   }
 
+  /// Pipes, sockets, paths (a FIFO) and devices (a pty master, /dev/ptmx); not a terminal's slave
+  /// side, which an interactive program reads while it waits for its user.
   static func waitsOnFollowable(_ v: ArgValue) -> Bool {
     switch v {
-    case .fd(_, let t?): return t.kind == .pipe || t.kind == .socket || t.kind == .file || t.kind == .tty || t.kind == .device
+    case .fd(_, let t?): return t.kind == .pipe || t.kind == .socket || t.kind == .file || t.kind == .device
     case .array(let items, _): return items.contains(where: waitsOnFollowable)
     case .structure(let fields): return fields.contains { waitsOnFollowable($0.value) }
     default: return false
