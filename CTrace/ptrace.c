@@ -9,10 +9,26 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+// Every mirrored constant must equal the kernel's.
+_Static_assert(CT_O_TRACESYSGOOD == PTRACE_O_TRACESYSGOOD, "mirrored ptrace option");
+_Static_assert(CT_O_TRACEFORK == PTRACE_O_TRACEFORK, "mirrored ptrace option");
+_Static_assert(CT_O_TRACEVFORK == PTRACE_O_TRACEVFORK, "mirrored ptrace option");
+_Static_assert(CT_O_TRACECLONE == PTRACE_O_TRACECLONE, "mirrored ptrace option");
+_Static_assert(CT_O_TRACEEXEC == PTRACE_O_TRACEEXEC, "mirrored ptrace option");
+_Static_assert(CT_O_TRACEEXIT == PTRACE_O_TRACEEXIT, "mirrored ptrace option");
 _Static_assert(CT_O_TRACESECCOMP == PTRACE_O_TRACESECCOMP, "mirrored ptrace option");
 _Static_assert(CT_O_EXITKILL == PTRACE_O_EXITKILL, "mirrored ptrace option");
+_Static_assert(CT_EVENT_FORK == PTRACE_EVENT_FORK, "mirrored ptrace event");
+_Static_assert(CT_EVENT_VFORK == PTRACE_EVENT_VFORK, "mirrored ptrace event");
+_Static_assert(CT_EVENT_CLONE == PTRACE_EVENT_CLONE, "mirrored ptrace event");
+_Static_assert(CT_EVENT_EXEC == PTRACE_EVENT_EXEC, "mirrored ptrace event");
+_Static_assert(CT_EVENT_VFORK_DONE == PTRACE_EVENT_VFORK_DONE, "mirrored ptrace event");
+_Static_assert(CT_EVENT_EXIT == PTRACE_EVENT_EXIT, "mirrored ptrace event");
 _Static_assert(CT_EVENT_SECCOMP == PTRACE_EVENT_SECCOMP, "mirrored ptrace event");
 _Static_assert(CT_EVENT_STOP == PTRACE_EVENT_STOP, "mirrored ptrace event");
+_Static_assert(CT_SYSCALL_INFO_NONE == PTRACE_SYSCALL_INFO_NONE, "mirrored op");
+_Static_assert(CT_SYSCALL_INFO_ENTRY == PTRACE_SYSCALL_INFO_ENTRY, "mirrored op");
+_Static_assert(CT_SYSCALL_INFO_EXIT == PTRACE_SYSCALL_INFO_EXIT, "mirrored op");
 _Static_assert(CT_SYSCALL_INFO_SECCOMP == PTRACE_SYSCALL_INFO_SECCOMP, "mirrored op");
 
 // The raw syscall avoids glibc's variadic prototype and its PEEK* return convention.
@@ -22,21 +38,16 @@ static long raw_ptrace(long request, pid_t pid, unsigned long addr, unsigned lon
 
 long ct_seize(pid_t pid, unsigned long options) { return raw_ptrace(PTRACE_SEIZE, pid, 0, options); }
 long ct_interrupt(pid_t pid) { return raw_ptrace(PTRACE_INTERRUPT, pid, 0, 0); }
-long ct_setoptions(pid_t pid, unsigned long options) { return raw_ptrace(PTRACE_SETOPTIONS, pid, 0, options); }
 long ct_cont(pid_t pid, int sig) { return raw_ptrace(PTRACE_CONT, pid, 0, (unsigned long)sig); }
 long ct_syscall(pid_t pid, int sig) { return raw_ptrace(PTRACE_SYSCALL, pid, 0, (unsigned long)sig); }
 long ct_listen(pid_t pid) { return raw_ptrace(PTRACE_LISTEN, pid, 0, 0); }
 long ct_detach(pid_t pid, int sig) { return raw_ptrace(PTRACE_DETACH, pid, 0, (unsigned long)sig); }
-long ct_singlestep(pid_t pid, int sig) { return raw_ptrace(PTRACE_SINGLESTEP, pid, 0, (unsigned long)sig); }
 long ct_geteventmsg(pid_t pid, unsigned long *msg) {
   return raw_ptrace(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)msg);
 }
 // The raw PEEKDATA syscall stores the word at *data (glibc's wrapper returns it instead).
-long ct_peekdata(pid_t pid, uintptr_t addr, long *word) {
+static long peekdata(pid_t pid, uintptr_t addr, long *word) {
   return raw_ptrace(PTRACE_PEEKDATA, pid, addr, (unsigned long)word);
-}
-long ct_pokedata(pid_t pid, uintptr_t addr, long word) {
-  return raw_ptrace(PTRACE_POKEDATA, pid, addr, (unsigned long)word);
 }
 
 long ct_getsiginfo(pid_t pid, ct_siginfo *out) {
@@ -93,12 +104,32 @@ ssize_t ct_read_memory(pid_t pid, uintptr_t addr, void *buf, size_t len) {
   size_t done = 0;
   while (done < len) {
     long word;
-    if (ct_peekdata(pid, addr + done, &word) < 0) return done ? (ssize_t)done : -1;
+    if (peekdata(pid, addr + done, &word) < 0) return done ? (ssize_t)done : -1;
     size_t chunk = len - done < sizeof word ? len - done : sizeof word;
     memcpy((char *)buf + done, &word, chunk);
     done += chunk;
   }
   return (ssize_t)done;
+}
+
+void ct_decode_wait_status(int status, ct_wait_status *out) {
+  memset(out, 0, sizeof *out);
+  if (WIFEXITED(status)) {
+    out->kind = CT_WAIT_EXITED;
+    out->value = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    out->kind = CT_WAIT_SIGNALED;
+    out->value = WTERMSIG(status);
+    out->core = WCOREDUMP(status) ? 1 : 0;
+  } else if (WIFSTOPPED(status)) {
+    out->kind = CT_WAIT_STOPPED;
+    out->value = WSTOPSIG(status);
+    out->event = (int)((unsigned)status >> 16);
+  } else if (WIFCONTINUED(status)) {
+    out->kind = CT_WAIT_CONTINUED;
+  } else {
+    out->kind = CT_WAIT_OTHER;
+  }
 }
 
 int ct_wifexited(int status) { return WIFEXITED(status); }
@@ -118,4 +149,3 @@ pid_t ct_waitpid(pid_t pid, int *status, int options, int retry_eintr) {
   }
 }
 
-pid_t ct_gettid(void) { return (pid_t)syscall(SYS_gettid); }

@@ -5,9 +5,9 @@
 #include <signal.h>
 #include <time.h>
 
-static void tracer_set(sigset_t *set, int with_child) {
+static void tracer_set(sigset_t *set) {
   sigemptyset(set);
-  if (with_child) sigaddset(set, SIGCHLD);
+  sigaddset(set, SIGCHLD);
   sigaddset(set, SIGINT);
   sigaddset(set, SIGTERM);
   sigaddset(set, SIGHUP);
@@ -16,19 +16,19 @@ static void tracer_set(sigset_t *set, int with_child) {
 
 int ct_block_tracer_signals(void) {
   sigset_t set;
-  tracer_set(&set, 1);
+  tracer_set(&set);
   return pthread_sigmask(SIG_BLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
 int ct_unblock_tracer_signals(void) {
   sigset_t set;
-  tracer_set(&set, 1);
+  tracer_set(&set);
   return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
 int ct_wait_tracer_signal(int timeout_ms, int *code) {
   sigset_t set;
-  tracer_set(&set, 1);
+  tracer_set(&set);
   siginfo_t info;
   for (;;) {
     int r;
@@ -45,12 +45,4 @@ int ct_wait_tracer_signal(int timeout_ms, int *code) {
     }
     if (errno != EINTR) return -1;
   }
-}
-
-int ct_take_stop_signal(void) {
-  sigset_t set;
-  tracer_set(&set, 0);
-  struct timespec zero = {0, 0};
-  int r = sigtimedwait(&set, NULL, &zero);
-  return r > 0 ? r : 0;
 }

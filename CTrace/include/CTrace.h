@@ -10,4 +10,5 @@
 #include "ct_inject.h"
 #include "ct_sockdiag.h"
 #include "ct_xz.h"
+#include "ct_kernel_abi.h"
 #endif

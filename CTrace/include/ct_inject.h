@@ -6,6 +6,10 @@
 #include <sys/types.h>
 // tgkill(2): glibc declares it only under _GNU_SOURCE, which the Swift importer does not set.
 int ct_tgkill(pid_t tgid, pid_t tid, int sig);
+// One word of a stopped tracee's memory (PTRACE_PEEKDATA / POKEDATA): 0, or -1 with errno set.
+// For the few bytes an injected call needs (a path below the stack), put back afterwards.
+long ct_inject_peek(pid_t pid, uintptr_t addr, long *word);
+long ct_inject_poke(pid_t pid, uintptr_t addr, long word);
 // Copies the architecture's syscall instruction (ct_syscall_insn, an array of unknown size that Swift
 // cannot import) into out; returns its length, or -1 when cap is too small.
 int ct_syscall_insn_copy(unsigned char *out, int cap);

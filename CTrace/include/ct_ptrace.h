@@ -1,10 +1,13 @@
-// Non-variadic ptrace wrappers and wait-status helpers. Each returns -1 with errno set on failure.
+// Non-variadic ptrace wrappers and the wait-status macros. Each call returns -1 with errno set on
+// failure. The Swift layer over them is Tracing/Ptrace.swift (typed errors, TraceStop).
 #ifndef CT_PTRACE_H
 #define CT_PTRACE_H
 #include <stdint.h>
 #include <sys/types.h>
 
-// ptrace options pipetrace uses (values from <linux/ptrace.h>, mirrored so Swift sees plain ints).
+#pragma clang assume_nonnull begin
+
+// ptrace options pipetrace uses (values from <linux/ptrace.h>, checked there by _Static_assert).
 enum {
   CT_O_TRACESYSGOOD = 0x01,
   CT_O_TRACEFORK = 0x02,
@@ -16,6 +19,7 @@ enum {
   CT_O_EXITKILL = 0x100000,
 };
 
+// PTRACE_EVENT_* as reported in the high bits of a wait status.
 enum {
   CT_EVENT_FORK = 1,
   CT_EVENT_VFORK = 2,
@@ -29,15 +33,11 @@ enum {
 
 long ct_seize(pid_t pid, unsigned long options);
 long ct_interrupt(pid_t pid);
-long ct_setoptions(pid_t pid, unsigned long options);
 long ct_cont(pid_t pid, int sig);
 long ct_syscall(pid_t pid, int sig);
 long ct_listen(pid_t pid);
 long ct_detach(pid_t pid, int sig);
 long ct_geteventmsg(pid_t pid, unsigned long *msg);
-long ct_singlestep(pid_t pid, int sig);
-long ct_peekdata(pid_t pid, uintptr_t addr, long *word);
-long ct_pokedata(pid_t pid, uintptr_t addr, long word);
 
 // The part of siginfo_t a tracer prints. Returns -1 (errno EINVAL) for a group-stop.
 typedef struct {
@@ -65,10 +65,21 @@ typedef struct {
 } ct_syscall_info;
 long ct_get_syscall_info(pid_t pid, ct_syscall_info *out);
 
-// Bulk read of tracee memory (process_vm_readv), falling back to PEEKDATA word by word.
-ssize_t ct_read_memory(pid_t pid, uintptr_t addr, void *buf, size_t len);
+// Bulk read of tracee memory (process_vm_readv), falling back to PEEKDATA word by word. buf may be
+// NULL only when len is 0 (an empty Swift buffer has no base address).
+ssize_t ct_read_memory(pid_t pid, uintptr_t addr, void *_Nullable buf, size_t len);
 
-// Wait-status macros as functions.
+// One wait status, taken apart by the libc macros (WIFEXITED, WSTOPSIG, ...) in one call.
+enum { CT_WAIT_EXITED = 1, CT_WAIT_SIGNALED = 2, CT_WAIT_STOPPED = 3, CT_WAIT_CONTINUED = 4, CT_WAIT_OTHER = 5 };
+typedef struct {
+  int kind;   // CT_WAIT_*
+  int value;  // exit code (EXITED), terminating signal (SIGNALED), stop signal (STOPPED)
+  int core;   // SIGNALED: a core was dumped
+  int event;  // STOPPED: the PTRACE_EVENT_* in the high bits, 0 for none
+} ct_wait_status;
+void ct_decode_wait_status(int status, ct_wait_status *out);
+
+// Wait-status macros as functions (for code that has no TraceStop: injection of untraced targets).
 int ct_wifexited(int status);
 int ct_wexitstatus(int status);
 int ct_wifsignaled(int status);
@@ -82,6 +93,5 @@ int ct_wstopevent(int status);
 pid_t ct_waitpid(pid_t pid, int *status, int options, int retry_eintr);
 enum { CT_WNOHANG = 1 };
 
-// The thread id of the calling thread.
-pid_t ct_gettid(void);
+#pragma clang assume_nonnull end
 #endif

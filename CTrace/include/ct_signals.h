@@ -4,14 +4,13 @@
 #define CT_SIGNALS_H
 #include <sys/types.h>
 // Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP (and SIGQUIT) in the calling thread; threads it starts later
-// inherit the mask. Call first thing in main.
+// inherit the mask. Call just before the first tracee (or tracer thread) exists.
 int ct_block_tracer_signals(void);
 // Unblocks them again in the calling thread (and the threads it starts later), for commands that
 // trace nothing: their default actions (Ctrl-C ends the process) apply again.
 int ct_unblock_tracer_signals(void);
 // Waits up to timeout_ms (-1 = forever) for one of them. Returns the signal number (and its si_code
-// in *code: <= 0 when a process sent it, SI_KERNEL when the terminal did), 0 on timeout.
-int ct_wait_tracer_signal(int timeout_ms, int *code);
-// Non-blocking: the pending tracer signal other than SIGCHLD, or 0.
-int ct_take_stop_signal(void);
+// in *code when code is not NULL: <= 0 when a process sent it, SI_KERNEL when the terminal did),
+// 0 on timeout.
+int ct_wait_tracer_signal(int timeout_ms, int *_Nullable code);
 #endif

@@ -27,15 +27,17 @@ typedef struct {
   int32_t error;
 } ct_spawn_failure;
 
+#pragma clang assume_nonnull begin
+
 typedef struct {
   const char *path;          // absolute or relative path, no PATH search here
-  char *const *argv;
-  char *const *envp;         // NULL = the caller's environment
+  char *_Nullable const *argv;
+  char *_Nullable const *_Nullable envp;  // NULL = the caller's environment
   int flags;                 // CT_SPAWN_*
   int stdin_fd;              // -1 = inherit
   int stdout_fd;
   int stderr_fd;
-  const ct_bpf_insn *filter; // installed after the tracer has set its options; NULL = none
+  const ct_bpf_insn *_Nullable filter; // installed after the tracer has set its options; NULL = none
   uint16_t filter_len;
 } ct_spawn_request;
 
@@ -45,4 +47,6 @@ typedef struct {
 // Returns 0, or -errno when fork failed or the child died before its stop (then *error_fd is -1 and
 // *failure says why).
 int ct_spawn(const ct_spawn_request *request, pid_t *pid, int *error_fd, ct_spawn_failure *failure);
+
+#pragma clang assume_nonnull end
 #endif

@@ -30,7 +30,7 @@ struct Demo: ParsableCommand {
       command-substitution pipe as its stdout. The reader waits for EOF, which comes only when every
       write end is closed: in 300 s. (Python's communicate() on such a script hangs the same way.)
 
-      == Traced: pipetrace --stuck-after \(after) --unstick-after \(after) -- sh -c '...' ==
+      == Traced: \(SelfCommand.name) --stuck-after \(after) --unstick-after \(after) -- sh -c '...' ==
       """)
 
     // The command's stdout comes to us through a pipe, to check what the reader printed.
@@ -41,14 +41,10 @@ struct Demo: ParsableCommand {
     var options = Tracer.Options()
     options.signalAware = true
     let responder = HangResponder(diagnoseAfter: after, unstickAfter: after)
-    options.stuckAfter = responder.stuckAfter
     let report = ReportBuilder(options: .init(minBlock: 0.1))
     let cleanup = DemoCleanup()
-    let tracer = try Tracer(options: options, sinks: [StraceFormatter(output: out, pidStyle: .bracketed), report, cleanup],
-                            output: out)
-    tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
-      responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
-    }
+    let tracer = try Tracer(
+      options: options, sinks: [StraceFormatter(output: out, pidStyle: .bracketed), responder, report, cleanup], output: out)
     let root: Int32
     do {
       root = try tracer.launch(["/bin/sh", "-c", Demo.script], io: .init(stdout: fds[1]))
@@ -56,7 +52,7 @@ struct Demo: ParsableCommand {
       throw CLIFailure(error.description, code: 1)
     }
     close(fds[1])
-    cleanup.root = root
+    cleanup.tree = ProcessTree(root: root)
     let started = Clock.monotonic()
     let outcome = tracer.run()
     let elapsed = Clock.monotonic() - started
@@ -89,26 +85,20 @@ struct Demo: ParsableCommand {
   }
 }
 
-/// Ends what the demo started and left behind (the sleeper) once the reader has exited, by pid.
+/// Ends what the demo started and left behind (the sleeper) once the reader has exited: the
+/// command's process tree from the trace's fork and exit events, killed by pid.
 final class DemoCleanup: EventSink {
-  var root: Int32 = 0
-  private var live: Set<Int32> = []
+  var tree: ProcessTree?
   private(set) var killed: [Int32] = []
 
   func handle(_ event: Event) {
-    switch event {
-    case .fork(_, _, let child, let kind, _) where kind != .thread:
-      live.insert(child)
-    case .exit(let pid, let tid, _, _, _, _) where pid == tid:
-      live.remove(pid)
-      if pid == root {
-        for p in live.sorted() {
-          kill(p, SIGKILL)
-          killed.append(p)
-        }
+    guard let tree else { return }
+    tree.handle(event)
+    if case .exit(let pid, let tid, _, _, _, _) = event, pid == tid, pid == tree.root {
+      for p in tree.livePids.sorted() {
+        kill(p, SIGKILL)
+        killed.append(p)
       }
-    default:
-      break
     }
   }
 

@@ -7,35 +7,30 @@ struct Pipetrace: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "pipetrace",
     abstract: "Trace a process tree's pipes, fds and waits; explain and fix hangs.",
-    subcommands: [Demo.self, Why.self, Run.self, ReportCommand.self],
+    usage: """
+      pipetrace [OPTIONS] -- CMD ARGS...  trace CMD and all it starts
+      pipetrace [OPTIONS] -p PID...       trace running processes
+      pipetrace why PID                   why PID is blocked, and the fix
+      pipetrace --inject-close PID FD...  close FDs inside PID
+      pipetrace report FILE...            timing report of saved traces
+      pipetrace run [OPTIONS] -- CMD      run CMD; leaked pipes cannot hang it
+      pipetrace demo                      the leaked-pipe hang, solved
+      """,
+    discussion: """
+      Each mode has its own help: pipetrace help why|inject-close|report|run|demo \
+      (or pipetrace MODE --help). The options below are those of a trace.
+      """,
+    version: PipetraceVersion.current,
+    subcommands: [Demo.self, Why.self, Run.self, ReportCommand.self, InjectCloseCommand.self],
     helpNames: [.long, .customShort("h")]
   )
 
   @OptionGroup var trace: TraceOptions
 
-  @Argument(parsing: .postTerminator, help: "The command to launch traced (after --).")
+  @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to launch traced (after --).", valueName: "CMD"))
   var command: [String] = []
 
-  @Option(name: .customLong("inject-close"), parsing: .upToNextOption,
-          help: ArgumentHelp("Close FDs inside process PID (ptrace), then exit.", valueName: "pid fd"))
-  var injectClose: [String] = []
-
-  @Flag(name: .customLong("dry-run"), help: "With --inject-close: check and show the fds, close nothing.")
-  var dryRun = false
-
-  @Option(name: .long, help: ArgumentHelp("With --inject-close: refuse fds not pointing to this.", valueName: "pipe:[inode]"))
-  var expect: String?
-
-  @Flag(name: .customLong("plain-close"),
-        help: "With --inject-close: close(fd), freeing its number, instead of replacing it by /dev/null.")
-  var plainClose = false
-
   mutating func run() throws {
-    if !injectClose.isEmpty {
-      return try InjectCloseCommand(arguments: injectClose, dryRun: dryRun, expect: expect,
-                                    mode: plainClose ? .plainClose : .replaceWithNull).run()
-    }
-    if plainClose { throw CLIFailure("--plain-close goes with --inject-close PID FD...") }
     try TraceCommand(options: trace, command: command).run()
   }
 }

@@ -46,19 +46,16 @@ struct ReportCommand: ParsableCommand {
   }
 
   private func write(_ text: String) throws {
-    var fd: Int32 = 1
     // main parses a subcommand on its own, so `-o` here is the report's, never the root's.
-    if let o {
-      fd = open(o, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-      if fd < 0 { throw CLIFailure("\(o): \(Errno.current.message)", code: 1) }
-    }
-    defer { if fd != 1 { close(fd) } }
-    var t = text
+    guard let o else { return try writeOut(text) }
+    let fd = try openForWriting(o)
     do {
-      try t.withUTF8 { try writeAll(fd, UnsafeRawBufferPointer($0)) }
+      try writeOut(text, to: fd, name: o)
     } catch {
-      throw CLIFailure("writing the report: \(error)", code: 1)
+      close(fd)
+      throw error
     }
+    try closeWritten(fd, name: o)
   }
 
   /// `100ms`, `1s`, `250us`, `2m`, or plain seconds.

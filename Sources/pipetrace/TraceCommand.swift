@@ -17,7 +17,10 @@ struct TraceCommand {
     if !pids.isEmpty && !command.isEmpty {
       throw CLIFailure("give either a command after -- or -p PID, not both")
     }
-    if options.s < 0 { throw CLIFailure("-s takes a byte count of 0 or more, not \(options.s)") }
+    // strace's limit (its buffers are four times -s): a larger -s is refused, never held.
+    guard (0...Self.maxStringLimit).contains(options.s) else {
+      throw CLIFailure("invalid -s argument: '\(options.s)' (0 to \(Self.maxStringLimit) bytes, as strace)")
+    }
     guard options.stuckAfter > 0 else { throw CLIFailure("--stuck-after takes seconds above 0, not \(options.stuckAfter)") }
     if let u = options.unstickAfter, !(u > 0) { throw CLIFailure("--unstick-after takes seconds above 0, not \(u)") }
     let responder = HangResponder(diagnoseAfter: options.stuckAfter, unstickAfter: options.unstickAfter)
@@ -29,10 +32,11 @@ struct TraceCommand {
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
     tracerOptions.stackTraces = options.stack
-    tracerOptions.stuckAfter = responder.stuckAfter
 
     let (fd, toFile) = try openOutput()
-    let output = OutputBuffer(fd: fd)
+    // Opened (an -o FIFO may wait for its reader): from here the tracer takes its signals itself.
+    TracerSignals.block()
+    let output = OutputBuffer(fd: fd, name: options.o ?? "stderr")
     let sink: EventSink
     let json = options.json ? JSONLinesWriter(output: output) : nil
     if let json {
@@ -43,10 +47,7 @@ struct TraceCommand {
     let report = options.report ? ReportBuilder() : nil
     let tracer: Tracer
     do {
-      tracer = try Tracer(options: tracerOptions, sinks: [sink] + (report.map { [$0] } ?? []), output: output)
-      tracer.onStuck = { [unowned tracer] pid, tid, record, seconds in
-        responder.respond(tracer: tracer, pid: pid, tid: tid, record: record, blockedFor: seconds)
-      }
+      tracer = try Tracer(options: tracerOptions, sinks: [sink, responder] + (report.map { [$0] } ?? []), output: output)
       if pids.isEmpty {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
         try tracer.launch(command)
@@ -59,20 +60,22 @@ struct TraceCommand {
       throw CLIFailure(error.description, code: error.isLaunchError ? 127 : 1)
     }
     let outcome = tracer.run()
+    TracerSignals.unblock()
     if let report {
       // After the trace, on the same output (stderr, or the -o file).
-      output.flush()
-      var text = "\n" + TextReport.render(report.makeReport(), title: command.joined(separator: " "))
-      text.withUTF8 { try? writeAll(fd, UnsafeRawBufferPointer($0)) }
+      output.write("\n" + TextReport.render(report.makeReport(), title: command.joined(separator: " ")))
     }
-    output.flush()
-    if toFile { close(fd) }
+    let writeFailed = output.finish(closing: toFile) != nil
     if let failure = outcome.launchFailure {
       throw CLIFailure(failure.description, code: 127)
     }
-    if !pids.isEmpty { throw ExitCodeValue(0) }
-    throw ExitCodeValue(outcome.exitStatus)
+    let status = pids.isEmpty ? outcome.exitStatus : 0
+    // A trace that could not be written whole (reported once as it happened) is never a success.
+    throw ExitCodeValue(writeFailed && status == 0 ? 1 : status)
   }
+
+  /// strace's largest -s: UINT_MAX / 4.
+  static let maxStringLimit = 1_073_741_823
 
   func parsePid(_ text: String) throws -> Int32 {
     guard let pid = Int32(text), pid > 0 else {

@@ -20,7 +20,7 @@ struct TraceOptions: ParsableArguments {
   @Option(name: .customLong("trace"), help: ArgumentHelp("Same as -e trace=NAMES.", valueName: "names"))
   var traceNames: String?
 
-  @Option(name: .short, help: ArgumentHelp("Bytes of each string to show.", valueName: "size"))
+  @Option(name: .short, help: ArgumentHelp("Bytes of each string to show (at most 1073741823, as strace).", valueName: "size"))
   var s: Int = 32
 
   @Flag(name: [.customShort("k"), .customLong("stack")], help: "Print the user-space stack of each traced syscall (libunwind).")

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 @testable import PipeTraceKit
@@ -90,11 +91,8 @@ final class DamagedTraceTests: TraceFileTestCase {
 
   /// Mutated copies of a real-shaped trace: whatever the damage, a report comes out.
   func testMutatedTracesNeverCrash() throws {
-    var seed: UInt64 = 0x9E3779B97F4A7C15
-    func random(_ n: Int) -> Int {
-      seed = seed &* 6364136223846793005 &+ 1442695040888963407
-      return Int((seed >> 33) % UInt64(n))
-    }
+    var rng = TestRandom("mutated traces")
+    func random(_ n: Int) -> Int { Int.random(in: 0..<n, using: &rng) }
     let base = Array(TraceFixtures.seedJSON.utf8)
     let alphabet = Array("()[]{}\"<>,=\\ \n0123456789.-eE:".utf8)
     for k in 0..<40 {

@@ -24,7 +24,7 @@ final class WhyTests: XCTestCase {
     let fix = try XCTUnwrap(d.fix)
     XCTAssertEqual(fix.closes.map(\.pid), [sleeper])
     XCTAssertEqual(fix.closes.first?.fds, [1, 2])
-    XCTAssertTrue(fix.command.hasPrefix("pipetrace --inject-close \(sleeper) 1 2 --expect 'pipe:["), fix.command)
+    XCTAssertTrue(fix.command(program: "pipetrace").hasPrefix("pipetrace --inject-close \(sleeper) 1 2 --expect 'pipe:["), fix.command)
     XCTAssertTrue(d.verdict.contains("\(sleeper)"), d.verdict)
     let json = d.json()
     XCTAssertTrue(json.contains("\"relation\":\"orphan\""), json)

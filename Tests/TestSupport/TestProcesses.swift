@@ -15,6 +15,9 @@ public final class Child {
 
   public var isRunning: Bool { status == nil && isAlive(pid) }
 
+  /// Killed by a signal (once waited for).
+  public var wasSignaled: Bool { status.map { $0 & 0x7f != 0 } ?? false }
+
   /// Blocks until it exits; returns the exit code, or 128 + signal.
   @discardableResult
   public func wait() -> Int32 {
@@ -23,6 +26,22 @@ public final class Child {
       while waitpid(pid, &s, 0) < 0 && errno == EINTR {}
       status = s
     }
+    return code
+  }
+
+  /// Waits at most `timeout` seconds for it to exit (throws `Timeout`, leaving it running).
+  @discardableResult
+  public func wait(timeout: Double) throws -> Int32 {
+    try waitUntil("process \(pid) to exit", timeout: timeout) {
+      if status != nil { return true }
+      var s: Int32 = 0
+      if waitpid(pid, &s, WNOHANG) == pid { status = s }
+      return status != nil
+    }
+    return code
+  }
+
+  private var code: Int32 {
     let s = status!
     return s & 0x7f == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f)
   }
@@ -106,7 +125,9 @@ public final class TestProcesses {
     return child
   }
 
-  public static func spawn(_ argv: [String], directory: String, stdin: Int32?, stdout: Int32?, stderr: Int32?) throws -> Child {
+  public static func spawn(
+    _ argv: [String], directory: String, stdin: Int32?, stdout: Int32?, stderr: Int32?, environment: [String: String]? = nil
+  ) throws -> Child {
     // `cd DIR; close fds above 2; exec ARGV`: the pid stays the program's own after exec, and the
     // test runner's own fds (its output pipe among them) do not leak into the targets.
     let script = "cd \"$0\" || exit 127; for f in /proc/$$/fd/*; do n=${f##*/}; "
@@ -120,10 +141,28 @@ public final class TestProcesses {
     posix_spawn_file_actions_adddup2(&actions, stdin ?? null, 0)
     posix_spawn_file_actions_adddup2(&actions, stdout ?? null, 1)
     posix_spawn_file_actions_adddup2(&actions, stderr ?? null, 2)
+    // A program starts as from a shell: no signal blocked or ignored (the test runner's threads
+    // may block or ignore some, and both would survive exec).
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t(), all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var cArgs: [UnsafeMutablePointer<CChar>?] = full.map { strdup($0) } + [nil]
     defer { for a in cArgs { free(a) } }
+    var cEnv: [UnsafeMutablePointer<CChar>?]? = environment.map { env in env.map { strdup("\($0.key)=\($0.value)") } + [nil] }
+    defer { for e in cEnv ?? [] { free(e) } }
     var pid: Int32 = 0
-    let rc = posix_spawn(&pid, "/bin/bash", &actions, nil, &cArgs, environ)
+    let rc: Int32
+    if cEnv != nil {
+      rc = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArgs, &cEnv!)
+    } else {
+      rc = posix_spawn(&pid, "/bin/bash", &actions, &attributes, &cArgs, environ)
+    }
     if rc != 0 { throw Timeout(description: "posix_spawn failed: \(rc)") }
     return Child(pid: pid)
   }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -15,90 +16,28 @@ enum CLI {
     return exe.deletingLastPathComponent().appendingPathComponent("pipetrace").path
   }
 
-  struct Result {
-    var status: Int32
-    var signaled: Bool
-    var stdout: String
-    var stderr: String
-  }
+  typealias Result = ProgramResult
+  typealias Background = BackgroundProcess
 
   /// Runs pipetrace with `args` and waits for it (killing it, by pid, after `timeout` seconds).
-  static func run(_ args: [String], timeout: Double = 60) throws -> Result {
-    try runProgram(binary, args, timeout: timeout)
+  /// `environment` replaces pipetrace's environment; `stdout` names a file (such as /dev/full)
+  /// to write its stdout to instead of capturing it.
+  static func run(_ args: [String], timeout: Double = 60, environment: [String: String]? = nil,
+                  stdout: String? = nil) throws -> Result {
+    try runProgram(binary, args, timeout: timeout, environment: environment, stdout: stdout)
   }
 
-  static func runProgram(_ path: String, _ args: [String], timeout: Double = 60) throws -> Result {
-    // Output goes to files, not pipes: nothing to drain concurrently, and a process the command
-    // leaves behind holding them cannot make the test hang.
-    let outPath = temporaryFile("stdout"), errPath = temporaryFile("stderr")
-    FileManager.default.createFile(atPath: outPath, contents: nil)
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { unlink(outPath); unlink(errPath) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = args
-    p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: outPath))
-    p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(2000) }
-    if p.isRunning {
-      kill(p.processIdentifier, SIGKILL)
-      XCTFail("\(path) \(args) did not finish in \(timeout) s")
-    }
-    p.waitUntilExit()
-    return Result(
-      status: p.terminationStatus, signaled: p.terminationReason == .uncaughtSignal,
-      stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-      stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+  static func runProgram(_ path: String, _ args: [String], timeout: Double = 60, environment: [String: String]? = nil,
+                         stdout: String? = nil) throws -> Result {
+    try PipeTraceTestSupport.runProgram(path, args, timeout: timeout, environment: environment, stdoutPath: stdout)
   }
 
-  /// A process started for a test, killed and reaped by pid when the test ends.
-  final class Background {
-    let process = Process()
-    var pid: Int32 { process.processIdentifier }
-
-    init(_ path: String, _ args: [String]) throws {
-      process.executableURL = URL(fileURLWithPath: path)
-      process.arguments = args
-      process.standardInput = FileHandle.nullDevice
-      process.standardOutput = FileHandle.nullDevice
-      process.standardError = FileHandle.nullDevice
-      try process.run()
-    }
-
-    func stop() {
-      if process.isRunning {
-        kill(pid, SIGKILL)
-      }
-      process.waitUntilExit()
-    }
-
-    deinit { stop() }
-  }
-
-  /// Compiles a C fixture from Tests/Fixtures once per test run.
   static func fixture(_ name: String, flags: [String] = []) throws -> String {
-    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("Fixtures/\(name).c").path
-    let dir = NSTemporaryDirectory() + "pipetrace-fixtures-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let out = dir + "/" + name
-    if FileManager.default.fileExists(atPath: out) { return out }
-    let r = try runProgram("/usr/bin/cc", ["-O0", "-g", "-pthread", "-o", out, source] + flags)
-    XCTAssertEqual(r.status, 0, "cc failed: \(r.stderr)")
-    return out
+    try compileFixture(name, flags: flags)
   }
 
-  /// Polls `condition` every 5 ms until it holds or `timeout` passes.
   static func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
-    let deadline = Date().addingTimeInterval(timeout)
-    while Date() < deadline {
-      if condition() { return true }
-      usleep(5000)
-    }
-    return condition()
+    eventually(timeout: timeout, condition)
   }
 
   /// The pid of the first exec in a `--json` trace being written, once that process sleeps in
@@ -135,15 +74,11 @@ enum CLI {
     return (p, sleeper)
   }
 
-  static func procStatus(_ pid: Int32, _ field: String) -> String? {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix(field + ":") {
-      return line.dropFirst(field.count + 1).trimmingCharacters(in: .whitespaces)
-    }
-    return nil
-  }
+  static func procStatus(_ pid: Int32, _ field: String) -> String? { procStatusField(pid, field) }
 
-  static func temporaryFile(_ name: String) -> String {
-    NSTemporaryDirectory() + "pipetrace-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max))-\(name)"
-  }
+  /// Built with the address sanitizer (.ci/run's second pass): its quarantine and red zones hold
+  /// freed memory, so peak-memory bounds do not apply.
+  static let isAddressSanitized = dlsym(nil, "__asan_init") != nil
+
+  static func temporaryFile(_ name: String) -> String { PipeTraceTestSupport.temporaryFile(name) }
 }

@@ -118,7 +118,7 @@ final class MariaDBHangTests: XCTestCase {
       return events.contains { $0["event"] as? String == "exit" && $0["pid"] as? Int == pid }
     }
     try procs.stop(daemon: mariadbd)
-    XCTAssertTrue(CLI.waitUntil(timeout: 60) { !tracer.process.isRunning }, "the trace ends with mariadbd")
+    XCTAssertTrue(CLI.waitUntil(timeout: 60) { !tracer.isRunning }, "the trace ends with mariadbd")
     tracer.stop()
 
     let r = try CLI.run(["report", trace])

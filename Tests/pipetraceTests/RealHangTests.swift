@@ -52,7 +52,7 @@ final class RealHangTests: XCTestCase {
     ])
     let noted = CLI.waitUntil { ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").contains("# Fix: ") }
     kill(tracer.pid, SIGTERM)
-    XCTAssertTrue(CLI.waitUntil { !tracer.process.isRunning }, "pipetrace detached and exited on SIGTERM")
+    XCTAssertTrue(CLI.waitUntil { !tracer.isRunning }, "pipetrace detached and exited on SIGTERM")
     tracer.stop()
     let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
     XCTAssertTrue(noted, text)

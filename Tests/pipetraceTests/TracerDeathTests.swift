@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -43,6 +44,7 @@ final class TracerDeathTests: XCTestCase {
     let target = try startTarget(counter: counter)
     defer { target.stop() }
     var sent = 0
+    var rng = TestRandom("tracer death moments")
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGKILL] {
       for round in 0..<20 {
         let tracer = Process()
@@ -51,7 +53,7 @@ final class TracerDeathTests: XCTestCase {
         try tracer.run()
         XCTAssertTrue(CLI.waitUntil { CLI.procStatus(target.pid, "TracerPid") == String(tracer.processIdentifier) })
         // A random moment inside the trace (the target makes thousands of calls a second).
-        usleep(UInt32.random(in: 0...30_000))
+        usleep(UInt32.random(in: 0...30_000, using: &rng))
         // A signal to the target while traced must arrive exactly once.
         if round % 4 == 0 {
           kill(target.pid, SIGUSR1)

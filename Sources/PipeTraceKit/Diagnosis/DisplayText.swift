@@ -63,29 +63,3 @@ public enum DisplayText {
     return String(decoding: out, as: UTF8.self)
   }
 }
-
-/// Quoting for a command line a user pastes into a shell.
-public enum ShellQuote {
-  /// `word` as one shell word: as is when it holds only safe characters, in single quotes when it is
-  /// printable, else as `$'...'` with octal escapes (so no control character reaches the terminal).
-  public static func quote(_ word: String) -> String {
-    let safe = word.utf8.allSatisfy { b in
-      (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A)
-        || "_@%+=:,./-".utf8.contains(b)
-    }
-    if safe && !word.isEmpty { return word }
-    let printable = word.unicodeScalars.allSatisfy { $0.value >= 0x20 && $0.value < 0x7F }
-    if printable { return "'" + word.map { $0 == "'" ? "'\\''" : String($0) }.joined() + "'" }
-    var out = "$'"
-    for scalar in word.unicodeScalars {
-      if scalar == "'" { out += "\\'" } else if scalar == "\\" { out += "\\\\" } else if scalar.value >= 0x20 && scalar.value < 0x7F {
-        out.unicodeScalars.append(scalar)
-      } else if scalar.value >= DisplayText.rawByteBase {
-        out += "\\" + String(scalar.value - DisplayText.rawByteBase, radix: 8)
-      } else {
-        for b in String(scalar).utf8 { out += "\\" + String(b, radix: 8) }
-      }
-    }
-    return out + "'"
-  }
-}

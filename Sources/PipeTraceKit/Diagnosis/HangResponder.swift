@@ -1,14 +1,22 @@
 /// What a live trace does about a call that waits on a pipe for too long: print the `why`
 /// diagnosis into the trace, and with `unstickAfter` close the leaked write ends (the fix `why`
 /// proposes: holders that are neither the reader nor a live direct child of it) so the reader goes on.
-public final class HangResponder {
+///
+/// A consumer of the event stream (it learns which calls are in progress from their entry and exit
+/// events) ticked by the loop; a close it decides on is a request the loop carries out between
+/// stops (for a holder the trace follows) or a standalone injection (for one it does not).
+public final class HangResponder: EventSink, TraceTicker {
   public let diagnoseAfter: Double
   public let unstickAfter: Double?
   /// Every close performed: (pid, fd, outcome).
   public private(set) var closes: [(pid: Int32, fd: Int32, outcome: InjectClose.Outcome)] = []
   public private(set) var diagnoses: [HangDiagnosis] = []
+  /// Calls in progress by thread, with CLOCK_MONOTONIC at their entry.
+  private var inProgress: [Int32: (record: SyscallRecord, since: Double)] = [:]
   private var diagnosed = Set<CallKey>()
   private var unstuck = Set<CallKey>()
+  /// Replaces the live diagnosis (tests feed canned ones).
+  var diagnose: (Int32) -> HangDiagnosis? = { try? diagnoseHang(pid: $0) }
 
   private struct CallKey: Hashable {
     var tid: Int32
@@ -20,48 +28,140 @@ public final class HangResponder {
     self.unstickAfter = unstickAfter
   }
 
-  /// The threshold the tracer must watch for.
+  /// The shortest wait that matters.
   public var stuckAfter: Double { min(diagnoseAfter, unstickAfter ?? diagnoseAfter) }
 
-  /// For `Tracer.onStuck`.
-  public func respond(tracer: Tracer, pid: Int32, tid: Int32, record: SyscallRecord, blockedFor: Double) {
-    guard StuckPolicy.mayWaitOnAnotherProcess(record) else { return }
+  // MARK: EventSink
+
+  public var wantsEntries: Bool { true }
+
+  public func handle(_ event: Event) {
+    switch event {
+    case .syscallEntry(let r):
+      inProgress[r.tid] = (r, Clock.monotonic())
+    case .syscall(let r):
+      if inProgress[r.tid]?.record.timestamp == r.timestamp { inProgress[r.tid] = nil }
+    case .exit(_, let tid, _, _, _, _), .detached(_, let tid, _):
+      inProgress[tid] = nil
+    default:
+      break
+    }
+  }
+
+  public func finish() {}
+
+  // MARK: TraceTicker
+
+  /// A quarter of the threshold, between 10 ms and 1 s: late by at most that much.
+  public var tickInterval: Double { max(0.01, min(1, stuckAfter / 4)) }
+
+  public func tick(now: Double, tracer: Tracer) {
+    for (tid, call) in inProgress.sorted(by: { $0.key < $1.key }) {
+      let blocked = blockedFor(call.record, since: call.since, now: now)
+      if blocked >= stuckAfter { respond(tracer: tracer, pid: call.record.pid, tid: tid, record: call.record, blockedFor: blocked) }
+    }
+  }
+
+  /// A restart_syscall continues the call it resumes: blocked since that call began.
+  private func blockedFor(_ r: SyscallRecord, since: Double, now: Double) -> Double {
+    let own = now - since
+    guard let started = r.resumes?.started else { return own }
+    return max(own, Clock.wall() - started)
+  }
+
+  // MARK: Deciding
+
+  /// What to do about one blocked call: nothing, a note with the diagnosis, and/or the fix.
+  enum Decision: Equatable {
+    case ignore
+    case diagnose
+    case diagnoseAndFix
+    case fix
+  }
+
+  /// The waiting call as it matters here: a restart_syscall is the poll it resumes.
+  static func effectiveCall(_ record: SyscallRecord) -> (name: String, args: [ArgValue]) {
+    if let r = record.resumes { return (r.name, r.args) }
+    return (record.name, record.args)
+  }
+
+  func decide(tid: Int32, record: SyscallRecord, blockedFor: Double) -> Decision {
+    let call = HangResponder.effectiveCall(record)
+    guard StuckPolicy.mayWaitOnAnotherProcess(name: call.name, args: call.args) else { return .ignore }
     let key = CallKey(tid: tid, started: record.timestamp)
     let wantsFix = unstickAfter.map { blockedFor >= $0 } ?? false
-    if diagnosed.contains(key) && (!wantsFix || unstuck.contains(key)) { return }
-    guard let diagnosis = try? diagnoseHang(pid: pid) else { return }
+    let needsFix = wantsFix && !unstuck.contains(key)
+    // A fix is never made without the diagnosis that explains it.
+    let needsDiagnosis = !diagnosed.contains(key) && (blockedFor >= diagnoseAfter || needsFix)
+    switch (needsDiagnosis, needsFix) {
+    case (true, true): return .diagnoseAndFix
+    case (true, false): return .diagnose
+    case (false, true): return .fix
+    case (false, false): return .ignore
+    }
+  }
+
+  func respond(tracer: Tracer, pid: Int32, tid: Int32, record: SyscallRecord, blockedFor: Double) {
+    let decision = decide(tid: tid, record: record, blockedFor: blockedFor)
+    guard decision != .ignore, let diagnosis = diagnose(pid) else { return }
+    let key = CallKey(tid: tid, started: record.timestamp)
     guard StuckPolicy.isHang(diagnosis) else {
       // An idle event loop (or a call that is not blocked after all): no note, no fix, not asked again.
       diagnosed.insert(key)
       unstuck.insert(key)
       return
     }
-    if !diagnosed.contains(key) {
+    if decision == .diagnose || decision == .diagnoseAndFix {
       diagnosed.insert(key)
       diagnoses.append(diagnosis)
       let seconds = String(Int(blockedFor * 10) / 10) + "." + String(Int(blockedFor * 10) % 10)
-      tracer.note(pid: tid, "pipetrace: \(record.name) in \(tid) blocked for \(seconds) s; why \(pid):\n" + diagnosis.render())
+      tracer.note(pid: tid, "pipetrace: \(HangResponder.effectiveCall(record).name) in \(tid) blocked for \(seconds) s; why \(pid):\n" + diagnosis.render())
     }
-    guard wantsFix, !unstuck.contains(key) else { return }
+    guard decision == .fix || decision == .diagnoseAndFix else { return }
     unstuck.insert(key)
     guard let fix = diagnosis.fix else {
       tracer.note(pid: tid, "pipetrace: no safe close unblocks it: \(diagnosis.noFixReason ?? "no leaked holder")")
       return
     }
-    for close in fix.closes {
-      let expect = close.expect
-      do {
-        // A holder this trace follows is closed through the trace itself (it stays traced).
-        let results = tracer.isTracing(process: close.pid)
-          ? try tracer.injectClose(process: close.pid, fds: close.fds, expect: expect)
-          : try InjectClose.close(pid: close.pid, fds: close.fds, expect: expect)
+    for close in fix.closes { perform(close, tracer: tracer) }
+  }
+
+  /// One close of the fix. A holder this trace follows is closed through the trace itself (it stays
+  /// traced, and the loop does it between stops); any other is injected into directly.
+  private func perform(_ close: HangDiagnosis.Fix.Close, tracer: Tracer) {
+    let expect = close.expect
+    let report: (Result<[(fd: Int32, outcome: InjectClose.Outcome)], InjectionError>) -> Void = { [self] result in
+      switch result {
+      case .success(let results):
         for (fd, outcome) in results {
           closes.append((close.pid, fd, outcome))
           tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (\(DisplayText.escape(expect))): \(outcome.text)")
         }
-      } catch {
+      case .failure(let error):
         tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) failed: \(error)")
       }
     }
+    guard tracer.isTracing(process: close.pid) else {
+      return report(Result { () throws(InjectionError) in try InjectClose.close(pid: close.pid, fds: close.fds, expect: expect) })
+    }
+    let plan: InjectClose.Plan
+    do {
+      plan = try InjectClose.plan(pid: close.pid, fds: close.fds, expect: expect, tracedBy: getpid())
+    } catch {
+      return report(.failure(error))
+    }
+    var outcomes: [(fd: Int32, outcome: InjectClose.Outcome)] = []
+    tracer.request(InjectionRequest(
+      pid: close.pid,
+      perform: { session throws(InjectionError) in
+        let done = try InjectClose.performRecording(plan, in: session)
+        outcomes = done.results
+        return done.calls
+      },
+      completion: { result in report(result.map { _ in outcomes }) }))
   }
 }
+
+#if canImport(Glibc)
+import Glibc
+#endif

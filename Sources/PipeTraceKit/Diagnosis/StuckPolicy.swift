@@ -12,26 +12,17 @@ public enum StuckPolicy {
   /// Whether a traced call blocked this long may be a hang `why` can explain. Its fd kinds decide
   /// when they are known; calls whose fds live in memory or in the kernel (select's sets, epoll's
   /// interest list, restart_syscall's original poll) are asked of /proc.
-  public static func mayWaitOnAnotherProcess(_ record: SyscallRecord) -> Bool {
-    guard fdWaits.contains(record.name) else { return false }
-    if record.name.hasSuffix("select") || record.name.hasPrefix("epoll") || record.name == "restart_syscall" {
-      return true
-    }
-    return record.args.contains(where: waitsOnFollowable)
+  /// (A restart_syscall the trace knows the origin of comes here as the call it resumes.)
+  public static func mayWaitOnAnotherProcess(name: String, args: [ArgValue]) -> Bool {
+    guard fdWaits.contains(name) else { return false }
+    if name.hasSuffix("select") || name.hasPrefix("epoll") || name == "restart_syscall" { return true }
+    return args.contains(where: waitsOnFollowable)
   }
 
-  /// A hang worth a note in the trace (and, past `--unstick-after`, the fix): a blocked process
-  /// with something to explain (holders of what it waits on, a cycle, children, or processes that
-  /// could not be inspected); not an idle event loop, a running or an unreadable one, nor a read of
-  /// a regular file or a terminal that no other process decides.
+  /// A hang worth a note in the trace (and, past `--unstick-after`, the fix): a blocked process,
+  /// not an idle event loop, a running or an unreadable one.
   public static func isHang(_ diagnosis: HangDiagnosis) -> Bool {
-    switch diagnosis.outcome {
-    case .fix: return true
-    case .noFix:
-      return !diagnosis.holders.isEmpty || diagnosis.cycle != nil || diagnosis.blocked?.waitPid != nil
-        || !diagnosis.uninspected.isEmpty
-    case .notBlocked, .idle, .unreadable: return false
-    }
+    diagnosis.outcome == .fix || diagnosis.outcome == .noFix
   }
 
   /// Pipes, sockets, paths (a FIFO) and devices (a pty master, /dev/ptmx); not a terminal's slave

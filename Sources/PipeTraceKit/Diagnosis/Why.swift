@@ -20,10 +20,10 @@ public struct HangDiagnosis: Sendable {
   /// Warnings that come with the fix.
   public var cautions: [String]
   /// What kind of answer this is; `why`'s exit status follows it.
-  public var outcome: Outcome
+  public var outcome: Outcome = .noFix
   /// Processes whose fd table could not be read (another user's, without privilege): a holder
   /// among them would be missing from the answer.
-  public var uninspected: [Int32]
+  public var uninspected: [Int32] = []
 
   public enum Outcome: String, Sendable {
     /// Blocked on a leak, and `fix` undoes it.
@@ -89,13 +89,13 @@ public struct HangDiagnosis: Sendable {
     }
 
     /// The shell command that performs it, safe to paste: `--expect` quoted, the program named as
-    /// it can be run (`pipetrace` on PATH, else the path of the running binary).
-    public var command: String { command(program: FixProgram.name) }
+    /// it can be run (`pipetrace` on PATH, else the path of the running binary: `SelfCommand`).
+    public var command: String { command(program: SelfCommand.name) }
 
     public func command(program: String) -> String {
       closes.map { c in
         "\(program) --inject-close \(c.pid) \(c.fds.map(String.init).joined(separator: " ")) --expect "
-          + ShellQuote.quote(c.expect)
+          + shellQuoted([c.expect])
       }.joined(separator: " && ")
     }
   }
@@ -166,6 +166,14 @@ struct WaitForAnalyzer {
     "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2",
   ]
 
+  /// A channel only the process itself holds both sides of, waited on as an event loop waits for
+  /// its own wakeups: any such fd of a poll/select/epoll, and a socketpair in any call (nobody
+  /// makes a socketpair to talk to no one; a read on one waits for a thread or a signal handler).
+  /// A plain read on such a pipe stays a hang: the write end a fork left behind.
+  static func isWakeupChannel(_ wait: Wait, in call: BlockedCall) -> Bool {
+    wait.isOwnChannel && (multiplexers.contains(call.syscall) || wait.object.kind == .socket)
+  }
+
   static func shown(_ s: String) -> String { DisplayText.escape(s) }
   static func name(_ p: ProcessSnapshot) -> String { "\(p.pid) (\(shown(p.comm)))" }
 
@@ -205,7 +213,7 @@ struct WaitForAnalyzer {
     for call in p.threads.compactMap(\.blocked) where !call.fds.isEmpty || call.waitPid != nil {
       if call.waitPid != nil { return (call, [], false) }
       let w = waits(of: p, call: call)
-      if WaitForAnalyzer.multiplexers.contains(call.syscall), !w.isEmpty, w.allSatisfy(\.isOwnChannel) {
+      if !w.isEmpty, w.allSatisfy({ Self.isWakeupChannel($0, in: call) }) {
         if idleLoop == nil { idleLoop = (call, w) }
         continue
       }
@@ -240,7 +248,7 @@ struct WaitForAnalyzer {
     }
     var edges: [Edge] = []
     var seen = Set<Int32>()
-    for wait in waits where !(Self.multiplexers.contains(call.syscall) && wait.isOwnChannel) {
+    for wait in waits where !Self.isWakeupChannel(wait, in: call) {
       let label = Self.shown(wait.object.label)
       for holder in wait.holders where seen.insert(holder.pid).inserted {
         let who = "\(holder.pid) (\(Self.shown(holder.comm))) holds (fd \(holder.fd))"
@@ -342,7 +350,7 @@ struct WaitForAnalyzer {
       result.cycle = cycle
     }
     // A multiplexer's own wakeup channels are not what it is stuck on.
-    let relevant = waits.filter { !(Self.multiplexers.contains(call.syscall) && $0.isOwnChannel) }
+    let relevant = waits.filter { !Self.isWakeupChannel($0, in: call) }
     result.holders = relevant.flatMap(\.holders)
 
     if let cycle = result.cycle {

@@ -94,6 +94,12 @@ public struct SyscallRecord: Sendable {
     get { extras?.value.stack }
     set { updateExtras { $0.stack = newValue } }
   }
+  /// For restart_syscall: the call the kernel resumes (a poll or sleep interrupted by a stop or a
+  /// signal), as far as the tracer knows it.
+  public var resumes: ResumedCall? {
+    get { extras?.value.resumes }
+    set { updateExtras { $0.resumes = newValue } }
+  }
   /// At entry: some arguments are only known at exit (strace then ends the unfinished part with ",").
   public var moreArgsAtExit: Bool = false
   /// The return value is an address (mmap, brk).
@@ -125,7 +131,8 @@ public struct SyscallRecord: Sendable {
     var retDetail: String?
     var retTarget: FdTarget?
     var stack: [StackFrame]?
-    var isEmpty: Bool { retDetail == nil && retTarget == nil && stack == nil }
+    var resumes: ResumedCall?
+    var isEmpty: Bool { retDetail == nil && retTarget == nil && stack == nil && resumes == nil }
   }
 
   /// Immutable, so records that share one stay values: a change makes a new box.
@@ -140,6 +147,19 @@ public struct SyscallRecord: Sendable {
     var e = extras?.value ?? Extras()
     change(&e)
     extras = e.isEmpty ? nil : ExtrasBox(e)
+  }
+}
+
+/// The call a restart_syscall continues: its name and its arguments as decoded when it began.
+public struct ResumedCall: Sendable {
+  public var name: String
+  public var args: [ArgValue]
+  /// CLOCK_REALTIME when it began; nil when it was already in progress as the trace attached.
+  public var started: Double?
+  public init(name: String, args: [ArgValue], started: Double?) {
+    self.name = name
+    self.args = args
+    self.started = started
   }
 }
 
@@ -173,4 +193,10 @@ public protocol EventSink: AnyObject {
   func handle(_ event: Event)
   /// The stream is over: flush what is buffered.
   func finish()
+  /// Wants `.syscallEntry` events (the tracer makes them only when some sink does).
+  var wantsEntries: Bool { get }
+}
+
+extension EventSink {
+  public var wantsEntries: Bool { false }
 }

@@ -94,6 +94,7 @@ struct JSONLineParser {
     var code: Int32?, signalName: String?, core = false
     var sigCode: Int32 = 0, sender: Int32 = 0
     var sawTs = false
+    var retTarget: FdTarget?
 
     skipSpace()
     if peek() == UInt8(ascii: "}") {
@@ -141,6 +142,7 @@ struct JSONLineParser {
       case .sender: sender = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
       case .text: text = try parseString()
       case .retDetail: retDetail = try parseNullableString()
+      case .retFd: retTarget = try parseFdObject().target
       case .other: try skipValue()
       }
       skipSpace()
@@ -165,9 +167,11 @@ struct JSONLineParser {
       for f in fds { Self.apply(f, to: &args) }
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
-      return .syscall(SyscallRecord(
+      var record = SyscallRecord(
         pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err, retDetail: retDetail,
-        timestamp: ts, duration: dur))
+        timestamp: ts, duration: dur)
+      if let retTarget { record.retTarget = retTarget }
+      return .syscall(record)
     case .fork:
       return .fork(pid: pid, tid: task, child: child, kind: forkKind, timestamp: ts)
     case .exec:
@@ -250,7 +254,7 @@ struct JSONLineParser {
 
   enum TopKey {
     case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
-    case sender, text, retDetail, other
+    case sender, text, retDetail, retFd, other
   }
 
   /// A top-level key, matched on its bytes (no String is made).
@@ -301,6 +305,7 @@ struct JSONLineParser {
     case 6:
       if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
       if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
+      if at(0) == 0x72 && at(1) == 0x65 && at(3) == 0x5F { return .retFd }  // ret_fd
       return .other
     case 10:
       return memcmp(bytes.baseAddress! + from, "ret_detail", 10) == 0 ? .retDetail : .other
@@ -783,6 +788,42 @@ struct JSONLineParser {
     }
   }
 
+  /// One `{arg, index, fd, kind, path, inode}` object: an entry of `fds`, or `ret_fd`.
+  mutating func parseFdObject() throws(JSONLineError) -> FdNote {
+    try expect(UInt8(ascii: "{"))
+    var arg = 0, index: Int?, fd: Int32 = -1
+    var kind = FdTarget.Kind.other, path = "", inode: UInt64?
+    while true {
+      skipSpace()
+      try expect(UInt8(ascii: "\""))
+      let keyStart = i
+      while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
+      guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
+      let keyLength = i - keyStart
+      let k0 = bytes[keyStart], k1 = keyLength > 1 ? bytes[keyStart + 1] : 0
+      i += 1
+      skipSpace()
+      try expect(UInt8(ascii: ":"))
+      skipSpace()
+      switch (keyLength, k0, k1) {
+      case (3, 0x61, 0x72): arg = Int(try parseInt())  // arg
+      case (5, 0x69, 0x6E) where bytes[keyStart + 2] == 0x64: index = try parseNullableInt().map { Int($0) }  // index
+      case (2, 0x66, 0x64): fd = Int32(truncatingIfNeeded: try parseInt())  // fd
+      case (4, 0x6B, 0x69): kind = try parseFdKind()  // kind
+      case (4, 0x70, 0x61): path = try parseString()  // path
+      case (5, 0x69, 0x6E): inode = try parseNullableInt().map { UInt64(bitPattern: $0) }  // inode
+      default: try skipValue()
+      }
+      skipSpace()
+      if peek() == UInt8(ascii: ",") {
+        i += 1
+        continue
+      }
+      try expect(UInt8(ascii: "}"))
+      return FdNote(arg: arg, index: index, fd: fd, target: FdTarget(kind: kind, path: path, inode: inode))
+    }
+  }
+
   /// Reads `fds`, applying each entry to `args` at once when they are already parsed (no list).
   mutating func parseFds(into args: inout [ArgValue], apply: Bool, pending: inout [FdNote]) throws(JSONLineError) {
     if try parseNull() { return }
@@ -794,40 +835,9 @@ struct JSONLineParser {
     }
     while true {
       skipSpace()
-      try expect(UInt8(ascii: "{"))
-      var arg = 0, index: Int?, fd: Int32 = -1
-      var kind = FdTarget.Kind.other, path = "", inode: UInt64?
-      while true {
-        skipSpace()
-        try expect(UInt8(ascii: "\""))
-        let keyStart = i
-        while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
-        guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
-        let keyLength = i - keyStart
-        let k0 = bytes[keyStart], k1 = keyLength > 1 ? bytes[keyStart + 1] : 0
-        i += 1
-        skipSpace()
-        try expect(UInt8(ascii: ":"))
-        skipSpace()
-        switch (keyLength, k0, k1) {
-        case (3, 0x61, 0x72): arg = Int(try parseInt())  // arg
-        case (5, 0x69, 0x6E) where bytes[keyStart + 2] == 0x64: index = try parseNullableInt().map { Int($0) }  // index
-        case (2, 0x66, 0x64): fd = Int32(truncatingIfNeeded: try parseInt())  // fd
-        case (4, 0x6B, 0x69): kind = try parseFdKind()  // kind
-        case (4, 0x70, 0x61): path = try parseString()  // path
-        case (5, 0x69, 0x6E): inode = try parseNullableInt().map { UInt64(bitPattern: $0) }  // inode
-        default: try skipValue()
-        }
-        skipSpace()
-        if peek() == UInt8(ascii: ",") {
-          i += 1
-          continue
-        }
-        try expect(UInt8(ascii: "}"))
-        break
-      }
+      let note = try parseFdObject()
+      let arg = note.arg
       if arg < 0 || arg > 16 { throw JSONLineError(reason: "fds entry with arg \(arg)") }
-      let note = FdNote(arg: arg, index: index, fd: fd, target: FdTarget(kind: kind, path: path, inode: inode))
       if apply { Self.apply(note, to: &args) } else { pending.append(note) }
       skipSpace()
       if peek() == UInt8(ascii: ",") {

@@ -1,13 +1,21 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A byte buffer in front of an fd: trace lines are formatted into it and written in large chunks.
 public final class OutputBuffer {
   public let fd: Int32
+  /// What the output is called in the error message: the `-o` path, or `stderr`.
+  public let name: String
   var bytes: [UInt8] = []
   let limit: Int
-  /// Set when a write failed (the reader went away); further output is dropped.
+  /// Set when a write failed (a full disk, a reader gone); further output is dropped. The failure
+  /// is reported once on stderr as it happens, as strace does: `pipetrace: NAME: REASON`.
   public private(set) var failed: Errno?
 
-  public init(fd: Int32, limit: Int = 1 << 16) {
+  public init(fd: Int32, name: String = "stderr", limit: Int = 1 << 16) {
     self.fd = fd
+    self.name = name
     self.limit = limit
     bytes.reserveCapacity(limit + 4096)
   }
@@ -73,16 +81,38 @@ public final class OutputBuffer {
   public func flush() {
     guard !bytes.isEmpty else { return }
     if failed == nil {
-      let fd = self.fd
-      failed = bytes.withUnsafeBytes { raw -> Errno? in
-        do throws(Errno) {
-          try writeAll(fd, raw)
-          return nil
-        } catch {
-          return error
-        }
+      do throws(Errno) {
+        try writeAll(fd, bytes)
+      } catch {
+        fail(error)
       }
     }
-    bytes.removeAll(keepingCapacity: true)
+    if bytes.capacity > 4 * limit + 4096 {
+      // A huge line (a large -s) went out: do not hold its memory for the rest of the trace.
+      bytes = []
+      bytes.reserveCapacity(limit + 4096)
+    } else {
+      bytes.removeAll(keepingCapacity: true)
+    }
+  }
+
+  /// Text written out at once, after what is buffered (the report that ends a trace).
+  public func write(_ text: String) {
+    append(text)
+    flush()
+  }
+
+  /// Flushes, closes the fd when `closing` (a file given with -o; a delayed write error of the
+  /// file system shows here), and returns the first failure, already reported.
+  @discardableResult
+  public func finish(closing: Bool) -> Errno? {
+    flush()
+    if closing && Glibc.close(fd) != 0 && failed == nil { fail(Errno.current) }
+    return failed
+  }
+
+  private func fail(_ error: Errno) {
+    failed = error
+    printError("pipetrace: \(name): \(error.message)")
   }
 }

@@ -15,7 +15,6 @@ public final class StraceFormatter: EventSink {
   private var open: SyscallRecord?
   /// Tasks whose entry went out as `<unfinished ...>`: how many args that part showed.
   private var unfinished: [Int32: Int] = [:]
-  private var line: [UInt8] = []
 
   public init(output: OutputBuffer, pidStyle: PidStyle) {
     self.out = output
@@ -153,9 +152,8 @@ public final class StraceFormatter: EventSink {
     for a in args {
       if !first { out.append(", ") }
       first = false
-      line.removeAll(keepingCapacity: true)
-      StraceText.append(a, to: &line)
-      out.bytes.append(contentsOf: line)
+      // Straight into the output: a large string (-s) is held once, not also in a scratch copy.
+      StraceText.append(a, to: &out.bytes)
     }
   }
 

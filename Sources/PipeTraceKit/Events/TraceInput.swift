@@ -12,33 +12,65 @@ public enum TraceInput {
   }
 
   /// Detects from the first lines without consuming them, so the same source (a pipe, a FIFO,
-  /// `<(zcat trace.gz)`, which cannot be opened twice) is then read from its start.
+  /// `<(zcat trace.gz)`, which cannot be opened twice) is then read from its start. A line longer
+  /// than the window (a write shown with a large -s) is judged by how it starts, never read whole.
   static func detect(_ source: LineSource, path: String) throws -> Format {
-    var window = 4096
-    while true {
-      let head = source.peek(window)
-      if head.isEmpty { throw ReadFailure("\(path): empty file, not a trace") }
-      if head.prefix(4096).contains(0) {
-        throw ReadFailure("\(path): binary data, not a pipetrace JSON trace or strace log")
-      }
-      let complete = head.count < window  // all of the file is in view
-      var checked = 0
-      var lineStart = 0
-      for k in 0...head.count where k == head.count || head[k] == 0x0A {
-        if k == head.count && !complete { break }  // a line cut by the window
-        let trimmed = StraceSyntax.trim(Array(head[lineStart..<k])[...])
-        lineStart = k + 1
-        if trimmed.isEmpty { continue }
-        if trimmed.first == UInt8(ascii: "{") { return .pipetraceJSON }
-        if StraceLogReader.looksLikeStrace(Array(trimmed)) { return .strace }
-        checked += 1
-        if checked == 20 { break }
-      }
-      if complete || checked == 20 || window >= 1 << 20 {
-        throw ReadFailure("\(path): not a pipetrace JSON trace or strace log")
-      }
-      window *= 16  // the first lines are longer than the window: look further
+    let window = 4096
+    let head = source.peek(window)
+    if head.isEmpty { throw ReadFailure("\(path): empty file, not a trace") }
+    if head.prefix(4096).contains(0) {
+      throw ReadFailure("\(path): binary data, not a pipetrace JSON trace or strace log")
     }
+    let complete = head.count < window  // all of the file is in view
+    var checked = 0
+    var lineStart = 0
+    for k in 0...head.count where k == head.count || head[k] == 0x0A {
+      let cut = k == head.count && !complete  // a line longer than the window
+      let trimmed = StraceSyntax.trim(Array(head[lineStart..<k])[...])
+      lineStart = k + 1
+      if trimmed.isEmpty { continue }
+      if trimmed.first == UInt8(ascii: "{") { return .pipetraceJSON }
+      if cut ? startsLikeStrace(trimmed) : StraceLogReader.looksLikeStrace(Array(trimmed)) { return .strace }
+      checked += 1
+      if checked == 20 || cut { break }
+    }
+    throw ReadFailure("\(path): not a pipetrace JSON trace or strace log")
+  }
+
+  /// The start of an strace line: an optional `[pid N] ` or pid column, an optional timestamp
+  /// (`-t`, `-tt`, `-ttt`, `-r`), then a call `name(`, a resumed call `<... `, a signal `--- ` or
+  /// an exit `+++ `.
+  static func startsLikeStrace(_ line: ArraySlice<UInt8>) -> Bool {
+    var i = line.startIndex
+    func isDigit(_ b: UInt8) -> Bool { b >= 0x30 && b <= 0x39 }
+    func skipSpaces() { while i < line.endIndex && line[i] == 0x20 { i += 1 } }
+    func digits() -> Int {
+      let from = i
+      while i < line.endIndex && isDigit(line[i]) { i += 1 }
+      return i - from
+    }
+    if line[i...].starts(with: "[pid ".utf8) {
+      i += 5
+      skipSpaces()
+      guard digits() > 0, i < line.endIndex, line[i] == UInt8(ascii: "]") else { return false }
+      i += 1
+      skipSpaces()
+    }
+    // A pid column, a timestamp, or both: runs of digits with '.' or ':' inside, then spaces.
+    var fields = 0
+    while i < line.endIndex && isDigit(line[i]) && fields < 2 {
+      while i < line.endIndex && (isDigit(line[i]) || line[i] == UInt8(ascii: ".") || line[i] == UInt8(ascii: ":")) { i += 1 }
+      guard i < line.endIndex, line[i] == 0x20 else { return false }
+      skipSpaces()
+      fields += 1
+    }
+    let rest = line[i...]
+    if rest.starts(with: "<... ".utf8) || rest.starts(with: "--- ".utf8) || rest.starts(with: "+++ ".utf8) { return true }
+    var n = i
+    while n < line.endIndex, line[n] == UInt8(ascii: "_") || (line[n] >= 0x61 && line[n] <= 0x7A) || (n > i && isDigit(line[n])) {
+      n += 1
+    }
+    return n > i && n < line.endIndex && line[n] == UInt8(ascii: "(")
   }
 
   /// The pid an `strace -ff -o NAME` file carries in its name: `NAME.1234`.

@@ -139,8 +139,24 @@ public enum InjectClose {
   public static func perform(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError)
     -> [(fd: Int32, outcome: Outcome)]
   {
+    try performRecording(plan, in: session).results
+  }
+
+  /// The same, also returning the syscalls run, as records for a trace of the process (pid, tid,
+  /// times left for the tracer to fill in): `openat("/dev/null")`, `dup2`/`dup3`, `close`.
+  public static func performRecording(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError)
+    -> (results: [(fd: Int32, outcome: Outcome)], calls: [SyscallRecord])
+  {
     let calls = Numbers(i386: session.isI386)
     var results: [(fd: Int32, outcome: Outcome)] = []
+    var ran: [SyscallRecord] = []
+    func record(_ name: String, _ args: [ArgValue], _ r: Int64, _ target: FdTarget? = nil) {
+      var rec = SyscallRecord(pid: plan.pid, tid: session.tid, name: name, number: -1, args: args,
+                              ret: r < 0 ? -1 : r, errno: r < 0 ? Errno(Int32(truncatingIfNeeded: -r)) : nil, timestamp: 0)
+      if r >= 0, let target { rec.retTarget = target }
+      ran.append(rec)
+    }
+    let devNullTarget = FdTarget(link: "/dev/null")
     var devNull: UInt64?
     for f in plan.fds {
       // The identity check, now that nothing in the process can move.
@@ -154,7 +170,9 @@ public enum InjectClose {
       }
       let fdArg = UInt64(UInt32(bitPattern: f.fd))
       if plan.mode == .plainClose {
-        results.append((f.fd, outcome(try session.run(calls.close, [fdArg]), success: .closed)))
+        let r = try session.run(calls.close, [fdArg])
+        record("close", [.fd(f.fd, f.target)], r)
+        results.append((f.fd, outcome(r, success: .closed)))
         continue
       }
       if devNull == nil { devNull = try session.scratch(Array("/dev/null".utf8) + [0]) }
@@ -165,18 +183,26 @@ public enum InjectClose {
       let opened = calls.i386
         ? try session.run(calls.open, [devNull!, openFlags, 0])
         : try session.run(calls.open, [UInt64(bitPattern: -100), devNull!, openFlags, 0])  // AT_FDCWD
+      let flagNames = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][Int(access)] + "|O_NOCTTY|O_CLOEXEC"
+      record(calls.i386 ? "open" : "openat",
+             (calls.i386 ? [] : [.symbol("AT_FDCWD")]) + [.string(Array("/dev/null".utf8), truncated: false), .symbol(flagNames)],
+             opened, devNullTarget)
       guard opened >= 0 else {
         results.append((f.fd, .failed(Errno(Int32(truncatingIfNeeded: -opened)))))
         continue
       }
       let temporary = UInt64(opened)
+      let tmpFd = Int32(truncatingIfNeeded: opened)
       let dup = cloexec
         ? try session.run(calls.dup3, [temporary, fdArg, 0o2000000])
         : try session.run(calls.dup2, [temporary, fdArg])
-      _ = try session.run(calls.close, [temporary])
+      record(cloexec ? "dup3" : "dup2",
+             [.fd(tmpFd, devNullTarget), .fd(f.fd, f.target)] + (cloexec ? [.symbol("O_CLOEXEC")] : []), dup, devNullTarget)
+      let closed = try session.run(calls.close, [temporary])
+      record("close", [.fd(tmpFd, devNullTarget)], closed)
       results.append((f.fd, outcome(dup, success: .replaced)))
     }
-    return results
+    return (results, ran)
   }
 
   private static func outcome(_ r: Int64, success: Outcome) -> Outcome {

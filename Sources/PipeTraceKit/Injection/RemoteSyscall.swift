@@ -168,7 +168,7 @@ public final class RemoteSyscallSession {
     for w in 0..<words {
       let at = address + UInt64(w * 8)
       var old = 0
-      guard ct_peekdata(tid, UInt(at), &old) == 0 else {
+      guard ct_inject_peek(tid, UInt(at), &old) == 0 else {
         throw InjectionError("cannot read the stack of \(tid): \(Errno.current)")
       }
       var word = UInt64(bitPattern: Int64(old))
@@ -176,7 +176,7 @@ public final class RemoteSyscallSession {
         word &= ~(UInt64(0xFF) << (8 * UInt64(i)))
         word |= UInt64(bytes[w * 8 + i]) << (8 * UInt64(i))
       }
-      guard ct_pokedata(tid, UInt(at), Int(Int64(bitPattern: word))) == 0 else {
+      guard ct_inject_poke(tid, UInt(at), Int(Int64(bitPattern: word))) == 0 else {
         throw InjectionError("cannot write the stack of \(tid): \(Errno.current)")
       }
       savedWords.append((at, old))
@@ -191,7 +191,7 @@ public final class RemoteSyscallSession {
       // Seized but not yet stopped: nothing was changed; take the stop, then let go.
       do { try awaitStop(timeout: 1) } catch { return }
     }
-    for (at, old) in savedWords.reversed() { _ = ct_pokedata(tid, UInt(at), old) }
+    for (at, old) in savedWords.reversed() { _ = ct_inject_poke(tid, UInt(at), old) }
     savedWords = []
     if ranSyscall && pendingFault() != nil {
       // A fault our call raised is queued on the thread. An interrupt stop would come before it and

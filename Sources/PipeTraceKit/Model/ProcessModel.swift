@@ -184,52 +184,12 @@ public final class ProcessModel {
     for (i, a) in r.args.enumerated() {
       if case .fd(let fd, let target?) = a { observe(pid, fd: fd, target: target, hint: i == 0 ? firstHint : .unknown, ts: r.timestamp) }
     }
-    let ok = r.errno == nil && r.ret != nil
     guard let role else { return }
     switch role {
-    case .pipe:
-      guard ok, r.args.count >= 1, case .array(let fds, _) = r.args[0], fds.count == 2,
-            let rfd = Self.fd(fds[0]), let wfd = Self.fd(fds[1]) else { return }
-      var inode: UInt64?
-      if case .fd(_, let t?) = fds[0], t.kind == .pipe { inode = t.inode }
-      let cloexec = r.args.count >= 2 && Self.hasFlag(r.args[1], "O_CLOEXEC")
-      let p = pipes.create(inode: inode, created: EventRef(pid: pid, event: r.name, ts: r.timestamp))
-      p.note(r.timestamp, pid, "created by \(pid) with \(r.name): fd \(rfd) read end, fd \(wfd) write end\(cloexec ? " (O_CLOEXEC)" : "")")
-      install(pid, fd: rfd, entry: HeldPipeEnd(pipe: p, end: .read, cloexec: cloexec), ts: r.timestamp)
-      install(pid, fd: wfd, entry: HeldPipeEnd(pipe: p, end: .write, cloexec: cloexec), ts: r.timestamp)
-    case .dup:
-      guard ok, let old = r.args.first.flatMap(Self.fd), let new = r.ret.map({ Int32(truncatingIfNeeded: $0) }), old != new else { return }
-      let cloexec = r.name == "dup3" && r.args.count >= 3 && Self.hasFlag(r.args[2], "O_CLOEXEC")
-      duplicate(pid, old: old, new: new, cloexec: cloexec, how: r.name, ts: r.timestamp)
-    case .fcntl:
-      guard ok, r.args.count >= 2, let fd = Self.fd(r.args[0]) else { return }
-      let cmd = Self.text(r.args[1])
-      if cmd == "F_DUPFD" || cmd == "F_DUPFD_CLOEXEC", let new = r.ret.map({ Int32(truncatingIfNeeded: $0) }) {
-        duplicate(pid, old: fd, new: new, cloexec: cmd == "F_DUPFD_CLOEXEC", how: "fcntl(\(cmd))", ts: r.timestamp)
-      } else if cmd == "F_SETFD", r.args.count >= 3, var entry = pipeFd(pid: pid, fd: fd) {
-        let flag = r.args[2]
-        entry.cloexec = Self.hasFlag(flag, "FD_CLOEXEC") || (Self.int(flag) ?? 0) & 1 == 1
-        tables[pid]?.entries[fd] = entry
-      }
-    case .close:
-      // close() releases the fd even when it reports EINTR/EIO; only EBADF means nothing was open.
-      guard r.errno != .EBADF, let fd = r.args.first.flatMap(Self.fd), let entry = tables[pid]?.entries[fd] else { return }
-      tables[pid]?.entries[fd] = nil
-      release(pid, fd: fd, entry: entry, how: "close", ts: r.timestamp)
-    case .closeRange:
-      guard ok, r.args.count >= 2, let first = Self.int(r.args[0]), let t = tables[pid] else { return }
-      let last = Self.int(r.args[1]) ?? Int64(Int32.max)
-      let onlyCloexec = r.args.count >= 3 && Self.hasFlag(r.args[2], "CLOSE_RANGE_CLOEXEC")
-      for (fd, entry) in t.entries.sorted(by: { $0.key < $1.key }) where Int64(fd) >= first && Int64(fd) <= last {
-        if onlyCloexec {
-          t.entries[fd]?.cloexec = true
-        } else {
-          t.entries[fd] = nil
-          release(pid, fd: fd, entry: entry, how: "close_range", ts: r.timestamp)
-        }
-      }
+    case .changesFds:
+      for effect in FdEffect.of(r) { apply(effect, pid: pid, r) }
     case .io(let hint):
-      guard let fd = r.args.first.flatMap(Self.fd), let entry = pipeFd(pid: pid, fd: fd) else { return }
+      guard let fd = r.args.first.flatMap(FdEffect.fdNumber), let entry = pipeFd(pid: pid, fd: fd) else { return }
       let p = entry.pipe
       if entry.end == .unknown { tables[pid]?.entries[fd]?.end = hint; p.removeHolder(.unknown); p.addHolder(hint) }
       for k in p.carries.indices where p.carries[k].pid == pid && p.carries[k].releasedAt == nil {
@@ -239,6 +199,45 @@ public final class ProcessModel {
         p.lastWriteCall = LastWrite(pid: pid, name: r.name, fd: fd, ts: r.timestamp)
         if p.watched { pipeActivity?(p, p.lastWrite!, true) }
       }
+    }
+  }
+
+  /// One fd-table change, as the pipe-end tables see it (only pipe ends are recorded).
+  private func apply(_ effect: FdEffect, pid: Int32, _ r: SyscallRecord) {
+    switch effect {
+    case .pipe(let rfd, let wfd, let cloexec):
+      var inode: UInt64?
+      if case .array(let fds, _)? = r.args.first, case .fd(_, let t?) = fds.first, t.kind == .pipe { inode = t.inode }
+      let p = pipes.create(inode: inode, created: EventRef(pid: pid, event: r.name, ts: r.timestamp))
+      p.note(r.timestamp, pid, "created by \(pid) with \(r.name): fd \(rfd) read end, fd \(wfd) write end\(cloexec ? " (O_CLOEXEC)" : "")")
+      install(pid, fd: rfd, entry: HeldPipeEnd(pipe: p, end: .read, cloexec: cloexec), ts: r.timestamp)
+      install(pid, fd: wfd, entry: HeldPipeEnd(pipe: p, end: .write, cloexec: cloexec), ts: r.timestamp)
+    case .duplicate(let old, let new, let cloexec):
+      guard old != new else { return }
+      var how = r.name
+      if r.name.hasPrefix("fcntl") { how = "fcntl(\(cloexec ? "F_DUPFD_CLOEXEC" : "F_DUPFD"))" }
+      duplicate(pid, old: old, new: new, cloexec: cloexec, how: how, ts: r.timestamp)
+    case .setCloseOnExec(let fd, let on):
+      guard var entry = pipeFd(pid: pid, fd: fd) else { return }
+      entry.cloexec = on
+      tables[pid]?.entries[fd] = entry
+    case .close(let fd):
+      guard let entry = tables[pid]?.entries[fd] else { return }
+      tables[pid]?.entries[fd] = nil
+      release(pid, fd: fd, entry: entry, how: "close", ts: r.timestamp)
+    case .closeRange(let first, let last), .markCloseOnExec(let first, let last):
+      guard let t = tables[pid] else { return }
+      let onlyMark = effect == .markCloseOnExec(first: first, last: last)
+      for (fd, entry) in t.entries.sorted(by: { $0.key < $1.key }) where Int64(fd) >= first && Int64(fd) <= last {
+        if onlyMark {
+          t.entries[fd]?.cloexec = true
+        } else {
+          t.entries[fd] = nil
+          release(pid, fd: fd, entry: entry, how: "close_range", ts: r.timestamp)
+        }
+      }
+    case .opened, .exec:
+      break
     }
   }
 
@@ -284,17 +283,15 @@ public final class ProcessModel {
     p.addHolder(hint)
   }
 
+  /// How a call matters to the pipe model: it changes the fd table (its `FdEffect`s apply), or it
+  /// reads or writes an fd (which tells a pipe end's direction and who used it).
   enum Role: Sendable {
-    case pipe, dup, fcntl, close, closeRange, io(PipeEnd)
+    case changesFds, io(PipeEnd)
   }
 
   static let roles: NameTable<Role> = {
     var t = NameTable<Role>()
-    let fdCalls: [(String, Role)] = [
-      ("pipe", .pipe), ("pipe2", .pipe), ("dup", .dup), ("dup2", .dup), ("dup3", .dup), ("fcntl", .fcntl),
-      ("fcntl64", .fcntl), ("close", .close), ("close_range", .closeRange),
-    ]
-    for (name, role) in fdCalls { t[name] = role }
+    for name in ["pipe", "pipe2", "dup", "dup2", "dup3", "fcntl", "fcntl64", "close", "close_range"] { t[name] = .changesFds }
     for n in ["read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg"] { t[n] = .io(.read) }
     for n in ["write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg"] { t[n] = .io(.write) }
     return t
@@ -305,25 +302,6 @@ public final class ProcessModel {
     case "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg": return .read
     case "write", "writev", "pwrite64", "pwritev", "pwritev2", "sendto", "sendmsg": return .write
     default: return .unknown
-    }
-  }
-
-  static func fd(_ v: ArgValue) -> Int32? {
-    switch v {
-    case .fd(let n, _): return n
-    case .int(let n): return Int32(truncatingIfNeeded: n)
-    default: return nil
-    }
-  }
-
-  static func int(_ v: ArgValue) -> Int64? {
-    switch v {
-    case .int(let n): return n
-    case .uint(let n): return Int64(truncatingIfNeeded: n)
-    case .hex(let n): return Int64(truncatingIfNeeded: n)
-    case .fd(let n, _): return Int64(n)
-    case .symbol(let s): return s == "~0" ? Int64(UInt32.max) : nil
-    default: return nil
     }
   }
 
@@ -348,14 +326,5 @@ public final class ProcessModel {
       }
     }
     return matched == wanted.count
-  }
-
-  static func text(_ v: ArgValue) -> String {
-    switch v {
-    case .symbol(let s), .raw(let s): return s
-    case .string(let b, _): return String(decoding: b, as: UTF8.self)
-    case .int(let n): return String(n)
-    default: return ""
-    }
   }
 }

@@ -208,7 +208,7 @@ public final class ReportBuilder: EventSink {
     let returnTs = r.timestamp + (r.duration ?? 0)
     switch r.name {
     case "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "write", "writev", "splice":
-      guard let first = r.args.first, let fd = ProcessModel.fd(first) else { return }
+      guard let first = r.args.first, let fd = FdEffect.fdNumber(first) else { return }
       b.call.fd = fd
       if case .fd(_, let t?) = first { b.call.target = t.path }
       guard let p = pipeAt(r, fd: fd) else { return }
@@ -277,7 +277,7 @@ public final class ReportBuilder: EventSink {
     guard case .array(let items, _)? = r.args.first else { return [] }
     var fds: [Int32] = []
     func add(_ v: ArgValue) {
-      if let fd = ProcessModel.fd(v), fd >= 0, !fds.contains(fd) { fds.append(fd) }
+      if let fd = FdEffect.fdNumber(v), fd >= 0, !fds.contains(fd) { fds.append(fd) }
     }
     for item in items {
       switch item {
@@ -314,7 +314,7 @@ public final class ReportBuilder: EventSink {
         var fd: Int32?
         var ready = false
         for f in fields {
-          if f.name == "fd" { fd = ProcessModel.fd(f.value) }
+          if f.name == "fd" { fd = FdEffect.fdNumber(f.value) }
           if f.name == "revents" { ready = true }
         }
         if ready, let fd { return fd }

@@ -22,7 +22,8 @@ public final class CommandRunner {
     case report
     /// Close the leaked write ends inside the holders (as `--inject-close` does); they run on.
     case close
-    /// End the holders with SIGKILL.
+    /// End the holders: SIGTERM (a daemon may remove its pid file and socket), then SIGKILL to
+    /// those still alive after the grace period.
     case kill
   }
 
@@ -33,9 +34,17 @@ public final class CommandRunner {
     public var input: Input = .null
     /// Also copy the command's output to our stdout/stderr as it comes.
     public var tee = false
+    /// Bytes of each stream kept in memory: its first `keep / 2` and its last `keep / 2`.
+    public var keep = CommandRunner.defaultKeep
+    /// Write what does not fit in memory to a temporary file, so the whole stream can be printed
+    /// at the end (without it, the middle is left out and counted).
+    public var spill = false
     public var onLeak: LeakAction = .report
     public init(command: [String]) { self.command = command }
   }
+
+  /// 8 MiB per stream: the first and the last 4 MiB.
+  public static let defaultKeep = 8 << 20
 
   public let configuration: Configuration
   public init(_ configuration: Configuration) { self.configuration = configuration }
@@ -48,11 +57,14 @@ public final class CommandRunner {
     let stdinFd = try openInput()
     defer { if stdinFd >= 0 { close(stdinFd) } }
 
+    // The input is open (a FIFO may have waited for its writer): the tracer thread takes its
+    // signals from now on, and inherits the mask from this thread, which must not take them either.
+    TracerSignals.block()
+    defer { TracerSignals.unblock() }
     let session = TracerThread(command: configuration.command,
                                io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
-    let root: Int32
     switch session.start() {
-    case .success(let pid): root = pid
+    case .success: break
     case .failure(let e):
       out.closeBoth()
       err.closeBoth()
@@ -62,8 +74,10 @@ public final class CommandRunner {
     err.closeWrite()
 
     var record = RunRecord(command: configuration.command)
-    var stdoutBytes: [UInt8] = [], stderrBytes: [UInt8] = []
-    var open: [(fd: Int32, isOut: Bool)] = [(out.read, true), (err.read, false)]
+    let keep = max(0, configuration.keep)
+    let stdoutCapture = OutputCapture(name: "stdout", keep: keep, spill: configuration.spill, teeFd: configuration.tee ? 1 : nil)
+    let stderrCapture = OutputCapture(name: "stderr", keep: keep, spill: configuration.spill, teeFd: configuration.tee ? 2 : nil)
+    var open: [Stream] = [Stream(fd: out.read, capture: stdoutCapture), Stream(fd: err.read, capture: stderrCapture)]
     let deadline = configuration.timeout.map { started + $0 }
     var rootExitSeen: Double?
     var buffer = [UInt8](repeating: 0, count: 65536)
@@ -79,15 +93,15 @@ public final class CommandRunner {
         record.timedOut = true
         record.killed = killTree(session.tree)
         // Their write ends close as they die; read what is left, briefly.
-        drain(&open, &stdoutBytes, &stderrBytes, &buffer, seconds: 0.5)
+        drain(&open, &buffer, seconds: 0.5)
         break
       }
       if session.tree.rootExit != nil {
         if rootExitSeen == nil { rootExitSeen = now }
         if now - rootExitSeen! >= configuration.grace {
-          handleLeak(&record, pipes: [out.inode, err.inode], session: session)
+          handleLeak(&record, pipes: [out.inode, err.inode], session: session, open: &open, buffer: &buffer)
           if configuration.onLeak != .report {
-            drain(&open, &stdoutBytes, &stderrBytes, &buffer, seconds: 0.5)
+            drain(&open, &buffer, seconds: 0.5)
           }
           break
         }
@@ -96,13 +110,13 @@ public final class CommandRunner {
       let waitMs = Int32(20)
       let n = poll(&fds, nfds_t(fds.count), waitMs)
       if n <= 0 { continue }
-      var stillOpen: [(fd: Int32, isOut: Bool)] = []
+      var stillOpen: [Stream] = []
       for (i, entry) in open.enumerated() {
         if fds[i].revents == 0 {
           stillOpen.append(entry)
           continue
         }
-        if readSome(entry, &stdoutBytes, &stderrBytes, &buffer) { stillOpen.append(entry) }
+        if readSome(entry, &buffer) { stillOpen.append(entry) }
       }
       open = stillOpen
     }
@@ -115,8 +129,9 @@ public final class CommandRunner {
       record.exitCode = exit.code
       record.signal = exit.signal
     }
-    record.stdout = stdoutBytes
-    record.stderr = stderrBytes
+    record.stdout = stdoutCapture.finish()
+    record.stderr = stderrCapture.finish()
+    record.teeFailed = stdoutCapture.teeError != nil || stderrCapture.teeError != nil
     return record
   }
 
@@ -131,27 +146,28 @@ public final class CommandRunner {
     }
   }
 
+  /// The read end of one of the command's output pipes and what takes its bytes.
+  private struct Stream {
+    let fd: Int32
+    let capture: OutputCapture
+  }
+
   /// Reads what is there; false at EOF.
-  private func readSome(_ entry: (fd: Int32, isOut: Bool), _ outBytes: inout [UInt8], _ errBytes: inout [UInt8],
-                        _ buffer: inout [UInt8]) -> Bool {
+  private func readSome(_ entry: Stream, _ buffer: inout [UInt8]) -> Bool {
     let n = buffer.withUnsafeMutableBytes { read(entry.fd, $0.baseAddress, $0.count) }
     if n < 0 { return errno == EINTR || errno == EAGAIN }
     if n == 0 { return false }
-    if entry.isOut { outBytes.append(contentsOf: buffer[0..<n]) } else { errBytes.append(contentsOf: buffer[0..<n]) }
-    if configuration.tee {
-      buffer.withUnsafeBytes { try? writeAll(entry.isOut ? 1 : 2, UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
-    }
+    buffer.withUnsafeBytes { entry.capture.take(UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
     return true
   }
 
   /// Reads until EOF on every pipe or for `seconds` at most.
-  private func drain(_ open: inout [(fd: Int32, isOut: Bool)], _ outBytes: inout [UInt8], _ errBytes: inout [UInt8],
-                     _ buffer: inout [UInt8], seconds: Double) {
+  private func drain(_ open: inout [Stream], _ buffer: inout [UInt8], seconds: Double) {
     let until = Clock.monotonic() + seconds
     while !open.isEmpty && Clock.monotonic() < until {
       var fds = open.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
       if poll(&fds, nfds_t(fds.count), 20) <= 0 { continue }
-      open = open.enumerated().filter { i, e in fds[i].revents == 0 || readSome(e, &outBytes, &errBytes, &buffer) }.map(\.element)
+      open = open.enumerated().filter { i, e in fds[i].revents == 0 || readSome(e, &buffer) }.map(\.element)
     }
   }
 
@@ -162,7 +178,8 @@ public final class CommandRunner {
     return pids
   }
 
-  private func handleLeak(_ record: inout RunRecord, pipes: [UInt64], session: TracerThread) {
+  private func handleLeak(_ record: inout RunRecord, pipes: [UInt64], session: TracerThread,
+                          open: inout [Stream], buffer: inout [UInt8]) {
     let holders = LeakedPipeHolders.find(writingTo: pipes, excluding: getpid())
     record.holders = holders
     guard !holders.isEmpty else { return }
@@ -170,9 +187,20 @@ public final class CommandRunner {
     case .report:
       break
     case .kill:
-      let pids = Array(Set(holders.map(\.pid))).sorted()
-      for p in pids { kill(p, SIGKILL) }
-      record.killed = pids
+      // Each holder as it was when found (its start time), so that a pid reused meanwhile is never hit.
+      let targets = Set(holders.map(\.pid)).sorted().compactMap { ProcStat.read($0) }.filter { !$0.isZombie }
+      for t in targets { kill(t.pid, SIGTERM) }
+      record.killed = targets.map(\.pid)
+      func alive() -> [Int32] {
+        targets.filter { t in ProcStat.read(t.pid).map { !$0.isZombie && $0.startTime == t.startTime } ?? false }.map(\.pid)
+      }
+      // Their output still comes while they shut down: keep reading it.
+      let until = Clock.monotonic() + configuration.grace
+      while !alive().isEmpty && Clock.monotonic() < until {
+        if open.isEmpty { usleep(10_000) } else { drain(&open, &buffer, seconds: 0.01) }
+      }
+      record.sigkilled = alive()
+      for p in record.sigkilled { kill(p, SIGKILL) }
     case .close:
       // The holders are our tracees: let go of them first, a process has one tracer.
       session.finish()
@@ -200,12 +228,16 @@ public struct RunRecord: Sendable {
   public var exitCode: Int32?
   public var signal: Int32?
   public var wall: Double = 0
-  public var stdout: [UInt8] = []
-  public var stderr: [UInt8] = []
+  public var stdout = CapturedOutput()
+  public var stderr = CapturedOutput()
+  /// Passing the output on (`tee`) failed; reported once when it happened.
+  public var teeFailed = false
   /// Processes that still held a write end of stdout/stderr after the command exited.
   public var holders: [Holder] = []
-  /// Pids ended by the timeout, a signal to pipetrace, or `--on-leak=kill`.
+  /// Pids ended by the timeout, a signal to pipetrace (SIGKILL), or `--on-leak=kill` (SIGTERM).
   public var killed: [Int32] = []
+  /// With `--on-leak=kill`: the holders still alive after the grace period, then sent SIGKILL.
+  public var sigkilled: [Int32] = []
   /// Holders whose leaked fds were closed (`--on-leak=close`).
   public var closed: [Holder] = []
   public var timedOut = false

@@ -13,8 +13,15 @@ public enum RunReport {
         "pid \(pid) (\(hs[0].comm)) fd \(hs.map { String($0.fd) }.joined(separator: ","))"
       }.joined(separator: "; ") + "]"
     }
+    if !r.holders.isEmpty && r.closed.isEmpty && r.killed.isEmpty {
+      // They run on (--on-leak=report): the command that closes what they leaked.
+      line += " [close with: " + Dictionary(grouping: r.holders, by: \.pid).sorted { $0.key < $1.key }.map { pid, hs in
+        "\(SelfCommand.name) --inject-close \(pid) " + hs.map { String($0.fd) }.joined(separator: " ")
+      }.joined(separator: "; ") + "]"
+    }
     if !r.closed.isEmpty { line += " [closed in holders: " + r.closed.map { "\($0.pid):\($0.fd)" }.joined(separator: " ") + "]" }
     if !r.killed.isEmpty { line += " [killed: " + r.killed.map(String.init).joined(separator: " ") + "]" }
+    if !r.sigkilled.isEmpty { line += " [SIGKILL after the grace: " + r.sigkilled.map(String.init).joined(separator: " ") + "]" }
     return line
   }
 
@@ -27,29 +34,63 @@ public enum RunReport {
     s += ",\"signal\":" + (r.signal.map { jsonString(Signals.name($0)) } ?? "null")
     s += ",\"wall\":" + String(format3: r.wall)
     s += ",\"timed_out\":\(r.timedOut)"
-    s += ",\"stdout\":" + jsonString(String(decoding: r.stdout, as: UTF8.self))
-    s += ",\"stderr\":" + jsonString(String(decoding: r.stderr, as: UTF8.self))
+    s += stream("stdout", r.stdout)
+    s += stream("stderr", r.stderr)
     s += ",\"holders\":" + holders(r.holders)
     s += ",\"closed\":" + holders(r.closed)
-    s += ",\"killed\":[" + r.killed.map(String.init).joined(separator: ",") + "]}"
+    s += ",\"killed\":[" + r.killed.map(String.init).joined(separator: ",") + "]"
+    s += ",\"sigkilled\":[" + r.sigkilled.map(String.init).joined(separator: ",") + "]}"
     return s
   }
 
   /// Seconds with three decimals.
   public static func seconds(_ v: Double) -> String { String(format3: v) }
 
-  static func trimmed(_ bytes: [UInt8], _ limit: Int) -> String {
-    var text = String(decoding: bytes, as: UTF8.self)
-    while text.hasSuffix("\n") { text.removeLast() }
-    text = text.replacingNewlines()
-    return text.count > limit ? String(text.prefix(limit)) + "…" : text
+  /// `"NAME":TEXT,"NAME_bytes":N,"NAME_omitted":N` and, when the middle was left out of memory,
+  /// `"NAME_tail":TEXT`. A cut never splits a UTF-8 sequence (its bytes count as omitted).
+  static func stream(_ name: String, _ out: CapturedOutput) -> String {
+    var head = out.head[...], tail = out.tail[...]
+    if out.notInMemory == 0 {
+      head = (out.head + out.tail)[...]
+      tail = []
+    } else {
+      head = head.prefix(completeUTF8Prefix(head))
+      while let b = tail.first, b & 0xC0 == 0x80 { tail = tail.dropFirst() }
+    }
+    let omitted = out.total - head.count - tail.count
+    var s = ",\"\(name)\":" + jsonString(String(decoding: head, as: UTF8.self))
+    s += ",\"\(name)_bytes\":\(out.total),\"\(name)_omitted\":\(omitted)"
+    if omitted > 0 { s += ",\"\(name)_tail\":" + jsonString(String(decoding: tail, as: UTF8.self)) }
+    return s
   }
 
-  static func shellQuoted(_ argv: [String]) -> String {
-    argv.map { a in
-      a.allSatisfy({ $0.isLetter || $0.isNumber || "-_./=:,+@%".contains($0) }) && !a.isEmpty
-        ? a : "'" + a.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
-    }.joined(separator: " ")
+  /// The length of `bytes` without a UTF-8 sequence cut at its end.
+  static func completeUTF8Prefix(_ bytes: ArraySlice<UInt8>) -> Int {
+    var k = bytes.endIndex
+    var back = 0
+    while k > bytes.startIndex && back < 4 {
+      k -= 1
+      back += 1
+      let b = bytes[k]
+      if b & 0xC0 == 0x80 { continue }  // a continuation byte: look for its lead
+      let length = b < 0x80 ? 1 : b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+      return (length > back ? k : bytes.endIndex) - bytes.startIndex
+    }
+    return bytes.count
+  }
+
+  /// The log line's view of a stream: its first `limit` characters, newlines as ⏎, `…` when cut.
+  /// Only the bytes that can hold those characters are decoded, not the whole output.
+  static func trimmed(_ out: CapturedOutput, _ limit: Int) -> String {
+    let window = min(out.head.count, 4 * (limit + 1) + 16)
+    let complete = window == out.total
+    var text = String(decoding: out.head[..<window], as: UTF8.self)
+    if complete {
+      while text.hasSuffix("\n") { text.removeLast() }
+    }
+    text = text.replacingNewlines()
+    if text.count > limit { return String(text.prefix(limit)) + "…" }
+    return complete ? text : text + "…"
   }
 
   static func jsonString(_ s: String) -> String {

@@ -2,7 +2,7 @@
 /// argument points to data. Entry decodes the in-arguments, exit the out-arguments and the result.
 struct ArgumentDecoder {
   let memory: TraceeMemory
-  let fds: FdTable
+  let fds: FdTargetCache
   let stringLimit: Int
 
   private var tid: Int32 { memory.tid }

@@ -11,6 +11,19 @@ public func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(Errno)
   }
 }
 
+/// `writeAll` of an array (its closure-taking accessors do not carry a typed error).
+public func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(Errno) {
+  let failure = bytes.withUnsafeBytes { raw -> Errno? in
+    do throws(Errno) {
+      try writeAll(fd, raw)
+      return nil
+    } catch {
+      return error
+    }
+  }
+  if let failure { throw failure }
+}
+
 /// One line on stderr, unbuffered (the tracer's own messages).
 public func printError(_ line: String) {
   var text = line

@@ -5,12 +5,12 @@ import CTrace
 /// The numbers are found by binary search (a few comparisons per syscall, not one per traced name):
 /// the filter runs on every syscall the program makes.
 enum SeccompFilter {
-  static let retAllow: UInt32 = 0x7fff_0000
-  static let retTrace: UInt32 = 0x7ff0_0000
-  static let ldAbsW: UInt16 = 0x20  // BPF_LD | BPF_W | BPF_ABS
-  static let jeqK: UInt16 = 0x15  // BPF_JMP | BPF_JEQ | BPF_K
-  static let jgeK: UInt16 = 0x35  // BPF_JMP | BPF_JGE | BPF_K
-  static let retK: UInt16 = 0x06  // BPF_RET | BPF_K
+  static let retAllow = UInt32(CT_SECCOMP_RET_ALLOW)
+  static let retTrace = UInt32(CT_SECCOMP_RET_TRACE)
+  static let ldAbsW = UInt16(CT_BPF_LD_W_ABS)
+  static let jeqK = UInt16(CT_BPF_JEQ_K)
+  static let jgeK = UInt16(CT_BPF_JGE_K)
+  static let retK = UInt16(CT_BPF_RET_K)
 
   static func insn(_ code: UInt16, _ k: UInt32, jt: Int = 0, jf: Int = 0) -> ct_bpf_insn {
     ct_bpf_insn(code: code, jt: UInt8(jt), jf: UInt8(jf), k: k)
@@ -21,11 +21,11 @@ enum SeccompFilter {
   static func program(tracing numbers: [Int]) -> [ct_bpf_insn]? {
     let nrs = Array(Set(numbers)).sorted().map(UInt32.init)
     var p: [ct_bpf_insn] = [
-      insn(ldAbsW, 4),  // seccomp_data.arch
+      insn(ldAbsW, UInt32(CT_SECCOMP_DATA_ARCH)),
       insn(jeqK, ct_native_audit_arch, jt: 1),
       insn(retK, retTrace),
-      insn(ldAbsW, 0),  // seccomp_data.nr
-      insn(jgeK, 0x4000_0000, jt: 0, jf: 1),  // x32 ABI numbers
+      insn(ldAbsW, UInt32(CT_SECCOMP_DATA_NR)),
+      insn(jgeK, UInt32(CT_X32_SYSCALL_BIT), jt: 0, jf: 1),  // x32 ABI numbers
       insn(retK, retTrace),
     ]
     guard let search = tree(nrs[...]) else { return nil }

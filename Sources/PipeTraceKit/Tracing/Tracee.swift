@@ -6,7 +6,7 @@ struct PendingCall {
   var record: SyscallRecord
   /// CLOCK_MONOTONIC when the tracee was resumed into the call.
   var monoStart: Double
-  /// Printed (in the selected set); otherwise only the model needs it.
+  /// Printed (in the selected set); otherwise only the fd cache needs it.
   var shown: Bool
 }
 
@@ -16,7 +16,8 @@ final class Tracee {
   var tid: Int32
   /// Its process (thread group).
   var tgid: Int32
-  var fdTable: FdTable
+  /// What its fds point to; shared with the threads (and CLONE_FILES children) that share its table.
+  var fds: FdTargetCache
   /// Its first stop (the attach or the new-child stop) has been seen.
   var started: Bool
   /// Between a syscall's entry (or seccomp) stop and its exit stop.
@@ -28,11 +29,21 @@ final class Tracee {
   var beforeExec = false
   /// Its first stop came before its parent's fork event (which will fix tgid and fd table).
   var awaitingForkEvent = false
+  /// The call the kernel will continue as restart_syscall (it returned ERESTART_RESTARTBLOCK, or
+  /// was in progress when the thread was attached).
+  var interruptedCall: SyscallRecord?
+  /// Seized by attaching (not launched, not a new child of a tracee).
+  var attached = false
+  /// In a job-control stop (kept there with PTRACE_LISTEN).
+  var inGroupStop = false
+  /// The loop wants it held at its next PTRACE_EVENT_STOP (to run an injection); `held` once there.
+  var holdRequested = false
+  var held = false
 
-  init(tid: Int32, tgid: Int32, fdTable: FdTable, started: Bool) {
+  init(tid: Int32, tgid: Int32, fds: FdTargetCache, started: Bool) {
     self.tid = tid
     self.tgid = tgid
-    self.fdTable = fdTable
+    self.fds = fds
     self.started = started
   }
 }

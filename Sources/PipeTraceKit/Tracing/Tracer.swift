@@ -5,8 +5,15 @@ import Synchronization
 import Glibc
 #endif
 
-/// The tracing loop. Every ptrace call for a tracee must come from the thread that attached it, so a
-/// Tracer is used from one OS thread only: launch/attach, then `run()`, all on the same thread.
+/// The tracing loop, in two stages as strace's `next_event()` / `dispatch_event()`: `nextStop()`
+/// waits for one wait status and decodes it into a `TraceStop`; `dispatch` acts on it. Launching
+/// (Launcher) and attaching (Attacher) happen before the loop; syscall stops are turned into events
+/// by `SyscallStopHandler`. Anything that must act on a tracee from outside a stop — an injected
+/// close, a detach — is a request the loop carries out between stops; nothing waits for one
+/// tracee while the others and the tracer's own signals go unserved.
+///
+/// Every ptrace call for a tracee must come from the thread that attached it, so a Tracer is used
+/// from one OS thread only: launch/attach, then `run()`, all on the same thread.
 public final class Tracer {
   public struct Options {
     /// Syscall names to show; nil = the pipe set (`SyscallTable.pipeSet`); `["all"]` = every call.
@@ -15,14 +22,13 @@ public final class Tracer {
     public var stringLimit = 32
     /// Launch mode: install a seccomp filter so untraced syscalls never stop the tracee.
     public var useSeccomp = true
-    /// Wait for tracee events and the tracer's own SIGINT/SIGTERM/SIGHUP with sigtimedwait. Needs
-    /// those signals and SIGCHLD blocked in every thread (the CLI does it first thing in main).
+    /// Wait for tracee events and the tracer's own SIGINT/SIGTERM/SIGHUP with sigtimedwait, and
+    /// tick the stuck detector while idle. Needs those signals and SIGCHLD blocked in every thread
+    /// (the caller blocks them, `TracerSignals.block()`, before it launches or attaches). Without
+    /// it the loop blocks in waitpid.
     public var signalAware = false
-    /// How long a traced call may block before `onStuck` is asked about it.
-    public var stuckAfter: Double?
-    /// How long the tracer polls for the next stop before it sleeps (signal-aware mode). Measured
-    /// here: 20000 traced read/write calls take 9.7 s with 0 and 1.5 s with 200 µs, because waking
-    /// an idle vCPU costs more than the stop itself. Never spins with a single usable CPU.
+    /// How long the tracer polls for the next stop before it sleeps (signal-aware mode), while the
+    /// machine has a CPU to spare (see `SpinPolicy`). 0: never.
     public var spinMicroseconds: Int = 200
     /// Capture the user-space stack at the entry of every shown syscall (strace's -k).
     public var stackTraces = false
@@ -31,6 +37,8 @@ public final class Tracer {
     public var modelFds = true
     /// Signal-aware mode: the longest sleep between checks of `requestDetach()`, in milliseconds.
     public var stopCheckMilliseconds: Int32 = 100
+    /// How long an injection may wait for every thread of its target to stop.
+    public var holdTimeout: Double = 3
     public init() {}
   }
 
@@ -43,72 +51,6 @@ public final class Tracer {
     /// Set when the trace ended because the tracer was told to stop (attach mode: it detached).
     public var stoppedBySignal: Int32?
   }
-
-  let options: Options
-  let table = SyscallTable.x86_64
-  var sinks: [EventSink] = []
-  let wantsEntries: Bool
-  /// Indexed by syscall number: shown, and needed by the fd model.
-  private var shown: [Bool]
-  private var modelled: [Bool]
-  private let showAll: Bool
-
-  private var tracees: [Int32: Tracee] = [:]
-  private var useSeccomp = false
-  private var launchedPid: Int32?
-  private var launchedCommand = ""
-  private var launchErrorFd: Int32 = -1
-  private var launchFailure: TraceError?
-  private var launchedStatus: Int32?
-  private var stoppedBySignal: Int32?
-  private var detaching = false
-  private let output: OutputBuffer?
-  private let spinSeconds: Double
-  private var unwinder: StackUnwinder?
-  /// Neither shown nor modelled syscalls: only process events are traced, no filter, no syscall stop.
-  private var eventsOnly: Bool { !showAll && !shown.contains(true) && !modelled.contains(true) }
-  /// Children that exited before their parent's fork event was handled.
-  private var exitedBeforeForkEvent = Set<Int32>()
-  /// Set from any thread; the tracer thread detaches from everything at its next check.
-  private let detachRequested = Atomic<Bool>(false)
-  /// When set, takes SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace instead of the default
-  /// (detach when attached, pass on to the command when launched). Runs on the tracer thread.
-  public var onSignal: ((Int32) -> Void)?
-  /// Called on the tracer thread with (pid, tid, the call so far, seconds blocked) while a shown
-  /// call has been blocked longer than `stuckAfter`, again at every later check.
-  public var onStuck: ((Int32, Int32, SyscallRecord, Double) -> Void)?
-
-  /// `output`, when given, is flushed whenever the tracees go quiet, so a live reader sees a hang.
-  public init(options: Options, sinks: [EventSink], output: OutputBuffer? = nil) throws(TraceError) {
-    self.options = options
-    self.sinks = sinks
-    self.output = output
-    spinSeconds = Tracer.usableCPUs() > 1 ? Double(max(0, options.spinMicroseconds)) * 1e-6 : 0
-    wantsEntries = sinks.contains { $0 is StraceFormatter }
-    let count = SyscallTable.x86_64.count
-    shown = [Bool](repeating: false, count: count)
-    modelled = [Bool](repeating: false, count: count)
-    let names = options.syscalls ?? SyscallTable.pipeSet
-    showAll = names.contains("all")
-    for name in names where name != "all" {
-      guard let nr = table.number(of: name) else { throw .unknownSyscall(name) }
-      shown[nr] = true
-    }
-    if showAll { shown = [Bool](repeating: true, count: count) }
-    let model = options.modelFds ? SyscallTable.modelSet : []
-    for name in model + (options.stackTraces ? SyscallTable.codeMappingSet : []) {
-      if let nr = table.number(of: name) { modelled[nr] = true }
-    }
-    unwinder = options.stackTraces ? StackUnwinder() : nil
-  }
-
-  public func add(sink: EventSink) { sinks.append(sink) }
-
-  @inline(__always) private func emit(_ e: Event) {
-    for s in sinks { s.handle(e) }
-  }
-
-  // MARK: Launch
 
   /// Where a launched command's standard streams go (-1: inherited) and what else it gets.
   public struct LaunchIO: Sendable {
@@ -125,377 +67,109 @@ public final class Tracer {
     }
   }
 
+  let options: Options
+  private let events: EventFanout
+  private let syscalls: SyscallStopHandler
+  private var tickers: [TraceTicker] = [] {
+    didSet { tickInterval = tickers.map(\.tickInterval).min() }
+  }
+  /// How often the tickers want to be ticked (the shortest of their intervals).
+  private var tickInterval: Double?
+  private var tracees: [Int32: Tracee] = [:]
+  private var spin: SpinPolicy
+  private let output: OutputBuffer?
+
+  private var useSeccomp = false
+  private var launched: (pid: Int32, command: String)?
+  private var launchErrorFd: Int32 = -1
+  private var launchFailure: TraceError?
+  private var launchedStatus: TraceStop?
+  private var stoppedBySignal: Int32?
+  private var detaching = false
+  /// Neither shown nor modelled syscalls: only process events are traced, no filter, no syscall stop.
+  private let eventsOnly: Bool
+  /// Children that exited before their parent's fork event was handled.
+  private var exitedBeforeForkEvent = Set<Int32>()
+  /// Set from any thread; the tracer thread detaches from everything at its next check.
+  private let detachRequested = Atomic<Bool>(false)
+  private var injections: [InjectionRequest] = []
+  private var activeInjection: InjectionRequest?
+  private var lastTick = 0.0
+  private var idleFlushed = true
+
+  /// When set, takes SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace instead of the default
+  /// (detach when attached, pass on to the command when launched). Runs on the tracer thread.
+  public var onSignal: ((Int32) -> Void)?
+
+  /// `output`, when given, is flushed whenever the tracees go quiet, so a live reader sees a hang.
+  /// Sinks that are also `TraceTicker`s are ticked while the trace runs.
+  public init(options: Options, sinks: [EventSink], output: OutputBuffer? = nil) throws(TraceError) {
+    self.options = options
+    self.output = output
+    events = EventFanout(sinks)
+    let sets = try SyscallSets(
+      table: .x86_64, names: options.syscalls, modelFds: options.modelFds, stackTraces: options.stackTraces)
+    eventsOnly = sets.none
+    syscalls = SyscallStopHandler(
+      sets: sets, events: events, stringLimit: options.stringLimit,
+      unwinder: options.stackTraces ? StackUnwinder() : nil)
+    spin = SpinPolicy(microseconds: options.spinMicroseconds, cpus: Int(ct_usable_cpus()))
+    tickers = sinks.compactMap { $0 as? TraceTicker }
+    tickInterval = tickers.map(\.tickInterval).min()  // didSet does not run in init
+  }
+
+  public func add(sink: EventSink) {
+    events.add(sink)
+    if let t = sink as? TraceTicker { tickers.append(t) }
+  }
+
+  // MARK: Starting
+
+  /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
+  @discardableResult
+  public func launch(_ argv: [String], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
+    useSeccomp = options.useSeccomp && !syscalls.sets.showAll && !eventsOnly
+    var filter: [ct_bpf_insn] = []
+    if useSeccomp {
+      if let program = SeccompFilter.program(tracing: syscalls.sets.traced) { filter = program } else { useSeccomp = false }
+    }
+    syscalls.useSeccomp = useSeccomp
+    var ptraceOptions: Ptrace.Options = [.followAll, .exitKill]
+    if useSeccomp { ptraceOptions.insert(.traceSeccomp) }
+    let child = try Launcher.start(argv, io: io, filter: filter, options: ptraceOptions)
+    launched = (child.pid, argv.first ?? "")
+    launchErrorFd = child.errorFd
+    let t = Tracee(tid: child.pid, tgid: child.pid, fds: FdTargetCache(), started: true)
+    t.beforeExec = true
+    tracees[child.pid] = t
+    resume(t)
+    return child.pid
+  }
+
+  /// Attaches to every thread of each pid (and with `tree`, of every existing descendant) without
+  /// stopping them for longer than it takes to set the tracer up.
+  public func attach(_ pids: [Int32], tree: Bool) throws(TraceError) {
+    var caches: [Int32: FdTargetCache] = [:]
+    try Attacher.attach(pids, tree: tree, seen: { pid in tracees[pid] != nil }) { thread in
+      let cache = caches[thread.tgid] ?? FdTargetCache()
+      caches[thread.tgid] = cache
+      let t = Tracee(tid: thread.tid, tgid: thread.tgid, fds: cache, started: false)
+      t.attached = true
+      tracees[thread.tid] = t
+    }
+  }
+
+  // MARK: Requests (any thread for detach; the tracer thread for the rest)
+
   /// Asks the tracer thread to detach from every tracee and return from `run()` (signal-aware
   /// mode). Safe from any thread.
   public func requestDetach() {
     detachRequested.store(true, ordering: .releasing)
   }
 
-  /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
-  @discardableResult
-  public func launch(_ argv: [String], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
-    guard let first = argv.first else { throw .commandNotFound("") }
-    let path = try Tracer.resolveExecutable(first)
-    useSeccomp = options.useSeccomp && !showAll && !eventsOnly
-    var filter: [ct_bpf_insn] = []
-    if useSeccomp {
-      var numbers: [Int] = []
-      for nr in 0..<shown.count where shown[nr] || modelled[nr] { numbers.append(nr) }
-      if let program = SeccompFilter.program(tracing: numbers) { filter = program } else { useSeccomp = false }
-    }
-    var pid: Int32 = 0
-    var errorFd: Int32 = -1
-    var failure = ct_spawn_failure()
-    let rc = withCStrings(argv) { cArgv in
-      path.withCString { cPath in
-        filter.withUnsafeBufferPointer { f in
-          var rq = ct_spawn_request()
-          rq.path = cPath
-          rq.argv = cArgv
-          rq.envp = nil
-          rq.flags = Int32(CT_SPAWN_TRACED | (io.closeOtherFds ? CT_SPAWN_CLOSE_FDS : 0))
-          rq.stdin_fd = io.stdin
-          rq.stdout_fd = io.stdout
-          rq.stderr_fd = io.stderr
-          rq.filter = f.isEmpty ? nil : f.baseAddress
-          rq.filter_len = UInt16(f.count)
-          return ct_spawn(&rq, &pid, &errorFd, &failure)
-        }
-      }
-    }
-    if rc < 0 {
-      if failure.stage == Int32(CT_STAGE_EXEC) { throw .notExecutable(first, Errno(failure.error)) }
-      throw .spawnFailed(first, Errno(-rc))
-    }
-    var opts = UInt(CT_O_TRACESYSGOOD | CT_O_TRACEFORK | CT_O_TRACEVFORK)
-    opts |= UInt(CT_O_TRACECLONE | CT_O_TRACEEXEC | CT_O_EXITKILL)
-    if useSeccomp { opts |= UInt(CT_O_TRACESECCOMP) }
-    // Seized while in its own group-stop: it re-traps at once with PTRACE_EVENT_STOP; SIGCONT then
-    // ends the group-stop (its delivery is a pre-exec stop that is not shown).
-    var st: Int32 = 0
-    if ct_seize(pid, opts) < 0 || ct_waitpid(pid, &st, 0, 1) != pid || ct_wifstopped(st) == 0 {
-      let e = Errno.current
-      kill(pid, SIGKILL)
-      _ = ct_waitpid(pid, &st, 0, 1)
-      throw .spawnFailed(first, e)
-    }
-    kill(pid, SIGCONT)
-    launchedPid = pid
-    launchedCommand = first
-    launchErrorFd = errorFd
-    let t = Tracee(tid: pid, tgid: pid, fdTable: FdTable(), started: true)
-    t.beforeExec = true
-    tracees[pid] = t
-    resume(t, signal: 0)
-    return pid
-  }
-
-  static func usableCPUs() -> Int { Int(ct_usable_cpus()) }
-
-  /// PATH lookup as execvp does it, so a missing command is a clear error before anything starts.
-  static func resolveExecutable(_ name: String) throws(TraceError) -> String {
-    func check(_ p: String) -> Errno? {
-      var st = stat()
-      if stat(p, &st) != 0 { return Errno.current }
-      if (st.st_mode & S_IFMT) == S_IFDIR { return Errno(EACCES) }
-      return access(p, X_OK) == 0 ? nil : Errno.current
-    }
-    if name.contains("/") {
-      if let e = check(name) {
-        if e == .ENOENT { throw .commandNotFound(name) }
-        throw .notExecutable(name, e)
-      }
-      return name
-    }
-    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
-    var denied: Errno?
-    for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
-      let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
-      if let e = check(candidate) {
-        if e == .EACCES { denied = e }
-        continue
-      }
-      return candidate
-    }
-    if let e = denied { throw .notExecutable(name, e) }
-    throw .commandNotFound(name)
-  }
-
-  // MARK: Attach
-
-  /// Attaches to every thread of each pid (and with `tree`, of every existing descendant) without
-  /// stopping them for longer than it takes to set the tracer up.
-  public func attach(_ pids: [Int32], tree: Bool) throws(TraceError) {
-    var all: [Int32] = []
-    for pid in pids {
-      try Tracer.checkAttachable(pid)
-      all.append(pid)
-      if tree { all.append(contentsOf: ProcStatus.descendants(of: pid)) }
-    }
-    var seen = Set<Int32>()
-    for (i, pid) in all.enumerated() where !seen.contains(pid) {
-      seen.insert(pid)
-      do {
-        try attachProcess(pid)
-      } catch {
-        // A descendant that vanished meanwhile is not an error; a named pid is.
-        if i < pids.count || pids.contains(pid) { throw error }
-      }
-    }
-  }
-
-  static func checkAttachable(_ pid: Int32) throws(TraceError) {
-    guard pid > 0 else { throw .invalidPid(String(pid)) }
-    if pid == getpid() { throw .isSelf(pid) }
-    guard let s = ProcStatus(pid: pid) else { throw .noSuchProcess(pid) }
-    if s.tgid != pid {
-      // A thread id: attach its process instead would surprise; refuse clearly.
-      throw .attachFailed(pid, Errno(ESRCH))
-    }
-    if s.isKernelThread { throw .kernelThread(pid, name: s.name) }
-    if s.state == "Z" || s.state == "X" { throw .zombie(pid, name: s.name) }
-    if s.tracerPid != 0 {
-      throw .alreadyTraced(pid, tracer: s.tracerPid, tracerName: ProcStatus(pid: s.tracerPid)?.name ?? "?")
-    }
-  }
-
-  private func attachProcess(_ pid: Int32) throws(TraceError) {
-    let opts = UInt(CT_O_TRACESYSGOOD | CT_O_TRACEFORK | CT_O_TRACEVFORK
-      | CT_O_TRACECLONE | CT_O_TRACEEXEC)
-    let table = FdTable()
-    var attached = Set<Int32>()
-    // Threads may be created while we attach: read the task list until it holds nothing new.
-    while true {
-      let fresh = ProcStatus.threads(of: pid).filter { !attached.contains($0) }
-      if fresh.isEmpty { break }
-      for tid in fresh {
-        attached.insert(tid)
-        if ct_seize(tid, opts) < 0 {
-          let e = Errno.current
-          if tid != pid && e == .ESRCH { continue }
-          if tid == pid {
-            if e == .ESRCH { throw .noSuchProcess(pid) }
-            if let s = ProcStatus(pid: pid), s.tracerPid != 0 {
-              throw .alreadyTraced(pid, tracer: s.tracerPid, tracerName: ProcStatus(pid: s.tracerPid)?.name ?? "?")
-            }
-            if e == .EPERM || e == .EACCES { throw .permissionDenied(pid, e) }
-            throw .attachFailed(pid, e)
-          }
-          continue
-        }
-        tracees[tid] = Tracee(tid: tid, tgid: pid, fdTable: table, started: false)
-        _ = ct_interrupt(tid)
-      }
-    }
-  }
-
-  // MARK: The loop
-
-  /// Runs until no tracee is left (or, attached, until told to stop). Returns how it ended.
-  public func run() -> Outcome {
-    var status: Int32 = 0
-    var idleFlushed = true
-    while !tracees.isEmpty {
-      if detachRequested.load(ordering: .acquiring) {
-        detachAll()
-        break
-      }
-      let r: Int32
-      if options.signalAware {
-        r = pollForStop(&status)
-        if r == 0 {
-          // Nothing ready. Give busy tracees 50 ms before flushing, so output leaves in big writes
-          // but a hang is on screen at once.
-          var code: Int32 = 0
-          var sig: Int32 = 0
-          if !idleFlushed {
-            sig = ct_wait_tracer_signal(50, &code)
-            if sig == 0 {
-              output?.flush()
-              idleFlushed = true
-            }
-          }
-          if sig == 0 {
-            let stuck = stuckPollMilliseconds()
-            let limit = stuck < 0 ? options.stopCheckMilliseconds : min(stuck, options.stopCheckMilliseconds)
-            sig = ct_wait_tracer_signal(limit, &code)
-          }
-          if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
-          if sig == 0 { checkStuck() }
-          continue
-        }
-      } else {
-        r = ct_waitpid(-1, &status, 0, 1)
-      }
-      if r < 0 {
-        if errno == ECHILD { break }
-        continue
-      }
-      idleFlushed = false
-      handleStop(r, status)
-    }
-    finishAll()
-    var exit: Int32 = 0
-    if let s = launchedStatus {
-      exit = ct_wifexited(s) != 0 ? ct_wexitstatus(s) : 128 + ct_wtermsig(s)
-    }
-    if launchFailure != nil { exit = 127 }
-    return Outcome(exitStatus: exit, launchFailure: launchFailure, stoppedBySignal: stoppedBySignal)
-  }
-
-  /// waitpid(WNOHANG), repeated for a short while before giving up. A blocked tracer lets its CPU
-  /// go idle, and waking an idle CPU costs far more than a ptrace stop in a VM; a tracee that makes
-  /// syscalls back to back stops again within microseconds.
-  private func pollForStop(_ status: inout Int32) -> Int32 {
-    let r = ct_waitpid(-1, &status, Int32(CT_WNOHANG), 1)
-    if r != 0 || spinSeconds <= 0 { return r }
-    let deadline = Clock.monotonic() + spinSeconds
-    while Clock.monotonic() < deadline {
-      let r = ct_waitpid(-1, &status, Int32(CT_WNOHANG), 1)
-      if r != 0 { return r }
-    }
-    return 0
-  }
-
-  private func finishAll() {
-    for t in tracees.values { reportUnfinished(t) }
-    for s in sinks { s.finish() }
-    if launchErrorFd >= 0 {
-      close(launchErrorFd)
-      launchErrorFd = -1
-    }
-  }
-
-  private func stuckPollMilliseconds() -> Int32 {
-    guard let limit = options.stuckAfter, onStuck != nil else { return -1 }
-    return Int32(max(10, min(1000, limit * 250)))
-  }
-
-  /// Hands every shown call blocked longer than `stuckAfter` to `onStuck`, at each check (the
-  /// handler decides what to do once).
-  private func checkStuck() {
-    guard let limit = options.stuckAfter, let onStuck else { return }
-    let now = Clock.monotonic()
-    let blocked = tracees.values.compactMap { t -> (Int32, Int32, SyscallRecord, Double)? in
-      guard let c = t.current, c.shown, now - c.monoStart >= limit else { return nil }
-      return (t.tgid, t.tid, c.record, now - c.monoStart)
-    }
-    for (pid, tid, record, seconds) in blocked { onStuck(pid, tid, record, seconds) }
-  }
-
-  /// SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace.
-  private func tracerSignal(_ sig: Int32, code: Int32) {
-    if let onSignal {
-      onSignal(sig)
-      return
-    }
-    if launchedPid == nil {
-      // Attached: let go of everything; the targets run on as if never traced.
-      stoppedBySignal = sig
-      detachAll()
-      return
-    }
-    // Launched: a terminal signal already reached the command's process group; one sent to
-    // pipetrace alone (si_code <= 0) is passed on, so `kill PIPETRACE` ends the traced command.
-    guard code <= 0 else { return }
-    if let pid = launchedPid, let t = tracees[pid] {
-      kill(t.tgid, sig)
-    } else {
-      for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, sig) }
-    }
-  }
-
-  /// Stops every tracee once more and detaches it at that stop, passing on any signal it was
-  /// about to receive, so nothing is left stopped, traced or missing a signal.
-  public func detachAll() {
-    detaching = true
-    for t in tracees.values { _ = ct_interrupt(t.tid) }
-    var status: Int32 = 0
-    while !tracees.isEmpty {
-      let r = ct_waitpid(-1, &status, 0, 1)
-      if r < 0 {
-        if errno == ECHILD { break }
-        continue
-      }
-      guard let t = tracees[r] else {
-        // A child created just before the interrupt: let it go at its first stop.
-        if ct_wifstopped(status) != 0 { _ = ct_detach(r, 0) }
-        continue
-      }
-      if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
-        taskExited(t, status)
-        continue
-      }
-      let sig = ct_wstopsig(status)
-      let event = ct_wstopevent(status)
-      // A signal-delivery stop (GETSIGINFO fails for a group-stop): the signal goes with the detach.
-      var deliver: Int32 = 0
-      if event == 0 && sig != (SIGTRAP | 0x80) && t.started {
-        var info = ct_siginfo()
-        if ct_getsiginfo(t.tid, &info) == 0 { deliver = sig }
-      }
-      if event == Int32(CT_EVENT_FORK) || event == Int32(CT_EVENT_VFORK) || event == Int32(CT_EVENT_CLONE) {
-        var msg: UInt = 0
-        if ct_geteventmsg(t.tid, &msg) == 0 {
-          let child = Int32(truncatingIfNeeded: msg)
-          if tracees[child] == nil {
-            tracees[child] = Tracee(tid: child, tgid: child, fdTable: FdTable(), started: false)
-          }
-        }
-      }
-      reportUnfinished(t)
-      _ = ct_detach(t.tid, deliver)
-      tracees[t.tid] = nil
-      emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
-    }
-  }
-
-  /// Closes `fds` inside traced process `tgid` without letting go of it: interrupts one of its
-  /// threads, runs close() in it, restores it and resumes it under this tracer. (Detaching a process
-  /// that carries pipetrace's seccomp filter would leave its filtered calls failing with ENOSYS.)
-  /// Call from the tracer thread. Other tracees' stops met meanwhile are handled as usual.
-  public func injectClose(process tgid: Int32, fds: [Int32], expect: String?) throws(InjectionError)
-    -> [(fd: Int32, outcome: InjectClose.Outcome)]
-  {
-    guard let t = tracees[tgid] ?? tracees.values.first(where: { $0.tgid == tgid }) else {
-      throw InjectionError("process \(tgid) is not traced by this tracer")
-    }
-    let plan = try InjectClose.plan(pid: tgid, fds: fds, expect: expect, tracedBy: getpid())
-    guard ct_interrupt(t.tid) == 0 else { throw InjectionError("cannot stop \(t.tid): \(Errno.current)") }
-    var status: Int32 = 0
-    while true {
-      // Only this thread's stops: the others queue up until the loop takes them.
-      guard ct_waitpid(t.tid, &status, 0, 1) == t.tid else { throw InjectionError("waiting for \(t.tid): \(Errno.current)") }
-      if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
-        taskExited(t, status)
-        throw InjectionError("process \(tgid) exited before it could be stopped")
-      }
-      let sig = ct_wstopsig(status)
-      if ct_wstopevent(status) == Int32(CT_EVENT_STOP) && (sig == SIGTRAP || !t.started) { break }
-      // A syscall exit, a signal or an event came first: handle it as usual; the interrupt stays
-      // pending and comes next.
-      handleStop(t.tid, status)
-      guard tracees[t.tid] === t else { throw InjectionError("process \(tgid) went away") }
-    }
-    defer { resume(t, signal: 0) }
-    let session = try RemoteSyscallSession(adopting: t.tid, of: tgid)
-    defer { session.detach() }
-    let started = Clock.wall(), mono = Clock.monotonic()
-    let results = try InjectClose.perform(plan, in: session)
-    let duration = Clock.monotonic() - mono
-    // The close ran in the tracee: it is part of the trace (and of the fd model) like any other.
-    for (fd, outcome) in results where outcome == .closed {
-      let target = plan.fds.first { $0.fd == fd }?.target
-      emit(.syscall(SyscallRecord(pid: tgid, tid: t.tid, name: "close", number: 3, args: [.fd(fd, target)], ret: 0,
-                                  timestamp: started, duration: duration)))
-      t.fdTable.closed(fd)
-    }
-    return results
-  }
-
-  /// Adds a line to the trace output (a diagnosis, an action taken).
+  /// Adds a line to the trace output (a diagnosis, an action taken). Tracer thread only.
   public func note(pid: Int32, _ text: String) {
-    emit(.note(pid: pid, text: text, timestamp: Clock.wall()))
+    events.emit(.note(pid: pid, text: text, timestamp: Clock.wall()))
     output?.flush()
   }
 
@@ -504,247 +178,213 @@ public final class Tracer {
     tracees.values.contains { $0.tgid == tgid }
   }
 
-  private func reportUnfinished(_ t: Tracee) {
-    guard let c = t.current else { return }
-    t.current = nil
-    if c.shown { emit(.syscall(c.record)) }
+  /// Queues an injection into traced process `request.pid`. The loop stops every thread of it at a
+  /// PTRACE_EVENT_STOP (serving every other stop meanwhile), runs `request.perform` with one thread
+  /// adopted, shows the calls it made in the trace, lets every thread go on exactly as it was, and
+  /// then calls `request.completion` — all on the tracer thread, between stops.
+  func request(_ request: InjectionRequest) {
+    injections.append(request)
   }
 
-  // MARK: Stops
+  // MARK: The loop
 
-  private func handleStop(_ tid: Int32, _ status: Int32) {
-    guard let t = tracees[tid] else {
-      newTask(tid, status)
-      return
+  /// Runs until no tracee is left (or, attached, until told to stop). Returns how it ended.
+  public func run() -> Outcome {
+    lastTick = Clock.monotonic()
+    loop: while !tracees.isEmpty {
+      if !detaching && detachRequested.load(ordering: .acquiring) { beginDetach() }
+      if activeInjection == nil && !injections.isEmpty && !detaching { startInjection() }
+      switch nextStop() {
+      case .stop(let tid, let stop):
+        idleFlushed = false
+        dispatch(tid, stop)
+      case .noChildren:
+        break loop
+      case .nothing, .failed:
+        break
+      }
+      tickIfDue()
     }
-    if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
-      taskExited(t, status)
-      return
+    finishAll()
+    var exit: Int32 = 0
+    if let s = launchedStatus?.shellStatus { exit = s }
+    if launchFailure != nil { exit = 127 }
+    return Outcome(exitStatus: exit, launchFailure: launchFailure, stoppedBySignal: stoppedBySignal)
+  }
+
+  /// The next wait status, or `.nothing` after an idle wait (during which the tracer's own signals
+  /// are taken and the output is flushed).
+  private func nextStop() -> WaitResult {
+    guard options.signalAware else { return WaitResult.wait(block: true) }
+    let first = WaitResult.wait(block: false)
+    guard case .nothing = first else { return first }
+    // Polling for a short while beats sleeping when a CPU is free: a tracee that makes syscalls
+    // back to back stops again within microseconds, and waking an idle vCPU costs more than that.
+    if spin.shouldSpin() {
+      let deadline = Clock.monotonic() + spin.window
+      repeat {
+        let r = WaitResult.wait(block: false)
+        guard case .nothing = r else { return r }
+      } while Clock.monotonic() < deadline
     }
-    guard ct_wifstopped(status) != 0 else { return }
-    let sig = ct_wstopsig(status)
-    let event = ct_wstopevent(status)
-    if !t.started {
-      // The attach stop, or a new child's first stop: nothing to report.
-      t.started = true
-      resume(t, signal: 0)
-      return
+    var code: Int32 = 0
+    var sig: Int32 = 0
+    if !idleFlushed {
+      // Give busy tracees 50 ms before flushing, so output leaves in big writes but a hang is on
+      // screen at once.
+      sig = ct_wait_tracer_signal(50, &code)
+      if sig == 0 {
+        output?.flush()
+        idleFlushed = true
+      }
     }
-    if sig == (SIGTRAP | 0x80) {
+    if sig == 0 { sig = ct_wait_tracer_signal(idleWaitMilliseconds(), &code) }
+    if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
+    return .nothing
+  }
+
+  /// How long an idle wait may last: until the next tick or detach check.
+  private func idleWaitMilliseconds() -> Int32 {
+    var limit = Double(options.stopCheckMilliseconds) / 1000
+    if let interval = tickInterval { limit = min(limit, max(0.001, lastTick + interval - Clock.monotonic())) }
+    if activeInjection != nil { limit = min(limit, 0.05) }
+    return Int32(max(1, limit * 1000))
+  }
+
+  private func tickIfDue() {
+    let now = Clock.monotonic()
+    if let a = activeInjection, now > a.deadline { abortInjection("its threads did not all stop within \(Int(options.holdTimeout)) s") }
+    guard let interval = tickInterval, now - lastTick >= interval else { return }
+    lastTick = now
+    for t in tickers { t.tick(now: now, tracer: self) }
+  }
+
+  private func finishAll() {
+    for t in tracees.values { reportUnfinished(t) }
+    events.finish()
+    if launchErrorFd >= 0 {
+      close(launchErrorFd)
+      launchErrorFd = -1
+    }
+  }
+
+  // MARK: Dispatch
+
+  private func dispatch(_ tid: Int32, _ stop: TraceStop) {
+    guard let t = tracees[tid] else { return unknownTask(tid, stop) }
+    if stop.isTermination { return taskExited(t, stop) }
+    if detaching { return detach(t, at: stop) }
+    if !t.started { return firstStop(t, stop) }
+    if case .groupStop = stop {} else { t.inGroupStop = false }
+    switch stop {
+    case .syscall:
       syscallStop(t)
-      return
-    }
-    switch event {
-    case Int32(CT_EVENT_SECCOMP):
-      var info = ct_syscall_info()
-      guard ct_get_syscall_info(t.tid, &info) == 0 else { return resume(t, signal: 0) }
-      syscallEntry(t, Int(info.nr), info.args)
-    case Int32(CT_EVENT_FORK), Int32(CT_EVENT_VFORK), Int32(CT_EVENT_CLONE):
-      forkEvent(t, event)
-    case Int32(CT_EVENT_EXEC):
-      execEvent(t)
-    case Int32(CT_EVENT_STOP):
-      if sig == SIGSTOP || sig == SIGTSTP || sig == SIGTTIN || sig == SIGTTOU {
-        // Group-stop of a seized tracee: keep it stopped (job control) but keep watching it.
-        if ct_listen(t.tid) < 0 { resume(t, signal: 0) }
-      } else {
-        resume(t, signal: 0)
-      }
-    case 0:
-      var info = ct_siginfo()
-      if ct_getsiginfo(t.tid, &info) < 0 {
-        // No siginfo for a stop that is not a signal delivery: nothing to pass on.
-        resume(t, signal: 0)
-        return
-      }
-      if !t.beforeExec {
-        emit(.signal(pid: t.tgid, tid: t.tid, signo: sig, code: info.code, senderPid: info.pid,
-                     senderUid: info.uid, status: info.status, timestamp: Clock.wall()))
-      }
-      resume(t, signal: sig)
-    default:
-      resume(t, signal: 0)
+    case .seccomp:
+      guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
+      syscalls.entry(t, nr: Int(info.nr), args: info.args)
+      resume(t)
+    case .newTask(let event):
+      newTask(of: t, event)
+    case .exec:
+      exec(t)
+    case .groupStop(let sig):
+      groupStop(t, sig)
+    case .signal(let sig):
+      signalStop(t, sig)
+    case .interrupt:
+      if t.holdRequested { return hold(t) }
+      resume(t)
+    case .vforkDone, .exiting, .other, .exited, .killed:
+      resume(t)
     }
   }
 
-  /// A stop from a task not seen before: a new child whose first stop beat its parent's fork event.
-  private func newTask(_ tid: Int32, _ status: Int32) {
-    guard ct_wifstopped(status) != 0 else { return }
-    if detaching {
-      _ = ct_detach(tid, 0)
-      return
-    }
-    let tgid = ProcStatus(pid: tid)?.tgid ?? tid
-    let t = Tracee(tid: tid, tgid: tgid, fdTable: FdTable(), started: true)
-    if let parent = tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
-      t.fdTable = parent.fdTable
-    }
-    t.awaitingForkEvent = true
-    tracees[tid] = t
-    resume(t, signal: 0)
-  }
-
-  private func resume(_ t: Tracee, signal: Int32) {
-    // No syscall wanted at all (`pipetrace run`): fork/exec/exit events come without syscall stops.
-    if eventsOnly || (useSeccomp && !t.inSyscall) {
-      _ = ct_cont(t.tid, signal)
-    } else {
-      _ = ct_syscall(t.tid, signal)
-    }
+  /// Resumes a tracee the way its state asks: only until the next event when no syscall stop is
+  /// wanted (seccomp mode between calls, or no syscalls at all), else to the next syscall stop.
+  private func resume(_ t: Tracee, signal: Int32 = 0) {
+    // Any ptrace stop consumes a pending PTRACE_INTERRUPT: ask again for a thread to be held.
+    if t.holdRequested { try? Ptrace.interrupt(t.tid) }
+    let how: Ptrace.Resume = eventsOnly || (useSeccomp && !t.inSyscall) ? .cont : .syscall
+    // ESRCH: it was killed meanwhile; its exit comes through waitpid.
+    try? Ptrace.resume(t.tid, how, signal: signal)
   }
 
   private func syscallStop(_ t: Tracee) {
-    // An exit stop of a call nobody needs: no register read at all.
+    // An exit stop of a call nobody needs: no request at all.
     if t.inSyscall && t.current == nil {
       t.inSyscall = false
-      return resume(t, signal: 0)
+      return resume(t)
     }
-    var info = ct_syscall_info()
-    guard ct_get_syscall_info(t.tid, &info) == 0 else { return resume(t, signal: 0) }
+    guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
     switch Int32(info.op) {
     case Int32(CT_SYSCALL_INFO_ENTRY), Int32(CT_SYSCALL_INFO_SECCOMP):
-      syscallEntry(t, Int(info.nr), info.args)
+      syscalls.entry(t, nr: Int(info.nr), args: info.args)
     case Int32(CT_SYSCALL_INFO_EXIT):
-      syscallExit(t, rval: info.rval, isError: info.is_error != 0)
+      syscalls.exit(t, rval: info.rval, isError: info.is_error != 0)
     default:
-      resume(t, signal: 0)
+      break
     }
+    resume(t)
   }
 
-  private func syscallEntry(_ t: Tracee, _ nr: Int, _ args: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64)) {
-    t.inSyscall = true
-    let inRange = nr >= 0 && nr < shown.count
-    var show = inRange && shown[nr]
-    let model = inRange && modelled[nr]
-    if t.beforeExec && nr != 59 && nr != 322 { show = false }
-    guard show || model else {
-      t.current = nil
-      // Full mode must come back for the exit stop (to stay in step); seccomp mode need not.
-      t.inSyscall = !useSeccomp
-      return resume(t, signal: 0)
-    }
-    let raw = [args.0, args.1, args.2, args.3, args.4, args.5]
-    let spec = table.spec(of: nr)
-    let wall = Clock.wall()
-    var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: spec.name, number: nr, args: [], timestamp: wall)
-    let memory = TraceeMemory(tid: t.tid)
-    if show {
-      record.args = ArgumentDecoder(memory: memory, fds: t.fdTable, stringLimit: options.stringLimit)
-        .decodeEntry(spec, raw)
-    }
-    switch spec.name {
-    case "clone": t.lastCloneFlags = raw[0]
-    case "clone3": t.lastCloneFlags = memory.word(at: raw[0])
-    default: break
-    }
-    record.moreArgsAtExit = spec.entryArgCount < spec.args.count
-    if show, let unwinder { record.stack = unwinder.capture(tid: t.tid, tgid: t.tgid) }
-    if show && spec.returns == .none {
-      // exit/exit_group never return: the line is complete now (`exit_group(0) = ?`).
-      emit(.syscall(record))
-      show = false
-    } else if show && wantsEntries {
-      emit(.syscallEntry(record))
-    }
-    t.current = PendingCall(number: nr, raw: raw, spec: spec, record: record, monoStart: Clock.monotonic(), shown: show)
-    _ = ct_syscall(t.tid, 0)
+  /// The attach stop, or a new child's first stop: nothing to report.
+  private func firstStop(_ t: Tracee, _ stop: TraceStop) {
+    t.started = true
+    if t.attached { syscalls.callInProgress(t) }
+    if case .groupStop(let sig) = stop { return groupStop(t, sig) }
+    if t.holdRequested, case .interrupt = stop { return hold(t) }
+    resume(t)
   }
 
-  private func syscallExit(_ t: Tracee, rval: Int64, isError: Bool) {
-    let monoEnd = Clock.monotonic()
-    t.inSyscall = false
-    guard var c = t.current else { return resume(t, signal: 0) }
-    t.current = nil
-    let failed = isError && rval < 0
-    if c.shown {
-      var r = c.record
-      let decoder = ArgumentDecoder(memory: TraceeMemory(tid: t.tid), fds: t.fdTable, stringLimit: options.stringLimit)
-      decoder.decodeExit(c.spec, c.raw, ret: rval, failed: failed, args: &r.args)
-      if failed {
-        r.ret = -1
-        r.errno = Errno(Int32(truncatingIfNeeded: -rval))
-      } else {
-        r.ret = rval
-        r.retDetail = decoder.returnDetail(c.spec.name, c.raw, ret: rval)
-        if returnsFd(c) { r.retTarget = t.fdTable.target(of: Int32(truncatingIfNeeded: rval), tid: t.tid) }
-        r.retIsHex = c.spec.returns == .hex
-      }
-      r.duration = monoEnd - c.monoStart
-      c.record = r
-      emit(.syscall(r))
+  /// A stop from a task not seen before: a new child whose first stop beat its parent's fork event.
+  private func unknownTask(_ tid: Int32, _ stop: TraceStop) {
+    if stop.isTermination { return }
+    if detaching {
+      try? Ptrace.detach(tid)
+      return
     }
-    if !failed {
-      updateFdModel(t, c, rval)
-      if let unwinder { updateCodeMappings(unwinder, t, c) }
+    let tgid = ProcStatus(pid: tid)?.tgid ?? tid
+    let t = Tracee(tid: tid, tgid: tgid, fds: FdTargetCache(), started: true)
+    if let parent = tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
+      t.fds = parent.fds
     }
-    resume(t, signal: 0)
+    t.awaitingForkEvent = true
+    tracees[tid] = t
+    resume(t)
   }
 
-  private func returnsFd(_ c: PendingCall) -> Bool {
-    if c.spec.returns == .fd { return true }
-    if c.spec.name == "fcntl" { return c.raw[1] == 0 || c.raw[1] == 1030 }
-    return false
-  }
-
-  /// Keeps cached fd targets true after calls that change the table.
-  private func updateFdModel(_ t: Tracee, _ c: PendingCall, _ ret: Int64) {
-    let table = t.fdTable
-    switch c.spec.name {
-    case "close": table.closed(Int32(truncatingIfNeeded: c.raw[0]))
-    case "close_range":
-      // CLOSE_RANGE_CLOEXEC only marks them; execve forgets the whole table anyway.
-      if c.raw[2] & 4 == 0 { table.closed(range: UInt32(truncatingIfNeeded: c.raw[0]), UInt32(truncatingIfNeeded: c.raw[1])) }
-    case "dup2", "dup3":
-      let old = Int32(truncatingIfNeeded: c.raw[0]), new = Int32(truncatingIfNeeded: c.raw[1])
-      if old != new { table.assign(new, from: old) }
-    case "dup": table.assign(Int32(truncatingIfNeeded: ret), from: Int32(truncatingIfNeeded: c.raw[0]))
-    case "fcntl" where c.raw[1] == 0 || c.raw[1] == 1030:
-      table.assign(Int32(truncatingIfNeeded: ret), from: Int32(truncatingIfNeeded: c.raw[0]))
-    default: break
-    }
-  }
-
-  /// Cached unwind info stays right only while the code mappings stay the same.
-  private func updateCodeMappings(_ unwinder: StackUnwinder, _ t: Tracee, _ c: PendingCall) {
-    let protExec: UInt64 = 4
-    switch c.spec.name {
-    case "mmap", "mprotect": if c.raw[2] & protExec != 0 { unwinder.codeChanged(tgid: t.tgid) }
-    case "munmap", "mremap": unwinder.codeChanged(tgid: t.tgid)
-    default: break
-    }
-  }
-
-  private func forkEvent(_ t: Tracee, _ event: Int32) {
-    var msg: UInt = 0
-    guard ct_geteventmsg(t.tid, &msg) == 0 else { return resume(t, signal: 0) }
+  private func newTask(of t: Tracee, _ event: TraceStop.ForkEvent) {
+    guard let msg = try? Ptrace.eventMessage(t.tid) else { return resume(t) }
     let child = Int32(truncatingIfNeeded: msg)
-    var kind: ForkKind = event == Int32(CT_EVENT_FORK) ? .fork : event == Int32(CT_EVENT_VFORK) ? .vfork : .clone
+    var kind: ForkKind = event == .fork ? .fork : event == .vfork ? .vfork : .clone
     // clone(2) with SIGCHLD is a fork event and may still share the fd table (CLONE_FILES): the
     // flags of the clone/clone3 entry decide, whatever the event.
+    let cloneThread = UInt64(CT_CLONE_THREAD), cloneFiles = UInt64(CT_CLONE_FILES)
     let flags = t.lastCloneFlags
-      ?? (event == Int32(CT_EVENT_CLONE) && ProcStatus(pid: child)?.tgid == t.tgid ? 0x10400 : 0)
+      ?? (event == .clone && ProcStatus(pid: child)?.tgid == t.tgid ? cloneThread | cloneFiles : 0)
     t.lastCloneFlags = nil
-    if flags & 0x10000 != 0 { kind = .thread }
-    let shareTable = flags & 0x400 != 0
+    if flags & cloneThread != 0 { kind = .thread }
     let tgid = kind == .thread ? t.tgid : child
-    let table = shareTable ? t.fdTable : t.fdTable.copy()
+    let fds = flags & cloneFiles != 0 ? t.fds : t.fds.copy()
     if let c = tracees[child] {
       c.tgid = tgid
-      c.fdTable = table
+      c.fds = fds
       c.awaitingForkEvent = false
     } else if exitedBeforeForkEvent.remove(child) != nil {
       // Born, run and gone before its parent's fork stop was taken: nothing left to trace.
     } else {
-      tracees[child] = Tracee(tid: child, tgid: tgid, fdTable: table, started: false)
+      let c = Tracee(tid: child, tgid: tgid, fds: fds, started: false)
+      // A thread of a process being held for an injection must be held too.
+      if kind == .thread, activeInjection?.pid == tgid { c.holdRequested = true }
+      tracees[child] = c
     }
-    emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
-    resume(t, signal: 0)
+    events.emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
+    resume(t)
   }
 
-  private func execEvent(_ t0: Tracee) {
+  private func exec(_ t0: Tracee) {
     var t = t0
-    var msg: UInt = 0
-    if ct_geteventmsg(t.tid, &msg) == 0 {
+    if let msg = try? Ptrace.eventMessage(t.tid) {
       let former = Int32(truncatingIfNeeded: msg)
       if former != t.tid, let execer = tracees[former] {
         // A non-leader thread exec'd: it takes over the leader's tid; the old leader is gone.
@@ -757,24 +397,22 @@ public final class Tracer {
       }
     }
     // The new image has a private fd table without the close-on-exec fds.
-    t.fdTable = FdTable()
-    unwinder?.imageReplaced(tgid: t.tgid)
+    t.fds = FdTargetCache()
+    syscalls.unwinder?.imageReplaced(tgid: t.tgid)
     var path = ""
-    var argv: [String] = []
     if let c = t.current, c.spec.name == "execve" || c.spec.name == "execveat" {
-      let memory = TraceeMemory(tid: t.tid)
       // The old image is gone: the strings were captured at entry when shown; re-read otherwise.
       let pathArg = c.spec.name == "execve" ? 0 : 1
       if c.record.args.count > pathArg + 1, case .string(let p, _) = c.record.args[pathArg] {
         path = String(decoding: p, as: UTF8.self)
       } else {
-        path = memory.cString(at: c.raw[pathArg], limit: 4096).map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
+        path = TraceeMemory(tid: t.tid).cString(at: c.raw[pathArg], limit: 4096)
+          .map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
       }
     }
-    if let cmdline = ProcFS.read("/proc/\(t.tid)/cmdline") {
-      argv = cmdline.split(separator: "\0", omittingEmptySubsequences: false).map(String.init)
-      if argv.last == "" { argv.removeLast() }
-    }
+    var argv = ProcFS.read("/proc/\(t.tid)/cmdline")?.split(separator: "\0", omittingEmptySubsequences: false)
+      .map(String.init) ?? []
+    if argv.last == "" { argv.removeLast() }
     if path.isEmpty { path = argv.first ?? "?" }
     if t.beforeExec {
       t.beforeExec = false
@@ -783,36 +421,246 @@ public final class Tracer {
         launchErrorFd = -1
       }
     }
-    emit(.exec(pid: t.tgid, tid: t.tid, path: path, argv: argv, timestamp: Clock.wall()))
-    resume(t, signal: 0)
+    events.emit(.exec(pid: t.tgid, tid: t.tid, path: path, argv: argv, timestamp: Clock.wall()))
+    resume(t)
   }
 
-  private func taskExited(_ t: Tracee, _ status: Int32) {
+  /// Group-stop of a seized tracee: keep it stopped (job control) but keep watching it.
+  private func groupStop(_ t: Tracee, _ sig: Int32) {
+    t.inGroupStop = true
+    if t.holdRequested || t.held, let a = activeInjection, a.pid == t.tgid {
+      abortInjection("process \(a.pid) was stopped by \(Signals.name(sig)) (job control): continue it first")
+    }
+    do { try Ptrace.resume(t.tid, .listen) } catch { resume(t) }
+  }
+
+  private func signalStop(_ t: Tracee, _ sig: Int32) {
+    // No siginfo for a stop that is not a signal delivery: nothing to pass on.
+    guard let info = try? Ptrace.signalInfo(t.tid) else { return resume(t) }
+    if !t.beforeExec {
+      events.emit(.signal(pid: t.tgid, tid: t.tid, signo: sig, code: info.code, senderPid: info.pid,
+                          senderUid: info.uid, status: info.status, timestamp: Clock.wall()))
+    }
+    resume(t, signal: sig)
+  }
+
+  private func taskExited(_ t: Tracee, _ stop: TraceStop) {
     tracees[t.tid] = nil
     if t.awaitingForkEvent { exitedBeforeForkEvent.insert(t.tid) }
     reportUnfinished(t)
-    unwinder?.threadGone(tid: t.tid)
-    if t.tid == t.tgid { unwinder?.processGone(tgid: t.tgid) }
-    let signaled = ct_wifsignaled(status) != 0
-    emit(.exit(pid: t.tgid, tid: t.tid, code: signaled ? nil : ct_wexitstatus(status),
-               signal: signaled ? ct_wtermsig(status) : nil, coreDumped: signaled && ct_wcoredump(status) != 0,
-               timestamp: Clock.wall()))
-    if t.tid == launchedPid {
-      launchedStatus = status
+    syscalls.unwinder?.threadGone(tid: t.tid)
+    if t.tid == t.tgid { syscalls.unwinder?.processGone(tgid: t.tgid) }
+    var code: Int32?
+    var signal: Int32?
+    var core = false
+    switch stop {
+    case .exited(let c): code = c
+    case .killed(let s, let c): signal = s; core = c
+    default: break
+    }
+    events.emit(.exit(pid: t.tgid, tid: t.tid, code: code, signal: signal, coreDumped: core, timestamp: Clock.wall()))
+    if let l = launched, t.tid == l.pid {
+      launchedStatus = stop
       if t.beforeExec, launchErrorFd >= 0 {
-        var failure = ct_spawn_failure()
-        let n = read(launchErrorFd, &failure, MemoryLayout<ct_spawn_failure>.size)
-        if n == MemoryLayout<ct_spawn_failure>.size {
-          launchFailure = .notExecutable(launchedCommand, Errno(failure.error))
-        }
+        launchFailure = Launcher.execFailure(errorFd: launchErrorFd, command: l.command)
+      }
+    }
+    if let a = activeInjection, a.pid == t.tgid { checkHeld() }
+  }
+
+  private func reportUnfinished(_ t: Tracee) {
+    guard let c = t.current else { return }
+    t.current = nil
+    if c.shown { events.emit(.syscall(c.record)) }
+  }
+
+  // MARK: Signals to pipetrace
+
+  /// SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace.
+  private func tracerSignal(_ sig: Int32, code: Int32) {
+    if let onSignal {
+      onSignal(sig)
+      return
+    }
+    guard let l = launched else {
+      // Attached: let go of everything; the targets run on as if never traced.
+      stoppedBySignal = sig
+      beginDetach()
+      return
+    }
+    launchedSignals += 1
+    if launchedStatus != nil || launchedSignals > 1 {
+      // The command is gone (or this is the second request): what it left behind (a daemon that
+      // ignores SIGINT) must not keep pipetrace waiting.
+      stoppedBySignal = sig
+      return endLaunchedTrace()
+    }
+    // Launched: a terminal signal already reached the command's process group; one sent to
+    // pipetrace alone (si_code <= 0) is passed on, so `kill PIPETRACE` ends the traced command.
+    guard code <= 0 else { return }
+    if tracees[l.pid] != nil {
+      kill(l.pid, sig)
+    } else {
+      for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, sig) }
+    }
+  }
+
+  /// Tracer signals received in launch mode.
+  private var launchedSignals = 0
+
+  /// Ends a launched trace early. Tracees that carry pipetrace's seccomp filter cannot run on
+  /// untraced (their filtered calls would fail with ENOSYS): they are killed, as PTRACE_O_EXITKILL
+  /// would kill them when pipetrace exits (strace --seccomp-bpf does the same). The others are
+  /// detached and go on.
+  private func endLaunchedTrace() {
+    guard useSeccomp else { return beginDetach() }
+    for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, SIGKILL) }
+  }
+
+  // MARK: Detaching
+
+  /// Stops every tracee once more and detaches it at that stop (in `dispatch`), passing on any
+  /// signal it was about to receive, so nothing is left stopped, traced or missing a signal.
+  public func detachAll() {
+    beginDetach()
+    while !tracees.isEmpty {
+      switch WaitResult.wait(block: true) {
+      case .stop(let tid, let stop): dispatch(tid, stop)
+      case .noChildren: tracees.removeAll()
+      case .nothing, .failed: continue
       }
     }
   }
+
+  private func beginDetach() {
+    if let a = activeInjection { abortInjection("the tracer is detaching", request: a) }
+    for r in injections { r.completion(.failure(InjectionError("the tracer is detaching"))) }
+    injections.removeAll()
+    detaching = true
+    for t in tracees.values {
+      if t.held {
+        // Already in a PTRACE_EVENT_STOP: let go of it here.
+        detach(t, at: .interrupt)
+      } else {
+        try? Ptrace.interrupt(t.tid)
+      }
+    }
+  }
+
+  private func detach(_ t: Tracee, at stop: TraceStop) {
+    // A signal-delivery stop (GETSIGINFO fails for a group-stop): the signal goes with the detach.
+    var deliver: Int32 = 0
+    if case .signal(let sig) = stop, (try? Ptrace.signalInfo(t.tid)) != nil { deliver = sig }
+    if case .newTask = stop, let msg = try? Ptrace.eventMessage(t.tid) {
+      // A child created just before the interrupt: let it go at its first stop.
+      let child = Int32(truncatingIfNeeded: msg)
+      if tracees[child] == nil { tracees[child] = Tracee(tid: child, tgid: child, fds: FdTargetCache(), started: false) }
+    }
+    reportUnfinished(t)
+    try? Ptrace.detach(t.tid, signal: deliver)
+    tracees[t.tid] = nil
+    events.emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
+  }
+
+  // MARK: Injections into tracees
+
+  private func startInjection() {
+    let r = injections.removeFirst()
+    let threads = tracees.values.filter { $0.tgid == r.pid }
+    guard !threads.isEmpty else {
+      return r.completion(.failure(InjectionError("process \(r.pid) is not traced by this tracer")))
+    }
+    if threads.contains(where: \.inGroupStop) {
+      return r.completion(.failure(InjectionError("process \(r.pid) is stopped (job control): continue it first")))
+    }
+    var active = r
+    active.deadline = Clock.monotonic() + options.holdTimeout
+    activeInjection = active
+    for t in threads {
+      t.holdRequested = true
+      try? Ptrace.interrupt(t.tid)
+    }
+  }
+
+  /// A thread of the target reached its PTRACE_EVENT_STOP: keep it there.
+  private func hold(_ t: Tracee) {
+    t.holdRequested = false
+    t.held = true
+    checkHeld()
+  }
+
+  /// Once every live thread of the target is held, runs the injection and lets them all go.
+  private func checkHeld() {
+    guard let a = activeInjection else { return }
+    let threads = tracees.values.filter { $0.tgid == a.pid }
+    if threads.isEmpty {
+      activeInjection = nil
+      return a.completion(.failure(InjectionError("process \(a.pid) exited before it could be stopped")))
+    }
+    guard threads.allSatisfy(\.held) else { return }
+    activeInjection = nil
+    let executor = threads.first { $0.tid == a.pid } ?? threads[0]
+    let result: Result<[SyscallRecord], InjectionError>
+    do {
+      let session = try RemoteSyscallSession(adopting: executor.tid, of: a.pid)
+      defer { session.detach() }
+      let started = Clock.wall(), mono = Clock.monotonic()
+      var calls = try a.perform(session)
+      // What ran in the tracee is part of the trace (and of the fd caches) like any other call.
+      let duration = (Clock.monotonic() - mono) / Double(max(1, calls.count))
+      for i in calls.indices {
+        calls[i].pid = a.pid
+        calls[i].tid = executor.tid
+        calls[i].timestamp = started
+        calls[i].duration = duration
+      }
+      result = .success(calls)
+    } catch {
+      result = .failure(error)
+    }
+    if case .success(let calls) = result {
+      for c in calls {
+        for effect in FdEffect.of(c) { executor.fds.apply(effect) }
+        events.emit(.syscall(c))
+      }
+    }
+    for t in threads where tracees[t.tid] === t {
+      t.held = false
+      resume(t)
+    }
+    a.completion(result)
+  }
+
+  private func abortInjection(_ reason: String, request: InjectionRequest? = nil) {
+    guard let a = request ?? activeInjection else { return }
+    activeInjection = nil
+    for t in tracees.values where t.tgid == a.pid {
+      t.holdRequested = false
+      if t.held {
+        t.held = false
+        resume(t)
+      }
+    }
+    a.completion(.failure(InjectionError("cannot inject into \(a.pid): \(reason)")))
+  }
 }
 
-/// Runs `body` with a NULL-terminated C array of the strings.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-  let copies = strings.map { strdup($0) }
-  defer { copies.forEach { free($0) } }
-  return (copies + [nil]).withUnsafeBufferPointer { body($0.baseAddress!) }
+/// Syscalls to run inside a traced process, with every thread of it held at a known stop.
+struct InjectionRequest {
+  /// The traced process (thread group id).
+  var pid: Int32
+  /// Runs the calls through the adopted session; returns them as records for the trace (pid,
+  /// tid, time and duration are filled in by the tracer).
+  var perform: (RemoteSyscallSession) throws(InjectionError) -> [SyscallRecord]
+  /// Called on the tracer thread once the process runs again.
+  var completion: (Result<[SyscallRecord], InjectionError>) -> Void
+  /// CLOCK_MONOTONIC by which every thread must be held (set when it starts).
+  var deadline: Double = .infinity
+}
+
+/// A consumer that acts while the trace runs (the stuck detector): the loop calls `tick` from its
+/// own thread about every `tickInterval` seconds, between stops.
+public protocol TraceTicker: AnyObject {
+  var tickInterval: Double { get }
+  func tick(now: Double, tracer: Tracer)
 }

@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Real workloads, traced by pipetrace and by strace in one run, against the untraced run:
+#   1. `make -j2` of a generated 40-file C project (gcc -pipe), the default pipe set, launch mode.
+#   2. N rounds of fork + SIGKILL + waitpid (strace's kill_child pattern), idle and with the machine
+#      busy (one CPU-bound loop per CPU running beside it): the tracer's spin-before-sleep must help
+#      the first and not hurt the second.
+# Each case is run in turns (untraced, strace, pipetrace) TURNS times; the best time of each is kept,
+# because this VM's speed drifts by a third within a minute.
+# Usage: Benchmarks/real_workloads.sh [TURNS=3] [ROUNDS=2000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+turns=${1:-3}
+rounds=${2:-2000}
+swift build -c release >/dev/null
+pt=$PWD/.build/release/pipetrace
+work=$(mktemp -d)
+busy=()
+cleanup() {
+  for p in "${busy[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+# The default set, spelled for strace.
+set_list=read,readv,pread64,write,writev,close,close_range,pipe,pipe2,dup,dup2,dup3,fcntl,wait4,waitid,poll,ppoll,select,pselect6,epoll_wait,epoll_pwait,clone,clone3,fork,vfork,execve,execveat,exit_group,kill
+
+now() { date +%s.%N; }
+# Seconds for one run of "$@" (output discarded).
+once() {
+  local t0 t1
+  t0=$(now)
+  "$@" >/dev/null 2>&1
+  t1=$(now)
+  echo "$t1 - $t0" | bc -l
+}
+min() { printf '%s\n' "$@" | sort -g | head -1; }
+ratio() { echo "scale=3; $1 / $2" | bc -l; }
+
+# --- 1. make -j2 ---------------------------------------------------------------------------------
+proj=$work/proj
+mkdir -p "$proj"
+for i in $(seq 1 40); do
+  {
+    echo '#include <stdio.h>'
+    echo '#include <stdlib.h>'
+    echo '#include <string.h>'
+    for j in $(seq 1 12); do
+      echo "int f${i}_${j}(const char *s, int n) { int h = $j; for (int k = 0; k < n && s[k]; k++) h = h * 31 + s[k] * $i; char b[64]; snprintf(b, sizeof b, \"%d-%s\", h, s); return (int)strlen(b) + h % 7; }"
+    done
+    echo "int g$i(void) { return f${i}_1(\"x\", 1) + f${i}_2(\"y\", 1); }"
+  } >"$proj/f$i.c"
+done
+{
+  echo '#include <stdio.h>'
+  for i in $(seq 1 40); do echo "int g$i(void);"; done
+  echo 'int main(void) { int s = 0;'
+  for i in $(seq 1 40); do echo " s += g$i();"; done
+  echo ' printf("%d\n", s); return 0; }'
+} >"$proj/main.c"
+cat >"$proj/Makefile" <<'MK'
+CC = gcc
+CFLAGS = -O1 -pipe
+SRCS = $(wildcard f*.c) main.c
+OBJS = $(SRCS:.c=.o)
+prog: $(OBJS)
+	$(CC) -o $@ $(OBJS)
+%.o: %.c
+	$(CC) $(CFLAGS) -c -o $@ $<
+clean:
+	rm -f *.o prog
+MK
+build() { make -s -C "$proj" clean >/dev/null; once "$@" make -s -C "$proj" -j2; }
+echo "workload 1: make -j2 of 40 C files (gcc -pipe), default pipe set, best of $turns turns"
+u=(); s=(); p=()
+for _ in $(seq "$turns"); do
+  u+=("$(build)")
+  s+=("$(build strace -f --seccomp-bpf -ttt -T -y -o "$work/s.log" -e trace=$set_list)")
+  p+=("$(build "$pt" -o "$work/p.log" --)")
+done
+u1=$(min "${u[@]}"); s1=$(min "${s[@]}"); p1=$(min "${p[@]}")
+printf '  untraced                                %7.3fs\n' "$u1"
+printf '  strace -f --seccomp-bpf -ttt -T -y -e   %7.3fs  (%sx untraced)\n' "$s1" "$(ratio "$s1" "$u1")"
+printf '  pipetrace                               %7.3fs  (%sx untraced, %sx strace; targets <= 1.2x, <= 1x)\n' \
+  "$p1" "$(ratio "$p1" "$u1")" "$(ratio "$p1" "$s1")"
+printf '  lines: strace %s, pipetrace %s\n' "$(wc -l <"$work/s.log")" "$(wc -l <"$work/p.log")"
+
+# --- 2. fork + SIGKILL + waitpid -----------------------------------------------------------------
+cat >"$work/forkkill.c" <<'C'
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+int main(int argc, char **argv) {
+  int n = argc > 1 ? atoi(argv[1]) : 2000;
+  for (int i = 0; i < n; i++) {
+    pid_t p = fork();
+    if (p < 0) return 1;
+    if (p == 0) for (;;) pause();
+    kill(p, SIGKILL);
+    int st;
+    if (waitpid(p, &st, 0) != p) return 2;
+  }
+  return 0;
+}
+C
+cc -O2 -o "$work/forkkill" "$work/forkkill.c"
+forkkill() {
+  local label=$1
+  u=(); s=(); p=()
+  for _ in $(seq "$turns"); do
+    u+=("$(once "$work/forkkill" "$rounds")")
+    s+=("$(once strace -f -o "$work/s.log" "$work/forkkill" "$rounds")")
+    p+=("$(once "$pt" -o "$work/p.log" -- "$work/forkkill" "$rounds")")
+  done
+  u1=$(min "${u[@]}"); s1=$(min "${s[@]}"); p1=$(min "${p[@]}")
+  printf '  %-5s untraced %7.3fs   strace -f %7.3fs   pipetrace %7.3fs   pipetrace/strace %s (target <= 1)\n' \
+    "$label" "$u1" "$s1" "$p1" "$(ratio "$p1" "$s1")"
+}
+echo "workload 2: $rounds x (fork + SIGKILL + waitpid), best of $turns turns"
+forkkill idle
+for _ in $(seq "$(nproc)"); do
+  (while :; do :; done) &
+  busy+=("$!")
+done
+forkkill busy

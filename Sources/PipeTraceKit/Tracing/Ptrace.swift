@@ -1,0 +1,105 @@
+import CTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The ptrace requests the tracer makes, one wrapper each, failing with a typed `Errno` (as
+/// swift-system's wrappers do). All of them must come from the thread that attached the tracee.
+enum Ptrace {
+  /// PTRACE_O_* options.
+  struct Options: OptionSet {
+    let rawValue: UInt
+    static let traceSysGood = Options(rawValue: UInt(CT_O_TRACESYSGOOD))
+    static let traceFork = Options(rawValue: UInt(CT_O_TRACEFORK))
+    static let traceVfork = Options(rawValue: UInt(CT_O_TRACEVFORK))
+    static let traceClone = Options(rawValue: UInt(CT_O_TRACECLONE))
+    static let traceExec = Options(rawValue: UInt(CT_O_TRACEEXEC))
+    static let traceSeccomp = Options(rawValue: UInt(CT_O_TRACESECCOMP))
+    static let exitKill = Options(rawValue: UInt(CT_O_EXITKILL))
+    /// Every new task and exec reported, syscall stops marked (SIGTRAP | 0x80).
+    static let followAll: Options = [.traceSysGood, .traceFork, .traceVfork, .traceClone, .traceExec]
+  }
+
+  /// How a stopped tracee goes on.
+  enum Resume {
+    /// Until the next event or signal (seccomp stops still come when the filter asks).
+    case cont
+    /// Until the next syscall entry or exit, event or signal.
+    case syscall
+    /// Stays in its group-stop, but reports the end of it (PTRACE_LISTEN).
+    case listen
+  }
+
+  @inline(__always)
+  private static func check(_ r: Int) throws(Errno) {
+    if r < 0 { throw Errno.current }
+  }
+
+  static func seize(_ tid: Int32, _ options: Options) throws(Errno) {
+    try check(ct_seize(tid, options.rawValue))
+  }
+
+  static func interrupt(_ tid: Int32) throws(Errno) {
+    try check(ct_interrupt(tid))
+  }
+
+  /// Resumes a stopped tracee, delivering `signal` (0: none) when the stop was a signal-delivery stop.
+  static func resume(_ tid: Int32, _ how: Resume, signal: Int32 = 0) throws(Errno) {
+    switch how {
+    case .cont: try check(ct_cont(tid, signal))
+    case .syscall: try check(ct_syscall(tid, signal))
+    case .listen: try check(ct_listen(tid))
+    }
+  }
+
+  static func detach(_ tid: Int32, signal: Int32 = 0) throws(Errno) {
+    try check(ct_detach(tid, signal))
+  }
+
+  /// PTRACE_GETEVENTMSG: the new task's id at a fork/clone event, the former tid at an exec event.
+  static func eventMessage(_ tid: Int32) throws(Errno) -> UInt {
+    var msg: UInt = 0
+    try check(ct_geteventmsg(tid, &msg))
+    return msg
+  }
+
+  /// PTRACE_GETSIGINFO; fails with EINVAL at a group-stop.
+  static func signalInfo(_ tid: Int32) throws(Errno) -> ct_siginfo {
+    var info = ct_siginfo()
+    try check(ct_getsiginfo(tid, &info))
+    return info
+  }
+
+  /// PTRACE_GET_SYSCALL_INFO.
+  static func syscallInfo(_ tid: Int32) throws(Errno) -> ct_syscall_info {
+    var info = ct_syscall_info()
+    try check(ct_get_syscall_info(tid, &info))
+    return info
+  }
+}
+
+/// What one `waitpid` returned.
+enum WaitResult {
+  /// A task of ours changed state.
+  case stop(tid: Int32, TraceStop)
+  /// WNOHANG: nothing has happened yet.
+  case nothing
+  /// No children or tracees are left (ECHILD).
+  case noChildren
+  /// A signal interrupted the wait, or it failed otherwise.
+  case failed(Errno)
+}
+
+extension WaitResult {
+  /// waitpid(`pid`, __WALL): -1 for any tracee. `block` false returns `.nothing` at once when no
+  /// task has changed state.
+  static func wait(_ pid: Int32 = -1, block: Bool) -> WaitResult {
+    var status: Int32 = 0
+    let r = ct_waitpid(pid, &status, block ? 0 : Int32(CT_WNOHANG), 1)
+    if r > 0 { return .stop(tid: r, TraceStop(status: status)) }
+    if r == 0 { return .nothing }
+    let e = Errno.current
+    return e == .ECHILD ? .noChildren : .failed(e)
+  }
+}

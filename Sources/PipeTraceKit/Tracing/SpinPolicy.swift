@@ -1,0 +1,58 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Whether the tracer should poll for the next stop before it sleeps. On an idle VM, waking a
+/// sleeping vCPU costs more than a ptrace stop, and a tracee that makes syscalls back to back stops
+/// again within microseconds: polling wins (20,000 traced read/write calls: 9.7 s without, 1.5 s
+/// with). On a busy machine the polling tracer takes the CPU a runnable task is waiting for (the
+/// tracee itself, or `make -j2`'s other compiler): sleeping wins. So it polls only while the tasks
+/// ready to run (the kernel's count in /proc/loadavg, this tracer included) fit on the usable CPUs,
+/// read at most every 10 ms (one read costs about 4 µs).
+struct SpinPolicy {
+  /// How long to poll, in seconds; 0: never.
+  let window: Double
+  let cpus: Int
+  private var checkedAt = -Double.infinity
+  private var busy = false
+
+  init(microseconds: Int, cpus: Int) {
+    window = cpus > 1 ? Double(max(0, microseconds)) * 1e-6 : 0
+    self.cpus = cpus
+  }
+
+  mutating func shouldSpin() -> Bool {
+    guard window > 0 else { return false }
+    let now = Clock.monotonic()
+    if now - checkedAt >= 0.01 {
+      checkedAt = now
+      busy = (SpinPolicy.runnableTasks() ?? 0) > cpus
+    }
+    return !busy
+  }
+
+  /// The fourth field of /proc/loadavg, `R/T`: R tasks runnable now.
+  static func runnableTasks() -> Int? {
+    let fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
+    return withUnsafeMutableBytes(of: &buffer) { raw -> Int? in
+      let n = read(fd, raw.baseAddress, raw.count)
+      guard n > 0 else { return nil }
+      var spaces = 0
+      var value = 0
+      for i in 0..<n {
+        let c = raw[i]
+        if c == UInt8(ascii: " ") {
+          spaces += 1
+        } else if spaces == 3 {
+          if c == UInt8(ascii: "/") { return value }
+          guard c >= 48 && c <= 57 else { return nil }
+          value = value * 10 + Int(c - 48)
+        }
+      }
+      return nil
+    }
+  }
+}

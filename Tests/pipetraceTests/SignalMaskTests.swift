@@ -1,0 +1,68 @@
+import Foundation
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// pipetrace blocks the signals its tracer takes (SIGINT, SIGTERM, ...) only while something is
+/// traced: before that, waiting in open() of a FIFO nobody reads or writes, a signal ends it.
+final class SignalMaskTests: XCTestCase {
+  /// Starts pipetrace with `args`, waits until it sits in openat() of `fifo`, sends `sig`, and
+  /// asserts that it died of it.
+  func assertEndsInOpen(_ args: [String], fifo: String, by sig: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: CLI.binary)
+    p.arguments = args
+    p.standardOutput = FileHandle.nullDevice
+    p.standardError = FileHandle.nullDevice
+    try p.run()
+    let pid = p.processIdentifier
+    defer {
+      if p.isRunning { kill(pid, SIGKILL) }
+      p.waitUntilExit()
+    }
+    // openat (257) is the call it blocks in; the FIFO is the only thing it can wait for there.
+    let inOpen = CLI.waitUntil {
+      (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8))?.hasPrefix("257 ") == true
+    }
+    XCTAssertTrue(inOpen, "pipetrace \(args) never waited in openat", file: file, line: line)
+    guard inOpen else { return }
+    kill(pid, sig)
+    let ended = CLI.waitUntil(timeout: 10) { !p.isRunning }
+    XCTAssertTrue(ended, "signal \(sig) did not end pipetrace \(args) waiting in open(); blocked: \(CLI.procStatus(pid, "SigBlk") ?? "?")",
+                  file: file, line: line)
+    guard ended else { return }
+    XCTAssertEqual(p.terminationReason, .uncaughtSignal, file: file, line: line)
+    XCTAssertEqual(p.terminationStatus, sig, file: file, line: line)
+  }
+
+  func makeFIFO() throws -> String {
+    let path = CLI.temporaryFile("fifo")
+    guard mkfifo(path, 0o600) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
+    return path
+  }
+
+  func testSignalEndsATraceWaitingForItsOutputFIFOsReader() throws {
+    for sig in [SIGINT, SIGTERM, SIGHUP] {
+      let fifo = try makeFIFO()
+      defer { unlink(fifo) }
+      try assertEndsInOpen(["-o", fifo, "--", "/bin/true"], fifo: fifo, by: sig)
+    }
+  }
+
+  func testSignalEndsRunWaitingForItsInputFIFOsWriter() throws {
+    let fifo = try makeFIFO()
+    defer { unlink(fifo) }
+    try assertEndsInOpen(["run", "--input", fifo, "--", "/bin/true"], fifo: fifo, by: SIGINT)
+  }
+
+  func testReportWaitingForItsOutputFIFOsReaderEndsOnSIGINT() throws {
+    let fifo = try makeFIFO()
+    defer { unlink(fifo) }
+    let trace = CLI.temporaryFile("trace")
+    try "1234  1764196800.000001 close(3) = 0 <0.000002>\n".write(toFile: trace, atomically: true, encoding: .utf8)
+    defer { unlink(trace) }
+    try assertEndsInOpen(["report", "-o", fifo, trace], fifo: fifo, by: SIGINT)
+  }
+}

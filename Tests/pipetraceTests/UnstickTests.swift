@@ -1,0 +1,153 @@
+import Foundation
+import PipeTraceTestSupport
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `--unstick-after` when the leaked holder is itself traced and blocked in a traced call (wait4,
+/// read, poll): the loop holds every thread of it at a known stop, closes, and lets it go on. It
+/// used to wait for that stop in a nested waitpid and hang there, deaf to SIGINT and SIGTERM.
+final class UnstickTests: XCTestCase {
+  var processes: TestProcesses!
+
+  override func setUpWithError() throws { processes = try TestProcesses() }
+  override func tearDown() { processes.cleanUp() }
+
+  /// Holders that block in a traced call, each holding the reader's pipe as stdout and writing its
+  /// pid to the file `holder`. The python ones wait on a socketpair of their own, which no stuck
+  /// detector calls a hang.
+  static let holders: [(name: String, command: String, blockedIn: Set<Int>)] = [
+    ("wait4", "sh -c 'echo $$ > holder; sleep 120; true'", [61]),
+    ("read", "python3 -c 'import os; open(\"holder\", \"w\").write(f\"{os.getpid()}\\n\"); import socket; r, w = socket.socketpair(); os.read(r.fileno(), 1)'", [0]),
+    ("poll", "python3 -c 'import os, select; open(\"holder\", \"w\").write(f\"{os.getpid()}\\n\"); import socket; r, w = socket.socketpair(); p = select.poll(); p.register(r.fileno(), select.POLLIN); p.poll(120000)'", [7, 219]),
+  ]
+
+  /// The reader: a shell waiting for `$(HOLDER & echo hi)`, which writes what it got to `got`
+  /// (and then, with `linger`, sleeps).
+  func readerScript(_ holder: String, linger: Bool = true) -> String {
+    "out=$(\(holder.replacingOccurrences(of: "python3", with: TestProcesses.python)) & echo hi); echo \"got $out\" > got"
+      + (linger ? "; sleep 120" : "")
+  }
+
+  func removeFiles() {
+    for name in ["got", "holder", "reader"] { try? FileManager.default.removeItem(atPath: processes.directory.appendingPathComponent(name).path) }
+  }
+
+  func gotFile() -> String { processes.directory.appendingPathComponent("got").path }
+
+  func waitForReaderOutput() throws -> String {
+    var text = ""
+    try waitUntil("the reader unblocked", timeout: 30) {
+      text = (try? String(contentsOfFile: gotFile(), encoding: .utf8)) ?? ""
+      return text.hasSuffix("\n")
+    }
+    return text
+  }
+
+  /// A child subreaper running the reader: the leaked holder, orphaned when the command
+  /// substitution's subshell ends, becomes its child instead of init's, so `-p SUBREAPER --tree`
+  /// traces the holder too.
+  func launchUnderSubreaper(_ script: String) throws -> (subreaper: Child, reader: Int32) {
+    let python = """
+      import ctypes, os, sys
+      ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+      pid = os.fork()
+      if pid == 0:
+          os.execv("/bin/sh", ["sh", "-c", sys.argv[1]])
+      open("reader", "w").write(f"{pid}\\n")
+      while True:
+          try:
+              os.wait()
+          except ChildProcessError:
+              break
+      """
+    let subreaper = try processes.launch(["python3", "-c", python, script])
+    return (subreaper, try processes.pid(fromFile: "reader"))
+  }
+
+  /// Attached with --tree to a tree that holds the reader and its holder: the holder's fd is closed
+  /// while it is blocked in its own traced call; SIGINT then ends pipetrace within a second and
+  /// every process is left running, untraced, not stopped, blocked where it was.
+  func testAttachedUnstickOfATracedBlockedHolderThenSIGINT() throws {
+    for holder in Self.holders {
+      let (subreaper, readerPid) = try launchUnderSubreaper(readerScript(holder.command))
+      // Everything under the subreaper (the holder's and the reader's sleeps too), by pid, also
+      // when an assertion throws.
+      defer {
+        func tree(_ pid: Int32) -> [Int32] { childrenOf(pid).flatMap { [$0] + tree($0) } }
+        for pid in tree(subreaper.pid) {
+          processes.adopt(pid)
+          kill(pid, SIGKILL)
+        }
+        kill(subreaper.pid, SIGKILL)
+        subreaper.wait()
+        removeFiles()
+      }
+      let holderPid = try processes.pid(fromFile: "holder")
+      try waitUntilBlocked(holderPid, in: holder.blockedIn)
+      try waitUntilBlocked(readerPid, in: [0])
+      try waitUntil("the holder adopted by the subreaper") { procStatusField(holderPid, "PPid") == String(subreaper.pid) }
+      let trace = CLI.temporaryFile("unstick-\(holder.name).txt")
+      defer { unlink(trace) }
+      let tracer = try BackgroundProcess(
+        CLI.binary, ["-o", trace, "--stuck-after", "0.3", "--unstick-after", "0.3", "--tree", "-p", String(subreaper.pid)])
+      defer { tracer.stop() }
+      XCTAssertEqual(try waitForReaderOutput(), "got hi\n", "holder in \(holder.name)")
+      // The reader now sleeps; the holder is blocked again in its own call.
+      try waitUntilBlocked(holderPid, in: holder.blockedIn)
+      let signalled = Date()
+      kill(tracer.pid, SIGINT)
+      let status = try tracer.wait(timeout: 5)
+      let took = Date().timeIntervalSince(signalled)
+      XCTAssertEqual(status, 0, "pipetrace exit status after SIGINT (holder in \(holder.name))")
+      XCTAssertLessThan(took, 1.0, "pipetrace took \(took) s to end after SIGINT (holder in \(holder.name))")
+      for pid in [subreaper.pid, readerPid, holderPid] {
+        XCTAssertTrue(isAlive(pid), "\(pid) died (holder in \(holder.name))")
+        XCTAssertEqual(procStatusField(pid, "TracerPid"), "0", "\(pid) still traced (holder in \(holder.name))")
+        XCTAssertFalse(procStatusField(pid, "State")?.hasPrefix("t") ?? true, "\(pid) left stopped")
+        XCTAssertFalse(procStatusField(pid, "State")?.hasPrefix("T") ?? true, "\(pid) left stopped")
+      }
+      try waitUntilBlocked(holderPid, in: holder.blockedIn)
+      // Its stdout no longer holds the reader's pipe: /dev/null is in its place (no hole), and
+      // nothing else changed.
+      XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holderPid)/fd/1"), "/dev/null")
+      let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+      XCTAssertTrue(text.contains("inject-close \(holderPid) fd 1 (pipe:"), "trace names the close:\n\(text.suffix(2000))")
+      // The holder was traced: the replacement went through the trace (a dup2 line of its own).
+      XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("\(holderPid) ") && $0.contains("</dev/null>, 1<pipe:") },
+                    "the replacement ran through the trace:\n\(text.suffix(2000))")
+    }
+  }
+
+  /// Launched: the holders carry pipetrace's seccomp filter (the injected close itself is a traced
+  /// call). The reader gets its output; SIGTERM then ends the command's leftovers and pipetrace.
+  func testLaunchedUnstickOfATracedBlockedHolderThenSIGTERM() throws {
+    for holder in Self.holders {
+      let trace = CLI.temporaryFile("unstick-launch-\(holder.name).json")
+      defer { unlink(trace) }
+      let script = readerScript(holder.command, linger: false)
+      let tracer = try BackgroundProcess(
+        CLI.binary, ["--json", "-o", trace, "--stuck-after", "0.3", "--unstick-after", "0.3", "--", "/bin/sh", "-c", script],
+        directory: processes.directory.path)
+      defer { tracer.stop() }
+      XCTAssertEqual(try waitForReaderOutput(), "got hi\n", "holder in \(holder.name)")
+      // The trace is flushed once the tracees go quiet.
+      var events: [[String: Any]] = []
+      let closeReported = eventually(timeout: 5) {
+        events = (try? JSONLines.read(trace)) ?? []
+        return events.contains { ($0["text"] as? String).map { $0.contains("inject-close") && $0.contains(": replaced by /dev/null") } ?? false }
+      }
+      let pids = events.filter { $0["event"] as? String == "fork" }.compactMap { ($0["child"] as? Int).map(Int32.init) }
+      for pid in pids { processes.adopt(pid) }
+      XCTAssertTrue(closeReported, "no close reported (holder in \(holder.name)):\n\((try? String(contentsOfFile: trace, encoding: .utf8))?.suffix(3000) ?? "no trace")")
+      let signalled = Date()
+      kill(tracer.pid, SIGTERM)
+      _ = try tracer.wait(timeout: 5)
+      XCTAssertLessThan(Date().timeIntervalSince(signalled), 1.0, "pipetrace slow to end after SIGTERM (holder in \(holder.name))")
+      for pid in pids { XCTAssertFalse(isAlive(pid), "\(pid) outlived the traced command (holder in \(holder.name))") }
+      removeFiles()
+    }
+  }
+}
