@@ -17,8 +17,10 @@ final class DemoTests: XCTestCase {
     XCTAssertTrue(r.stdout.contains("# Verdict:"))
     XCTAssertNotNil(r.stdout.range(of: #"inject-close \d+ fd 1 \(pipe:\[\d+\]\): replaced by /dev/null"#, options: .regularExpression), r.stdout)
     XCTAssertNotNil(r.stdout.range(of: #"<\.\.\. read resumed> "", \d+\) = 0"#, options: .regularExpression))
-    // (The report's "released by" for the injected fd needs the loop to record the replacement as
-    // an event: Tracer.injectClose records only plain closes so far.)
+    // The injected calls are part of the trace, and the report names the release: /dev/null
+    // put over the sleeper's fd 1.
+    XCTAssertNotNil(r.stdout.range(of: #"dup2\(\d+</dev/null>, 1<pipe:\[\d+\]>\) = 1</dev/null>"#, options: .regularExpression), r.stdout)
+    XCTAssertNotNil(r.stdout.range(of: #"released by \d+ sleep: replaced by dup2\(1\)"#, options: .regularExpression), r.stdout)
     // Everything the demo started is gone.
     let killed = r.stdout.range(of: #"Cleaned up: killed ([\d ]+)"#, options: .regularExpression).map { String(r.stdout[$0]) } ?? ""
     let pids = killed.split(separator: " ").compactMap { Int32($0) }
