@@ -8,6 +8,7 @@
 #include "ct_system.h"
 #include "ct_unwind.h"
 #include "ct_inject.h"
+#include "ct_sockdiag.h"
 #include "ct_xz.h"
 #include "ct_kernel_abi.h"
 #include "ct_decode.h"

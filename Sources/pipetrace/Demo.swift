@@ -66,14 +66,14 @@ struct Demo: ParsableCommand {
     close(fds[0])
     let text = String(decoding: printed, as: UTF8.self)
 
-    let closed = responder.closes.filter { $0.outcome == .closed }
+    let closed = responder.closes.filter { $0.outcome.released }
     let unblocked = outcome.exitStatus == 0 && text.contains("reader got: start ok") && !closed.isEmpty
     say("""
 
       == Result ==
       The reader printed: \(text.trimmingCharacters(in: "\n"))
       It exited with status \(outcome.exitStatus) after \(RunReport.seconds(elapsed)) s instead of 300 s.
-      Closed in the leaked holder: \(closed.map { "pid \($0.pid) fd \($0.fd)" }.joined(separator: ", "))
+      Replaced by /dev/null in the leaked holder: \(closed.map { "pid \($0.pid) fd \($0.fd)" }.joined(separator: ", "))
       Cleaned up: \(cleanup.killed.isEmpty ? "nothing left" : "killed " + cleanup.killed.map(String.init).joined(separator: " ") + " (started by this demo)")
       \(unblocked ? "The reader was unblocked." : "The reader was NOT unblocked.")
 

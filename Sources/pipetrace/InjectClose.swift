@@ -6,17 +6,20 @@ import PipeTraceKit
 struct InjectCloseCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "inject-close",
-    abstract: "Close fds inside another process (ptrace), then let it go on as it was.",
+    abstract: "Take fds away from another process (ptrace): /dev/null in their place, then it goes on as it was.",
     usage: """
-      pipetrace --inject-close PID FD... [--dry-run] [--expect pipe:[INODE]]
+      pipetrace --inject-close PID FD... [--dry-run] [--expect pipe:[INODE]] [--plain-close]
       pipetrace --inject-close PID -- FD...
       """,
     discussion: """
-      Seizes one thread of PID, interrupts it, runs close(FD) for each FD inside it, restores every \
-      register so that an interrupted call (a read, a sleep) goes on as if nothing happened, and \
-      detaches. Nothing else of the process changes. This is the fix `pipetrace why PID` prints \
-      for a leaked write end. Exit status: 0 when every fd was closed (or, with --dry-run, \
-      checked), 1 when one was not, 2 on bad input.
+      Seizes every thread of PID and interrupts it, checks each FD again (the same device and \
+      inode as when checked, the link --expect names), then in one thread puts /dev/null in its \
+      place (open, dup2 over it, close the temporary: the number stays taken, so a daemon that runs \
+      on never hands it to a new file or connection; --plain-close runs close(FD) instead), restores \
+      every register so that an interrupted call (a read, a sleep) goes on as if nothing happened, \
+      and detaches. A 32-bit process gets int $0x80 and i386 numbers. This is the fix `pipetrace \
+      why PID` prints for a leaked fd. Exit status: 0 when every fd was replaced (closed; or, with \
+      --dry-run, checked), 1 when one was not, 2 on bad input.
       """,
     shouldDisplay: false)
 
@@ -33,6 +36,10 @@ struct InjectCloseCommand: ParsableCommand {
   @Option(name: .long, help: ArgumentHelp("Refuse any fd that does not point to this object (its /proc/PID/fd link text).", valueName: "pipe:[INODE]"))
   var expect: String?
 
+  @Flag(name: .customLong("plain-close"),
+        help: "close(FD), freeing its number for the process's next open or accept, instead of putting /dev/null in its place.")
+  var plainClose = false
+
   func run() throws {
     guard let pid = Int32(self.pid) else { throw CLIFailure("invalid pid '\(self.pid)': expected a number") }
     var numbers: [Int32] = []
@@ -44,11 +51,11 @@ struct InjectCloseCommand: ParsableCommand {
     guard !numbers.isEmpty else { throw CLIFailure("no fd given: \(SelfCommand.name) --inject-close PID FD [FD...]") }
     let plan: InjectClose.Plan
     do {
-      plan = try InjectClose.plan(pid: pid, fds: numbers, expect: expect)
+      plan = try InjectClose.plan(pid: pid, fds: numbers, expect: expect, mode: plainClose ? .plainClose : .replaceWithNull)
     } catch {
       throw CLIFailure(error.description, code: 1)
     }
-    let prefix = "pid \(plan.pid) (\(plan.comm))"
+    let prefix = "pid \(plan.pid) (\(DisplayText.escape(plan.comm)))"
     for line in plan.descriptions { try emit("\(prefix): \(line)") }
     if dryRun {
       try emit("\(prefix): dry run, nothing closed")
@@ -61,7 +68,9 @@ struct InjectCloseCommand: ParsableCommand {
       throw CLIFailure(error.description, code: 1)
     }
     for r in results { try emit("\(prefix): fd \(r.fd) \(r.outcome.text)") }
-    if results.contains(where: { $0.outcome != .closed }) { throw CLIFailure("not every fd was closed", code: 1) }
+    if results.contains(where: { !$0.outcome.released }) {
+      throw CLIFailure(plainClose ? "not every fd was closed" : "not every fd was replaced", code: 1)
+    }
   }
 
   private func emit(_ line: String) throws { try writeOut(line + "\n") }

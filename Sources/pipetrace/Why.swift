@@ -4,7 +4,18 @@ import PipeTraceKit
 /// `pipetrace why PID`: explains from /proc why a process is stuck, and prints the fix.
 struct Why: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Explain why a process is blocked (pipes, holders, wait chain) and how to unblock it.")
+    abstract: "Explain why a process is blocked (pipes, holders, wait chain) and how to unblock it.",
+    discussion: """
+      Follows pipes, FIFOs, UNIX stream sockets (to their peer, as ss -xp), pty masters (to the \
+      holders of the slave) and children, through nested pipelines to the process that leaked the \
+      fd. The printed fix replaces each leaked fd with /dev/null (--inject-close; --plain-close \
+      frees the number instead). Processes whose fds pipetrace may not read are counted: the \
+      answer may then be incomplete.
+
+      Exit status: 0 a fix was found (the Fix line); 2 blocked, but no safe fix (a deadlock, live \
+      work, a peer that must answer); 3 not blocked (running, stopped, or an idle event loop); \
+      1 no answer (no such process, a zombie or kernel thread, its state unreadable, bad input).
+      """)
 
   @Argument(help: "The process to explain.")
   var pid: String
@@ -16,7 +27,7 @@ struct Why: ParsableCommand {
   var stack = false
 
   func run() throws {
-    guard let number = Int32(pid) else { throw CLIFailure("invalid pid '\(pid)': expected a number") }
+    guard let number = Int32(pid) else { throw CLIFailure("invalid pid '\(pid)': expected a number", code: 1) }
     let diagnosis: HangDiagnosis
     do {
       diagnosis = try diagnoseHang(pid: number)
@@ -36,5 +47,7 @@ struct Why: ParsableCommand {
     }
     var bytes = text
     bytes.withUTF8 { try? writeAll(1, UnsafeRawBufferPointer($0)) }
+    let status = diagnosis.outcome.exitStatus
+    if status != 0 { throw ExitCodeValue(status) }
   }
 }

@@ -29,7 +29,7 @@ final class InjectCloseTests: XCTestCase {
     out.closeWrite()
     let pid = sleeper.pid
     try waitUntilBlocked(pid, in: [230, 35])
-    let results = try InjectClose.close(pid: pid, fds: [1, 2])
+    let results = try InjectClose.close(pid: pid, fds: [1, 2], mode: .plainClose)
     XCTAssertEqual(results.map(\.outcome), [.closed, .closed])
     assertNotTraced(pid)
     try waitUntilBlocked(pid, in: [230, 219, 35])  // asleep again in the restarted call
@@ -46,8 +46,8 @@ final class InjectCloseTests: XCTestCase {
     input.closeRead(); output.closeWrite(); errors.closeWrite()
     let pid = cat.pid
     try waitUntilBlocked(pid, in: [0])
-    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [2]).map(\.outcome), [.closed])
-    XCTAssertEqual(try errors.readToEOF(timeout: 5), "", "stderr closed in cat")
+    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [2]).map(\.outcome), [.replaced])
+    XCTAssertEqual(try errors.readToEOF(timeout: 5), "", "stderr replaced in cat")
     try waitUntilBlocked(pid, in: [0])  // back in its restarted read
     input.write("hello\n")
     input.closeWrite()
@@ -64,7 +64,7 @@ final class InjectCloseTests: XCTestCase {
     try waitUntilBlocked(pid, in: [61])
     let child = try XCTUnwrap(childrenOf(pid).first)
     procs.adopt(child)
-    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [2]).map(\.outcome), [.closed])
+    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [2]).map(\.outcome), [.replaced])
     try waitUntilBlocked(pid, in: [61])
     assertNotTraced(pid)
     kill(child, SIGTERM)
@@ -86,7 +86,7 @@ final class InjectCloseTests: XCTestCase {
     try waitUntil("4 threads") { ProcFS.threadIds(of: pid).count == 4 }
     try waitUntilBlocked(pid, in: [0])
     for tid in ProcFS.threadIds(of: pid) where tid != pid { try waitUntilBlocked(pid, in: [230, 35, 7, 202], tid: tid) }
-    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [1]).map(\.outcome), [.closed])
+    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [1]).map(\.outcome), [.replaced])
     XCTAssertEqual(try output.readToEOF(), "ready\n")
     XCTAssertEqual(ProcFS.threadIds(of: pid).count, 4)
     for tid in ProcFS.threadIds(of: pid) { try waitUntilBlocked(pid, in: [0, 230, 35, 7, 202], tid: tid) }
@@ -104,7 +104,7 @@ final class InjectCloseTests: XCTestCase {
     try waitUntil("running") {
       (ProcFS.read("/proc/\(pid)/syscall") ?? "").hasPrefix("running") && ProcStat.read(pid)?.state == "R"
     }
-    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [1]).map(\.outcome), [.closed])
+    XCTAssertEqual(try InjectClose.close(pid: pid, fds: [1]).map(\.outcome), [.replaced])
     XCTAssertEqual(try out.readToEOF(), "")
     XCTAssertTrue(busy.isRunning)
     assertNotTraced(pid)

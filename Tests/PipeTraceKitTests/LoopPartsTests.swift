@@ -199,8 +199,11 @@ final class LoopPartsTests: XCTestCase {
     XCTAssertEqual(responder.decide(tid: 10, record: onPipe, blockedFor: 6), .diagnose)
     XCTAssertEqual(responder.decide(tid: 10, record: onPipe, blockedFor: 11), .diagnoseAndFix, "a fix comes with its diagnosis")
     let socket = FdTarget(kind: .socket, path: "socket:[9]", inode: 9)
-    XCTAssertEqual(responder.decide(tid: 11, record: pollRecord(tid: 11, started: 1, on: socket), blockedFor: 60), .ignore,
-                   "not a pipe")
+    XCTAssertEqual(responder.decide(tid: 11, record: pollRecord(tid: 11, started: 1, on: socket), blockedFor: 60), .diagnoseAndFix,
+                   "a socket's peer can be a leaked holder too (node's execSync stdio)")
+    let terminal = FdTarget(kind: .tty, path: "/dev/pts/3")
+    XCTAssertEqual(responder.decide(tid: 14, record: pollRecord(tid: 14, started: 1, on: terminal), blockedFor: 60), .ignore,
+                   "a terminal: its user decides")
     var sleep = SyscallRecord(pid: 12, tid: 12, name: "nanosleep", number: 35, args: [], timestamp: 1)
     XCTAssertEqual(responder.decide(tid: 12, record: sleep, blockedFor: 60), .ignore, "not a wait on an fd")
     // restart_syscall is the poll it resumes.

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// The hangs pipetrace exists for, started for real, shared by the library and CLI tests.
 extension TestProcesses {
   /// The seed: Python's `communicate()` on a script that backgrounds a daemon (`sleep 300`) holding
@@ -30,5 +34,38 @@ extension TestProcesses {
     try waitUntilBlocked(sh.pid, in: [0])
     try waitUntil("inner sh exited") { !childrenOf(sh.pid).contains { isAlive($0) } }
     return (sh, output, sleeper)
+  }
+}
+
+/// Real programs started the careless way: a daemon `&` in a script, no output redirection, under a
+/// reader that waits for EOF on what the daemon inherited.
+extension TestProcesses {
+  /// Python's `subprocess.run('./start.sh', shell=True, capture_output=True, timeout=...)` on
+  /// `script`, which starts a daemon and writes its pid to `pidFile`. Returns once Python waits in
+  /// poll (the timeout makes it poll) and the script has exited. Python prints
+  /// `returned RC STDOUT` on `output` when run() returns.
+  public func startCarelessRun(_ script: String, pidFile: String, timeout: Int = 300)
+    throws -> (python: Child, output: TestPipe, daemon: Int32)
+  {
+    try write("start.sh", "#!/bin/sh\n" + script, executable: true)
+    let output = TestPipe()
+    let python = try launch([
+      "python3", "-c",
+      "import subprocess; r = subprocess.run('./start.sh', shell=True, capture_output=True, timeout=\(timeout)); "
+        + "print('returned', r.returncode, repr(r.stdout), flush=True)",
+    ], stdout: output.writeEnd)
+    output.closeWrite()
+    let daemon = try pid(fromFile: pidFile)
+    try waitUntilBlocked(python.pid, in: [7, 219], comm: "python")
+    try waitUntil("start.sh exited") { !childrenOf(python.pid).contains { isAlive($0) } }
+    return (python, output, daemon)
+  }
+
+  /// Sends SIGTERM to a daemon this test started and waits until it is gone (reaped by init or a
+  /// subreaper): a database shuts down cleanly instead of being killed at clean-up.
+  public func stop(daemon pid: Int32, timeout: Double = 60) throws {
+    guard isAlive(pid) else { return }
+    kill(pid, SIGTERM)
+    try waitUntil("\(pid) ended", timeout: timeout) { !isAlive(pid) }
   }
 }

@@ -8,8 +8,10 @@ import Glibc
 
 /// Drives the built `pipetrace` binary and the fixtures as real processes.
 enum CLI {
-  /// The binary SwiftPM built next to this test bundle.
+  /// The binary SwiftPM built next to this test bundle (PIPETRACE_TEST_BINARY: another build, to see
+  /// a test fail on the code before a fix).
   static var binary: String {
+    if let other = ProcessInfo.processInfo.environment["PIPETRACE_TEST_BINARY"] { return other }
     let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
     return exe.deletingLastPathComponent().appendingPathComponent("pipetrace").path
   }

@@ -15,6 +15,7 @@ final class CLITests: XCTestCase {
 
   /// `<dir of /proc/self/exe>/pipetrace`.
   static let binary: String = {
+    if let other = ProcessInfo.processInfo.environment["PIPETRACE_TEST_BINARY"] { return other }
     let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
     var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
     // The test bundle may sit in a *.xctest directory inside the build dir.
@@ -30,10 +31,14 @@ final class CLITests: XCTestCase {
     var stderr: String
   }
 
-  func pipetrace(_ args: [String]) throws -> Run {
+  func pipetrace(_ args: [String]) throws -> Run { try runToEnd([CLITests.binary] + args) }
+
+  /// A command line run by /bin/sh, as a user pastes it.
+  func shell(_ line: String) throws -> Run { try runToEnd(["/bin/sh", "-c", line]) }
+
+  func runToEnd(_ argv: [String]) throws -> Run {
     let out = TestPipe(), err = TestPipe()
-    let child = try TestProcesses.spawn([CLITests.binary] + args, directory: "/", stdin: nil,
-                                        stdout: out.writeEnd, stderr: err.writeEnd)
+    let child = try TestProcesses.spawn(argv, directory: "/", stdin: nil, stdout: out.writeEnd, stderr: err.writeEnd)
     out.closeWrite()
     err.closeWrite()
     let stdout = try out.readToEOF()
@@ -58,7 +63,8 @@ final class CLITests: XCTestCase {
     XCTAssertTrue(text.stdout.contains("read(3<pipe:["), text.stdout)
     XCTAssertTrue(text.stdout.contains("\(sleeper) sleep fd 1 (write end"), text.stdout)
     XCTAssertTrue(text.stdout.contains("orphan"), text.stdout)
-    XCTAssertTrue(text.stdout.contains("Fix: pipetrace --inject-close \(sleeper) 1 2"), text.stdout)
+    // Not on PATH here: the fix names the binary that printed it, and quotes pipe:[N] for the shell.
+    XCTAssertTrue(text.stdout.contains("Fix: \(CLITests.binary) --inject-close \(sleeper) 1 2 --expect 'pipe:["), text.stdout)
 
     let json = try pipetrace(["why", "--json", "\(python.pid)"])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
@@ -73,12 +79,11 @@ final class CLITests: XCTestCase {
     XCTAssertNotNil(object["verdict"] as? String)
     let fix = try XCTUnwrap(object["fix"] as? String)
 
-    // Run the printed fix as the user would.
-    let words = fix.split(separator: " ").map(String.init)
-    XCTAssertEqual(words.first, "pipetrace")
-    let run = try pipetrace(Array(words.dropFirst()))
+    // Run the printed fix as the user would: pasted into a shell.
+    let run = try shell(fix)
     XCTAssertEqual(run.status, 0, run.stdout + run.stderr)
-    XCTAssertTrue(run.stdout.contains("fd 1 closed") && run.stdout.contains("fd 2 closed"), run.stdout)
+    XCTAssertTrue(run.stdout.contains("fd 1 replaced by /dev/null") && run.stdout.contains("fd 2 replaced by /dev/null"), run.stdout)
+    XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sleeper)/fd/1"), "/dev/null")
     XCTAssertEqual(try output.readToEOF(), "start ok\n")
     XCTAssertEqual(python.wait(), 0)
     try waitUntilBlocked(sleeper, in: [230, 219, 35])
@@ -89,8 +94,8 @@ final class CLITests: XCTestCase {
     let json = try pipetrace(["why", "\(sh.pid)", "--json"])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     let fix = try XCTUnwrap(object["fix"] as? String)
-    XCTAssertTrue(fix.hasPrefix("pipetrace --inject-close \(sleeper) 1 "), fix)
-    let run = try pipetrace(Array(fix.split(separator: " ").map(String.init).dropFirst()))
+    XCTAssertTrue(fix.hasPrefix("\(CLITests.binary) --inject-close \(sleeper) 1 "), fix)
+    let run = try shell(fix)
     XCTAssertEqual(run.status, 0, run.stderr)
     XCTAssertEqual(try output.readToEOF(), "got start ok\n")
     XCTAssertEqual(sh.wait(), 0)
@@ -122,7 +127,7 @@ final class CLITests: XCTestCase {
     try assertRefusal(["--inject-close", "\(sleeper.pid)", "-1"], "-1")
     let r = try pipetrace(["--inject-close", "\(sleeper.pid)", "1", "--expect", link])
     XCTAssertEqual(r.status, 0, r.stderr)
-    XCTAssertTrue(r.stdout.contains("fd 1 closed"))
+    XCTAssertTrue(r.stdout.contains("fd 1 replaced by /dev/null"), r.stdout)
     XCTAssertEqual(try out.readToEOF(), "")
     try waitUntilBlocked(sleeper.pid, in: [230, 219, 35])
   }

@@ -110,13 +110,14 @@ final class UnstickTests: XCTestCase {
         XCTAssertFalse(procStatusField(pid, "State")?.hasPrefix("T") ?? true, "\(pid) left stopped")
       }
       try waitUntilBlocked(holderPid, in: holder.blockedIn)
-      // Its stdout no longer holds the reader's pipe: it is gone (closed), and nothing else changed.
-      XCTAssertNil(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holderPid)/fd/1").hasPrefix("pipe:"))
+      // Its stdout no longer holds the reader's pipe: /dev/null is in its place (no hole), and
+      // nothing else changed.
+      XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holderPid)/fd/1"), "/dev/null")
       let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
       XCTAssertTrue(text.contains("inject-close \(holderPid) fd 1 (pipe:"), "trace names the close:\n\(text.suffix(2000))")
-      // The holder was traced: its close went through the trace (a close line of its own).
-      XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("\(holderPid) ") && $0.contains("close(1<pipe:") },
-                    "the close ran through the trace:\n\(text.suffix(2000))")
+      // The holder was traced: the replacement went through the trace (a dup2 line of its own).
+      XCTAssertTrue(text.split(separator: "\n").contains { $0.hasPrefix("\(holderPid) ") && $0.contains("</dev/null>, 1<pipe:") },
+                    "the replacement ran through the trace:\n\(text.suffix(2000))")
     }
   }
 
@@ -136,7 +137,7 @@ final class UnstickTests: XCTestCase {
       var events: [[String: Any]] = []
       let closeReported = eventually(timeout: 5) {
         events = (try? JSONLines.read(trace)) ?? []
-        return events.contains { ($0["text"] as? String).map { $0.contains("inject-close") && $0.contains(": closed") } ?? false }
+        return events.contains { ($0["text"] as? String).map { $0.contains("inject-close") && $0.contains(": replaced by /dev/null") } ?? false }
       }
       let pids = events.filter { $0["event"] as? String == "fork" }.compactMap { ($0["child"] as? Int).map(Int32.init) }
       for pid in pids { processes.adopt(pid) }

@@ -15,6 +15,8 @@ public struct BlockedCall: Sendable, Equatable {
   public var waitPid: Int32?
   /// For epoll_wait: the epoll fd (its watched fds are in `fds`).
   public var epollFd: Int32?
+  /// The thread is in `restart_syscall`, continuing this call after a stop interrupted it.
+  public var restarted = false
 
   /// One fd the call waits on. `wants` is what the thread is doing: `.read` waits for data or EOF
   /// (so the write end's holders matter), `.write` waits for room (the read end's holders matter).
@@ -26,10 +28,34 @@ public struct BlockedCall: Sendable, Equatable {
 
   public static func name(of number: Int) -> String { SyscallTable.x86_64.name(of: number) }
 
+  /// i386 numbers (a 32-bit process's /proc/PID/syscall) of the same calls, as x86_64 numbers.
+  static let fromI386: [Int: Int] = [
+    3: 0, 4: 1, 168: 7, 180: 17, 181: 18, 145: 19, 146: 20, 142: 23, 29: 34, 162: 35, 362: 42, 369: 44,
+    371: 45, 370: 46, 372: 47, 7: 61, 114: 61, 55: 72, 221: 72, 177: 128, 179: 130, 240: 202, 0: 219,
+    267: 230, 256: 232, 284: 247, 308: 270, 309: 271, 319: 281, 364: 288, 333: 295, 334: 296, 441: 441,
+  ]
+
+  /// What a thread sleeping in syscall `number` (as /proc/PID/task/TID/syscall shows it) waits for.
+  /// A 32-bit process's numbers are i386 ones; `restart_syscall` is resolved to the call it continues.
+  static func read(pid: Int32, tid: Int32, number: Int, args: [UInt64], i386: Bool, wchan: String?) -> BlockedCall {
+    var nr = number
+    if i386 { nr = fromI386[number] ?? -number - 1000 }  // unknown i386 calls keep a name of their own
+    guard nr == RestartedCall.number else {
+      return nr < -999 ? BlockedCall(syscall: "i386_syscall_\(number)", number: nr, args: args, fds: [])
+        : decode(pid: pid, number: nr, args: args)
+    }
+    guard let original = RestartedCall.original(pid: pid, tid: tid, wchan: wchan, args: args) else {
+      return decode(pid: pid, number: nr, args: args)
+    }
+    var call = decode(pid: pid, number: original, args: args)
+    call.restarted = true
+    return call
+  }
+
   /// Decodes the fds and wait target of a blocked call; memory arguments (pollfd arrays, fd_sets) are
   /// read from the process without stopping it.
   public static func decode(pid: Int32, number: Int, args: [UInt64]) -> BlockedCall {
-    var call = BlockedCall(syscall: name(of: number), number: number, args: args, fds: [], waitPid: nil, epollFd: nil)
+    var call = BlockedCall(syscall: name(of: number), number: number, args: args, fds: [])
     func fd(_ value: UInt64, _ wants: PipeEnd) -> WaitedFd {
       let n = Int32(truncatingIfNeeded: value)
       return WaitedFd(fd: n, wants: wants, target: ProcFS.fdTarget(pid, fd: n))
@@ -96,14 +122,15 @@ public struct BlockedCall: Sendable, Equatable {
     return (0..<nfds).filter { buffer[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }.map { Int32($0) }
   }
 
-  /// `read(3</pipe:[123]>)`-style short form for text output.
+  /// `read(3</pipe:[123]>)`-style short form for text output (paths escaped as strace does).
   public var summary: String {
+    let restart = restarted ? " (resumed as restart_syscall)" : ""
     if let waitPid {
-      return "\(syscall)(\(waitPid == -1 ? "any child" : "pid \(waitPid)"))"
+      return "\(syscall)(\(waitPid == -1 ? "any child" : "pid \(waitPid)"))" + restart
     }
-    if fds.isEmpty { return syscall }
-    let list = fds.map { f in "\(f.fd)" + (f.target.map { "<\($0.path)>" } ?? "") }
-    if let epollFd { return "\(syscall)(\(epollFd) watching \(list.joined(separator: ", ")))" }
-    return "\(syscall)(\(list.joined(separator: ", ")))"
+    if fds.isEmpty { return syscall + restart }
+    let list = fds.map { f in "\(f.fd)" + (f.target.map { "<\(DisplayText.escape($0.path))>" } ?? "") }
+    if let epollFd { return "\(syscall)(\(epollFd) watching \(list.joined(separator: ", ")))" + restart }
+    return "\(syscall)(\(list.joined(separator: ", ")))" + restart
   }
 }

@@ -23,10 +23,6 @@ public final class HangResponder: EventSink, TraceTicker {
     var started: Double
   }
 
-  static let pipeWaits: Set<String> = [
-    "read", "readv", "pread64", "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait",
-  ]
-
   public init(diagnoseAfter: Double, unstickAfter: Double?) {
     self.diagnoseAfter = diagnoseAfter
     self.unstickAfter = unstickAfter
@@ -91,10 +87,7 @@ public final class HangResponder: EventSink, TraceTicker {
 
   func decide(tid: Int32, record: SyscallRecord, blockedFor: Double) -> Decision {
     let call = HangResponder.effectiveCall(record)
-    guard HangResponder.pipeWaits.contains(call.name) else { return .ignore }
-    // select's fd sets and epoll's interest list are not decoded here; `why` reads them from /proc.
-    let opaque = call.name.hasSuffix("select") || call.name.hasPrefix("epoll")
-    guard opaque || HangResponder.waitsOnPipe(call.args) else { return .ignore }
+    guard StuckPolicy.mayWaitOnAnotherProcess(name: call.name, args: call.args) else { return .ignore }
     let key = CallKey(tid: tid, started: record.timestamp)
     let wantsFix = unstickAfter.map { blockedFor >= $0 } ?? false
     let needsFix = wantsFix && !unstuck.contains(key)
@@ -112,6 +105,12 @@ public final class HangResponder: EventSink, TraceTicker {
     let decision = decide(tid: tid, record: record, blockedFor: blockedFor)
     guard decision != .ignore, let diagnosis = diagnose(pid) else { return }
     let key = CallKey(tid: tid, started: record.timestamp)
+    guard StuckPolicy.isHang(diagnosis) else {
+      // An idle event loop (or a call that is not blocked after all): no note, no fix, not asked again.
+      diagnosed.insert(key)
+      unstuck.insert(key)
+      return
+    }
     if decision == .diagnose || decision == .diagnoseAndFix {
       diagnosed.insert(key)
       diagnoses.append(diagnosis)
@@ -130,13 +129,13 @@ public final class HangResponder: EventSink, TraceTicker {
   /// One close of the fix. A holder this trace follows is closed through the trace itself (it stays
   /// traced, and the loop does it between stops); any other is injected into directly.
   private func perform(_ close: HangDiagnosis.Fix.Close, tracer: Tracer) {
-    let expect = "pipe:[\(close.inode)]"
+    let expect = close.expect
     let report: (Result<[(fd: Int32, outcome: InjectClose.Outcome)], InjectionError>) -> Void = { [self] result in
       switch result {
       case .success(let results):
         for (fd, outcome) in results {
           closes.append((close.pid, fd, outcome))
-          tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (\(expect)): \(outcome.text)")
+          tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (\(DisplayText.escape(expect))): \(outcome.text)")
         }
       case .failure(let error):
         tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) failed: \(error)")
@@ -155,26 +154,11 @@ public final class HangResponder: EventSink, TraceTicker {
     tracer.request(InjectionRequest(
       pid: close.pid,
       perform: { session throws(InjectionError) in
-        outcomes = try InjectClose.perform(plan, in: session)
-        return outcomes.filter { $0.outcome == .closed }.map { r in
-          let target = plan.fds.first { $0.fd == r.fd }?.target
-          return SyscallRecord(pid: close.pid, tid: close.pid, name: "close", number: 3, args: [.fd(r.fd, target)],
-                               ret: 0, timestamp: 0)
-        }
+        let done = try InjectClose.performRecording(plan, in: session)
+        outcomes = done.results
+        return done.calls
       },
       completion: { result in report(result.map { _ in outcomes }) }))
-  }
-
-  static func waitsOnPipe(_ args: [ArgValue]) -> Bool {
-    func pipe(_ v: ArgValue) -> Bool {
-      switch v {
-      case .fd(_, let t?): return t.kind == .pipe
-      case .array(let items, _): return items.contains(where: pipe)
-      case .structure(let fields): return fields.contains { pipe($0.value) }
-      default: return false
-      }
-    }
-    return args.contains(where: pipe)
   }
 }
 

@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// One fd, in one process, that refers to a pipe.
+/// One fd, in one process, that refers to a pipe (or, in the index's other tables, a socket or file).
 public struct PipeFd: Sendable, Equatable, Hashable {
   public var pid: Int32
   public var fd: Int32
@@ -10,24 +10,39 @@ public struct PipeFd: Sendable, Equatable, Hashable {
   public var end: PipeEnd?
 }
 
-/// Every pipe fd on the system, from one scan of /proc/*/fd.
+/// Every pipe and socket fd on the system, from one scan of /proc/*/fd, and the fds that name a
+/// path (FIFOs and ttys are found among them by `stat`, only when asked).
 ///
 /// The kernel has no lookup from a pipe to its holders, so like lsof we scan every process; unlike
-/// lsof we only readlink (no stat) and read fdinfo only for the pipes we are asked about.
+/// lsof we only readlink (no stat) and read fdinfo only for the objects we are asked about.
 public struct PipeHolderIndex: Sendable {
   /// inode → the fds that refer to it (end not yet resolved).
   public private(set) var fdsByInode: [UInt64: [PipeFd]] = [:]
+  /// Socket inode → the fds that refer to it.
+  public private(set) var socketsByInode: [UInt64: [PipeFd]] = [:]
+  /// Fds whose link is a path (`/dev/pts/3`, `/tmp/fifo`): candidates for FIFO and pty lookups.
+  public private(set) var pathFds: [PipeFd] = []
+  /// Processes whose fd table could not be read (another user's, without privilege): what they
+  /// hold is not in the index, so an answer built on it may be incomplete.
+  public private(set) var uninspected: [Int32] = []
 
   public init() {}
 
   /// Scans all processes now.
   public static func scan() -> PipeHolderIndex {
     var index = PipeHolderIndex()
-    let prefix: [UInt8] = Array("pipe:[".utf8)
+    let pipePrefix: [UInt8] = Array("pipe:[".utf8)
+    let socketPrefix: [UInt8] = Array("socket:[".utf8)
     var link = [UInt8](repeating: 0, count: 64)
     for pid in ProcFS.allPids() {
       let fdDir = open("/proc/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-      if fdDir < 0 { continue }
+      if fdDir < 0 {
+        // A process that exited meanwhile is no loss; one we may not look into is.
+        if errno == EACCES || errno == EPERM, ProcStat.read(pid).map({ !$0.isKernelThread }) ?? false {
+          index.uninspected.append(pid)
+        }
+        continue
+      }
       guard let dir = fdopendir(fdDir) else {
         close(fdDir)
         continue
@@ -48,16 +63,31 @@ public struct PipeHolderIndex: Sendable {
             }
           }
         }
-        guard n > prefix.count + 1, link[0..<prefix.count].elementsEqual(prefix), link[n - 1] == 0x5D else {
-          continue
+        guard n > 0 else { continue }
+        if link[0] == 0x2F {  // "/": a path (possibly cut at 64 bytes: only stat reads it later)
+          index.pathFds.append(PipeFd(pid: pid, fd: fd, inode: 0, end: nil))
+        } else if let inode = bracketedInode(link, n, prefix: pipePrefix) {
+          index.fdsByInode[inode, default: []].append(PipeFd(pid: pid, fd: fd, inode: inode, end: nil))
+        } else if let inode = bracketedInode(link, n, prefix: socketPrefix) {
+          index.socketsByInode[inode, default: []].append(PipeFd(pid: pid, fd: fd, inode: inode, end: nil))
         }
-        var inode: UInt64 = 0
-        for byte in link[prefix.count..<(n - 1)] { inode = inode * 10 + UInt64(byte - 0x30) }
-        index.fdsByInode[inode, default: []].append(PipeFd(pid: pid, fd: fd, inode: inode, end: nil))
       }
       closedir(dir)
     }
     return index
+  }
+
+  /// N of `prefix` N `]` in the first `n` bytes of `link`.
+  private static func bracketedInode(_ link: [UInt8], _ n: Int, prefix: [UInt8]) -> UInt64? {
+    guard n > prefix.count + 1, n <= link.count, link[n - 1] == 0x5D,
+      link[0..<prefix.count].elementsEqual(prefix)
+    else { return nil }
+    var inode: UInt64 = 0
+    for byte in link[prefix.count..<(n - 1)] {
+      guard byte >= 0x30 && byte <= 0x39 else { return nil }
+      inode = inode &* 10 &+ UInt64(byte - 0x30)
+    }
+    return inode
   }
 
   /// The holders of one pipe, each with its end read from fdinfo (falling back to the link's mode bits).
@@ -65,6 +95,24 @@ public struct PipeHolderIndex: Sendable {
     (fdsByInode[inode] ?? []).map { fd in
       var resolved = fd
       resolved.end = PipeHolderIndex.end(pid: fd.pid, fd: fd.fd)
+      return resolved
+    }
+  }
+
+  /// The holders of one socket.
+  public func socketHolders(of inode: UInt64) -> [PipeFd] {
+    socketsByInode[inode] ?? []
+  }
+
+  /// The path fds whose `stat` matches (device and inode of the file, or `rdev` of a device).
+  /// `end` is the access mode: `.read`, `.write`, or nil for read-write.
+  public func pathHolders(where matches: (stat) -> Bool) -> [PipeFd] {
+    pathFds.compactMap { fd in
+      var st = stat()
+      guard stat("/proc/\(fd.pid)/fd/\(fd.fd)", &st) == 0, matches(st) else { return nil }
+      var resolved = fd
+      resolved.inode = UInt64(st.st_ino)
+      resolved.end = PipeHolderIndex.accessMode(pid: fd.pid, fd: fd.fd)
       return resolved
     }
   }
@@ -79,5 +127,15 @@ public struct PipeHolderIndex: Sendable {
     if st.st_mode & S_IWUSR != 0 { return .write }
     if st.st_mode & S_IRUSR != 0 { return .read }
     return nil
+  }
+
+  /// `.read` (O_RDONLY), `.write` (O_WRONLY), nil for O_RDWR (both) or unknown.
+  static func accessMode(pid: Int32, fd: Int32) -> PipeEnd? {
+    guard let flags = ProcFS.fdFlags(pid, fd: fd) else { return nil }
+    switch flags & 3 {
+    case 0: return .read
+    case 1: return .write
+    default: return nil
+    }
   }
 }

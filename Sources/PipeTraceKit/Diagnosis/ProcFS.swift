@@ -67,9 +67,7 @@ public enum ProcFS {
   /// NUL-separated argv joined with spaces; empty for kernel threads and zombies.
   public static func cmdline(_ pid: Int32) -> String {
     guard let bytes = readBytes("/proc/\(pid)/cmdline") else { return "" }
-    let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map {
-      String(decoding: $0, as: UTF8.self)
-    }
+    let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { DisplayText.decode($0) }
     return parts.joined(separator: " ").trimmingSuffixSpaces()
   }
 
@@ -90,9 +88,14 @@ public enum ProcFS {
 
   /// The `flags:` of /proc/PID/fdinfo/FD (octal), or nil.
   public static func fdFlags(_ pid: Int32, fd: Int32) -> Int? {
+    fdInfoField(pid, fd: fd, "flags").flatMap { Int($0, radix: 8) }
+  }
+
+  /// A field of /proc/PID/fdinfo/FD (`flags`, `tty-index`, …), trimmed.
+  public static func fdInfoField(_ pid: Int32, fd: Int32, _ name: String) -> String? {
     guard let text = read("/proc/\(pid)/fdinfo/\(fd)") else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("flags:") {
-      return Int(String(line.dropFirst(6)).trimmingCharacters(), radix: 8)
+    for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+      return String(line.dropFirst(name.count + 1)).trimmingCharacters()
     }
     return nil
   }
@@ -106,13 +109,34 @@ public enum ProcFS {
     }
   }
 
+  /// Whether the process runs a 32-bit x86 program (ELF class 1 in /proc/PID/exe): its syscall
+  /// numbers are i386 ones.
+  public static func isI386(_ pid: Int32) -> Bool {
+    #if arch(x86_64)
+    let fd = open("/proc/\(pid)/exe", O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return false }
+    defer { close(fd) }
+    var header = [UInt8](repeating: 0, count: 20)
+    let n = header.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, 20) }
+    // EI_CLASS 1 (32-bit) with e_machine 3 (EM_386); an x32 program is class 1 with EM_X86_64.
+    return n == 20 && header[0..<4].elementsEqual([0x7F, 0x45, 0x4C, 0x46]) && header[4] == 1 && header[18] == 3
+    #else
+    return false
+    #endif
+  }
+
   /// The fd numbers open in a process.
   public static func openFds(_ pid: Int32) -> [Int32] {
     list("/proc/\(pid)/fd").compactMap { Int32($0) }.sorted()
   }
 
+  /// What an fd points to; a path's bytes are kept exactly (see `DisplayText.decode`).
   public static func fdTarget(_ pid: Int32, fd: Int32) -> FdTarget? {
-    readLink("/proc/\(pid)/fd/\(fd)").map { FdTarget(link: $0) }
+    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buf -> FdTarget? in
+      let n = readlink("/proc/\(pid)/fd/\(fd)", buf.baseAddress!, buf.count)
+      guard n >= 0 else { return nil }
+      return FdTarget(link: DisplayText.decode(UnsafeRawBufferPointer(start: buf.baseAddress, count: n)))
+    }
   }
 }
 
@@ -136,8 +160,9 @@ public struct ProcStat: Sendable, Equatable {
   /// Reads /proc/PID/stat (or a thread's with `tid`).
   public static func read(_ pid: Int32, tid: Int32? = nil) -> ProcStat? {
     let path = tid.map { "/proc/\(pid)/task/\($0)/stat" } ?? "/proc/\(pid)/stat"
-    guard let text = ProcFS.read(path) else { return nil }
-    return parse(text)
+    // comm is whatever the process set (prctl PR_SET_NAME): any bytes, kept exactly.
+    guard let bytes = ProcFS.readBytes(path) else { return nil }
+    return parse(DisplayText.decode(bytes))
   }
 
   /// `pid (comm) state ppid pgrp session tty tpgid flags … starttime(22)`; comm may hold spaces and ')'.

@@ -30,17 +30,19 @@ public struct ProcessSnapshot: Sendable {
   public static func read(_ pid: Int32) -> ProcessSnapshot? {
     guard let stat = ProcStat.read(pid) else { return nil }
     var threads: [ThreadSnapshot] = []
+    var i386: Bool?
     for tid in ProcFS.threadIds(of: pid) {
       let tstat = ProcStat.read(pid, tid: tid)
       let state = tstat?.state ?? "?"
       let sys = SyscallState.read(pid, tid: tid)
+      let wchan = ProcFS.wchan(pid, tid: tid)
       var blocked: BlockedCall?
       // A thread on a CPU ("R") may still show its last syscall; only sleepers are blocked in one.
       if case .inSyscall(let nr, let args, _, _)? = sys, state == "S" || state == "D" {
-        blocked = BlockedCall.decode(pid: pid, number: nr, args: args)
+        if i386 == nil { i386 = ProcFS.isI386(pid) }
+        blocked = BlockedCall.read(pid: pid, tid: tid, number: nr, args: args, i386: i386!, wchan: wchan)
       }
-      threads.append(ThreadSnapshot(tid: tid, state: state, syscall: sys, wchan: ProcFS.wchan(pid, tid: tid),
-                                    blocked: blocked))
+      threads.append(ThreadSnapshot(tid: tid, state: state, syscall: sys, wchan: wchan, blocked: blocked))
     }
     return ProcessSnapshot(stat: stat, cmdline: ProcFS.cmdline(pid), threads: threads)
   }

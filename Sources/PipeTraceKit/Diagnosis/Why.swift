@@ -7,24 +7,61 @@ public struct HangDiagnosis: Sendable {
   public var threads: [ProcessSnapshot.ThreadSnapshot]
   /// The call that explains the wait (nil when no thread sleeps in a syscall).
   public var blocked: BlockedCall?
-  /// Every process holding the other end of a pipe the blocked call waits on (the process itself included).
-  public var holders: [PipeHolder]
+  /// Every process holding the other side of what the blocked call waits on (the process itself included).
+  public var holders: [Holder]
   /// The wait-for chain from the process outwards, one step per process.
   public var chain: [ChainStep]
   /// Pids of a wait-for cycle (a deadlock), in order, when there is one.
   public var cycle: [Int32]?
   public var verdict: String
-  /// The closes that would unblock it, or nil with `noFixReason`.
+  /// The fds to replace that would unblock it, or nil with `noFixReason`.
   public var fix: Fix?
   public var noFixReason: String?
   /// Warnings that come with the fix.
   public var cautions: [String]
+  /// What kind of answer this is; `why`'s exit status follows it.
+  public var outcome: Outcome = .noFix
+  /// Processes whose fd table could not be read (another user's, without privilege): a holder
+  /// among them would be missing from the answer.
+  public var uninspected: [Int32] = []
 
-  public struct PipeHolder: Sendable {
+  public enum Outcome: String, Sendable {
+    /// Blocked on a leak, and `fix` undoes it.
+    case fix
+    /// Blocked, but nothing is safe to close (a deadlock, live work, a peer that must answer).
+    case noFix = "no_fix"
+    /// Running, stopped, or not inside a syscall.
+    case notBlocked = "not_blocked"
+    /// An event loop waiting on its own wakeup pipe (or socketpair): idle, not hung.
+    case idle
+    /// Its syscall state could not be read (no ptrace permission): no answer.
+    case unreadable
+
+    /// `pipetrace why`'s exit status: 0 fix found, 2 no fix, 3 not blocked (or idle), 1 no answer.
+    public var exitStatus: Int32 {
+      switch self {
+      case .fix: return 0
+      case .noFix: return 2
+      case .notBlocked, .idle: return 3
+      case .unreadable: return 1
+      }
+    }
+  }
+
+  /// One fd, in one process, on the other side of what the blocked process waits on.
+  public struct Holder: Sendable {
     public var pid: Int32
     public var fd: Int32
+    /// What the fd points to, as /proc/PID/fd names it: `pipe:[N]`, `socket:[N]`, a FIFO's path,
+    /// `/dev/pts/N`. It is what a fix checks with `--expect`.
+    public var link: String
+    public var kind: WaitedObject.Kind
+    /// Pipe or socket inode; a FIFO's or pty slave's file inode.
     public var inode: UInt64
+    /// Access mode: the end of a pipe, nil for a socket or a file opened read-write.
     public var end: PipeEnd?
+    /// The object the blocked process waits on through it, in words (`WaitedObject.label`).
+    public var waitedOn: String
     public var comm: String
     public var cmdline: String
     public var ppid: Int32
@@ -41,18 +78,24 @@ public struct HangDiagnosis: Sendable {
     public var text: String
   }
 
-  /// Closes to perform: per process, the fds (all pointing at `inode`).
+  /// Per process, the fds to replace (all pointing at `expect`).
   public struct Fix: Sendable {
     public var closes: [Close]
     public struct Close: Sendable, Equatable {
       public var pid: Int32
       public var fds: [Int32]
-      public var inode: UInt64
+      /// The link the fds point to (`pipe:[N]`, `socket:[N]`, a path): `--expect` of the command.
+      public var expect: String
     }
-    /// The shell command that performs it.
-    public var command: String {
+
+    /// The shell command that performs it, safe to paste: `--expect` quoted, the program named as
+    /// it can be run (`pipetrace` on PATH, else the path of the running binary: `SelfCommand`).
+    public var command: String { command(program: SelfCommand.name) }
+
+    public func command(program: String) -> String {
       closes.map { c in
-        "pipetrace --inject-close \(c.pid) \(c.fds.map(String.init).joined(separator: " ")) --expect pipe:[\(c.inode)]"
+        "\(program) --inject-close \(c.pid) \(c.fds.map(String.init).joined(separator: " ")) --expect "
+          + shellQuoted([c.expect])
       }.joined(separator: " && ")
     }
   }
@@ -69,12 +112,13 @@ public struct DiagnosisError: Error, Sendable, CustomStringConvertible {
 public func diagnoseHang(pid: Int32) throws -> HangDiagnosis {
   if pid <= 0 { throw DiagnosisError("invalid pid \(pid): must be a positive process id") }
   guard let snapshot = ProcessSnapshot.read(pid) else { throw DiagnosisError("no such process: \(pid)") }
+  let comm = DisplayText.escape(snapshot.comm)
   if snapshot.stat.isKernelThread {
-    throw DiagnosisError("pid \(pid) (\(snapshot.comm)) is a kernel thread: it holds no pipes")
+    throw DiagnosisError("pid \(pid) (\(comm)) is a kernel thread: it holds no pipes")
   }
   if snapshot.stat.isZombie {
     throw DiagnosisError(
-      "pid \(pid) (\(snapshot.comm)) is a zombie: it has exited and waits for its parent \(snapshot.stat.ppid) to reap it")
+      "pid \(pid) (\(comm)) is a zombie: it has exited and waits for its parent \(snapshot.stat.ppid) to reap it")
   }
   if snapshot.stat.pid != pid {
     throw DiagnosisError("pid \(pid) is a thread of process \(snapshot.stat.pid): ask about \(snapshot.stat.pid)")
@@ -83,10 +127,15 @@ public func diagnoseHang(pid: Int32) throws -> HangDiagnosis {
   return analyzer.diagnose(snapshot)
 }
 
-/// Builds the wait-for graph around one process from a pipe-holder index and /proc snapshots.
+/// Builds the wait-for graph around one process from a holder index and /proc snapshots.
 struct WaitForAnalyzer {
   let index: PipeHolderIndex
   var snapshots: [Int32: ProcessSnapshot] = [:]
+  /// Diagnoses of processes met as part of another's pipeline, and those under way (no loops).
+  var nested: [Int32: HangDiagnosis] = [:]
+  var inProgress = Set<Int32>()
+  /// `primary(_:)` per pid: it is asked for again and again while the graph is walked.
+  var primaries: [Int32: (call: BlockedCall?, waits: [Wait], idle: Bool)] = [:]
 
   init(index: PipeHolderIndex) { self.index = index }
 
@@ -103,24 +152,76 @@ struct WaitForAnalyzer {
     var why: String
   }
 
-  /// The holders of the end opposite to what the call wants, for every pipe fd it waits on.
-  mutating func otherEndHolders(of process: ProcessSnapshot, call: BlockedCall) -> [HangDiagnosis.PipeHolder] {
-    var result: [HangDiagnosis.PipeHolder] = []
-    var seen = Set<PipeFd>()
+  /// One fd a call waits on, what it waits on, and who holds the other side.
+  struct Wait {
+    var fd: BlockedCall.WaitedFd
+    var object: WaitedObject
+    var holders: [HangDiagnosis.Holder]
+    /// Only the process itself holds the other side: a wakeup channel it writes itself.
+    var isOwnChannel: Bool { !holders.isEmpty && holders.allSatisfy { $0.relation == .itself } }
+  }
+
+  /// Calls that wait on several fds at once: an event loop's idle wait.
+  static let multiplexers: Set<String> = [
+    "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2",
+  ]
+
+  /// A channel only the process itself holds both sides of, waited on as an event loop waits for
+  /// its own wakeups: any such fd of a poll/select/epoll, and a socketpair in any call (nobody
+  /// makes a socketpair to talk to no one; a read on one waits for a thread or a signal handler).
+  /// A plain read on such a pipe stays a hang: the write end a fork left behind.
+  static func isWakeupChannel(_ wait: Wait, in call: BlockedCall) -> Bool {
+    wait.isOwnChannel && (multiplexers.contains(call.syscall) || wait.object.kind == .socket)
+  }
+
+  static func shown(_ s: String) -> String { DisplayText.escape(s) }
+  static func name(_ p: ProcessSnapshot) -> String { "\(p.pid) (\(shown(p.comm)))" }
+
+  /// Every fd of `call` whose other side some process holds, with those holders.
+  mutating func waits(of process: ProcessSnapshot, call: BlockedCall) -> [Wait] {
+    var result: [Wait] = []
     for waited in call.fds {
-      guard let target = waited.target, target.kind == .pipe, let inode = target.inode else { continue }
-      let wanted: PipeEnd = waited.wants == .read ? .write : .read
-      for fd in index.holders(of: inode) where fd.end == wanted && !seen.contains(fd) {
-        seen.insert(fd)
-        guard let holder = snapshot(fd.pid) else { continue }
+      guard let target = waited.target,
+        let object = WaitedObject.resolve(pid: process.pid, fd: waited.fd, target: target)
+      else { continue }
+      var holders: [HangDiagnosis.Holder] = []
+      var seen = Set<PipeFd>()
+      for fd in object.otherSideHolders(in: index, wants: waited.wants) where seen.insert(fd).inserted {
+        guard let holder = snapshot(fd.pid), let link = ProcFS.fdTarget(fd.pid, fd: fd.fd)?.path else { continue }
         let (relation, detail) = Relation.of(holder: holder.stat, reader: process.stat)
-        result.append(HangDiagnosis.PipeHolder(
-          pid: fd.pid, fd: fd.fd, inode: inode, end: fd.end, comm: holder.comm, cmdline: holder.cmdline,
-          ppid: holder.stat.ppid, state: holder.stat.stateName, blocked: holder.primaryBlock,
-          relation: relation, relationDetail: detail))
+        holders.append(HangDiagnosis.Holder(
+          pid: fd.pid, fd: fd.fd, link: link, kind: object.kind, inode: fd.inode, end: fd.end,
+          waitedOn: object.label, comm: holder.comm, cmdline: holder.cmdline, ppid: holder.stat.ppid,
+          state: holder.stat.stateName, blocked: holder.primaryBlock, relation: relation, relationDetail: detail))
       }
+      result.append(Wait(fd: waited, object: object, holders: holders))
     }
     return result
+  }
+
+  /// The thread whose wait explains the process, and whether that wait is an idle event loop: the
+  /// first thread blocked on something another process holds or on a child; else an idle loop.
+  mutating func primary(_ p: ProcessSnapshot) -> (call: BlockedCall?, waits: [Wait], idle: Bool) {
+    if let known = primaries[p.pid] { return known }
+    let found = findPrimary(p)
+    primaries[p.pid] = found
+    return found
+  }
+
+  private mutating func findPrimary(_ p: ProcessSnapshot) -> (call: BlockedCall?, waits: [Wait], idle: Bool) {
+    var idleLoop: (BlockedCall, [Wait])?
+    for call in p.threads.compactMap(\.blocked) where !call.fds.isEmpty || call.waitPid != nil {
+      if call.waitPid != nil { return (call, [], false) }
+      let w = waits(of: p, call: call)
+      if !w.isEmpty, w.allSatisfy({ Self.isWakeupChannel($0, in: call) }) {
+        if idleLoop == nil { idleLoop = (call, w) }
+        continue
+      }
+      if !w.isEmpty { return (call, w, false) }
+    }
+    if let (call, w) = idleLoop { return (call, w, true) }
+    let first = p.primaryBlock
+    return (first, first.map { waits(of: p, call: $0) } ?? [], false)
   }
 
   /// Live children a wait4/waitid with this pid argument waits for.
@@ -138,32 +239,41 @@ struct WaitForAnalyzer {
   }
 
   mutating func edges(of process: ProcessSnapshot) -> [Edge] {
-    guard let call = process.primaryBlock else { return [] }
+    let (call, waits, idle) = primary(process)
+    guard let call, !idle else { return [] }
     if let waitPid = call.waitPid {
       return waitedChildren(of: process, waitPid: waitPid).map {
-        Edge(to: $0.pid, why: "waits in \(call.syscall) for child \($0.pid) (\($0.comm)) to exit")
+        Edge(to: $0.pid, why: "waits in \(call.syscall) for child \($0.pid) (\(Self.shown($0.comm))) to exit")
       }
     }
     var edges: [Edge] = []
     var seen = Set<Int32>()
-    for holder in otherEndHolders(of: process, call: call) where !seen.contains(holder.pid) {
-      seen.insert(holder.pid)
-      let doing = call.fds.first { $0.target?.inode == holder.inode }?.wants == .write
-        ? "waits for room in pipe:[\(holder.inode)], which \(holder.pid) (\(holder.comm)) could read (fd \(holder.fd))"
-        : "waits for EOF or data on pipe:[\(holder.inode)], whose write end \(holder.pid) (\(holder.comm)) holds (fd \(holder.fd))"
-      edges.append(Edge(to: holder.pid, why: doing))
+    for wait in waits where !Self.isWakeupChannel(wait, in: call) {
+      let label = Self.shown(wait.object.label)
+      for holder in wait.holders where seen.insert(holder.pid).inserted {
+        let who = "\(holder.pid) (\(Self.shown(holder.comm))) holds (fd \(holder.fd))"
+        let doing = wait.fd.wants == .write
+          ? "waits for room in \(label), whose other side \(who)"
+          : "waits for EOF or data on \(label), whose other side \(who)"
+        edges.append(Edge(to: holder.pid, why: doing))
+      }
     }
     return edges
   }
 
   /// What a process is doing, in words.
-  static func describe(_ p: ProcessSnapshot) -> String {
-    guard let call = p.primaryBlock else {
+  mutating func describe(_ p: ProcessSnapshot) -> String {
+    let (call, waits, idle) = primary(p)
+    guard let call else {
       return p.stat.state == "R" ? "running (not blocked)" : "\(p.stat.stateName), not inside a syscall"
     }
+    if idle {
+      return "idle in its event loop (\(call.syscall) on its own \(waits.map { Self.shown($0.object.link) }.joined(separator: ", ")), which only it writes)"
+    }
     switch call.number {
-    case 35, 230, 219:
-      return "sleeping in \(call.syscall): waits on no pipe or child, and keeps its fds until it exits"
+    case 35, 230, RestartedCall.number:  // an unresolved restart_syscall is a resumed sleep (a poll would show)
+      return "sleeping in \(call.syscall)\(call.restarted ? " (resumed as restart_syscall)" : ""): "
+        + "waits on no pipe or child, and keeps its fds until it exits"
     default:
       return "blocked in \(call.summary)"
     }
@@ -176,13 +286,21 @@ struct WaitForAnalyzer {
     var visited = Set<Int32>()
     func visit(_ p: ProcessSnapshot, depth: Int, path: [Int32], via: String?, into analyzer: inout WaitForAnalyzer) {
       let lead = via.map { "\($0); it is " } ?? ""
-      steps.append(.init(pid: p.pid, comm: p.comm, depth: depth, text: "\(p.pid) \(p.comm): \(lead)\(WaitForAnalyzer.describe(p))"))
+      steps.append(.init(pid: p.pid, comm: p.comm, depth: depth,
+                         text: "\(p.pid) \(Self.shown(p.comm)): \(lead)\(analyzer.describe(p))"))
       visited.insert(p.pid)
       guard depth < 8 else { return }
       for edge in analyzer.edges(of: p) {
         if edge.to == p.pid { continue }  // holding the other end itself: named in the verdict
         if let start = path.firstIndex(of: edge.to) {
-          if cycle == nil { cycle = Array(path[start...]) + [p.pid] }
+          // A process in poll/select/epoll waits on all its fds at once, any one of which can wake
+          // it (a runloop's sockets, say): a loop through it is not a deadlock.
+          let members = Array(path[start...]) + [p.pid]
+          let multiplexing = members.contains { pid in
+            analyzer.snapshots[pid].flatMap { analyzer.primary($0).call }.map { Self.multiplexers.contains($0.syscall) } ?? false
+          }
+          if multiplexing { continue }
+          if cycle == nil { cycle = members }
           steps.append(.init(pid: edge.to, comm: analyzer.snapshots[edge.to]?.comm ?? "?", depth: depth + 1,
                              text: "\(p.pid) \(edge.why) — and \(edge.to) is waiting for \(path.count > start + 1 ? path[start + 1] : p.pid): a cycle"))
           continue
@@ -196,36 +314,53 @@ struct WaitForAnalyzer {
     return (steps, cycle)
   }
 
-  mutating func diagnose(_ root: ProcessSnapshot) -> HangDiagnosis {
-    let call = root.primaryBlock
+  /// The diagnosis of `root`. `asMember`: `root` was met in another process's pipeline; only its
+  /// own wait and fix matter (no chain walk).
+  mutating func diagnose(_ root: ProcessSnapshot, asMember: Bool = false) -> HangDiagnosis {
+    let (call, waits, idle) = primary(root)
     var result = HangDiagnosis(
       pid: root.pid, comm: root.comm, cmdline: root.cmdline, state: root.stat.stateName, threads: root.threads,
-      blocked: call, holders: [], chain: [], cycle: nil, verdict: "", fix: nil, noFixReason: nil, cautions: [])
-    let name = "\(root.pid) (\(root.comm))"
+      blocked: call, holders: [], chain: [], cycle: nil, verdict: "", fix: nil, noFixReason: nil, cautions: [],
+      outcome: .noFix, uninspected: index.uninspected)
+    let name = Self.name(root)
     guard let call else {
       if root.threads.allSatisfy({ $0.syscall == nil }) {
         result.verdict = "\(name) cannot be read: /proc/\(root.pid)/task/*/syscall is not readable "
           + "(it needs ptrace access to the process), so pipetrace cannot tell what it waits for."
         result.noFixReason = "its syscall state is unreadable"
+        result.outcome = .unreadable
         return result
       }
       result.verdict = "\(name) is not blocked: it is \(root.stat.stateName) and no thread sleeps in a syscall."
       result.noFixReason = "nothing to unblock"
+      result.outcome = .notBlocked
       return result
     }
-    let (steps, cycle) = walk(from: root)
-    result.chain = steps
-    result.cycle = cycle
-    result.holders = otherEndHolders(of: root, call: call)
+    if idle {
+      let own = waits.map { "\(Self.shown($0.object.label)) (fd \($0.fd.fd))" }.joined(separator: ", ")
+      result.verdict = "\(name) is an idle event loop, not hung: it waits in \(call.syscall) on \(own), "
+        + "whose other side only it holds (a wakeup channel its own threads or signal handlers write)."
+      result.noFixReason = "an idle event loop is not a hang; nothing to unblock"
+      result.outcome = .idle
+      return result
+    }
+    if !asMember {
+      let (steps, cycle) = walk(from: root)
+      result.chain = steps
+      result.cycle = cycle
+    }
+    // A multiplexer's own wakeup channels are not what it is stuck on.
+    let relevant = waits.filter { !Self.isWakeupChannel($0, in: call) }
+    result.holders = relevant.flatMap(\.holders)
 
-    if let cycle {
+    if let cycle = result.cycle {
       // Each link in the words of its own edge: "A waits in wait4 for child B…; B waits for room in…".
       var links: [String] = []
       for (i, pid) in cycle.enumerated() {
         let next = cycle[(i + 1) % cycle.count]
         guard let p = snapshots[pid] else { continue }
         let why = edges(of: p).first { $0.to == next }?.why ?? "waits for \(next)"
-        links.append("\(pid) (\(p.comm)) \(why)")
+        links.append("\(pid) (\(Self.shown(p.comm))) \(why)")
       }
       result.verdict = "Deadlock: \(links.joined(separator: "; ")) — none of them can move."
       result.noFixReason = "closing an fd in the cycle only breaks it by losing data (a writer gets EPIPE/SIGPIPE, "
@@ -235,137 +370,225 @@ struct WaitForAnalyzer {
     if let waitPid = call.waitPid {
       return diagnoseWait(root, call: call, waitPid: waitPid, into: result)
     }
-    let pipeFds = call.fds.filter { $0.target?.kind == .pipe }
-    if pipeFds.isEmpty {
+    if relevant.isEmpty {
       if call.fds.isEmpty {
-        result.verdict = "\(name) is blocked in \(call.syscall), which waits on no pipe or child pipetrace can follow."
+        result.verdict = "\(name) is blocked in \(call.summary), which waits on no pipe, socket or child pipetrace can follow."
       } else {
-        result.verdict = "\(name) is blocked in \(call.summary), on no pipe: pipetrace follows pipes and children only."
+        result.verdict = "\(name) is blocked in \(call.summary), on nothing another process holds: "
+          + "pipetrace follows pipes, FIFOs, UNIX stream sockets, ptys and children."
       }
-      result.noFixReason = "it does not wait on a pipe"
+      result.noFixReason = "it does not wait on anything another process holds"
       return result
     }
-    if pipeFds.allSatisfy({ $0.wants == .write }) {
-      return diagnoseFullPipe(root, call: call, into: result)
+    if relevant.allSatisfy({ $0.fd.wants == .write }) {
+      return diagnoseFull(root, call: call, waits: relevant, into: result)
     }
-    return diagnoseEOFWait(root, call: call, into: result)
+    return diagnoseEOFWait(root, call: call, waits: relevant.filter { $0.fd.wants == .read }, into: result)
   }
 
-  /// A reader waiting for data or EOF: who keeps the write end open.
-  mutating func diagnoseEOFWait(_ root: ProcessSnapshot, call: BlockedCall, into base: HangDiagnosis) -> HangDiagnosis {
-    var result = base
-    let name = "\(root.pid) (\(root.comm))"
-    let readPipes = call.fds.filter { $0.wants == .read && $0.target?.kind == .pipe }
-    let pipeText = readPipes.map { "\($0.target!.path) (fd \($0.fd))" }.joined(separator: ", ")
-    let writers = result.holders.filter { $0.end == .write }
-    if writers.isEmpty {
-      result.verdict = "\(name) reads \(pipeText), but no process holds a write end any more: it will see EOF now."
-      result.noFixReason = "nothing holds the pipe open"
-      return result
-    }
-    let own = writers.filter { $0.relation == .itself }
-    let liveChildren = writers.filter { $0.relation == .child && $0.ppid == root.pid }
-    let leaked = writers.filter { $0.relation != .itself && !($0.relation == .child && $0.ppid == root.pid) }
+  /// What a holder is to the waiting process: part of its running pipeline (a live descendant), a
+  /// leak (an orphan left behind, or for pipes, FIFOs and ptys anyone else), or a socket's peer.
+  enum Role { case itself, pipeline, leaked, peer }
 
-    var sentences: [String] = []
-    if !own.isEmpty {
-      sentences.append("\(name) waits for EOF on \(pipeText) but holds the write end itself (fd "
-        + "\(own.map { String($0.fd) }.joined(separator: ", "))): it can never see EOF")
+  static func role(_ h: HangDiagnosis.Holder) -> Role {
+    switch h.relation {
+    case .itself: return .itself
+    case .child, .grandchild, .descendant: return .pipeline
+    case .orphan: return .leaked
+    default: return h.kind == .socket ? .peer : .leaked
     }
-    if !leaked.isEmpty {
-      let who = groupByPid(leaked).map { pid, fds in
-        let h = fds[0]
-        return "\(h.comm) \(pid) (fd \(fds.map { String($0.fd) }.joined(separator: ", ")); \(h.relationDetail); "
-          + "\(WaitForAnalyzer.describe(snapshots[pid]!)))"
-      }.joined(separator: ", ")
-      sentences.append((own.isEmpty ? "\(name) waits for EOF on \(pipeText), but" : "and")
-        + " the write end is also held by \(who)")
+  }
+
+  /// The same holders, grouped by process in order of appearance.
+  func groupByPid(_ holders: [HangDiagnosis.Holder]) -> [(Int32, [HangDiagnosis.Holder])] {
+    var order: [Int32] = []
+    var groups: [Int32: [HangDiagnosis.Holder]] = [:]
+    for h in holders {
+      if groups[h.pid] == nil { order.append(h.pid) }
+      groups[h.pid, default: []].append(h)
     }
-    if !liveChildren.isEmpty && own.isEmpty && leaked.isEmpty {
-      let who = groupByPid(liveChildren).map { pid, _ in "\(pid) (\(snapshots[pid]?.comm ?? "?"))" }
-      sentences.append("\(name) waits for EOF on \(pipeText) from its live child \(who.joined(separator: ", ")), "
-        + "which still holds the write end; EOF comes when it exits or closes it")
-      result.verdict = sentences.joined(separator: " ") + "."
-      result.noFixReason = "the write end is held only by live children of \(root.pid): they are still its work, "
-        + "not a leak (see the chain for what they wait on)"
-      return result
-    }
-    result.verdict = sentences.joined(separator: ", ") + "."
-    var closes: [HangDiagnosis.Fix.Close] = []
-    for (pid, fds) in groupByPid(leaked + own) {
-      for inode in Set(fds.map(\.inode)).sorted() {
-        closes.append(.init(pid: pid, fds: fds.filter { $0.inode == inode }.map(\.fd).sorted(), inode: inode))
+    return order.map { ($0, groups[$0]!) }
+  }
+
+  /// Closes per process and link.
+  func closes(for holders: [HangDiagnosis.Holder]) -> [HangDiagnosis.Fix.Close] {
+    var result: [HangDiagnosis.Fix.Close] = []
+    for (pid, fds) in groupByPid(holders) {
+      var links: [String] = []
+      for f in fds where !links.contains(f.link) { links.append(f.link) }
+      for link in links {
+        result.append(.init(pid: pid, fds: fds.filter { $0.link == link }.map(\.fd).sorted(), expect: link))
       }
-    }
-    result.fix = HangDiagnosis.Fix(closes: closes)
-    if !own.isEmpty {
-      result.cautions.append("closing fds of \(root.pid) itself: if the program later closes or writes that fd "
-        + "number it may hit a different file opened after it")
-    }
-    if !liveChildren.isEmpty {
-      result.cautions.append("live children still hold the write end too ("
-        + groupByPid(liveChildren).map { "\($0.0)" }.joined(separator: ", ") + "): EOF comes after they exit")
     }
     return result
   }
 
-  /// A writer waiting for room in a full pipe: who could read it.
-  mutating func diagnoseFullPipe(_ root: ProcessSnapshot, call: BlockedCall, into base: HangDiagnosis) -> HangDiagnosis {
+  /// `sleep 2296 (fd 1, 2; an orphan …; sleeping in …)` per process.
+  mutating func whoText(_ holders: [HangDiagnosis.Holder]) -> String {
+    groupByPid(holders).map { pid, fds in
+      let h = fds[0]
+      let doing = snapshot(pid).map { describe($0) } ?? h.state
+      return "\(Self.shown(h.comm)) \(pid) (fd \(fds.map { String($0.fd) }.joined(separator: ", ")); "
+        + "\(Self.shown(h.relationDetail)); \(doing))"
+    }.joined(separator: ", ")
+  }
+
+  /// The diagnosis of a process met in another's pipeline (memoized; nil while it is under way).
+  mutating func member(_ pid: Int32) -> HangDiagnosis? {
+    if let d = nested[pid] { return d }
+    guard !inProgress.contains(pid), inProgress.count < 16, let p = snapshot(pid), !p.stat.isZombie else { return nil }
+    inProgress.insert(pid)
+    defer { inProgress.remove(pid) }
+    let d = diagnose(p, asMember: true)
+    nested[pid] = d
+    return d
+  }
+
+  /// Folds the fixes of pipeline members into `result` (never closing an fd of a process that is
+  /// itself part of `root`'s running pipeline). Returns the members' verdicts that have a fix.
+  mutating func adoptFixes(of members: [Int32], root: ProcessSnapshot, into result: inout HangDiagnosis,
+                           closes: inout [HangDiagnosis.Fix.Close]) -> [String] {
+    var verdicts: [String] = []
+    for pid in members {
+      guard let sub = member(pid), let fix = sub.fix else { continue }
+      var adopted = false
+      for c in fix.closes {
+        if let holder = snapshot(c.pid) {
+          let (relation, _) = Relation.of(holder: holder.stat, reader: root.stat)
+          if relation == .child || relation == .grandchild || relation == .descendant { continue }
+        }
+        if !closes.contains(c) {
+          closes.append(c)
+          adopted = true
+        }
+      }
+      if adopted { verdicts.append(sub.verdict.hasSuffix(".") ? String(sub.verdict.dropLast()) : sub.verdict) }
+      for h in sub.holders where !result.holders.contains(where: { $0.pid == h.pid && $0.fd == h.fd }) {
+        if Self.role(h) == .leaked { result.holders.append(h) }
+      }
+    }
+    return verdicts
+  }
+
+  /// A reader waiting for data or EOF: who keeps the other side open.
+  mutating func diagnoseEOFWait(_ root: ProcessSnapshot, call: BlockedCall, waits: [Wait], into base: HangDiagnosis)
+    -> HangDiagnosis
+  {
     var result = base
-    let name = "\(root.pid) (\(root.comm))"
-    let pipeText = call.fds.filter { $0.target?.kind == .pipe }.map { "\($0.target!.path) (fd \($0.fd))" }
-      .joined(separator: ", ")
-    let readers = result.holders.filter { $0.end == .read && $0.relation != .itself }
-    if readers.isEmpty {
-      result.verdict = "\(name) writes to the full \(pipeText) and no other process holds its read end"
-        + (result.holders.contains { $0.relation == .itself } ? " (it is the only reader itself): it waits forever." : ".")
-      result.noFixReason = "no reader exists to drain the pipe; closing would only lose data"
+    let name = Self.name(root)
+    let waitText = waits.map { "\(Self.shown($0.object.label)) (fd \($0.fd.fd))" }.joined(separator: ", ")
+    let holders = waits.flatMap(\.holders)
+    if holders.isEmpty {
+      if result.uninspected.isEmpty {
+        result.verdict = "\(name) reads \(waitText), but no process holds the other side any more: it will see EOF now."
+        result.noFixReason = "nothing holds the other side open"
+      } else {
+        result.verdict = "\(name) reads \(waitText); no process pipetrace could inspect holds the other side, "
+          + "but \(result.uninspected.count) could not be inspected: the holder may be one of them."
+        result.noFixReason = "the holders may be among the processes pipetrace could not inspect"
+      }
       return result
     }
-    let who = groupByPid(readers).map { pid, fds in
-      "\(fds[0].comm) \(pid) (\(fds[0].relationDetail); \(WaitForAnalyzer.describe(snapshots[pid]!)))"
-    }.joined(separator: ", ")
-    result.verdict = "\(name) writes to the full \(pipeText); the read end is held by \(who), which is not reading it."
+    let own = holders.filter { Self.role($0) == .itself }
+    let pipeline = holders.filter { Self.role($0) == .pipeline }
+    let leaked = holders.filter { Self.role($0) == .leaked }
+    let peers = holders.filter { Self.role($0) == .peer }
+
+    var sentences: [String] = []
+    if !own.isEmpty {
+      sentences.append("\(name) waits for EOF on \(waitText) but holds the other side itself (fd "
+        + "\(own.map { String($0.fd) }.joined(separator: ", "))): it can never see EOF")
+    }
+    if !leaked.isEmpty {
+      sentences.append((own.isEmpty ? "\(name) waits for EOF on \(waitText), but" : "and")
+        + " the other side is also held by \(whoText(leaked))")
+    }
+    var closes = self.closes(for: leaked + own)
+    var memberVerdicts: [String] = []
+    let memberPids = groupByPid(pipeline).map(\.0)
+    if !pipeline.isEmpty {
+      memberVerdicts = adoptFixes(of: memberPids, root: root, into: &result, closes: &closes)
+      let lead = sentences.isEmpty ? "\(name) waits for EOF on \(waitText), whose other side" : "its"
+      sentences.append("\(lead) own pipeline still holds it: \(whoText(pipeline))"
+        + (memberVerdicts.isEmpty ? "; EOF comes when they finish" : ", which cannot finish: " + memberVerdicts.joined(separator: " ")))
+    }
+    if !peers.isEmpty {
+      let lead = sentences.isEmpty ? "\(name) waits for data on \(waitText) from its peer" : "its peer"
+      sentences.append("\(lead) \(whoText(peers)), which has not sent it or closed (a server or client, not a leak)")
+    }
+    result.verdict = sentences.joined(separator: "; ") + "."
+    if closes.isEmpty {
+      if !peers.isEmpty && pipeline.isEmpty {
+        result.noFixReason = "the other side is held by its peer, not leaked: the peer must answer or close"
+      } else {
+        result.noFixReason = "the other side is held only by live descendants of \(root.pid): they are still its work, "
+          + "not a leak (see the chain for what they wait on)"
+      }
+      return result
+    }
+    result.fix = HangDiagnosis.Fix(closes: closes)
+    result.outcome = .fix
+    if !own.isEmpty {
+      result.cautions.append("replacing fds of \(root.pid) itself: if the program later writes to that fd, "
+        + "the data goes to /dev/null")
+    }
+    if !pipeline.isEmpty {
+      result.cautions.append("its own pipeline (" + memberPids.map(String.init).joined(separator: ", ")
+        + ") holds the other side too: EOF comes once they finish")
+    }
+    if !result.uninspected.isEmpty {
+      result.cautions.append("\(result.uninspected.count) processes could not be inspected: another holder may remain")
+    }
+    return result
+  }
+
+  /// A writer waiting for room: who could read.
+  mutating func diagnoseFull(_ root: ProcessSnapshot, call: BlockedCall, waits: [Wait], into base: HangDiagnosis)
+    -> HangDiagnosis
+  {
+    var result = base
+    let name = Self.name(root)
+    let waitText = waits.map { "\(Self.shown($0.object.label)) (fd \($0.fd.fd))" }.joined(separator: ", ")
+    let readers = waits.flatMap(\.holders).filter { $0.relation != .itself }
+    if readers.isEmpty {
+      result.verdict = "\(name) writes to the full \(waitText) and no other process holds its read side"
+        + (result.holders.contains { $0.relation == .itself } ? " (it is the only reader itself): it waits forever." : ".")
+      result.noFixReason = "no reader exists to drain it; closing would only lose data"
+      return result
+    }
+    result.verdict = "\(name) writes to the full \(waitText); the read side is held by \(whoText(readers)), which is not reading it."
     result.noFixReason = "closing the readers' fds would make the write fail (EPIPE/SIGPIPE) and lose the data"
     return result
   }
 
-  /// A parent in wait4/waitid: what its children are stuck on, and their fix if they have one.
+  /// A parent in wait4/waitid: what its children are stuck on, and their fixes if they have any.
   mutating func diagnoseWait(_ root: ProcessSnapshot, call: BlockedCall, waitPid: Int32, into base: HangDiagnosis)
     -> HangDiagnosis
   {
     var result = base
-    let name = "\(root.pid) (\(root.comm))"
+    let name = Self.name(root)
     let children = waitedChildren(of: root, waitPid: waitPid)
     if children.isEmpty {
       result.verdict = "\(name) waits in \(call.syscall) but has no matching child: the call should return soon."
       result.noFixReason = "no child to wait for"
       return result
     }
-    var childVerdicts: [String] = []
-    for child in children where child.primaryBlock != nil && !child.stat.isZombie {
-      let sub = diagnose(child)
-      childVerdicts.append(sub.verdict)
-      if result.fix == nil, let fix = sub.fix {
-        result.fix = fix
-        result.cautions += sub.cautions
-        if result.holders.isEmpty { result.holders = sub.holders }
-      }
+    var closes: [HangDiagnosis.Fix.Close] = []
+    let blockedChildren = children.filter { $0.primaryBlock != nil && !$0.stat.isZombie }.map(\.pid)
+    var childVerdicts = adoptFixes(of: blockedChildren, root: root, into: &result, closes: &closes)
+    if childVerdicts.isEmpty {
+      childVerdicts = blockedChildren.compactMap { nested[$0]?.verdict }.map { $0.hasSuffix(".") ? String($0.dropLast()) : $0 }
     }
-    let list = children.map { "\($0.pid) (\($0.comm))" }.joined(separator: ", ")
+    let list = children.map { Self.name($0) }.joined(separator: ", ")
     result.verdict = "\(name) waits in \(call.syscall) for its child \(list) to exit"
-      + (childVerdicts.isEmpty ? ", which is not blocked (still working)." : "; " + childVerdicts.joined(separator: " "))
-    if result.fix == nil { result.noFixReason = "its children are not stuck on a leaked pipe" }
-    return result
-  }
-
-  func groupByPid(_ holders: [HangDiagnosis.PipeHolder]) -> [(Int32, [HangDiagnosis.PipeHolder])] {
-    var order: [Int32] = []
-    var groups: [Int32: [HangDiagnosis.PipeHolder]] = [:]
-    for h in holders {
-      if groups[h.pid] == nil { order.append(h.pid) }
-      groups[h.pid, default: []].append(h)
+      + (childVerdicts.isEmpty ? ", which is not blocked (still working)." : "; " + childVerdicts.joined(separator: "; ") + ".")
+    if closes.isEmpty {
+      result.noFixReason = "its children are not stuck on a leak"
+    } else {
+      result.fix = HangDiagnosis.Fix(closes: closes)
+      result.outcome = .fix
+      for c in blockedChildren { result.cautions += nested[c]?.cautions ?? [] }
     }
-    return order.map { ($0, groups[$0]!) }
+    return result
   }
 }

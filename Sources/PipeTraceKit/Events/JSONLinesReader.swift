@@ -86,7 +86,7 @@ struct JSONLineParser {
     var ts = 0.0, dur: Double?
     var name = "", path = "", text = ""
     var args: [ArgValue] = []
-    var ret: Int64?, errnoName: String?
+    var ret: Int64?, errnoName: String?, retDetail: String?
     var fds: [FdNote] = []  // only when "fds" comes before "args"
     var sawArgs = false
     var forkKind = ForkKind.fork
@@ -94,7 +94,6 @@ struct JSONLineParser {
     var code: Int32?, signalName: String?, core = false
     var sigCode: Int32 = 0, sender: Int32 = 0, uid: Int32 = 0, status: Int32 = 0
     var mode = ""
-    var retDetail: String?
     var sawTs = false
     var retTarget: FdTarget?
 

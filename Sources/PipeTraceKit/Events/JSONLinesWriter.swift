@@ -49,6 +49,7 @@ public final class JSONLinesWriter: EventSink {
       out.append(",\"dur\":")
       if let d = r.duration { out.append(seconds: d) } else { out.append("null") }
       if let detail = r.retDetail {
+        // What poll/select returned ready (`([{fd=3, revents=POLLIN}])`): the report's "released by".
         out.append(",\"ret_detail\":")
         appendString(detail)
       }

@@ -2,55 +2,102 @@
 import Glibc
 #endif
 
-/// Closing fds inside another process: the checks made before touching it, and the close itself.
+/// Taking fds away from another process: the checks made before touching it, and the act itself.
+///
+/// By default the fd is not freed but pointed at /dev/null (open it in the target, dup2 it over the
+/// fd, close the temporary): the reader on the other side sees EOF, and the fd number stays taken,
+/// so a daemon that goes on running never hands it to a new file or connection (and its next log
+/// line goes to /dev/null, not into a client's socket). `Mode.plainClose` frees the number instead.
 public enum InjectClose {
+  public enum Mode: Sendable, Equatable {
+    /// open("/dev/null") + dup2 over the fd + close the temporary (the default).
+    case replaceWithNull
+    /// close(fd): the number becomes free for the process's next open, socket or accept.
+    case plainClose
+  }
+
+  /// A file's identity: what the fd must still point to when the act happens.
+  public struct Identity: Sendable, Equatable {
+    public var device: UInt64
+    public var inode: UInt64
+
+    /// The identity of `/proc/PID/fd/FD` (the file, pipe or socket it points to), nil when not open.
+    static func of(pid: Int32, fd: Int32) -> Identity? {
+      var st = stat()
+      guard stat("/proc/\(pid)/fd/\(fd)", &st) == 0 else { return nil }
+      return Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+  }
+
   /// A target that passed every check: which thread to seize and what each fd points to.
   public struct Plan: Sendable {
     public var pid: Int32
     public var comm: String
     public var tid: Int32
     public var fds: [(fd: Int32, target: FdTarget, end: PipeEnd?)]
+    public var mode: Mode = .replaceWithNull
+    /// Per fd, the identity found by the checks; the act happens only if it still holds.
+    public var identities: [Int32: Identity] = [:]
+    /// `--expect`: the link text every fd must still show.
+    public var expect: String?
 
     /// `fd 1 -> pipe:[24684] (write end)` per fd.
     public var descriptions: [String] {
-      fds.map { f in "fd \(f.fd) -> \(f.target.path)" + (f.target.kind == .pipe ? " (\(f.end?.rawValue ?? "?") end)" : "") }
+      fds.map { f in
+        "fd \(f.fd) -> \(DisplayText.escape(f.target.path))" + (f.target.kind == .pipe ? " (\(f.end?.rawValue ?? "?") end)" : "")
+      }
     }
   }
 
   public enum Outcome: Sendable, Equatable {
+    /// Freed (`--plain-close`).
     case closed
+    /// Now points to /dev/null; the number stays taken.
+    case replaced
     case wasNotOpen
+    /// It pointed elsewhere by the time every thread was stopped: left alone.
+    case changed(String)
     case failed(Errno)
 
     public var text: String {
       switch self {
       case .closed: return "closed"
+      case .replaced: return "replaced by /dev/null"
       case .wasNotOpen: return "was not open"
+      case .changed(let now): return "left alone: it now points to \(DisplayText.escape(now))"
       case .failed(let e): return "failed: \(e)"
       }
     }
+
+    /// The fd no longer holds what it held (the reader on the other side may see EOF).
+    public var released: Bool { self == .closed || self == .replaced }
   }
 
   /// Checks everything without touching the process. `expect` (e.g. `pipe:[24684]`) refuses an fd
   /// that points elsewhere. Throws an `InjectionError` with a one-line reason.
   /// `tracedBy`: the caller's own pid when it traces the process itself (it then injects through
   /// its own session, see `Tracer.injectClose`).
-  public static func plan(pid: Int32, fds: [Int32], expect: String? = nil, tracedBy: Int32? = nil) throws(InjectionError) -> Plan {
+  public static func plan(pid: Int32, fds: [Int32], expect: String? = nil, tracedBy: Int32? = nil,
+                          mode: Mode = .replaceWithNull) throws(InjectionError) -> Plan {
     if pid <= 0 { throw InjectionError("invalid pid \(pid): must be a positive process id") }
     if fds.isEmpty { throw InjectionError("no fd given: --inject-close PID FD [FD...]") }
     if let bad = fds.first(where: { $0 < 0 }) { throw InjectionError("invalid fd \(bad): fds are >= 0") }
     if pid == getpid() { throw InjectionError("pid \(pid) is pipetrace itself") }
     guard let stat = ProcStat.read(pid) else { throw InjectionError("no such process: \(pid)") }
-    let name = "pid \(pid) (\(stat.comm))"
+    let name = "pid \(pid) (\(DisplayText.escape(stat.comm)))"
     if stat.isKernelThread { throw InjectionError("\(name) is a kernel thread: it has no fds to close") }
     if stat.isZombie { throw InjectionError("\(name) is a zombie: it has exited, its fds are already closed") }
     if let tgid = ProcFS.statusField(pid, "Tgid").flatMap({ Int32($0) }), tgid != pid {
       throw InjectionError("\(pid) is a thread of process \(tgid): give the process id \(tgid)")
     }
+    // Another user's process: its fd table is closed to us, and so is ptrace. Say so, not "not open".
+    if access("/proc/\(pid)/fd/", R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+      throw InjectionError(PtracePermission.explain(pid: pid))
+    }
     let threads = ProcFS.threadIds(of: pid)
     for tid in threads {
       if let tracer = ProcFS.statusField(pid, "TracerPid", tid: tid).flatMap({ Int32($0) }), tracer != 0, tracer != tracedBy {
-        let tracerComm = ProcStat.read(tracer)?.comm ?? "?"
+        let tracerComm = ProcStat.read(tracer).map { DisplayText.escape($0.comm) } ?? "?"
         throw InjectionError("\(name) is already traced by \(tracer) (\(tracerComm)): detach it first")
       }
     }
@@ -62,64 +109,147 @@ public enum InjectClose {
       guard let s = ProcStat.read(pid, tid: t) else { return false }
       return !s.isZombie
     }) else { throw InjectionError("\(name) has no live thread") }
-    var checked: [(fd: Int32, target: FdTarget, end: PipeEnd?)] = []
+    var plan = Plan(pid: pid, comm: stat.comm, tid: tid, fds: [], mode: mode, expect: expect)
     for fd in fds {
-      guard let target = ProcFS.fdTarget(pid, fd: fd) else {
+      guard let target = ProcFS.fdTarget(pid, fd: fd), let identity = Identity.of(pid: pid, fd: fd) else {
         throw InjectionError("fd \(fd) is not open in \(name)")
       }
       if let expect, target.path != expect {
-        throw InjectionError("fd \(fd) of \(name) points to \(target.path), not \(expect) (--expect): refusing")
+        throw InjectionError("fd \(fd) of \(name) points to \(DisplayText.escape(target.path)), not "
+          + "\(DisplayText.escape(expect)) (--expect): refusing")
       }
-      checked.append((fd, target, target.kind == .pipe ? PipeHolderIndex.end(pid: pid, fd: fd) : nil))
+      plan.fds.append((fd, target, target.kind == .pipe ? PipeHolderIndex.end(pid: pid, fd: fd) : nil))
+      plan.identities[fd] = identity
     }
-    return Plan(pid: pid, comm: stat.comm, tid: tid, fds: checked)
+    return plan
   }
 
-  /// Runs close(fd) in the target for each fd of the plan, one seize for all of them.
+  /// Seizes the process, holds every thread stopped, checks each fd again and acts on it.
   public static func perform(_ plan: Plan) throws(InjectionError) -> [(fd: Int32, outcome: Outcome)] {
     let session = try RemoteSyscallSession(pid: plan.pid, tid: plan.tid)
     defer { session.detach() }
+    let others = try ThreadGroupHold(pid: plan.pid, except: plan.tid)
+    defer { others.release() }
     return try perform(plan, in: session)
   }
 
-  /// Runs the closes through a session the caller holds (attached or adopted).
-  public static func perform(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError) -> [(fd: Int32, outcome: Outcome)] {
-    var results: [(fd: Int32, outcome: Outcome)] = []
-    for f in plan.fds {
-      let r = try session.run(closeNumber, [UInt64(UInt32(bitPattern: f.fd))])
-      if r == 0 {
-        results.append((f.fd, .closed))
-      } else if r == -Int64(Errno.EBADF.rawValue) {
-        results.append((f.fd, .wasNotOpen))
-      } else {
-        results.append((f.fd, .failed(Errno(Int32(truncatingIfNeeded: -r)))))
-      }
-    }
-    return results
-  }
-
-  /// close(2)'s number on this architecture.
-  #if arch(arm64)
-  static let closeNumber: Int64 = 57
-  #else
-  static let closeNumber: Int64 = 3
-  #endif
-
-  /// Checks, then closes. Convenience for library callers (the tracer's --unstick-after, demo).
-  public static func close(pid: Int32, fds: [Int32], expect: String? = nil) throws(InjectionError)
+  /// Acts through a session the caller holds (attached or adopted). Every thread of the process
+  /// must be stopped (a tracer injecting into its own tracee stops them first): each fd is checked
+  /// once more here, and one that changed since the plan is left alone.
+  public static func perform(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError)
     -> [(fd: Int32, outcome: Outcome)]
   {
-    try perform(plan(pid: pid, fds: fds, expect: expect))
+    try performRecording(plan, in: session).results
+  }
+
+  /// The same, also returning the syscalls run, as records for a trace of the process (pid, tid,
+  /// times left for the tracer to fill in): `openat("/dev/null")`, `dup2`/`dup3`, `close`.
+  public static func performRecording(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError)
+    -> (results: [(fd: Int32, outcome: Outcome)], calls: [SyscallRecord])
+  {
+    let calls = Numbers(i386: session.isI386)
+    var results: [(fd: Int32, outcome: Outcome)] = []
+    var ran: [SyscallRecord] = []
+    func record(_ name: String, _ args: [ArgValue], _ r: Int64, _ target: FdTarget? = nil) {
+      var rec = SyscallRecord(pid: plan.pid, tid: session.tid, name: name, number: -1, args: args,
+                              ret: r < 0 ? -1 : r, errno: r < 0 ? Errno(Int32(truncatingIfNeeded: -r)) : nil, timestamp: 0)
+      if r >= 0, let target { rec.retTarget = target }
+      ran.append(rec)
+    }
+    let devNullTarget = FdTarget(link: "/dev/null")
+    var devNull: UInt64?
+    for f in plan.fds {
+      // The identity check, now that nothing in the process can move.
+      guard let now = ProcFS.fdTarget(plan.pid, fd: f.fd), let identity = Identity.of(pid: plan.pid, fd: f.fd) else {
+        results.append((f.fd, .wasNotOpen))
+        continue
+      }
+      if identity != plan.identities[f.fd] || now.path != (plan.expect ?? f.target.path) {
+        results.append((f.fd, .changed(now.path)))
+        continue
+      }
+      let fdArg = UInt64(UInt32(bitPattern: f.fd))
+      if plan.mode == .plainClose {
+        let r = try session.run(calls.close, [fdArg])
+        record("close", [.fd(f.fd, f.target)], r)
+        results.append((f.fd, outcome(r, success: .closed)))
+        continue
+      }
+      if devNull == nil { devNull = try session.scratch(Array("/dev/null".utf8) + [0]) }
+      // The same access mode as the fd it replaces (a write end stays write-only), close-on-exec kept.
+      let flags = ProcFS.fdFlags(plan.pid, fd: f.fd) ?? 2
+      let access = UInt64(flags & 3), cloexec = flags & 0o2000000 != 0
+      let openFlags = access | 0o400 | 0o2000000  // O_NOCTTY | O_CLOEXEC: the temporary never leaks
+      let opened = calls.i386
+        ? try session.run(calls.open, [devNull!, openFlags, 0])
+        : try session.run(calls.open, [UInt64(bitPattern: -100), devNull!, openFlags, 0])  // AT_FDCWD
+      let flagNames = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][Int(access)] + "|O_NOCTTY|O_CLOEXEC"
+      record(calls.i386 ? "open" : "openat",
+             (calls.i386 ? [] : [.symbol("AT_FDCWD")]) + [.string(Array("/dev/null".utf8), truncated: false), .symbol(flagNames)],
+             opened, devNullTarget)
+      guard opened >= 0 else {
+        results.append((f.fd, .failed(Errno(Int32(truncatingIfNeeded: -opened)))))
+        continue
+      }
+      let temporary = UInt64(opened)
+      let tmpFd = Int32(truncatingIfNeeded: opened)
+      let dup = cloexec
+        ? try session.run(calls.dup3, [temporary, fdArg, 0o2000000])
+        : try session.run(calls.dup2, [temporary, fdArg])
+      record(cloexec ? "dup3" : "dup2",
+             [.fd(tmpFd, devNullTarget), .fd(f.fd, f.target)] + (cloexec ? [.symbol("O_CLOEXEC")] : []), dup, devNullTarget)
+      let closed = try session.run(calls.close, [temporary])
+      record("close", [.fd(tmpFd, devNullTarget)], closed)
+      results.append((f.fd, outcome(dup, success: .replaced)))
+    }
+    return (results, ran)
+  }
+
+  private static func outcome(_ r: Int64, success: Outcome) -> Outcome {
+    if r >= 0 { return success }
+    if r == -Int64(Errno.EBADF.rawValue) { return .wasNotOpen }
+    return .failed(Errno(Int32(truncatingIfNeeded: -r)))
+  }
+
+  /// The syscall numbers of the target's convention.
+  struct Numbers {
+    var i386: Bool
+    var close: Int64, open: Int64, dup2: Int64, dup3: Int64
+
+    init(i386: Bool) {
+      self.i386 = i386
+      if i386 {
+        // i386: open 5 (path, flags, mode), dup2 63, dup3 330, close 6.
+        (close, open, dup2, dup3) = (6, 5, 63, 330)
+      } else {
+        #if arch(arm64)
+        (close, open, dup2, dup3) = (57, 56, -1, 24)
+        #else
+        // x86_64: openat 257 (dirfd, path, flags, mode), dup2 33, dup3 292, close 3.
+        (close, open, dup2, dup3) = (3, 257, 33, 292)
+        #endif
+      }
+    }
+  }
+
+  /// Checks, then acts. Convenience for library callers (the tracer's --unstick-after, run, demo).
+  public static func close(pid: Int32, fds: [Int32], expect: String? = nil, mode: Mode = .replaceWithNull)
+    throws(InjectionError) -> [(fd: Int32, outcome: Outcome)]
+  {
+    try perform(plan(pid: pid, fds: fds, expect: expect, mode: mode))
   }
 }
 
 extension HangDiagnosis.Fix {
-  /// Performs every close of the fix (each fd checked to still point at its pipe). Returns per pid the
-  /// outcome of each fd; a pid that could not be touched is reported with its error.
-  public func perform() -> [(pid: Int32, result: Result<[(fd: Int32, outcome: InjectClose.Outcome)], InjectionError>)] {
+  /// Performs every replacement of the fix (each fd checked to still point where the diagnosis saw
+  /// it). Returns per pid the outcome of each fd; a pid that could not be touched is reported with
+  /// its error.
+  public func perform(mode: InjectClose.Mode = .replaceWithNull)
+    -> [(pid: Int32, result: Result<[(fd: Int32, outcome: InjectClose.Outcome)], InjectionError>)]
+  {
     closes.map { c in
       (c.pid, Result { () throws(InjectionError) in
-        try InjectClose.close(pid: c.pid, fds: c.fds, expect: "pipe:[\(c.inode)]")
+        try InjectClose.close(pid: c.pid, fds: c.fds, expect: c.expect, mode: mode)
       })
     }
   }

@@ -13,26 +13,44 @@ public struct InjectionError: Error, Sendable, CustomStringConvertible {
 /// One thread of another process held under ptrace to run syscalls in it, then let go exactly as it was.
 ///
 /// PTRACE_SEIZE + PTRACE_INTERRUPT stop it without a signal (no SIGSTOP a waiting shell could see).
-/// Every register is saved at the first stop; `detach()` restores them and lets the kernel itself
-/// restart the interrupted syscall (so a sleep keeps its deadline and no EINTR leaks); signals that
-/// arrived meanwhile are queued again. Must be used from one OS thread: ptrace binds a tracee to
-/// the thread that attached it. Detaches in deinit if the caller did not.
+/// Every register is saved at the first stop; `detach()` restores them (and any memory written)
+/// and lets the kernel itself restart the interrupted syscall (so a sleep keeps its deadline and no
+/// EINTR leaks); signals that arrived meanwhile are queued again. A 32-bit (i386) thread gets its
+/// own convention: `int $0x80` and i386 numbers. Must be used from one OS thread: ptrace binds a
+/// tracee to the thread that attached it. Detaches in deinit if the caller did not.
 public final class RemoteSyscallSession {
   public let pid: Int32
   public let tid: Int32
   private var attached = false
+  /// The thread sits in a stop of ours and `original` holds its registers.
+  private var stopped = false
   private var original = ct_regs()
   private var syscallInsn: UInt64?
   /// True once the thread sits in a syscall-exit stop of ours rather than in the signal path.
   private var ranSyscall = false
-  /// Signals that reached the thread while we held it (signo, was thread-directed).
+  /// Signals that reached the thread while we held it (signo, was thread-directed), once each.
   private var deferredSignals: [(Int32, Bool)] = []
+  /// How often each signal was met: one that keeps coming back means we are looping.
+  private var signalCounts: [Int32: Int] = [:]
+  /// Words of the target's memory we overwrote (address, original word), restored on detach.
+  private var savedWords: [(UInt64, Int)] = []
+  /// Set for an adopted thread: it stays with its tracer.
+  private var adopted = false
 
   /// PTRACE_SYSCALL stops report SIGTRAP | 0x80 with TRACESYSGOOD.
   private static let syscallStopSignal = SIGTRAP | 0x80
 
+  /// Whether the thread runs 32-bit x86 code (its syscalls are i386 ones).
+  public var isI386: Bool { ct_regs_is_i386(&original) != 0 }
+
   /// Seizes `tid` of process `pid` and waits (up to `timeout` seconds) for it to stop.
-  public init(pid: Int32, tid: Int32, timeout: Double = 5) throws(InjectionError) {
+  public convenience init(pid: Int32, tid: Int32, timeout: Double = 5) throws(InjectionError) {
+    try self.init(seizing: tid, of: pid)
+    try awaitStop(timeout: timeout)
+  }
+
+  /// Seizes and interrupts without waiting (see `awaitStop`): many threads can be asked to stop at once.
+  init(seizing tid: Int32, of pid: Int32) throws(InjectionError) {
     self.pid = pid
     self.tid = tid
     // TRACESECCOMP: a process started under a seccomp-filtering tracer (pipetrace, strace
@@ -48,6 +66,10 @@ public final class RemoteSyscallSession {
       forget()
       throw InjectionError("cannot stop \(tid): PTRACE_INTERRUPT failed: \(e)")
     }
+  }
+
+  /// Waits for the interrupt stop, then saves the registers.
+  func awaitStop(timeout: Double) throws(InjectionError) {
     // The thread may be inside an uninterruptible wait: poll so a stuck kernel call cannot hang us.
     let deadline = InjectionClock.now() + timeout
     var pause: UInt32 = 20
@@ -66,7 +88,7 @@ public final class RemoteSyscallSession {
         }
         if ct_wstopevent(status) == Int32(CT_EVENT_STOP) { break }
         // A signal arrived first: keep it for later and let the pending interrupt stop follow.
-        rememberSignal(ct_wstopsig(status))
+        if ct_wstopevent(status) == 0 { rememberSignal(ct_wstopsig(status)) }
         _ = ct_cont(tid, 0)
         continue
       }
@@ -80,9 +102,10 @@ public final class RemoteSyscallSession {
     }
     if ct_regs_get(tid, &original) != 0 {
       let e = Errno.current
-      detach()
+      forget()
       throw InjectionError("cannot read the registers of \(tid): \(e)")
     }
+    stopped = true
   }
 
   /// Adopts a thread the caller already traces (seized, with TRACESYSGOOD) and holds in a
@@ -96,37 +119,95 @@ public final class RemoteSyscallSession {
       throw InjectionError("cannot read the registers of \(tid): \(Errno.current)")
     }
     attached = true
+    stopped = true
   }
-
-  /// Set for an adopted thread: it stays with its tracer.
-  private var adopted = false
 
   deinit { detach() }
 
-  /// Runs syscall `number(args)` in the thread and returns its raw result (negative errno on failure).
+  /// Runs syscall `number(args)` in the thread and returns its raw result (negative errno on
+  /// failure). `number` is in the thread's own convention (i386 numbers for a 32-bit thread).
   public func run(_ number: Int64, _ args: [UInt64]) throws(InjectionError) -> Int64 {
     guard attached else { throw InjectionError("\(tid) is no longer attached") }
     let insn = try syscallInstruction()
     var regs = original
     var six = [UInt64](repeating: 0, count: 6)
     for (i, a) in args.prefix(6).enumerated() { six[i] = a }
-    six.withUnsafeBufferPointer { ct_regs_setup_syscall(&regs, insn, number, $0.baseAddress) }
+    let i386 = isI386
+    six.withUnsafeBufferPointer {
+      if i386 {
+        ct_regs_setup_syscall_i386(&regs, insn, number, $0.baseAddress)
+      } else {
+        ct_regs_setup_syscall(&regs, insn, number, $0.baseAddress)
+      }
+    }
     if ct_regs_set(tid, &regs) != 0 {
       throw InjectionError("cannot set the registers of \(tid): \(Errno.current)")
     }
+    injecting = true
     try resumeUntilSyscallStop()  // entry
     ranSyscall = true
     try resumeUntilSyscallStop()  // exit
+    // A seccomp filter that traps the call skips it and queues SIGSYS (the registers then hold the
+    // call number, not a result): nothing was done.
+    if let fault = pendingFault() {
+      throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(fault)); registers restored, nothing done")
+    }
     var after = ct_regs()
     if ct_regs_get(tid, &after) != 0 {
       throw InjectionError("cannot read the result in \(tid): \(Errno.current)")
     }
-    return ct_regs_return_value(&after)
+    return i386 ? ct_regs_return_value_i386(&after) : ct_regs_return_value(&after)
+  }
+
+  /// Puts `bytes` in the target below its stack pointer (past the red zone), to be restored on
+  /// detach; returns their address. For a path argument such as "/dev/null".
+  public func scratch(_ bytes: [UInt8]) throws(InjectionError) -> UInt64 {
+    let sp = ct_regs_sp(&original) & (isI386 ? 0xFFFF_FFFF : UInt64.max)
+    let words = (bytes.count + 7) / 8
+    let address = (sp - 512 - UInt64(words * 8)) & ~UInt64(15)
+    for w in 0..<words {
+      let at = address + UInt64(w * 8)
+      var old = 0
+      guard ct_inject_peek(tid, UInt(at), &old) == 0 else {
+        throw InjectionError("cannot read the stack of \(tid): \(Errno.current)")
+      }
+      var word = UInt64(bitPattern: Int64(old))
+      for i in 0..<8 where w * 8 + i < bytes.count {
+        word &= ~(UInt64(0xFF) << (8 * UInt64(i)))
+        word |= UInt64(bytes[w * 8 + i]) << (8 * UInt64(i))
+      }
+      guard ct_inject_poke(tid, UInt(at), Int(Int64(bitPattern: word))) == 0 else {
+        throw InjectionError("cannot write the stack of \(tid): \(Errno.current)")
+      }
+      savedWords.append((at, old))
+    }
+    return address
   }
 
   /// Restores every register and detaches, leaving no stop behind. Safe to call twice.
   public func detach() {
     guard attached else { return }
+    if !stopped {
+      // Seized but not yet stopped: nothing was changed; take the stop, then let go.
+      do { try awaitStop(timeout: 1) } catch { return }
+    }
+    for (at, old) in savedWords.reversed() { _ = ct_inject_poke(tid, UInt(at), old) }
+    savedWords = []
+    if ranSyscall && pendingFault() != nil {
+      // A fault our call raised is queued on the thread. An interrupt stop would come before it and
+      // the signal would reach the target after the detach: take it as a signal-delivery stop now
+      // (rememberSignal drops it), still before any instruction of the target runs.
+      if ct_cont(tid, 0) == 0 {
+        var status: Int32 = 0
+        if ct_waitpid(tid, &status, 0, 1) == tid {
+          if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
+            attached = false
+            return
+          }
+          if ct_wstopevent(status) == 0 { rememberSignal(ct_wstopsig(status)) }
+        }
+      }
+    }
     _ = ct_regs_set(tid, &original)
     if ranSyscall {
       // We sit in a syscall-exit stop, where the kernel would not restart the original call. Go back
@@ -141,7 +222,9 @@ public final class RemoteSyscallSession {
             return
           }
           if ct_wstopevent(status) == Int32(CT_EVENT_STOP) { break }
-          if ct_wstopsig(status) != Self.syscallStopSignal { rememberSignal(ct_wstopsig(status)) }
+          if ct_wstopevent(status) == 0 && ct_wstopsig(status) != Self.syscallStopSignal {
+            rememberSignal(ct_wstopsig(status))
+          }
           _ = ct_cont(tid, 0)
         }
       }
@@ -161,20 +244,42 @@ public final class RemoteSyscallSession {
     attached = false
   }
 
-  private func rememberSignal(_ signo: Int32) {
+  /// Synchronous signals: made by the kernel (si_code > 0) for the instruction the thread ran.
+  private static let faults: Set<Int32> = [SIGILL, SIGSEGV, SIGBUS, SIGFPE, SIGTRAP, SIGSYS]
+
+  /// Keeps a signal to send again after the detach, once per signal; returns what it was. A fault
+  /// the kernel raised for our own injected instruction (a trapping seccomp filter's SIGSYS, an
+  /// illegal instruction) is not the target's: it is dropped, never delivered to it.
+  @discardableResult
+  private func rememberSignal(_ signo: Int32) -> ct_siginfo {
     var info = ct_siginfo()
-    let threadDirected = ct_getsiginfo(tid, &info) == 0 && info.code == -6  // SI_TKILL
-    deferredSignals.append((signo, threadDirected))
+    let known = ct_getsiginfo(tid, &info) == 0
+    signalCounts[signo, default: 0] += 1
+    if known && info.code > 0 && Self.faults.contains(signo) && (ranSyscall || injecting) { return info }
+    let threadDirected = known && info.code == -6  // SI_TKILL
+    if !deferredSignals.contains(where: { $0.0 == signo && $0.1 == threadDirected }) {
+      deferredSignals.append((signo, threadDirected))
+    }
+    return info
+  }
+
+  /// Set while our registers are in the thread (from the first resume of an injected call).
+  private var injecting = false
+
+  /// A synchronous fault signal queued on the thread itself (SigPnd of its status), if any.
+  private func pendingFault() -> Int32? {
+    guard let text = ProcFS.statusField(pid, "SigPnd", tid: tid), let mask = UInt64(text, radix: 16) else { return nil }
+    return Self.faults.sorted().first { mask & (UInt64(1) << UInt64($0 - 1)) != 0 }
   }
 
   /// Resumes with PTRACE_SYSCALL until the next syscall stop; signals met on the way are deferred.
+  /// A fault raised by the injected instruction itself (SIGILL, SIGSEGV, …), or any signal that
+  /// keeps coming back, ends the attempt: the caller detaches, which restores everything.
   private func resumeUntilSyscallStop() throws(InjectionError) {
-    var signal: Int32 = 0
     while true {
-      if ct_syscall(tid, signal) != 0 {
+      if ct_syscall(tid, 0) != 0 {
         throw InjectionError("PTRACE_SYSCALL on \(tid) failed: \(Errno.current)")
       }
-      signal = 0
       var status: Int32 = 0
       if ct_waitpid(tid, &status, 0, 1) < 0 {
         throw InjectionError("waiting for \(tid) failed: \(Errno.current)")
@@ -185,17 +290,26 @@ public final class RemoteSyscallSession {
       }
       let sig = ct_wstopsig(status)
       if sig == Self.syscallStopSignal { return }
-      if ct_wstopevent(status) == 0 { rememberSignal(sig) }
       // Event stops (a group stop begun by another thread) are simply resumed.
+      guard ct_wstopevent(status) == 0 else { continue }
+      let info = rememberSignal(sig)
+      if Self.faults.contains(sig) && info.code > 0 {
+        // Kernel-made: our instruction faulted (dropped, see rememberSignal). Stop here.
+        throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(sig)); registers restored, nothing done")
+      }
+      if signalCounts[sig, default: 0] > 3 {
+        throw InjectionError("\(Signals.name(sig)) keeps arriving at \(tid) during the injected syscall; "
+          + "gave up and restored it")
+      }
     }
   }
 
-  /// A `syscall` instruction in the target: right before pc when it stopped in a syscall, else the
-  /// first one in an executable mapping.
+  /// The thread's syscall instruction: right before pc when it stopped in a syscall, else the first
+  /// one in an executable mapping (the vDSO's `int $0x80` for a 32-bit thread).
   private func syscallInstruction() throws(InjectionError) -> UInt64 {
     if let syscallInsn { return syscallInsn }
-    let insnLength = Int(ct_syscall_insn_len)
-    let wanted = Self.syscallInsnBytes
+    let wanted = isI386 ? [ct_i386_syscall_insn.0, ct_i386_syscall_insn.1] : Self.syscallInsnBytes
+    let insnLength = wanted.count
     let beforePc = ct_regs_syscall_insn_before_pc(&original)
     if readMemory(beforePc, insnLength) == wanted {
       syscallInsn = beforePc
@@ -206,6 +320,8 @@ public final class RemoteSyscallSession {
       guard fields.count >= 2, fields[1].hasPrefix("r-x") else { continue }
       let range = fields[0].split(separator: "-").compactMap { UInt64($0, radix: 16) }
       guard range.count == 2 else { continue }
+      // A 32-bit thread can only jump below 4 GiB.
+      if isI386 && range[1] > 0x1_0000_0000 { continue }
       var start = range[0]
       while start < range[1] {
         let length = Int(min(range[1] - start, 1 << 20))
@@ -218,7 +334,7 @@ public final class RemoteSyscallSession {
         start += UInt64(length)
       }
     }
-    throw InjectionError("no syscall instruction found in an executable mapping of \(pid)")
+    throw InjectionError("no \(isI386 ? "int $0x80" : "syscall") instruction found in an executable mapping of \(pid)")
   }
 
   /// The architecture's syscall instruction bytes, from the C layer.
@@ -233,6 +349,48 @@ public final class RemoteSyscallSession {
     let n = buffer.withUnsafeMutableBytes { ct_read_memory(pid, UInt(address), $0.baseAddress, count) }
     return n > 0 ? Array(buffer[0..<n]) : []
   }
+}
+
+/// Every other thread of a process held stopped while one thread runs injected syscalls, so no
+/// thread can change the fd table between the check and the act. Let go as it was.
+final class ThreadGroupHold {
+  private var held: [RemoteSyscallSession] = []
+
+  /// Stops every thread of `pid` but `except`; threads started meanwhile are caught on a re-read.
+  init(pid: Int32, except: Int32, timeout: Double = 5) throws(InjectionError) {
+    var seen: Set<Int32> = [except]
+    for _ in 0..<16 {
+      let fresh = ProcFS.threadIds(of: pid).filter { !seen.contains($0) }
+      if fresh.isEmpty { return }
+      var started: [RemoteSyscallSession] = []
+      for tid in fresh {
+        seen.insert(tid)
+        do {
+          started.append(try RemoteSyscallSession(seizing: tid, of: pid))
+        } catch {
+          // A thread that exited meanwhile cannot change anything; any other failure can.
+          if ProcStat.read(pid, tid: tid).map({ !$0.isZombie }) ?? false { release(); throw error }
+        }
+      }
+      for session in started {
+        do {
+          try session.awaitStop(timeout: timeout)
+          held.append(session)
+        } catch {
+          if ProcStat.read(pid, tid: session.tid).map({ !$0.isZombie }) ?? false { release(); throw error }
+        }
+      }
+    }
+    release()
+    throw InjectionError("process \(pid) keeps starting threads: could not stop them all")
+  }
+
+  func release() {
+    for session in held { session.detach() }
+    held = []
+  }
+
+  deinit { release() }
 }
 
 /// CLOCK_MONOTONIC seconds, for timeouts.

@@ -21,7 +21,7 @@ public enum HTMLReport {
     }
     h += timeline(r, start: start, end: end)
 
-    h += "<h2>Blocking calls (&ge; \(esc(humanDuration(r.minBlock)))), longest first</h2>\n<table id=\"blocking\"><tr><th>pid</th><th>call</th><th>fd</th><th>start</th><th>duration</th><th>result</th><th>released by</th></tr>\n"
+    h += "<h2>Blocking calls (&ge; \(esc(humanDuration(r.minBlock)))), waits on pipes, sockets and children first, then longest first</h2>\n<table id=\"blocking\"><tr><th>pid</th><th>call</th><th>fd</th><th>start</th><th>duration</th><th>result</th><th>released by</th></tr>\n"
     for (k, b) in r.blocking.prefix(500).enumerated() {
       let rel = b.releasedBy.map { "\($0.pid) \(r.programName($0.pid)): \($0.event) at \(r.relative($0.ts))" } ?? (b.returned ? "unknown" : "still blocked at end")
       h += "<tr\(k == 0 ? " id=\"longest-block\"" : "")><td>\(b.pid)</td><td>\(esc(b.name))</td><td>\(esc(b.fd.map { "\($0)" + (b.target.map { " \($0)" } ?? "") } ?? ""))</td><td>\(esc(r.relative(b.ts)))</td><td>\(esc(humanDuration(b.dur)))</td><td>\(esc(b.result))</td><td>\(esc(rel))</td></tr>\n"

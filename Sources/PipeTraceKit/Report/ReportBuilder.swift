@@ -21,8 +21,13 @@ public final class ReportBuilder: EventSink {
   private struct Blocked {
     var call: Report.BlockingCall
     var pipe: PipeRecord?
+    /// Every pipe a poll or select watched (the ready one is `pipe`), for the leaked-ends search.
+    var polled: [PipeRecord] = []
     /// wait4 on a child whose exit was not in the stream yet.
     var waitedChild: Int32?
+    /// 0: waits on a pipe, socket or child (what hangs are made of); 1: anything else; 2: futex
+    /// waits and sleeps, which a threaded daemon has by the dozen.
+    var rank = 1
   }
 
   public let options: Options
@@ -38,6 +43,9 @@ public final class ReportBuilder: EventSink {
   private var blockingOmitted = 0
   /// Interrupted calls waiting for the signal that interrupted them, by tid.
   private var awaitingSignal: [Int32: Int] = [:]
+  /// Per tid, a poll or sleep that returned ERESTART_RESTARTBLOCK: the kernel continues it as
+  /// restart_syscall, which is the same call (strace: `restart_syscall(<... resuming interrupted poll ...>)`).
+  private var interrupted: [Int32: SyscallRecord] = [:]
   /// Calls that never returned (at most one per task): their length is known when the trace ends.
   private var neverReturned: [SyscallRecord] = []
   private var eventCount = 0
@@ -98,7 +106,8 @@ public final class ReportBuilder: EventSink {
     model.handle(event)
   }
 
-  private func record(_ r: SyscallRecord) {
+  private func record(_ original: SyscallRecord) {
+    let (r, restarted) = continuing(original)
     let failed = r.errno != nil
     if r.duration != nil || r.ret != nil {
       let d = r.duration ?? 0
@@ -114,14 +123,34 @@ public final class ReportBuilder: EventSink {
       return
     }
     guard let d = r.duration, d >= options.minBlock else { return }
-    addBlocked(r, dur: d, returned: true)
+    // Listed with its restart_syscall, as one call (or at the end if it never went on).
+    if interrupted[r.tid]?.timestamp == r.timestamp && r.errno?.name == "ERESTART_RESTARTBLOCK" { return }
+    addBlocked(r, dur: d, returned: true, restarted: restarted)
   }
 
-  private func addBlocked(_ r: SyscallRecord, dur: Double, returned: Bool) {
+  /// A restart_syscall as the call it continues: its name and arguments, from the interrupted
+  /// call's start to the restart's end. Other records pass unchanged.
+  private func continuing(_ r: SyscallRecord) -> (SyscallRecord, restarted: Bool) {
+    if r.errno?.name == "ERESTART_RESTARTBLOCK" {
+      interrupted[r.tid] = r
+      return (r, false)
+    }
+    guard r.name == "restart_syscall" else { return (r, false) }
+    guard let first = interrupted.removeValue(forKey: r.tid), first.pid == r.pid else { return (r, false) }
+    var merged = first
+    merged.ret = r.ret
+    merged.errno = r.errno
+    merged.retDetail = r.retDetail
+    merged.duration = r.duration.map { r.timestamp + $0 - first.timestamp }
+    return (merged, true)
+  }
+
+  private func addBlocked(_ r: SyscallRecord, dur: Double, returned: Bool, restarted: Bool = false) {
     var b = Blocked(call: Report.BlockingCall(
       pid: r.pid, tid: r.tid, name: r.name, fd: nil, target: nil, ts: r.timestamp, dur: dur,
-      returned: returned, result: Self.resultText(r, returned: returned), releasedBy: nil))
+      returned: returned, result: Self.resultText(r, returned: returned, restarted: restarted), releasedBy: nil))
     findRelease(r, into: &b)
+    b.rank = Self.rank(r, b)
     blocked.append(b)
     if let p = b.pipe, returned, let ret = r.ret, r.errno == nil, ProcessModel.endHint(r.name) == .read {
       p.watched = true
@@ -134,19 +163,39 @@ public final class ReportBuilder: EventSink {
     if blocked.count >= options.blockingLimit * 2 { trimBlocked() }
   }
 
+  /// Waits on pipes, sockets and children first, then the longest.
+  private static func ranked(_ a: Blocked, _ b: Blocked) -> Bool {
+    a.rank != b.rank ? a.rank < b.rank : a.call.dur > b.call.dur
+  }
+
+  static let sleeps: Set<String> = [
+    "futex", "nanosleep", "clock_nanosleep", "pause", "rt_sigsuspend", "rt_sigtimedwait", "sigsuspend",
+  ]
+
+  private static func rank(_ r: SyscallRecord, _ b: Blocked) -> Int {
+    if b.pipe != nil || !b.polled.isEmpty { return 0 }
+    switch r.name {
+    case "wait4", "waitpid", "waitid": return 0
+    default: break
+    }
+    if let t = b.call.target, t.hasPrefix("pipe:") || t.hasPrefix("socket:") || t.hasPrefix("/dev/pts/") { return 0 }
+    return sleeps.contains(r.name) ? 2 : 1
+  }
+
   private func trimBlocked() {
     awaitingSignal.removeAll()  // indices change; an unresolved interrupted call stays unexplained
     lateWaiters.removeAll()
-    blocked.sort { $0.call.dur > $1.call.dur }
+    blocked.sort(by: Self.ranked)
     blockingOmitted += blocked.count - options.blockingLimit
     blocked.removeLast(blocked.count - options.blockingLimit)
   }
 
-  static func resultText(_ r: SyscallRecord, returned: Bool) -> String {
+  static func resultText(_ r: SyscallRecord, returned: Bool, restarted: Bool = false) -> String {
     guard returned else { return "never returned" }
     let ret = r.ret.map { String($0) } ?? "?"
-    if let e = r.errno { return "= \(ret) \(e.name)" }
-    return "= \(ret)"
+    let restart = restarted ? " (resumed as restart_syscall)" : ""
+    if let e = r.errno { return "= \(ret) \(e.name)" + restart }
+    return "= \(ret)" + restart
   }
 
   /// The fd a call waited on and what it points to.
@@ -179,7 +228,27 @@ public final class ReportBuilder: EventSink {
         b.waitedChild = child  // its +++ line may come after the parent's wait returns
       }
     } else if traits.contains(.waitsOnFds) {
-      guard let ret = r.ret, ret > 0, let fd = Self.readyFd(r) else { return }
+      let polled = Self.polledFds(r).compactMap { fd in pipeAt(r, fd: fd).map { (fd, $0) } }
+      b.polled = polled.map(\.1)
+      if let (fd, p) = polled.first {
+        b.call.fd = fd
+        b.call.target = p.label
+      }
+      guard let ret = r.ret, ret > 0 else { return }
+      guard let fd = Self.readyFd(r) else {
+        // No revents in the trace (a restart_syscall's result is not decoded by every strace):
+        // the last write or close on a watched pipe before the return released it.
+        let events = polled.flatMap { fd, p in
+          [p.lastWrite, p.lastWriteEndRelease].compactMap { $0 }.filter { $0.ts <= returnTs + timeResolution }
+            .map { (fd, $0) }
+        }
+        if let (fd, last) = events.max(by: { $0.1.ts < $1.1.ts }) {
+          b.call.fd = fd
+          b.call.target = pipeAt(r, fd: fd)?.label ?? b.call.target
+          b.call.releasedBy = EventRef(pid: last.pid, event: "fd \(fd) ready: \(last.event)", ts: last.ts)
+        }
+        return
+      }
       b.call.fd = fd
       if let p = pipeAt(r, fd: fd) {
         b.pipe = p
@@ -198,6 +267,24 @@ public final class ReportBuilder: EventSink {
     if let s = p.signal { return "killed by \(Signals.name(s))" }
     if let c = p.exitCode { return "exit \(c)" }
     return "exit"
+  }
+
+  /// The fds a poll watched: `[{fd=3, events=POLLIN}, …]` (strace), or in pipetrace JSON the
+  /// array whose entries its `fds` notes made into decoded fds.
+  static func polledFds(_ r: SyscallRecord) -> [Int32] {
+    guard case .array(let items, _)? = r.args.first else { return [] }
+    var fds: [Int32] = []
+    func add(_ v: ArgValue) {
+      if let fd = FdEffect.fdNumber(v), fd >= 0, !fds.contains(fd) { fds.append(fd) }
+    }
+    for item in items {
+      switch item {
+      case .structure(let fields): for f in fields where f.name == "fd" { add(f.value) }
+      case .fd: add(item)
+      default: break
+      }
+    }
+    return fds
   }
 
   /// The first ready fd of a poll/select result: `([{fd=3, revents=POLLIN}])`, `(in [3])`.
@@ -244,13 +331,17 @@ public final class ReportBuilder: EventSink {
       if until - r.timestamp >= options.minBlock { addBlocked(r, dur: until - r.timestamp, returned: false) }
     }
     neverReturned.removeAll()
+    for r in interrupted.values.sorted(by: { $0.timestamp < $1.timestamp }) {
+      if let d = r.duration, d >= options.minBlock { addBlocked(r, dur: d, returned: true) }
+    }
+    interrupted.removeAll()
     for k in blocked.indices {
       if let child = blocked[k].waitedChild, let info = model.processes[child], let exitTs = info.end {
         blocked[k].call.releasedBy = EventRef(pid: child, event: Self.exitText(info), ts: exitTs)
       }
     }
     if blocked.count > options.blockingLimit { trimBlocked() }
-    blocked.sort { $0.call.dur > $1.call.dur }
+    blocked.sort(by: Self.ranked)
     findLeaks()
   }
 
@@ -258,8 +349,11 @@ public final class ReportBuilder: EventSink {
   private func findLeaks() {
     var seen = Set<String>()
     for b in blocked {
-      guard let p = b.pipe, ProcessModel.endHint(b.call.name) == .read || b.call.name.contains("poll") || b.call.name.contains("select") else { continue }
+      guard ProcessModel.endHint(b.call.name) == .read || b.call.name.contains("poll") || b.call.name.contains("select") else { continue }
       let from = b.call.ts, to = b.call.ts + b.call.dur
+      var pipes = b.polled
+      if let p = b.pipe, !pipes.contains(where: { $0 === p }) { pipes.insert(p, at: 0) }
+      for p in pipes {
       for c in p.carries where c.pid != b.call.pid && !c.used && c.end != .read {
         guard c.ts <= to, (c.releasedAt ?? .infinity) >= from else { continue }
         let key = "\(c.pid)/\(c.fd)/\(p.id)/\(b.call.pid)"
@@ -268,6 +362,7 @@ public final class ReportBuilder: EventSink {
           holderPid: c.pid, program: c.program, fd: c.fd, end: c.end, pipe: p.label, execTs: c.ts,
           releasedAt: c.releasedAt, blockedPid: b.call.pid, blockedName: b.call.name, blockedTs: b.call.ts,
           blockedDur: b.call.dur))
+      }
       }
     }
   }

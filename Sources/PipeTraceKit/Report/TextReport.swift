@@ -17,7 +17,7 @@ public enum TextReport {
     }
     line()
 
-    line("Blocking calls (>= \(humanDuration(r.minBlock))), longest first:")
+    line("Blocking calls (>= \(humanDuration(r.minBlock))), waits on pipes, sockets and children first, then longest first:")
     if r.blocking.isEmpty { line("  none") }
     for b in r.blocking.prefix(50) {
       let fd = b.fd.map { "\($0)" + (b.target.map { "<\($0)>" } ?? "") } ?? ""

@@ -21,7 +21,7 @@ enum LeakedPipeHolders {
     for (pid, fds) in Dictionary(grouping: holders, by: \.pid).sorted(by: { $0.key < $1.key }) {
       for (pipe, same) in Dictionary(grouping: fds, by: \.pipe) {
         guard let results = try? InjectClose.close(pid: pid, fds: same.map(\.fd), expect: pipe) else { continue }
-        for (fd, outcome) in results where outcome == .closed {
+        for (fd, outcome) in results where outcome.released {
           if let h = same.first(where: { $0.fd == fd }) { closed.append(h) }
         }
       }

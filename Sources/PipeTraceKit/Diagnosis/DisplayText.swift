@@ -1,0 +1,65 @@
+/// Strings that come from other processes (comm, command lines, fd paths) are data: in text output
+/// they are escaped the way strace escapes strings, so nobody can plant a fake `Verdict:` line or
+/// terminal escapes in an operator's output. JSON keeps them as strings (its own escaping is enough).
+public enum DisplayText {
+  /// Invalid UTF-8 bytes read from /proc are kept as these scalars (one per byte, U+10FF00 + byte)
+  /// instead of U+FFFD, so the text form can show the byte itself (`\377`) as strace does.
+  static let rawByteBase: UInt32 = 0x10_FF00
+
+  /// Bytes as a String without loss: valid UTF-8 as is, every other byte as a raw-byte scalar.
+  public static func decode<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    if let valid = String(validating: bytes, as: UTF8.self) { return valid }
+    var scalars = String.UnicodeScalarView()
+    var parser = Unicode.UTF8.ForwardParser()
+    var iterator = bytes.makeIterator()
+    loop: while true {
+      switch parser.parseScalar(from: &iterator) {
+      case .valid(let encoded):
+        scalars.append(Unicode.UTF8.decode(encoded))
+      case .emptyInput:
+        break loop
+      case .error(let length):
+        // The parser consumed `length` bytes it could not decode: it does not hand them back, so
+        // they are re-read from the collection by position.
+        let consumed = scalarsByteCount(scalars)
+        for b in bytes.dropFirst(consumed).prefix(length) {
+          scalars.append(Unicode.Scalar(rawByteBase + UInt32(b))!)
+        }
+      }
+    }
+    return String(scalars)
+  }
+
+  /// Bytes of input the scalars so far stand for (raw-byte scalars count one).
+  private static func scalarsByteCount(_ scalars: String.UnicodeScalarView) -> Int {
+    scalars.reduce(0) { $0 + ($1.value >= rawByteBase ? 1 : UTF8.width($1)) }
+  }
+
+  /// strace's escaping: printable ASCII as is, `\\`, `\n` `\t` `\r` `\v` `\f`, every other byte
+  /// (control characters, DEL, anything outside ASCII) as octal: `\33`, `\303\251`, `\377`.
+  public static func escape(_ s: String) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count)
+    func octal(_ b: UInt8) {
+      out.append(UInt8(ascii: "\\"))
+      out.append(contentsOf: String(b, radix: 8).utf8)
+    }
+    for scalar in s.unicodeScalars {
+      if scalar.value >= rawByteBase {
+        octal(UInt8(scalar.value - rawByteBase))
+        continue
+      }
+      switch scalar.value {
+      case 0x5C: out.append(contentsOf: "\\\\".utf8)
+      case 0x0A: out.append(contentsOf: "\\n".utf8)
+      case 0x09: out.append(contentsOf: "\\t".utf8)
+      case 0x0D: out.append(contentsOf: "\\r".utf8)
+      case 0x0B: out.append(contentsOf: "\\v".utf8)
+      case 0x0C: out.append(contentsOf: "\\f".utf8)
+      case 0x20..<0x7F: out.append(UInt8(scalar.value))
+      default: for b in String(scalar).utf8 { octal(b) }
+      }
+    }
+    return String(decoding: out, as: UTF8.self)
+  }
+}

@@ -1,0 +1,129 @@
+import CTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a blocked fd waits on, when another process's fds decide it: a reader sees EOF only when
+/// every holder of the other side has closed it.
+///
+/// - pipe: the other side is the opposite end (`pipe:[N]`, matched by inode);
+/// - FIFO: a named pipe, the same rule; its holders are matched by device and inode of `stat`;
+/// - UNIX stream socket: the other side is the peer socket (NETLINK_SOCK_DIAG's UNIX_DIAG_PEER, as
+///   `ss -xp` finds it), held by whoever got the other end of a socketpair or the accepted connection;
+/// - pty master: the other side is the slave `/dev/pts/N`; every holder of the slave keeps the
+///   master's reader waiting (the ssh that hangs at logout on a background job).
+public struct WaitedObject: Sendable, Equatable {
+  public enum Kind: String, Sendable {
+    case pipe, fifo, socket, pty
+  }
+
+  public var kind: Kind
+  /// The waiting fd's own link text (`pipe:[N]`, the FIFO's path, `socket:[N]`, `/dev/ptmx`).
+  public var link: String
+  /// Pipe or socket inode of the waiting fd; for a FIFO its file inode; for a pty the slave index.
+  public var inode: UInt64
+  /// A FIFO's device (with `inode`, its identity).
+  public var device: UInt64 = 0
+  /// A socket's peer inode.
+  public var peer: UInt64 = 0
+  /// A socket's bound address, or a pty slave's path.
+  public var name: String = ""
+
+  /// In words, for the verdict: `pipe:[N]`, `FIFO /tmp/f`, `socket:[N] (peer socket:[M])`, `pty /dev/pts/3`.
+  public var label: String {
+    switch kind {
+    case .pipe: return link
+    case .fifo: return "FIFO \(link)"
+    case .socket: return "\(link) (UNIX stream socket\(name.isEmpty ? "" : " \(name)"), peer socket:[\(peer)])"
+    case .pty: return "pty master of \(name)"
+    }
+  }
+
+  /// The other side, as the holders' fds name it: what `--expect` checks in a fix.
+  public var otherSide: String {
+    switch kind {
+    case .pipe: return link
+    case .fifo: return link
+    case .socket: return "socket:[\(peer)]"
+    case .pty: return name
+    }
+  }
+
+  /// Whether the other side's holder counts for a thread that `wants` to read (waits for data or
+  /// EOF) or write (waits for room). A FIFO or pty opened O_RDWR (`end` nil) counts both ways.
+  func counts(_ end: PipeEnd?, for wants: PipeEnd) -> Bool {
+    switch kind {
+    case .pipe: return end == (wants == .read ? .write : .read)
+    case .fifo: return end == nil || end == (wants == .read ? .write : .read)
+    case .socket, .pty: return true
+    }
+  }
+
+  /// What fd `fd` of `pid`, pointing at `target`, waits on; nil for anything whose other side no
+  /// process holds (a listening socket, an eventfd, a regular file).
+  public static func resolve(pid: Int32, fd: Int32, target: FdTarget) -> WaitedObject? {
+    switch target.kind {
+    case .pipe:
+      return target.inode.map { WaitedObject(kind: .pipe, link: target.path, inode: $0) }
+    case .socket:
+      guard let inode = target.inode, inode <= UInt64(UInt32.max) else { return nil }
+      var info = ct_unix_socket()
+      guard ct_unix_socket_lookup(UInt32(inode), &info) == 0, info.peer != 0,
+        info.type == 1 || info.type == 5  // SOCK_STREAM, SOCK_SEQPACKET: a peer's close is EOF
+      else { return nil }
+      let name = withUnsafeBytes(of: info.name) { raw in
+        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+      }
+      return WaitedObject(kind: .socket, link: target.path, inode: inode, peer: UInt64(info.peer), name: name)
+    case .file, .tty, .device:
+      var st = stat()
+      guard stat("/proc/\(pid)/fd/\(fd)", &st) == 0 else { return nil }
+      if st.st_mode & S_IFMT == S_IFIFO {
+        return WaitedObject(kind: .fifo, link: target.path, inode: UInt64(st.st_ino), device: UInt64(st.st_dev))
+      }
+      // The pty multiplexer (major 5, minor 2; also devpts' own ptmx node): fdinfo names the slave.
+      if st.st_mode & S_IFMT == S_IFCHR, DeviceNumber.major(st.st_rdev) == 5, DeviceNumber.minor(st.st_rdev) == 2,
+        let index = ProcFS.fdInfoField(pid, fd: fd, "tty-index").flatMap({ UInt64($0) })
+      {
+        return WaitedObject(kind: .pty, link: target.path, inode: index, name: "/dev/pts/\(index)")
+      }
+      return nil
+    case .anon, .other:
+      return nil
+    }
+  }
+
+  /// Every fd on the system that holds the other side, each with its access mode.
+  func otherSideHolders(in index: PipeHolderIndex, wants: PipeEnd) -> [PipeFd] {
+    switch kind {
+    case .pipe:
+      return index.holders(of: inode).filter { counts($0.end, for: wants) }
+    case .socket:
+      return index.socketHolders(of: peer)
+    case .fifo:
+      return index.pathHolders { st in
+        UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode && st.st_mode & S_IFMT == S_IFIFO
+      }.filter { counts($0.end, for: wants) }
+    case .pty:
+      // Unix98 slaves: major 136 and up, the index as the minor (makedev spreads large ones).
+      let slave = DeviceNumber.make(major: 136, minor: inode)
+      return index.pathHolders { st in st.st_mode & S_IFMT == S_IFCHR && UInt64(st.st_rdev) == slave }
+    }
+  }
+}
+
+/// glibc's major/minor/makedev (macros Swift does not import) for Linux's 64-bit dev_t.
+enum DeviceNumber {
+  static func major(_ dev: dev_t) -> UInt64 {
+    let d = UInt64(dev)
+    return ((d >> 8) & 0xfff) | ((d >> 32) & ~0xfff)
+  }
+  static func minor(_ dev: dev_t) -> UInt64 {
+    let d = UInt64(dev)
+    return (d & 0xff) | ((d >> 12) & ~0xff)
+  }
+  static func make(major: UInt64, minor: UInt64) -> UInt64 {
+    (minor & 0xff) | ((major & 0xfff) << 8) | ((minor & ~0xff) << 12) | ((major & ~0xfff) << 32)
+  }
+}

@@ -1,0 +1,139 @@
+import Foundation
+import PipeTraceTestSupport
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The original post's daemon: MariaDB started the way a careless start script does
+/// (`mariadbd ... &`, no log redirection) under Python's `subprocess.run(..., capture_output=True,
+/// timeout=...)`. One private datadir and socket for the class (installing one takes seconds);
+/// every test starts its own mariadbd and stops it with SIGTERM.
+final class MariaDBHangTests: XCTestCase {
+  nonisolated(unsafe) static var datadir: String?
+  var procs: TestProcesses!
+
+  override class func setUp() {
+    super.setUp()
+    guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/mariadbd"),
+      FileManager.default.isExecutableFile(atPath: "/usr/bin/mariadb-install-db")
+    else { return }
+    let dir = NSTemporaryDirectory() + "pipetrace-mariadb-\(getpid())"
+    try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let r = try? CLI.runProgram("/usr/bin/mariadb-install-db", [
+      "--datadir=\(dir)/data", "--user=root", "--auth-root-authentication-method=normal",
+    ], timeout: 120)
+    if r?.status == 0 { datadir = dir }
+  }
+
+  override class func tearDown() {
+    if let dir = datadir { try? FileManager.default.removeItem(atPath: dir) }
+    super.tearDown()
+  }
+
+  override func setUpWithError() throws {
+    guard getuid() == 0 else { throw XCTSkip("needs root (mariadbd --user=root)") }
+    guard Self.datadir != nil else { throw XCTSkip("needs mariadb-server (.ci/setup installs it)") }
+    procs = try TestProcesses()
+  }
+
+  override func tearDown() { procs?.cleanUp() }
+
+  var socket: String { Self.datadir! + "/s" }
+
+  /// The careless start line of a script.
+  var startLine: String {
+    "mariadbd --no-defaults --datadir=\(Self.datadir!)/data --socket=\(socket) --skip-networking --user=root &\n"
+  }
+
+  /// `mariadb -e QUERY` on the private socket: its output, nil when the server does not answer.
+  func query(_ sql: String) -> String? {
+    guard let r = try? CLI.runProgram("/usr/bin/mariadb", ["--socket=\(socket)", "-N", "-e", sql], timeout: 30),
+      r.status == 0
+    else { return nil }
+    return r.stdout
+  }
+
+  func waitUntilAnswering() throws {
+    try waitUntil("mariadbd answering", timeout: 60) { query("select 1") == "1\n" }
+  }
+
+  /// why names mariadbd's fds 1 and 2 and calls mariadbd itself an idle loop; the fix (/dev/null in
+  /// place of fds 1 and 2) lets Python return, MariaDB answers, and new connections never get
+  /// fds 1 or 2 (a plain close would have handed them to the next clients).
+  func testFixLeavesNoHoleInARunningMariaDB() throws {
+    let (python, output, mariadbd) = try procs.startCarelessRun(
+      startLine + "echo $! > m.pid\necho started\n", pidFile: "m.pid", timeout: 300)
+    defer { try? procs.stop(daemon: mariadbd) }
+    try waitUntilAnswering()
+
+    let (status, d) = try whyJSON(python.pid)
+    XCTAssertEqual(status, 0, "\(d)")
+    XCTAssertEqual(holderFds(d, pid: mariadbd), [1, 2])
+    let (idleStatus, idle) = try whyJSON(mariadbd)
+    XCTAssertEqual(idleStatus, 3, "\(idle)")
+    XCTAssertEqual(idle["outcome"] as? String, "idle")
+    XCTAssertTrue(idle["fix"] is NSNull, "never a fix on its own wakeup pipe: \(idle)")
+
+    let printed = try fixAndRead(d, output)
+    XCTAssertEqual(printed, "returned 0 b'started\\n'\n")
+    XCTAssertEqual(python.wait(), 0)
+    XCTAssertEqual(query("select 6 * 7"), "42\n")
+
+    // Connections held open while we look at the fd table.
+    let clients = try (0..<3).map { _ in
+      try procs.launch(["/usr/bin/mariadb", "--socket=\(socket)", "-N", "-e", "select sleep(5)"])
+    }
+    try waitUntil("three clients connected") {
+      (query("select count(*) from information_schema.processlist where info like 'select sleep%'") ?? "") == "3\n"
+    }
+    XCTAssertEqual(fdLink(mariadbd, 1), "/dev/null")
+    XCTAssertEqual(fdLink(mariadbd, 2), "/dev/null")
+    for c in clients { kill(c.pid, SIGKILL) }
+    try procs.stop(daemon: mariadbd)
+  }
+
+  /// A launched trace of the same start: the report names mariadbd as the holder that exec'd with
+  /// fd 1 it never wrote to while Python polled it, and lists the pipe waits before mariadbd's
+  /// futex waits.
+  func testReportNamesMariadbAsLeakedHolder() throws {
+    try procs.write("start.sh", "#!/bin/sh\n" + startLine + "echo $! > m.pid\necho started\n", executable: true)
+    let trace = CLI.temporaryFile("mariadb.jsonl")
+    defer { unlink(trace) }
+    let tracer = try CLI.Background(CLI.binary, [
+      "--json", "-o", trace,
+      "-e", "trace=read,write,close,pipe2,dup2,dup3,wait4,poll,ppoll,clone,clone3,execve,exit_group,futex,restart_syscall",
+      "--", "/bin/sh", "-c",
+      "cd \(procs.directory.path) && exec \(TestProcesses.python) -c \"import subprocess; "
+        + "subprocess.run('./start.sh', shell=True, capture_output=True, timeout=3)\"",
+    ])
+    let mariadbd = try procs.pid(fromFile: "m.pid")
+    defer { try? procs.stop(daemon: mariadbd) }
+    try waitUntilAnswering()
+    // Python gives up after its timeout (the daemon still holds its pipes), then the daemon stops.
+    try waitUntil("python exited in the trace", timeout: 60) {
+      let events = (try? JSONLines.read(trace)) ?? []
+      guard let exec = events.first(where: { $0["event"] as? String == "exec" }), let pid = exec["pid"] as? Int else { return false }
+      return events.contains { $0["event"] as? String == "exit" && $0["pid"] as? Int == pid }
+    }
+    try procs.stop(daemon: mariadbd)
+    XCTAssertTrue(CLI.waitUntil(timeout: 60) { !tracer.isRunning }, "the trace ends with mariadbd")
+    tracer.stop()
+
+    let r = try CLI.run(["report", trace])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let leaks = r.stdout.components(separatedBy: "\n\n").first { $0.hasPrefix("Leaked pipe ends") } ?? ""
+    XCTAssertTrue(leaks.contains("\(mariadbd) exec'd /usr/sbin/mariadbd") && leaks.contains("holding fd 1 (write end"),
+                  r.stdout)
+    XCTAssertTrue(leaks.contains("python3 blocked") && leaks.contains("in poll on it"), leaks)
+    // Waits on pipes, sockets and children come first; mariadbd's many futex waits after them.
+    let blocking = r.stdout.components(separatedBy: "\n\n").first { $0.hasPrefix("Blocking calls") } ?? ""
+    let calls = blocking.split(separator: "\n").dropFirst().filter { !$0.hasPrefix("      ") }
+    let firstFutex = calls.firstIndex { $0.contains(" futex(") }
+    let lastPoll = calls.lastIndex { $0.contains(" poll(") || $0.contains(" wait4(") }
+    XCTAssertNotNil(lastPoll, blocking)
+    if let firstFutex, let lastPoll { XCTAssertLessThan(lastPoll, firstFutex, blocking) }
+    XCTAssertTrue(calls.contains { $0.contains("python3 poll(") }, blocking)
+  }
+}
