@@ -1,7 +1,6 @@
 #define _GNU_SOURCE
 #include "ct_ptrace.h"
 #include <errno.h>
-#include <signal.h>
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
@@ -48,21 +47,6 @@ long ct_geteventmsg(pid_t pid, unsigned long *msg) {
 // The raw PEEKDATA syscall stores the word at *data (glibc's wrapper returns it instead).
 static long peekdata(pid_t pid, uintptr_t addr, long *word) {
   return raw_ptrace(PTRACE_PEEKDATA, pid, addr, (unsigned long)word);
-}
-
-long ct_getsiginfo(pid_t pid, ct_siginfo *out) {
-  siginfo_t si;
-  memset(&si, 0, sizeof si);
-  long r = raw_ptrace(PTRACE_GETSIGINFO, pid, 0, (unsigned long)&si);
-  if (r < 0) return r;
-  out->signo = si.si_signo;
-  out->code = si.si_code;
-  out->errno_value = si.si_errno;
-  out->pid = si.si_pid;
-  out->uid = (int)si.si_uid;
-  out->status = si.si_status;
-  out->addr = (uintptr_t)si.si_addr;
-  return 0;
 }
 
 long ct_get_syscall_info(pid_t pid, ct_syscall_info *out) {
@@ -131,15 +115,6 @@ void ct_decode_wait_status(int status, ct_wait_status *out) {
     out->kind = CT_WAIT_OTHER;
   }
 }
-
-int ct_wifexited(int status) { return WIFEXITED(status); }
-int ct_wexitstatus(int status) { return WEXITSTATUS(status); }
-int ct_wifsignaled(int status) { return WIFSIGNALED(status); }
-int ct_wtermsig(int status) { return WTERMSIG(status); }
-int ct_wcoredump(int status) { return WCOREDUMP(status); }
-int ct_wifstopped(int status) { return WIFSTOPPED(status); }
-int ct_wstopsig(int status) { return WSTOPSIG(status); }
-int ct_wstopevent(int status) { return (unsigned)status >> 16; }
 
 pid_t ct_waitpid(pid_t pid, int *status, int options, int retry_eintr) {
   int flags = __WALL | ((options & CT_WNOHANG) ? WNOHANG : 0);

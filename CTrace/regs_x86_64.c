@@ -1,7 +1,6 @@
 #if defined(__x86_64__)
 #define _GNU_SOURCE
 #include "ct_regs.h"
-#include <linux/audit.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ptrace.h>
@@ -10,10 +9,12 @@
 #include <unistd.h>
 
 _Static_assert(sizeof(struct user_regs_struct) <= sizeof(ct_regs), "ct_regs holds user_regs_struct");
+// The 64-bit kernel's view of a 32-bit task is still user_regs_struct; its code segment tells.
+_Static_assert(offsetof(struct user_regs_struct, cs) % 8 == 0, "cs is a whole word of ct_regs");
+enum { CT_USER32_CS = 0x23 };
 
-const unsigned char ct_syscall_insn[] = {0x0f, 0x05};
-const int ct_syscall_insn_len = 2;
-const uint32_t ct_native_audit_arch = AUDIT_ARCH_X86_64;
+static const unsigned char syscall_insn[] = {0x0f, 0x05};
+const unsigned char ct_i386_syscall_insn[2] = {0xcd, 0x80};  // int $0x80
 
 static struct user_regs_struct *R(ct_regs *r) { return (struct user_regs_struct *)r->words; }
 static const struct user_regs_struct *CR(const ct_regs *r) { return (const struct user_regs_struct *)r->words; }
@@ -25,13 +26,11 @@ long ct_regs_get(pid_t pid, ct_regs *regs) {
 long ct_regs_set(pid_t pid, const ct_regs *regs) {
   return syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, CR(regs));
 }
-uint64_t ct_regs_pc(const ct_regs *regs) { return CR(regs)->rip; }
 uint64_t ct_regs_sp(const ct_regs *regs) { return CR(regs)->rsp; }
-int64_t ct_regs_syscall_nr(const ct_regs *regs) { return (int64_t)CR(regs)->orig_rax; }
 int64_t ct_regs_return_value(const ct_regs *regs) { return (int64_t)CR(regs)->rax; }
-uint64_t ct_regs_syscall_insn_before_pc(const ct_regs *regs) { return CR(regs)->rip - 2; }
+uint64_t ct_regs_syscall_insn_before_pc(const ct_regs *regs) { return CR(regs)->rip - sizeof syscall_insn; }
 
-void ct_regs_setup_syscall(ct_regs *regs, uint64_t insn_addr, int64_t nr, const uint64_t args[6]) {
+void ct_regs_setup_syscall(ct_regs *regs, uint64_t insn_addr, int64_t nr, const uint64_t *args) {
   struct user_regs_struct *r = R(regs);
   r->rip = insn_addr;
   r->rax = (unsigned long long)nr;
@@ -43,4 +42,27 @@ void ct_regs_setup_syscall(ct_regs *regs, uint64_t insn_addr, int64_t nr, const 
   r->r8 = args[4];
   r->r9 = args[5];
 }
+
+int ct_syscall_insn_copy(unsigned char *out, int cap) {
+  if (cap < (int)sizeof syscall_insn) return -1;
+  memcpy(out, syscall_insn, sizeof syscall_insn);
+  return (int)sizeof syscall_insn;
+}
+
+int ct_regs_is_i386(const ct_regs *regs) { return CR(regs)->cs == CT_USER32_CS; }
+
+void ct_regs_setup_syscall_i386(ct_regs *regs, uint64_t insn_addr, int64_t nr, const uint64_t *args) {
+  struct user_regs_struct *r = R(regs);
+  r->rip = insn_addr;
+  r->rax = (uint32_t)nr;
+  r->orig_rax = (unsigned long long)-1;  // no restart rewinds the new pc
+  r->rbx = (uint32_t)args[0];
+  r->rcx = (uint32_t)args[1];
+  r->rdx = (uint32_t)args[2];
+  r->rsi = (uint32_t)args[3];
+  r->rdi = (uint32_t)args[4];
+  r->rbp = (uint32_t)args[5];
+}
+
+int64_t ct_regs_return_value_i386(const ct_regs *regs) { return (int32_t)(uint32_t)CR(regs)->rax; }
 #endif

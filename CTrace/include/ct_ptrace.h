@@ -1,4 +1,4 @@
-// Non-variadic ptrace wrappers and the wait-status macros. Each call returns -1 with errno set on
+// Non-variadic ptrace wrappers and the wait-status decoding. Each call returns -1 with errno set on
 // failure. The Swift layer over them is Tracing/Ptrace.swift (typed errors, TraceStop).
 #ifndef CT_PTRACE_H
 #define CT_PTRACE_H
@@ -39,18 +39,6 @@ long ct_listen(pid_t pid);
 long ct_detach(pid_t pid, int sig);
 long ct_geteventmsg(pid_t pid, unsigned long *msg);
 
-// The part of siginfo_t a tracer prints. Returns -1 (errno EINVAL) for a group-stop.
-typedef struct {
-  int signo;
-  int code;
-  int errno_value;
-  int pid;
-  int uid;
-  int status;
-  uintptr_t addr;
-} ct_siginfo;
-long ct_getsiginfo(pid_t pid, ct_siginfo *out);
-
 // PTRACE_GET_SYSCALL_INFO flattened: one request gives number, arguments or return value on every arch.
 enum { CT_SYSCALL_INFO_NONE = 0, CT_SYSCALL_INFO_ENTRY = 1, CT_SYSCALL_INFO_EXIT = 2, CT_SYSCALL_INFO_SECCOMP = 3 };
 typedef struct {
@@ -78,16 +66,6 @@ typedef struct {
   int event;  // STOPPED: the PTRACE_EVENT_* in the high bits, 0 for none
 } ct_wait_status;
 void ct_decode_wait_status(int status, ct_wait_status *out);
-
-// Wait-status macros as functions (for code that has no TraceStop: injection of untraced targets).
-int ct_wifexited(int status);
-int ct_wexitstatus(int status);
-int ct_wifsignaled(int status);
-int ct_wtermsig(int status);
-int ct_wcoredump(int status);
-int ct_wifstopped(int status);
-int ct_wstopsig(int status);
-int ct_wstopevent(int status);
 
 // waitpid(pid, status, options | __WALL), retried on EINTR only when retry_eintr is set.
 pid_t ct_waitpid(pid_t pid, int *status, int options, int retry_eintr);

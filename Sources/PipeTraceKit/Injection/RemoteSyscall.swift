@@ -37,9 +37,6 @@ public final class RemoteSyscallSession {
   /// Set for an adopted thread: it stays with its tracer.
   private var adopted = false
 
-  /// PTRACE_SYSCALL stops report SIGTRAP | 0x80 with TRACESYSGOOD.
-  private static let syscallStopSignal = SIGTRAP | 0x80
-
   /// Whether the thread runs 32-bit x86 code (its syscalls are i386 ones).
   public var isI386: Bool { ct_regs_is_i386(&original) != 0 }
 
@@ -56,15 +53,17 @@ public final class RemoteSyscallSession {
     // TRACESECCOMP: a process started under a seccomp-filtering tracer (pipetrace, strace
     // --seccomp-bpf) keeps its filter, and a filtered syscall with no tracer asking for seccomp
     // stops fails with ENOSYS; with the option it stops once more and then runs.
-    if ct_seize(tid, UInt(CT_O_TRACESYSGOOD | CT_O_TRACESECCOMP)) != 0 {
-      let e = Errno.current
-      throw InjectionError("cannot attach to \(tid): PTRACE_SEIZE failed: \(e)")
+    do throws(Errno) {
+      try Ptrace.seize(tid, [.traceSysGood, .traceSeccomp])
+    } catch {
+      throw InjectionError("cannot attach to \(tid): PTRACE_SEIZE failed: \(error)")
     }
     attached = true
-    if ct_interrupt(tid) != 0 {
-      let e = Errno.current
+    do throws(Errno) {
+      try Ptrace.interrupt(tid)
+    } catch {
       forget()
-      throw InjectionError("cannot stop \(tid): PTRACE_INTERRUPT failed: \(e)")
+      throw InjectionError("cannot stop \(tid): PTRACE_INTERRUPT failed: \(error)")
     }
   }
 
@@ -73,24 +72,31 @@ public final class RemoteSyscallSession {
     // The thread may be inside an uninterruptible wait: poll so a stuck kernel call cannot hang us.
     let deadline = InjectionClock.now() + timeout
     var pause: UInt32 = 20
-    while true {
-      var status: Int32 = 0
-      let r = ct_waitpid(tid, &status, Int32(CT_WNOHANG), 1)
-      if r < 0 {
-        let e = Errno.current
+    waiting: while true {
+      switch WaitResult.wait(tid, block: false) {
+      case .failed(let e):
         forget()
         throw InjectionError("waiting for \(tid) to stop failed: \(e)")
-      }
-      if r == tid {
-        if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
+      case .noChildren:
+        forget()
+        throw InjectionError("waiting for \(tid) to stop failed: \(Errno.ECHILD)")
+      case .stop(_, let stop):
+        switch stop {
+        case .exited, .killed:
           attached = false
           throw InjectionError("\(tid) exited before it stopped")
+        case .interrupt, .groupStop:
+          break waiting
+        case .signal(let signo):
+          // A signal arrived first: keep it for later and let the pending interrupt stop follow.
+          rememberSignal(signo)
+        default:
+          break
         }
-        if ct_wstopevent(status) == Int32(CT_EVENT_STOP) { break }
-        // A signal arrived first: keep it for later and let the pending interrupt stop follow.
-        if ct_wstopevent(status) == 0 { rememberSignal(ct_wstopsig(status)) }
-        _ = ct_cont(tid, 0)
+        try? Ptrace.resume(tid, .cont)
         continue
+      case .nothing:
+        break
       }
       if InjectionClock.now() > deadline {
         // Our exit (or a later detach) clears the pending interrupt; the thread never noticed.
@@ -100,10 +106,11 @@ public final class RemoteSyscallSession {
       usleep(pause)
       pause = min(pause * 2, 10_000)
     }
-    if ct_regs_get(tid, &original) != 0 {
-      let e = Errno.current
+    do throws(Errno) {
+      original = try Ptrace.registers(tid)
+    } catch {
       forget()
-      throw InjectionError("cannot read the registers of \(tid): \(e)")
+      throw InjectionError("cannot read the registers of \(tid): \(error)")
     }
     stopped = true
   }
@@ -115,8 +122,10 @@ public final class RemoteSyscallSession {
     self.pid = pid
     self.tid = tid
     adopted = true
-    if ct_regs_get(tid, &original) != 0 {
-      throw InjectionError("cannot read the registers of \(tid): \(Errno.current)")
+    do throws(Errno) {
+      original = try Ptrace.registers(tid)
+    } catch {
+      throw InjectionError("cannot read the registers of \(tid): \(error)")
     }
     attached = true
     stopped = true
@@ -133,15 +142,15 @@ public final class RemoteSyscallSession {
     var six = [UInt64](repeating: 0, count: 6)
     for (i, a) in args.prefix(6).enumerated() { six[i] = a }
     let i386 = isI386
-    six.withUnsafeBufferPointer {
-      if i386 {
-        ct_regs_setup_syscall_i386(&regs, insn, number, $0.baseAddress)
-      } else {
-        ct_regs_setup_syscall(&regs, insn, number, $0.baseAddress)
-      }
+    if i386 {
+      ct_regs_setup_syscall_i386(&regs, insn, number, six)
+    } else {
+      ct_regs_setup_syscall(&regs, insn, number, six)
     }
-    if ct_regs_set(tid, &regs) != 0 {
-      throw InjectionError("cannot set the registers of \(tid): \(Errno.current)")
+    do throws(Errno) {
+      try Ptrace.setRegisters(tid, regs)
+    } catch {
+      throw InjectionError("cannot set the registers of \(tid): \(error)")
     }
     injecting = true
     try resumeUntilSyscallStop()  // entry
@@ -152,9 +161,11 @@ public final class RemoteSyscallSession {
     if let fault = pendingFault() {
       throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(fault)); registers restored, nothing done")
     }
-    var after = ct_regs()
-    if ct_regs_get(tid, &after) != 0 {
-      throw InjectionError("cannot read the result in \(tid): \(Errno.current)")
+    var after: ct_regs
+    do throws(Errno) {
+      after = try Ptrace.registers(tid)
+    } catch {
+      throw InjectionError("cannot read the result in \(tid): \(error)")
     }
     return i386 ? ct_regs_return_value_i386(&after) : ct_regs_return_value(&after)
   }
@@ -167,17 +178,21 @@ public final class RemoteSyscallSession {
     let address = (sp - 512 - UInt64(words * 8)) & ~UInt64(15)
     for w in 0..<words {
       let at = address + UInt64(w * 8)
-      var old = 0
-      guard ct_inject_peek(tid, UInt(at), &old) == 0 else {
-        throw InjectionError("cannot read the stack of \(tid): \(Errno.current)")
+      let old: Int
+      do throws(Errno) {
+        old = try Ptrace.peekWord(tid, at: at)
+      } catch {
+        throw InjectionError("cannot read the stack of \(tid): \(error)")
       }
       var word = UInt64(bitPattern: Int64(old))
       for i in 0..<8 where w * 8 + i < bytes.count {
         word &= ~(UInt64(0xFF) << (8 * UInt64(i)))
         word |= UInt64(bytes[w * 8 + i]) << (8 * UInt64(i))
       }
-      guard ct_inject_poke(tid, UInt(at), Int(Int64(bitPattern: word))) == 0 else {
-        throw InjectionError("cannot write the stack of \(tid): \(Errno.current)")
+      do throws(Errno) {
+        try Ptrace.pokeWord(tid, at: at, Int(Int64(bitPattern: word)))
+      } catch {
+        throw InjectionError("cannot write the stack of \(tid): \(error)")
       }
       savedWords.append((at, old))
     }
@@ -191,41 +206,39 @@ public final class RemoteSyscallSession {
       // Seized but not yet stopped: nothing was changed; take the stop, then let go.
       do { try awaitStop(timeout: 1) } catch { return }
     }
-    for (at, old) in savedWords.reversed() { _ = ct_inject_poke(tid, UInt(at), old) }
+    for (at, old) in savedWords.reversed() { try? Ptrace.pokeWord(tid, at: at, old) }
     savedWords = []
     if ranSyscall && pendingFault() != nil {
       // A fault our call raised is queued on the thread. An interrupt stop would come before it and
       // the signal would reach the target after the detach: take it as a signal-delivery stop now
       // (rememberSignal drops it), still before any instruction of the target runs.
-      if ct_cont(tid, 0) == 0 {
-        var status: Int32 = 0
-        if ct_waitpid(tid, &status, 0, 1) == tid {
-          if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
-            attached = false
-            return
-          }
-          if ct_wstopevent(status) == 0 { rememberSignal(ct_wstopsig(status)) }
+      if (try? Ptrace.resume(tid, .cont)) != nil, case .stop(_, let stop) = WaitResult.wait(tid, block: true) {
+        if stop.isTermination {
+          attached = false
+          return
         }
+        if case .signal(let signo) = stop { rememberSignal(signo) }
       }
     }
-    _ = ct_regs_set(tid, &original)
+    try? Ptrace.setRegisters(tid, original)
     if ranSyscall {
       // We sit in a syscall-exit stop, where the kernel would not restart the original call. Go back
       // through the signal path (an interrupt stop) so that on detach the kernel restarts it itself,
       // with its own rules (ERESTARTSYS, restart_syscall for sleeps).
-      if ct_interrupt(tid) == 0 && ct_cont(tid, 0) == 0 {
-        while true {
-          var status: Int32 = 0
-          if ct_waitpid(tid, &status, 0, 1) < 0 { break }
-          if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
+      if (try? Ptrace.interrupt(tid)) != nil && (try? Ptrace.resume(tid, .cont)) != nil {
+        waiting: while case .stop(_, let stop) = WaitResult.wait(tid, block: true) {
+          switch stop {
+          case .exited, .killed:
             attached = false
             return
+          case .interrupt, .groupStop:
+            break waiting
+          case .signal(let signo):
+            rememberSignal(signo)
+          default:
+            break
           }
-          if ct_wstopevent(status) == Int32(CT_EVENT_STOP) { break }
-          if ct_wstopevent(status) == 0 && ct_wstopsig(status) != Self.syscallStopSignal {
-            rememberSignal(ct_wstopsig(status))
-          }
-          _ = ct_cont(tid, 0)
+          try? Ptrace.resume(tid, .cont)
         }
       }
     }
@@ -234,13 +247,13 @@ public final class RemoteSyscallSession {
       _ = threadDirected ? ct_tgkill(pid, tid, signo) : kill(pid, signo)
     }
     deferredSignals = []
-    if !adopted { _ = ct_detach(tid, 0) }
+    if !adopted { try? Ptrace.detach(tid) }
     attached = false
   }
 
   /// Detaches without restoring anything (nothing was changed yet).
   private func forget() {
-    _ = ct_detach(tid, 0)
+    try? Ptrace.detach(tid)
     attached = false
   }
 
@@ -251,12 +264,13 @@ public final class RemoteSyscallSession {
   /// the kernel raised for our own injected instruction (a trapping seccomp filter's SIGSYS, an
   /// illegal instruction) is not the target's: it is dropped, never delivered to it.
   @discardableResult
-  private func rememberSignal(_ signo: Int32) -> ct_siginfo {
-    var info = ct_siginfo()
-    let known = ct_getsiginfo(tid, &info) == 0
+  private func rememberSignal(_ signo: Int32) -> ct_signal_info {
+    let fetched = try? Ptrace.signalInfo(tid)
+    let known = fetched != nil
+    let info = fetched ?? ct_signal_info()
     signalCounts[signo, default: 0] += 1
     if known && info.code > 0 && Self.faults.contains(signo) && (ranSyscall || injecting) { return info }
-    let threadDirected = known && info.code == -6  // SI_TKILL
+    let threadDirected = known && info.code == Int32(CT_SI_TKILL)
     if !deferredSignals.contains(where: { $0.0 == signo && $0.1 == threadDirected }) {
       deferredSignals.append((signo, threadDirected))
     }
@@ -277,21 +291,33 @@ public final class RemoteSyscallSession {
   /// keeps coming back, ends the attempt: the caller detaches, which restores everything.
   private func resumeUntilSyscallStop() throws(InjectionError) {
     while true {
-      if ct_syscall(tid, 0) != 0 {
-        throw InjectionError("PTRACE_SYSCALL on \(tid) failed: \(Errno.current)")
+      do throws(Errno) {
+        try Ptrace.resume(tid, .syscall)
+      } catch {
+        throw InjectionError("PTRACE_SYSCALL on \(tid) failed: \(error)")
       }
-      var status: Int32 = 0
-      if ct_waitpid(tid, &status, 0, 1) < 0 {
-        throw InjectionError("waiting for \(tid) failed: \(Errno.current)")
+      let sig: Int32
+      switch WaitResult.wait(tid, block: true) {
+      case .failed(let e):
+        throw InjectionError("waiting for \(tid) failed: \(e)")
+      case .noChildren:
+        throw InjectionError("waiting for \(tid) failed: \(Errno.ECHILD)")
+      case .nothing:
+        continue
+      case .stop(_, let stop):
+        switch stop {
+        case .exited, .killed:
+          attached = false
+          throw InjectionError("\(tid) died during the injected syscall")
+        case .syscall:
+          return
+        case .signal(let signo):
+          sig = signo
+        default:
+          // Event stops (a group stop begun by another thread) are simply resumed.
+          continue
+        }
       }
-      if ct_wifexited(status) != 0 || ct_wifsignaled(status) != 0 {
-        attached = false
-        throw InjectionError("\(tid) died during the injected syscall")
-      }
-      let sig = ct_wstopsig(status)
-      if sig == Self.syscallStopSignal { return }
-      // Event stops (a group stop begun by another thread) are simply resumed.
-      guard ct_wstopevent(status) == 0 else { continue }
       let info = rememberSignal(sig)
       if Self.faults.contains(sig) && info.code > 0 {
         // Kernel-made: our instruction faulted (dropped, see rememberSignal). Stop here.
@@ -340,7 +366,7 @@ public final class RemoteSyscallSession {
   /// The architecture's syscall instruction bytes, from the C layer.
   private static var syscallInsnBytes: [UInt8] {
     var bytes = [UInt8](repeating: 0, count: 16)
-    let n = bytes.withUnsafeMutableBufferPointer { ct_syscall_insn_copy($0.baseAddress, 16) }
+    let n = ct_syscall_insn_copy(&bytes, Int32(bytes.count))
     return Array(bytes.prefix(max(0, Int(n))))
   }
 

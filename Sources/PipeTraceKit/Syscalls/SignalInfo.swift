@@ -38,8 +38,7 @@ public struct SignalInfo: Sendable, Equatable {
   /// PTRACE_GETSIGINFO of a stopped tracee (the kernel gives a 64-bit tracer the native layout,
   /// whatever the tracee's ABI); nil when the stop is not a signal delivery.
   public init?(tracee tid: Int32) {
-    var c = ct_signal_info()
-    guard ct_get_signal_info(tid, &c) == 0 else { return nil }
+    guard let c = try? Ptrace.signalInfo(tid) else { return nil }
     self.init(signo: c.signo, code: c.code)
     errno = c.errno_value
     pid = c.pid

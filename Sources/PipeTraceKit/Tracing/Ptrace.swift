@@ -64,10 +64,10 @@ enum Ptrace {
     return msg
   }
 
-  /// PTRACE_GETSIGINFO; fails with EINVAL at a group-stop.
-  static func signalInfo(_ tid: Int32) throws(Errno) -> ct_siginfo {
-    var info = ct_siginfo()
-    try check(ct_getsiginfo(tid, &info))
+  /// PTRACE_GETSIGINFO, every field; fails with EINVAL at a group-stop.
+  static func signalInfo(_ tid: Int32) throws(Errno) -> ct_signal_info {
+    var info = ct_signal_info()
+    try check(ct_get_signal_info(tid, &info))
     return info
   }
 
@@ -76,6 +76,31 @@ enum Ptrace {
     var info = ct_syscall_info()
     try check(ct_get_syscall_info(tid, &info))
     return info
+  }
+
+  /// The whole general-purpose register set (PTRACE_GETREGS).
+  static func registers(_ tid: Int32) throws(Errno) -> ct_regs {
+    var regs = ct_regs()
+    try check(ct_regs_get(tid, &regs))
+    return regs
+  }
+
+  /// PTRACE_SETREGS.
+  static func setRegisters(_ tid: Int32, _ regs: ct_regs) throws(Errno) {
+    var regs = regs
+    try check(ct_regs_set(tid, &regs))
+  }
+
+  /// One word of the tracee's memory (PTRACE_PEEKDATA).
+  static func peekWord(_ tid: Int32, at address: UInt64) throws(Errno) -> Int {
+    var word = 0
+    try check(ct_inject_peek(tid, UInt(address), &word))
+    return word
+  }
+
+  /// PTRACE_POKEDATA.
+  static func pokeWord(_ tid: Int32, at address: UInt64, _ word: Int) throws(Errno) {
+    try check(ct_inject_poke(tid, UInt(address), word))
   }
 }
 
