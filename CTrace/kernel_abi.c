@@ -1,4 +1,5 @@
-// Checks every value ct_kernel_abi.h mirrors against the headers of this system.
+// Checks every value ct_kernel_abi.h mirrors against the headers of this system (and the socket
+// states ct_sockdiag.h documents).
 #define _GNU_SOURCE
 #include "ct_kernel_abi.h"
 #include "ct_decode.h"
@@ -7,6 +8,7 @@
 #include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <netinet/tcp.h>
 #include <sched.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -24,3 +26,5 @@ _Static_assert(CT_O_CLOEXEC == O_CLOEXEC, "open flag");
 _Static_assert(CT_FD_CLOEXEC == FD_CLOEXEC, "fd flag");
 // ERESTART_RESTARTBLOCK is kernel-internal (include/linux/errno.h); its value is ABI since 2.6.
 _Static_assert(CT_ERESTART_RESTARTBLOCK == 516, "ERESTART_RESTARTBLOCK");
+// ct_unix_socket.state holds the kernel's TCP state numbers (unix_diag reuses them).
+_Static_assert(TCP_ESTABLISHED == 1 && TCP_CLOSE == 7 && TCP_LISTEN == 10, "state values documented in ct_sockdiag.h");

@@ -14,6 +14,9 @@
 extern char **environ;
 
 _Static_assert(sizeof(ct_bpf_insn) == sizeof(struct sock_filter), "ct_bpf_insn mirrors sock_filter");
+_Static_assert(__builtin_offsetof(ct_bpf_insn, code) == __builtin_offsetof(struct sock_filter, code), "layout");
+_Static_assert(__builtin_offsetof(ct_bpf_insn, jt) == __builtin_offsetof(struct sock_filter, jt), "layout");
+_Static_assert(__builtin_offsetof(ct_bpf_insn, jf) == __builtin_offsetof(struct sock_filter, jf), "layout");
 _Static_assert(__builtin_offsetof(ct_bpf_insn, k) == __builtin_offsetof(struct sock_filter, k), "layout");
 
 #ifndef CLOSE_RANGE_CLOEXEC

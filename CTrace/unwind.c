@@ -9,6 +9,9 @@
 #include <sys/user.h>
 #include <unistd.h>
 
+// ct_unwind's pcs hold unw_word_t values.
+_Static_assert(sizeof(unw_word_t) == sizeof(uint64_t), "unw_word_t fits uint64_t");
+
 // libunwind-ptrace reads each register with PTRACE_PEEKUSER and each stack word with
 // PTRACE_PEEKDATA: a syscall per word. These accessors serve registers from one GETREGS and the
 // stack from one process_vm_readv window per unwind, and hand the rest to libunwind-ptrace.

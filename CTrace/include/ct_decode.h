@@ -5,6 +5,8 @@
 #define CT_DECODE_H
 #include <stdint.h>
 
+#pragma clang assume_nonnull begin
+
 // One named value. `value` holds signed values (si_code) as their two's-complement bit pattern.
 typedef struct {
   uint64_t value;
@@ -12,7 +14,7 @@ typedef struct {
 } ct_xlat_entry;
 
 typedef struct {
-  const ct_xlat_entry *entries;
+  const ct_xlat_entry *_Nullable entries;  // NULL when count is 0
   uint32_t count;
 } ct_xlat;
 
@@ -168,4 +170,6 @@ typedef struct {
   uint32_t siginfo_pid, siginfo_status, siginfo_utime, siginfo_addr, siginfo_value, siginfo_fd;
 } ct_native_layout;
 ct_native_layout ct_native_layout_get(void);
+
+#pragma clang assume_nonnull end
 #endif

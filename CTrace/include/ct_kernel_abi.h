@@ -3,6 +3,8 @@
 #ifndef CT_KERNEL_ABI_H
 #define CT_KERNEL_ABI_H
 
+#pragma clang assume_nonnull begin
+
 // Classic BPF opcodes and seccomp return values for the filter a launched child gets.
 enum {
   CT_BPF_LD_W_ABS = 0x20,   // BPF_LD | BPF_W | BPF_ABS
@@ -24,4 +26,6 @@ enum {
   // A call interrupted this way is continued by restart_syscall (kernel-internal errno).
   CT_ERESTART_RESTARTBLOCK = 516,
 };
+
+#pragma clang assume_nonnull end
 #endif

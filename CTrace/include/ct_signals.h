@@ -3,6 +3,9 @@
 #ifndef CT_SIGNALS_H
 #define CT_SIGNALS_H
 #include <sys/types.h>
+
+#pragma clang assume_nonnull begin
+
 // Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP (and SIGQUIT) in the calling thread; threads it starts later
 // inherit the mask. Call just before the first tracee (or tracer thread) exists.
 int ct_block_tracer_signals(void);
@@ -13,4 +16,6 @@ int ct_unblock_tracer_signals(void);
 // in *code when code is not NULL: <= 0 when a process sent it, SI_KERNEL when the terminal did),
 // 0 on timeout.
 int ct_wait_tracer_signal(int timeout_ms, int *_Nullable code);
+
+#pragma clang assume_nonnull end
 #endif

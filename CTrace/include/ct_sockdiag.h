@@ -4,6 +4,8 @@
 #define CT_SOCKDIAG_H
 #include <stdint.h>
 
+#pragma clang assume_nonnull begin
+
 typedef struct {
   uint32_t inode;
   // Inode of the connected peer socket, 0 when it has none (listening, unconnected, peer closed).
@@ -19,4 +21,6 @@ typedef struct {
 // Looks up one UNIX socket of this network namespace by inode. Returns 0, or -errno (-ENOENT: not a
 // UNIX socket here, -EPROTONOSUPPORT/-ENOENT when the kernel lacks unix_diag).
 int ct_unix_socket_lookup(uint32_t inode, ct_unix_socket *out);
+
+#pragma clang assume_nonnull end
 #endif

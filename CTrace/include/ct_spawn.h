@@ -31,7 +31,7 @@ typedef struct {
 
 typedef struct {
   const char *path;          // absolute or relative path, no PATH search here
-  char *_Nullable const *argv;
+  char *_Nullable const *_Nonnull argv;  // NULL-terminated
   char *_Nullable const *_Nullable envp;  // NULL = the caller's environment
   int flags;                 // CT_SPAWN_*
   int stdin_fd;              // -1 = inherit

@@ -8,10 +8,11 @@ struct Xlat: Sendable {
   init(_ id: Int32) {
     let t = ct_xlat_table(id)
     var list: [(value: UInt64, name: String)] = []
-    list.reserveCapacity(Int(t.count))
-    for i in 0..<Int(t.count) {
-      let e = t.entries[i]
-      list.append((e.value, String(cString: e.name)))
+    if let table = t.entries {
+      list.reserveCapacity(Int(t.count))
+      for e in UnsafeBufferPointer(start: table, count: Int(t.count)) {
+        list.append((e.value, String(cString: e.name)))
+      }
     }
     entries = list
   }

@@ -52,7 +52,7 @@ final class StackUnwinder {
       threads[tid] = t
       thread = t
     }
-    let n = pcs.withUnsafeMutableBufferPointer { ct_unwind(space, thread, $0.baseAddress, Int32(maxFrames)) }
+    let n = ct_unwind(space, thread, &pcs, Int32(pcs.count))
     var frames: [StackFrame] = []
     frames.reserveCapacity(Int(n))
     for i in 0..<Int(n) {
