@@ -72,7 +72,7 @@ struct Demo: ParsableCommand {
 
       == Result ==
       The reader printed: \(text.trimmingCharacters(in: "\n"))
-      It exited with status \(outcome.exitStatus) after \(RunReport.seconds(elapsed)) s instead of 300 s.
+      It exited with status \(outcome.exitStatus) after \(NumberText.fixed(elapsed, places: 3)) s instead of 300 s.
       Replaced by /dev/null in the leaked holder: \(closed.map { "pid \($0.pid) fd \($0.fd)" }.joined(separator: ", "))
       Cleaned up: \(cleanup.killed.isEmpty ? "nothing left" : "killed " + cleanup.killed.map(String.init).joined(separator: " ") + " (started by this demo)")
       \(unblocked ? "The reader was unblocked." : "The reader was NOT unblocked.")

@@ -16,7 +16,7 @@ final class InjectCloseTests: XCTestCase {
   override func tearDown() { procs.cleanUp() }
 
   func assertNotTraced(_ pid: Int32, file: StaticString = #filePath, line: UInt = #line) {
-    XCTAssertEqual(ProcFS.statusField(pid, "TracerPid"), "0", file: file, line: line)
+    XCTAssertEqual(ProcStatus(pid: pid)?.tracerPid, 0, file: file, line: line)
     XCTAssertNotEqual(ProcStat.read(pid)?.state, "t", file: file, line: line)
   }
 
@@ -139,7 +139,7 @@ final class InjectCloseTests: XCTestCase {
 
     // Already traced by someone else: strace, started and stopped by this test.
     let strace = try procs.launch(["strace", "-p", "\(pid)", "-o", "/dev/null"])
-    try waitUntil("strace attached") { ProcFS.statusField(pid, "TracerPid") == "\(strace.pid)" }
+    try waitUntil("strace attached") { ProcStatus(pid: pid)?.tracerPid == strace.pid }
     XCTAssertTrue(refusal(pid, [1]).contains("already traced by \(strace.pid) (strace)"), refusal(pid, [1]))
     kill(strace.pid, SIGTERM)
     strace.wait()

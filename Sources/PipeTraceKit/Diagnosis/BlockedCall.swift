@@ -1,5 +1,3 @@
-import CTrace
-
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -97,9 +95,9 @@ public struct BlockedCall: Sendable, Equatable {
   /// struct pollfd { int fd; short events; short revents; }: POLLIN 1 / POLLPRI 2 read, POLLOUT 4 write.
   static func pollFds(pid: Int32, address: UInt64, count: UInt64) -> [(Int32, PipeEnd)] {
     guard address != 0, count > 0, count <= 4096 else { return [] }
-    var buffer = [UInt8](repeating: 0, count: Int(count) * 8)
-    let got = buffer.withUnsafeMutableBytes { ct_read_memory(pid, UInt(address), $0.baseAddress, $0.count) }
-    guard got == buffer.count else { return [] }
+    // A pid names its thread-group leader, which shares the process's memory.
+    let buffer = TraceeMemory(tid: pid).bytes(at: address, count: Int(count) * 8)
+    guard buffer.count == Int(count) * 8 else { return [] }
     var result: [(Int32, PipeEnd)] = []
     for i in 0..<Int(count) {
       let base = i * 8
@@ -116,9 +114,9 @@ public struct BlockedCall: Sendable, Equatable {
   /// The set bits of an fd_set of `nfds` bits.
   static func selectFds(pid: Int32, address: UInt64, nfds: Int) -> [Int32] {
     guard address != 0, nfds > 0, nfds <= 65536 else { return [] }
-    var buffer = [UInt8](repeating: 0, count: (nfds + 63) / 64 * 8)
-    let got = buffer.withUnsafeMutableBytes { ct_read_memory(pid, UInt(address), $0.baseAddress, $0.count) }
-    guard got == buffer.count else { return [] }
+    let size = (nfds + 63) / 64 * 8
+    let buffer = TraceeMemory(tid: pid).bytes(at: address, count: size)
+    guard buffer.count == size else { return [] }
     return (0..<nfds).filter { buffer[$0 / 8] & (1 << UInt8($0 % 8)) != 0 }.map { Int32($0) }
   }
 

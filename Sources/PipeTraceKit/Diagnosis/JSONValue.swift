@@ -22,7 +22,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     case .null: out += "null"
     case .bool(let b): out += b ? "true" : "false"
     case .int(let i): out += String(i)
-    case .string(let s): JSONValue.quote(s, into: &out)
+    case .string(let s): out += JSONString.quoted(s)
     case .array(let items):
       out += "["
       for (i, item) in items.enumerated() {
@@ -34,32 +34,11 @@ public indirect enum JSONValue: Sendable, Equatable {
       out += "{"
       for (i, (key, value)) in fields.enumerated() {
         if i > 0 { out += "," }
-        JSONValue.quote(key, into: &out)
+        out += JSONString.quoted(key)
         out += ":"
         value.write(into: &out)
       }
       out += "}"
     }
-  }
-
-  static func quote(_ s: String, into out: inout String) {
-    out += "\""
-    for scalar in s.unicodeScalars {
-      switch scalar {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\r": out += "\\r"
-      case "\t": out += "\\t"
-      default:
-        if scalar.value < 0x20 {
-          let hex = String(scalar.value, radix: 16)
-          out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-        } else {
-          out.unicodeScalars.append(scalar)
-        }
-      }
-    }
-    out += "\""
   }
 }

@@ -76,16 +76,6 @@ public enum ProcFS {
     return text
   }
 
-  /// A field of /proc/PID/status such as `TracerPid`, trimmed.
-  public static func statusField(_ pid: Int32, _ name: String, tid: Int32? = nil) -> String? {
-    let path = tid.map { "/proc/\(pid)/task/\($0)/status" } ?? "/proc/\(pid)/status"
-    guard let text = read(path) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
-      return String(line.dropFirst(name.count + 1)).trimmingCharacters()
-    }
-    return nil
-  }
-
   /// The `flags:` of /proc/PID/fdinfo/FD (octal), or nil.
   public static func fdFlags(_ pid: Int32, fd: Int32) -> Int? {
     fdInfoField(pid, fd: fd, "flags").flatMap { Int($0, radix: 8) }
@@ -137,6 +127,61 @@ public enum ProcFS {
       guard n >= 0 else { return nil }
       return FdTarget(link: DisplayText.decode(UnsafeRawBufferPointer(start: buf.baseAddress, count: n)))
     }
+  }
+}
+
+/// /proc/PID/status (or a thread's): names, ids, tracer and signal masks, as `Field:\tvalue` lines.
+public struct ProcStatus: Sendable {
+  public let pid: Int32
+  /// Every field, its value trimmed.
+  public let fields: [Substring: Substring]
+
+  public init?(pid: Int32, tid: Int32? = nil) {
+    let path = tid.map { "/proc/\(pid)/task/\($0)/status" } ?? "/proc/\(pid)/status"
+    guard let text = ProcFS.read(path) else { return nil }
+    self.pid = pid
+    var f: [Substring: Substring] = [:]
+    for line in text.split(separator: "\n") {
+      guard let colon = line.firstIndex(of: ":") else { continue }
+      var value = line[line.index(after: colon)...]
+      while let c = value.first, c == " " || c == "\t" { value = value.dropFirst() }
+      while let c = value.last, c == " " || c == "\t" { value = value.dropLast() }
+      f[line[..<colon]] = value
+    }
+    fields = f
+  }
+
+  public var name: String { fields["Name"].map(String.init) ?? "?" }
+  /// R, S, D, T, t, Z, X, I …
+  public var state: Character { fields["State"]?.first ?? "?" }
+  public var tgid: Int32? { fields["Tgid"].flatMap { Int32($0) } }
+  public var ppid: Int32? { fields["PPid"].flatMap { Int32($0) } }
+  /// The tracing process, 0 when untraced.
+  public var tracerPid: Int32 { fields["TracerPid"].flatMap { Int32($0) } ?? 0 }
+  /// Real, effective, saved and file-system user ids.
+  public var uids: [UInt32] {
+    fields["Uid"]?.split(whereSeparator: { $0 == "\t" || $0 == " " }).compactMap { UInt32($0) } ?? []
+  }
+  /// Signals pending on this thread itself (SigPnd; bit N-1 for signal N).
+  public var pendingSignals: UInt64? { fields["SigPnd"].flatMap { UInt64($0, radix: 16) } }
+
+  var isKernelThread: Bool { ProcStat.read(pid)?.isKernelThread ?? false }
+
+  /// Every live descendant of `pid`, from the PPid of every process (breadth first).
+  static func descendants(of pid: Int32) -> [Int32] {
+    var children: [Int32: [Int32]] = [:]
+    for p in ProcFS.allPids() {
+      guard let s = ProcStatus(pid: p), let pp = s.ppid else { continue }
+      children[pp, default: []].append(p)
+    }
+    var out: [Int32] = []
+    var queue = children[pid] ?? []
+    while !queue.isEmpty {
+      let p = queue.removeFirst()
+      out.append(p)
+      queue.append(contentsOf: children[p] ?? [])
+    }
+    return out
   }
 }
 

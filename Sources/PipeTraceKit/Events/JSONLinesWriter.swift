@@ -202,7 +202,7 @@ public final class JSONLinesWriter: EventSink {
     case .uint(let u): out.append(uint: u)
     case .fd(let fd, _): out.append(int: Int64(fd))
     case .null: out.append("null")
-    case .hex(let h): appendString("0x" + String(h, radix: 16))
+    case .hex(let h): appendString(NumberText.hex(h))
     case .string(let b, _): appendBytes(b)
     case .symbol(let s), .raw(let s): appendString(s)
     case .array(let items, _), .bitset(let items):
@@ -244,42 +244,21 @@ public final class JSONLinesWriter: EventSink {
 
   private func appendString(_ s: String) {
     var s = s
-    s.withUTF8 { appendEscaped($0) }
+    s.withUTF8 { JSONString.append($0, to: &out.bytes) }
   }
 
   /// Tracee bytes need not be UTF-8. Valid UTF-8 is written as a JSON string; anything else as
   /// `{"hex":"ff8061"}`, so every byte string survives the round trip (README).
   private func appendBytes(_ b: [UInt8]) {
     if b.allSatisfy({ $0 < 0x80 }) || String(validating: b, as: UTF8.self) != nil {
-      b.withUnsafeBufferPointer { appendEscaped($0) }
+      JSONString.append(b, to: &out.bytes)
     } else {
-      let digits = Array("0123456789abcdef".utf8)
       out.append("{\"hex\":\"")
       for byte in b {
-        out.append(byte: digits[Int(byte >> 4)])
-        out.append(byte: digits[Int(byte & 15)])
+        out.append(byte: JSONString.hexDigits[Int(byte >> 4)])
+        out.append(byte: JSONString.hexDigits[Int(byte & 15)])
       }
       out.append("\"}")
     }
-  }
-
-  private func appendEscaped(_ buf: UnsafeBufferPointer<UInt8>) {
-    out.append(byte: UInt8(ascii: "\""))
-    for b in buf {
-      switch b {
-      case UInt8(ascii: "\""): out.append("\\\"")
-      case UInt8(ascii: "\\"): out.append("\\\\")
-      case 0x0a: out.append("\\n")
-      case 0x0d: out.append("\\r")
-      case 0x09: out.append("\\t")
-      case 0..<0x20, 0x7f:
-        let h = String(b, radix: 16)
-        out.append("\\u00")
-        if h.count < 2 { out.append(byte: UInt8(ascii: "0")) }
-        out.append(h)
-      default: out.append(byte: b)
-      }
-    }
-    out.append(byte: UInt8(ascii: "\""))
   }
 }

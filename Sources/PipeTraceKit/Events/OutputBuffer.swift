@@ -40,37 +40,18 @@ public final class OutputBuffer {
     }
   }
 
-  func append(uint v: UInt64) {
-    if v < 10 {
-      bytes.append(UInt8(ascii: "0") + UInt8(v))
-      return
-    }
-    var digits: (UInt64, Int) = (v, 0)
-    var tmp = [UInt8](repeating: 0, count: 20)
-    while digits.0 > 0 {
-      tmp[digits.1] = UInt8(ascii: "0") + UInt8(digits.0 % 10)
-      digits.0 /= 10
-      digits.1 += 1
-    }
-    for i in stride(from: digits.1 - 1, through: 0, by: -1) { bytes.append(tmp[i]) }
+  /// Decimal digits, zero-padded to `width`.
+  @inline(__always) func append(uint v: UInt64, width: Int = 1) {
+    NumberText.appendDecimal(v, width: width, to: &bytes)
   }
 
   func append(hex v: UInt64) {
-    append("0x")
-    append(String(v, radix: 16))
+    append(NumberText.hex(v))
   }
 
   /// `seconds.micro` with six digits, as strace's -ttt and -T print.
   func append(seconds v: Double) {
-    let micros = UInt64((max(0, v) * 1_000_000).rounded())
-    append(uint: micros / 1_000_000)
-    bytes.append(UInt8(ascii: "."))
-    let frac = micros % 1_000_000
-    var div: UInt64 = 100_000
-    while div > 0 {
-      bytes.append(UInt8(ascii: "0") + UInt8((frac / div) % 10))
-      div /= 10
-    }
+    NumberText.appendFixed(max(0, v), places: 6, to: &bytes)
   }
 
   /// Writes out when the buffer is full.

@@ -209,7 +209,7 @@ public final class StraceFormatter: EventSink {
       appendLocalTime(Int(micros / 1_000_000))
       if style.timestamp == .timeMicroseconds {
         out.append(byte: UInt8(ascii: "."))
-        appendDigits(UInt64(micros % 1_000_000), width: 6)
+        out.append(uint: UInt64(micros % 1_000_000), width: 6)
       }
       out.append(byte: 0x20)
     }
@@ -217,13 +217,11 @@ public final class StraceFormatter: EventSink {
       // strace: `%6ld.%06ld`, inside `(+...)` after a -t column.
       let delta = max(0, ts - (previousLineTime ?? ts))
       previousLineTime = ts
-      let micros = UInt64((delta * 1_000_000).rounded())
       if style.timestamp != .none { out.append("(+") }
-      let secs = String(micros / 1_000_000)
-      out.append(String(repeating: " ", count: max(0, 6 - secs.count)))
-      out.append(secs)
-      out.append(byte: UInt8(ascii: "."))
-      appendDigits(micros % 1_000_000, width: 6)
+      let start = out.bytes.count
+      out.append(seconds: delta)
+      let width = out.bytes.count - start
+      if width < 13 { out.bytes.insert(contentsOf: repeatElement(UInt8(ascii: " "), count: 13 - width), at: start) }
       out.append(style.timestamp != .none ? ") " : " ")
     }
   }
@@ -238,20 +236,10 @@ public final class StraceFormatter: EventSink {
       clockText.removeAll(keepingCapacity: true)
       for (i, v) in [parts.tm_hour, parts.tm_min, parts.tm_sec].enumerated() {
         if i > 0 { clockText.append(UInt8(ascii: ":")) }
-        clockText.append(UInt8(ascii: "0") + UInt8(v / 10))
-        clockText.append(UInt8(ascii: "0") + UInt8(v % 10))
+        NumberText.appendDecimal(UInt64(v), width: 2, to: &clockText)
       }
     }
     out.bytes.append(contentsOf: clockText)
-  }
-
-  private func appendDigits(_ v: UInt64, width: Int) {
-    var div: UInt64 = 1
-    for _ in 1..<width { div *= 10 }
-    while div > 0 {
-      out.append(byte: UInt8(ascii: "0") + UInt8((v / div) % 10))
-      div /= 10
-    }
   }
 
   private func closeOpenLine() {
@@ -361,17 +349,8 @@ public final class StraceFormatter: EventSink {
   /// strace -k's frame lines: ` > /lib/libc.so.6(__read+0x11) [0x114a61]`.
   private func appendStack(_ frames: [StackFrame]) {
     for f in frames {
-      out.append(" > ")
-      out.append(f.module ?? "?")
-      out.append(byte: UInt8(ascii: "("))
-      if let sym = f.symbol {
-        out.append(sym)
-        out.append("+")
-        out.append(hex: f.symbolOffset)
-      }
-      out.append(") [")
-      out.append(hex: f.moduleOffset)
-      out.append("]\n")
+      out.append(f.straceText)
+      out.append(byte: 0x0a)
     }
   }
 }

@@ -87,7 +87,7 @@ public enum InjectClose {
     let name = "pid \(pid) (\(DisplayText.escape(stat.comm)))"
     if stat.isKernelThread { throw InjectionError("\(name) is a kernel thread: it has no fds to close") }
     if stat.isZombie { throw InjectionError("\(name) is a zombie: it has exited, its fds are already closed") }
-    if let tgid = ProcFS.statusField(pid, "Tgid").flatMap({ Int32($0) }), tgid != pid {
+    if let tgid = ProcStatus(pid: pid)?.tgid, tgid != pid {
       throw InjectionError("\(pid) is a thread of process \(tgid): give the process id \(tgid)")
     }
     // Another user's process: its fd table is closed to us, and so is ptrace. Say so, not "not open".
@@ -96,7 +96,7 @@ public enum InjectClose {
     }
     let threads = ProcFS.threadIds(of: pid)
     for tid in threads {
-      if let tracer = ProcFS.statusField(pid, "TracerPid", tid: tid).flatMap({ Int32($0) }), tracer != 0, tracer != tracedBy {
+      if let tracer = ProcStatus(pid: pid, tid: tid)?.tracerPid, tracer != 0, tracer != tracedBy {
         let tracerComm = ProcStat.read(tracer).map { DisplayText.escape($0.comm) } ?? "?"
         throw InjectionError("\(name) is already traced by \(tracer) (\(tracerComm)): detach it first")
       }

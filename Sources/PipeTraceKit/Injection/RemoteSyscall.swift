@@ -70,7 +70,7 @@ public final class RemoteSyscallSession {
   /// Waits for the interrupt stop, then saves the registers.
   func awaitStop(timeout: Double) throws(InjectionError) {
     // The thread may be inside an uninterruptible wait: poll so a stuck kernel call cannot hang us.
-    let deadline = InjectionClock.now() + timeout
+    let deadline = Clock.monotonic() + timeout
     var pause: UInt32 = 20
     waiting: while true {
       switch WaitResult.wait(tid, block: false) {
@@ -98,7 +98,7 @@ public final class RemoteSyscallSession {
       case .nothing:
         break
       }
-      if InjectionClock.now() > deadline {
+      if Clock.monotonic() > deadline {
         // Our exit (or a later detach) clears the pending interrupt; the thread never noticed.
         forget()
         throw InjectionError("\(tid) did not stop within \(Int(timeout)) s (uninterruptible sleep?)")
@@ -282,7 +282,7 @@ public final class RemoteSyscallSession {
 
   /// A synchronous fault signal queued on the thread itself (SigPnd of its status), if any.
   private func pendingFault() -> Int32? {
-    guard let text = ProcFS.statusField(pid, "SigPnd", tid: tid), let mask = UInt64(text, radix: 16) else { return nil }
+    guard let mask = ProcStatus(pid: pid, tid: tid)?.pendingSignals else { return nil }
     return Self.faults.sorted().first { mask & (UInt64(1) << UInt64($0 - 1)) != 0 }
   }
 
@@ -337,21 +337,18 @@ public final class RemoteSyscallSession {
     let wanted = isI386 ? [ct_i386_syscall_insn.0, ct_i386_syscall_insn.1] : Self.syscallInsnBytes
     let insnLength = wanted.count
     let beforePc = ct_regs_syscall_insn_before_pc(&original)
-    if readMemory(beforePc, insnLength) == wanted {
+    if TraceeMemory(tid: tid).bytes(at: beforePc, count: insnLength) == wanted {
       syscallInsn = beforePc
       return beforePc
     }
-    for mapping in ProcFS.read("/proc/\(pid)/maps")?.split(separator: "\n") ?? [] {
-      let fields = mapping.split(separator: " ")
-      guard fields.count >= 2, fields[1].hasPrefix("r-x") else { continue }
-      let range = fields[0].split(separator: "-").compactMap { UInt64($0, radix: 16) }
-      guard range.count == 2 else { continue }
+    let memory = TraceeMemory(tid: tid)
+    for mapping in Mapping.read(pid: pid) where mapping.permissions.hasPrefix("r-x") {
       // A 32-bit thread can only jump below 4 GiB.
-      if isI386 && range[1] > 0x1_0000_0000 { continue }
-      var start = range[0]
-      while start < range[1] {
-        let length = Int(min(range[1] - start, 1 << 20))
-        let bytes = readMemory(start, length)
+      if isI386 && mapping.end > 0x1_0000_0000 { continue }
+      var start = mapping.start
+      while start < mapping.end {
+        let length = Int(min(mapping.end - start, 1 << 20))
+        let bytes = memory.bytes(at: start, count: length)
         if bytes.count < insnLength { break }
         for i in 0...(bytes.count - insnLength) where bytes[i] == wanted[0] && Array(bytes[i..<(i + insnLength)]) == wanted {
           syscallInsn = start + UInt64(i)
@@ -368,12 +365,6 @@ public final class RemoteSyscallSession {
     var bytes = [UInt8](repeating: 0, count: 16)
     let n = ct_syscall_insn_copy(&bytes, Int32(bytes.count))
     return Array(bytes.prefix(max(0, Int(n))))
-  }
-
-  private func readMemory(_ address: UInt64, _ count: Int) -> [UInt8] {
-    var buffer = [UInt8](repeating: 0, count: count)
-    let n = buffer.withUnsafeMutableBytes { ct_read_memory(pid, UInt(address), $0.baseAddress, count) }
-    return n > 0 ? Array(buffer[0..<n]) : []
   }
 }
 
@@ -417,13 +408,4 @@ final class ThreadGroupHold {
   }
 
   deinit { release() }
-}
-
-/// CLOCK_MONOTONIC seconds, for timeouts.
-enum InjectionClock {
-  static func now() -> Double {
-    var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-  }
 }

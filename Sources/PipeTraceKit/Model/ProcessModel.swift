@@ -1,5 +1,5 @@
 /// A process as the trace showed it, for the process tree.
-public struct ProcessInfo: Sendable {
+public struct ProcessRecord: Sendable {
   public var pid: Int32
   public var parent: Int32?
   public var forkKind: ForkKind?
@@ -30,7 +30,7 @@ final class PipeEndTable {
 /// entries, exit drops all. Pipe identity comes from pipe()/pipe2() results and `-y` inodes.
 public final class ProcessModel {
   public let pipes: PipeGraph
-  public private(set) var processes: [Int32: ProcessInfo] = [:]
+  public private(set) var processes: [Int32: ProcessRecord] = [:]
   /// Pids in the order they appeared.
   public private(set) var order: [Int32] = []
   private var tables: [Int32: PipeEndTable] = [:]
@@ -82,7 +82,7 @@ public final class ProcessModel {
       tables[child] = childTable
       cachedPid = -1
       if processes[child] == nil { order.append(child) }
-      processes[child] = ProcessInfo(pid: child, parent: pid, forkKind: kind, start: ts)
+      processes[child] = ProcessRecord(pid: child, parent: pid, forkKind: kind, start: ts)
     case .exec(let pid, _, let path, let argv, let ts):
       meet(pid, ts: ts)
       processes[pid]?.program = path
@@ -126,7 +126,7 @@ public final class ProcessModel {
     if pid == lastMet { return }
     lastMet = pid
     if processes.index(forKey: pid) == nil {
-      processes[pid] = ProcessInfo(pid: pid, start: ts)
+      processes[pid] = ProcessRecord(pid: pid, start: ts)
       order.append(pid)
     }
   }

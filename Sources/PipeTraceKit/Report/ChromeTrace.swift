@@ -5,12 +5,12 @@ public enum ChromeTrace {
   public static func render(_ r: Report) -> String {
     let origin = r.traceStart ?? 0
     let end = r.traceEnd ?? origin
-    func us(_ t: Double) -> String { String(fixed: (t - origin) * 1_000_000, places: 3) }
-    func durUs(_ d: Double) -> String { String(fixed: max(d, 0.000001) * 1_000_000, places: 3) }
-    let q = JSONText.quoted
+    func us(_ t: Double) -> String { NumberText.fixed((t - origin) * 1_000_000, places: 3) }
+    func durUs(_ d: Double) -> String { NumberText.fixed(max(d, 0.000001) * 1_000_000, places: 3) }
+    let q = JSONString.quoted
     var events: [String] = []
     for p in r.processes {
-      let name = "\(p.pid) \(r.programName(p.pid))".trimmingTrailingSpace
+      let name = "\(p.pid) \(r.programName(p.pid))".trimmingSuffixSpaces()
       events.append("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"args\":{\"name\":\(q(name))}}")
       events.append("{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"args\":{\"name\":\(q(name))}}")
       events.append("{\"ph\":\"X\",\"name\":\(q(r.programName(p.pid).isEmpty ? "process \(p.pid)" : r.programName(p.pid))),\"cat\":\"process\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"ts\":\(us(p.start)),\"dur\":\(durUs((p.end ?? end) - p.start)),\"args\":{\"status\":\(q(r.statusText(p)))}}")
@@ -29,13 +29,5 @@ public enum ChromeTrace {
       events.append("{\"ph\":\"f\",\"bp\":\"e\",\"name\":\"release\",\"cat\":\"release\",\"id\":\(k + 1),\"pid\":\(b.pid),\"tid\":\(b.tid),\"ts\":\(us(b.ts + b.dur))}")
     }
     return "{\"traceEvents\":[\n" + events.joined(separator: ",\n") + "\n],\"displayTimeUnit\":\"ms\",\"otherData\":{\"origin_epoch_seconds\":\(JSONText.number(origin)),\"clock\":\(q(Report.clockNote))}}\n"
-  }
-}
-
-extension String {
-  var trimmingTrailingSpace: String {
-    var s = self
-    while s.last == " " { s.removeLast() }
-    return s
   }
 }

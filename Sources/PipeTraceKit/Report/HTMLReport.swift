@@ -13,7 +13,7 @@ public enum HTMLReport {
     h += "<h1>\(esc(title))</h1>\n"
     let start = r.traceStart ?? 0
     let end = max(r.traceEnd ?? start, start + 0.000001)
-    h += "<p>\(r.eventCount) events, \(r.processes.count) processes, \(esc(humanDuration(end - start))) traced. Durations: \(esc(Report.clockNote)).</p>\n"
+    h += "<p>\(r.eventCount) events, \(r.processes.count) processes, \(esc(NumberText.duration(end - start))) traced. Durations: \(esc(Report.clockNote)).</p>\n"
     if r.badLines.count > 0 {
       h += "<p class=\"bad-lines\">Unreadable lines: \(r.badLines.count)"
       for s in r.badLines.samples.prefix(5) { h += "<br>\(esc(s.file)):\(s.line): \(esc(s.reason))" }
@@ -21,22 +21,22 @@ public enum HTMLReport {
     }
     h += timeline(r, start: start, end: end)
 
-    h += "<h2>Blocking calls (&ge; \(esc(humanDuration(r.minBlock)))), waits on pipes, sockets and children first, then longest first</h2>\n<table id=\"blocking\"><tr><th>pid</th><th>call</th><th>fd</th><th>start</th><th>duration</th><th>result</th><th>released by</th></tr>\n"
+    h += "<h2>Blocking calls (&ge; \(esc(NumberText.duration(r.minBlock)))), waits on pipes, sockets and children first, then longest first</h2>\n<table id=\"blocking\"><tr><th>pid</th><th>call</th><th>fd</th><th>start</th><th>duration</th><th>result</th><th>released by</th></tr>\n"
     for (k, b) in r.blocking.prefix(500).enumerated() {
       let rel = b.releasedBy.map { "\($0.pid) \(r.programName($0.pid)): \($0.event) at \(r.relative($0.ts))" } ?? (b.returned ? "unknown" : "still blocked at end")
-      h += "<tr\(k == 0 ? " id=\"longest-block\"" : "")><td>\(b.pid)</td><td>\(esc(b.name))</td><td>\(esc(b.fd.map { "\($0)" + (b.target.map { " \($0)" } ?? "") } ?? ""))</td><td>\(esc(r.relative(b.ts)))</td><td>\(esc(humanDuration(b.dur)))</td><td>\(esc(b.result))</td><td>\(esc(rel))</td></tr>\n"
+      h += "<tr\(k == 0 ? " id=\"longest-block\"" : "")><td>\(b.pid)</td><td>\(esc(b.name))</td><td>\(esc(b.fd.map { "\($0)" + (b.target.map { " \($0)" } ?? "") } ?? ""))</td><td>\(esc(r.relative(b.ts)))</td><td>\(esc(NumberText.duration(b.dur)))</td><td>\(esc(b.result))</td><td>\(esc(rel))</td></tr>\n"
     }
     h += "</table>\n"
     if !r.leaks.isEmpty {
       h += "<h2>Leaked pipe ends</h2>\n<table id=\"leaks\"><tr><th>holder</th><th>program</th><th>fd</th><th>pipe</th><th>blocked reader</th></tr>\n"
       for l in r.leaks {
-        h += "<tr><td>\(l.holderPid)</td><td>\(esc(l.program))</td><td>\(l.fd) (\(l.end.rawValue))</td><td>\(esc(l.pipe))</td><td>\(l.blockedPid) \(esc(l.blockedName)) \(esc(humanDuration(l.blockedDur)))</td></tr>\n"
+        h += "<tr><td>\(l.holderPid)</td><td>\(esc(l.program))</td><td>\(l.fd) (\(l.end.rawValue))</td><td>\(esc(l.pipe))</td><td>\(l.blockedPid) \(esc(l.blockedName)) \(esc(NumberText.duration(l.blockedDur)))</td></tr>\n"
       }
       h += "</table>\n"
     }
     h += "<h2>Processes</h2>\n<table id=\"processes\"><tr><th>pid</th><th>parent</th><th>program</th><th>start</th><th>end</th><th>lifetime</th><th>status</th></tr>\n"
     for p in r.processes {
-      h += "<tr><td>\(p.pid)</td><td>\(p.parent.map { "\($0)" } ?? "")</td><td>\(esc(p.argv.isEmpty ? (p.program ?? "") : p.argv.joined(separator: " ")))</td><td>\(esc(r.relative(p.start)))</td><td>\(esc(p.end.map { r.relative($0) } ?? "-"))</td><td>\(esc(p.end.map { humanDuration($0 - p.start) } ?? "-"))</td><td>\(esc(r.statusText(p)))</td></tr>\n"
+      h += "<tr><td>\(p.pid)</td><td>\(p.parent.map { "\($0)" } ?? "")</td><td>\(esc(p.argv.isEmpty ? (p.program ?? "") : p.argv.joined(separator: " ")))</td><td>\(esc(r.relative(p.start)))</td><td>\(esc(p.end.map { r.relative($0) } ?? "-"))</td><td>\(esc(p.end.map { NumberText.duration($0 - p.start) } ?? "-"))</td><td>\(esc(r.statusText(p)))</td></tr>\n"
     }
     h += "</table>\n<h2>Pipes</h2>\n"
     for p in r.pipes.prefix(200) {
@@ -46,7 +46,7 @@ public enum HTMLReport {
     }
     h += "<h2>Syscalls (wall time)</h2>\n<table id=\"summary\"><tr><th>syscall</th><th>calls</th><th>errors</th><th>total</th><th>avg</th><th>p50</th><th>p99</th><th>max</th></tr>\n"
     for s in r.summary {
-      h += "<tr><td>\(esc(s.name))</td><td>\(s.calls)</td><td>\(s.errors)</td><td>\(esc(humanDuration(s.total)))</td><td>\(esc(humanDuration(s.avg)))</td><td>\(esc(humanDuration(s.p50)))</td><td>\(esc(humanDuration(s.p99)))</td><td>\(esc(humanDuration(s.max)))</td></tr>\n"
+      h += "<tr><td>\(esc(s.name))</td><td>\(s.calls)</td><td>\(s.errors)</td><td>\(esc(NumberText.duration(s.total)))</td><td>\(esc(NumberText.duration(s.avg)))</td><td>\(esc(NumberText.duration(s.p50)))</td><td>\(esc(NumberText.duration(s.p99)))</td><td>\(esc(NumberText.duration(s.max)))</td></tr>\n"
     }
     h += "</table>\n</body></html>\n"
     return h
@@ -60,10 +60,10 @@ public enum HTMLReport {
     let height = Double(lanes.count) * laneHeight + 30
     func x(_ t: Double) -> Double { labelWidth + (t - start) / (end - start) * plotWidth }
     func y(_ lane: Int) -> Double { 20 + Double(lane) * laneHeight }
-    func f(_ d: Double) -> String { String(fixed: d, places: 1) }
+    func f(_ d: Double) -> String { NumberText.fixed(d, places: 1) }
     var s = "<h2>Timeline</h2>\n<svg id=\"timeline\" width=\"\(f(labelWidth + plotWidth + 20))\" height=\"\(f(height))\">\n"
     s += "<defs><marker id=\"arrow\" markerWidth=\"8\" markerHeight=\"8\" refX=\"7\" refY=\"4\" orient=\"auto\"><path d=\"M0,0 L8,4 L0,8 z\" class=\"rel-dot\"/></marker></defs>\n"
-    s += "<text x=\"\(f(labelWidth))\" y=\"12\" class=\"lane-label\">0 s</text><text x=\"\(f(labelWidth + plotWidth - 60))\" y=\"12\" class=\"lane-label\">\(esc(humanDuration(end - start)))</text>\n"
+    s += "<text x=\"\(f(labelWidth))\" y=\"12\" class=\"lane-label\">0 s</text><text x=\"\(f(labelWidth + plotWidth - 60))\" y=\"12\" class=\"lane-label\">\(esc(NumberText.duration(end - start)))</text>\n"
     for (k, p) in lanes.enumerated() {
       let x0 = x(p.start), x1 = max(x(p.end ?? end), x0 + 1)
       s += "<g class=\"lane\" data-pid=\"\(p.pid)\"><title>\(p.pid) \(esc(r.programName(p.pid))) \(esc(r.statusText(p)))</title>"
@@ -73,7 +73,7 @@ public enum HTMLReport {
     for b in r.blocking.prefix(2000) {
       guard let lane = laneOf[b.pid] else { continue }
       let x0 = x(b.ts), x1 = max(x(b.ts + b.dur), x0 + 2)
-      s += "<rect class=\"block\" data-pid=\"\(b.pid)\" data-dur=\"\(JSONText.number(b.dur))\" x=\"\(f(x0))\" y=\"\(f(y(lane) + 3))\" width=\"\(f(x1 - x0))\" height=\"\(f(laneHeight - 6))\"><title>\(esc("\(b.name)(\(b.fd.map { "\($0)" } ?? "")) \(humanDuration(b.dur)) \(b.result)"))</title></rect>\n"
+      s += "<rect class=\"block\" data-pid=\"\(b.pid)\" data-dur=\"\(JSONText.number(b.dur))\" x=\"\(f(x0))\" y=\"\(f(y(lane) + 3))\" width=\"\(f(x1 - x0))\" height=\"\(f(laneHeight - 6))\"><title>\(esc("\(b.name)(\(b.fd.map { "\($0)" } ?? "")) \(NumberText.duration(b.dur)) \(b.result)"))</title></rect>\n"
       if let rel = b.releasedBy, let relLane = laneOf[rel.pid] {
         s += "<path class=\"release\" marker-end=\"url(#arrow)\" d=\"M\(f(x(rel.ts))),\(f(y(relLane) + laneHeight / 2)) L\(f(x1)),\(f(y(lane) + laneHeight / 2))\"><title>\(esc("released by \(rel.pid): \(rel.event)"))</title></path>\n"
       }

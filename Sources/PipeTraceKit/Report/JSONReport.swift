@@ -1,7 +1,7 @@
 /// `--format json`: the report as one JSON object (`summary`, `processes`, `blocking`, `pipes`, `leaks`).
 public enum JSONReport {
   public static func render(_ r: Report) -> String {
-    let q = JSONText.quoted, n = JSONText.number
+    let q = JSONString.quoted, n = JSONText.number
     func summary(_ rows: [Report.SyscallSummary]) -> String {
       "[" + rows.map {
         "{\"name\":\(q($0.name)),\"calls\":\($0.calls),\"errors\":\($0.errors),\"total\":\(n($0.total)),\"avg\":\(n($0.avg)),\"p50\":\(n($0.p50)),\"p99\":\(n($0.p99)),\"max\":\(n($0.max))}"

@@ -53,7 +53,7 @@ public struct Report {
   public var minBlock: Double
   public var summary: [SyscallSummary]
   public var perProcess: [ProcessSummary]
-  public var processes: [ProcessInfo]
+  public var processes: [ProcessRecord]
   public var blocking: [BlockingCall]
   /// Blocking calls not listed (beyond the kept limit).
   public var blockingOmitted: Int
@@ -70,4 +70,19 @@ public struct Report {
   var programNames: [Int32: String] = [:]
   /// What the durations are: always wall time between syscall entry and exit.
   public static let clockNote = "wall time between syscall entry and exit (strace -T / pipetrace dur), not CPU time"
+}
+
+extension Report {
+  /// `+1.250000`: seconds since the first event.
+  func relative(_ ts: Double) -> String { "+" + NumberText.fixed(ts - (traceStart ?? 0), places: 6) }
+
+  func programName(_ pid: Int32) -> String {
+    programNames[pid] ?? ""
+  }
+
+  func statusText(_ p: ProcessRecord) -> String {
+    if let s = p.signal { return "killed by \(Signals.name(s))\(p.coreDumped ? " (core dumped)" : "")" }
+    if let c = p.exitCode { return "exit \(c)" }
+    return p.end == nil ? "running at end" : "ended"
+  }
 }

@@ -263,7 +263,7 @@ public final class ReportBuilder: EventSink {
     }
   }
 
-  static func exitText(_ p: ProcessInfo) -> String {
+  static func exitText(_ p: ProcessRecord) -> String {
     if let s = p.signal { return "killed by \(Signals.name(s))" }
     if let c = p.exitCode { return "exit \(c)" }
     return "exit"

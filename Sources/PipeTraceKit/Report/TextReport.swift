@@ -5,8 +5,8 @@ public enum TextReport {
     func line(_ s: String = "") { out += s + "\n" }
     let span = (r.traceEnd ?? 0) - (r.traceStart ?? 0)
     line("pipetrace report\(title.isEmpty ? "" : ": " + title)")
-    line("\(r.eventCount) events, \(r.processes.count) processes, \(humanDuration(max(0, span))) traced"
-      + (r.traceStart.map { " from \(String(format6: $0))" } ?? ""))
+    line("\(r.eventCount) events, \(r.processes.count) processes, \(NumberText.duration(max(0, span))) traced"
+      + (r.traceStart.map { " from \(NumberText.seconds($0))" } ?? ""))
     line("Durations: \(Report.clockNote). Times are seconds from the first event.")
     if !r.hasTimestamps {
       line("The log has no timestamps: times below only order events (1 µs per line); durations come from -T.")
@@ -17,11 +17,11 @@ public enum TextReport {
     }
     line()
 
-    line("Blocking calls (>= \(humanDuration(r.minBlock))), waits on pipes, sockets and children first, then longest first:")
+    line("Blocking calls (>= \(NumberText.duration(r.minBlock))), waits on pipes, sockets and children first, then longest first:")
     if r.blocking.isEmpty { line("  none") }
     for b in r.blocking.prefix(50) {
       let fd = b.fd.map { "\($0)" + (b.target.map { "<\($0)>" } ?? "") } ?? ""
-      var s = "  \(b.pid) \(r.programName(b.pid)) \(b.name)(\(fd)) at \(r.relative(b.ts)) blocked \(humanDuration(b.dur)) \(b.result)"
+      var s = "  \(b.pid) \(r.programName(b.pid)) \(b.name)(\(fd)) at \(r.relative(b.ts)) blocked \(NumberText.duration(b.dur)) \(b.result)"
       if let rel = b.releasedBy {
         s += "\n      released by \(rel.pid) \(r.programName(rel.pid)): \(rel.event) at \(r.relative(rel.ts))"
       } else if !b.returned {
@@ -40,20 +40,20 @@ public enum TextReport {
       for l in r.leaks {
         let held = l.releasedAt.map { "until \(r.relative($0))" } ?? "until the end"
         line("  \(l.holderPid) exec'd \(l.program) at \(r.relative(l.execTs)) holding fd \(l.fd) (\(l.end.rawValue) end of \(l.pipe)) \(held), never used it;"
-          + " \(l.blockedPid) \(r.programName(l.blockedPid)) blocked \(humanDuration(l.blockedDur)) in \(l.blockedName) on it")
+          + " \(l.blockedPid) \(r.programName(l.blockedPid)) blocked \(NumberText.duration(l.blockedDur)) in \(l.blockedName) on it")
       }
       line()
     }
 
     line("Process tree:")
     line("  " + "PID".padded(16) + "PARENT".padded(8) + "START".padded(13) + "END".padded(13) + "LIFETIME".padded(11) + "STATUS".padded(19) + "PROGRAM")
-    var children: [Int32: [ProcessInfo]] = [:]
+    var children: [Int32: [ProcessRecord]] = [:]
     let known = Set(r.processes.map(\.pid))
     for p in r.processes { children[p.parent.flatMap { known.contains($0) ? $0 : nil } ?? -1, default: []].append(p) }
     func walk(_ parent: Int32, depth: Int) {
       for p in children[parent] ?? [] {
         let end = p.end.map { r.relative($0) } ?? "-"
-        let life = p.end.map { humanDuration($0 - p.start) } ?? "-"
+        let life = p.end.map { NumberText.duration($0 - p.start) } ?? "-"
         let prog = p.program.map { p.argv.isEmpty ? $0 : p.argv.joined(separator: " ") } ?? ""
         line("  " + (String(repeating: "  ", count: min(depth, 8)) + "\(p.pid)").padded(15) + " "
           + (p.parent.map { "\($0)" } ?? "-").padded(8) + r.relative(p.start).padded(13) + end.padded(13)
@@ -91,10 +91,15 @@ public enum TextReport {
       + "AVG".leftPadded(11) + "P50".leftPadded(11) + "P99".leftPadded(11) + "MAX".leftPadded(11) + "\n"
     for s in rows {
       out += "  " + s.name.padded(18) + "\(s.calls)".leftPadded(9) + "\(s.errors)".leftPadded(8)
-        + humanDuration(s.total).leftPadded(12) + humanDuration(s.avg).leftPadded(11)
-        + humanDuration(s.p50).leftPadded(11) + humanDuration(s.p99).leftPadded(11)
-        + humanDuration(s.max).leftPadded(11) + "\n"
+        + NumberText.duration(s.total).leftPadded(12) + NumberText.duration(s.avg).leftPadded(11)
+        + NumberText.duration(s.p50).leftPadded(11) + NumberText.duration(s.p99).leftPadded(11)
+        + NumberText.duration(s.max).leftPadded(11) + "\n"
     }
     return out
   }
+}
+
+extension String {
+  func padded(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+  func leftPadded(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
 }

@@ -5,7 +5,7 @@ public enum RunReport {
     let exe = r.command.first.map { String($0.split(separator: "/").last ?? Substring($0)) } ?? "?"
     var code = r.exitCode.map(String.init) ?? r.signal.map { Signals.name($0) } ?? "?"
     if r.timedOut { code = "timeout" }
-    var line = "\(exe)(\(code), \(String(format3: r.wall))s): \(shellQuoted(r.command))"
+    var line = "\(exe)(\(code), \(NumberText.fixed(r.wall, places: 3))s): \(shellQuoted(r.command))"
     line += " <OUT>" + trimmed(r.stdout, trim) + " <ERR>" + trimmed(r.stderr, trim)
     if !r.holders.isEmpty {
       let byPid = Dictionary(grouping: r.holders, by: \.pid).sorted { $0.key < $1.key }
@@ -27,12 +27,12 @@ public enum RunReport {
 
   public static func json(_ r: RunRecord) -> String {
     func holders(_ hs: [RunRecord.Holder]) -> String {
-      "[" + hs.map { "{\"pid\":\($0.pid),\"fd\":\($0.fd),\"comm\":\(jsonString($0.comm))}" }.joined(separator: ",") + "]"
+      "[" + hs.map { "{\"pid\":\($0.pid),\"fd\":\($0.fd),\"comm\":\(JSONString.quoted($0.comm))}" }.joined(separator: ",") + "]"
     }
-    var s = "{\"cmd\":[" + r.command.map(jsonString).joined(separator: ",") + "]"
+    var s = "{\"cmd\":[" + r.command.map(JSONString.quoted).joined(separator: ",") + "]"
     s += ",\"exit_code\":" + (r.exitCode.map(String.init) ?? "null")
-    s += ",\"signal\":" + (r.signal.map { jsonString(Signals.name($0)) } ?? "null")
-    s += ",\"wall\":" + String(format3: r.wall)
+    s += ",\"signal\":" + (r.signal.map { JSONString.quoted(Signals.name($0)) } ?? "null")
+    s += ",\"wall\":" + NumberText.fixed(r.wall, places: 3)
     s += ",\"timed_out\":\(r.timedOut)"
     s += stream("stdout", r.stdout)
     s += stream("stderr", r.stderr)
@@ -42,9 +42,6 @@ public enum RunReport {
     s += ",\"sigkilled\":[" + r.sigkilled.map(String.init).joined(separator: ",") + "]}"
     return s
   }
-
-  /// Seconds with three decimals.
-  public static func seconds(_ v: Double) -> String { String(format3: v) }
 
   /// `"NAME":TEXT,"NAME_bytes":N,"NAME_omitted":N` and, when the middle was left out of memory,
   /// `"NAME_tail":TEXT`. A cut never splits a UTF-8 sequence (its bytes count as omitted).
@@ -58,9 +55,9 @@ public enum RunReport {
       while let b = tail.first, b & 0xC0 == 0x80 { tail = tail.dropFirst() }
     }
     let omitted = out.total - head.count - tail.count
-    var s = ",\"\(name)\":" + jsonString(String(decoding: head, as: UTF8.self))
+    var s = ",\"\(name)\":" + JSONString.quoted(String(decoding: head, as: UTF8.self))
     s += ",\"\(name)_bytes\":\(out.total),\"\(name)_omitted\":\(omitted)"
-    if omitted > 0 { s += ",\"\(name)_tail\":" + jsonString(String(decoding: tail, as: UTF8.self)) }
+    if omitted > 0 { s += ",\"\(name)_tail\":" + JSONString.quoted(String(decoding: tail, as: UTF8.self)) }
     return s
   }
 
@@ -92,22 +89,9 @@ public enum RunReport {
     if text.count > limit { return String(text.prefix(limit)) + "…" }
     return complete ? text : text + "…"
   }
-
-  static func jsonString(_ s: String) -> String {
-    var out = ""
-    JSONValue.quote(s, into: &out)
-    return out
-  }
 }
 
 extension String {
-  /// Seconds with three decimals.
-  init(format3 v: Double) {
-    let ms = Int((v * 1000).rounded())
-    let frac = String(ms % 1000)
-    self = "\(ms / 1000)." + String(repeating: "0", count: 3 - frac.count) + frac
-  }
-
   func replacingNewlines() -> String {
     String(self.map { $0 == "\n" ? "⏎" : $0 })
   }

@@ -259,7 +259,7 @@ struct ArgumentDecoder {
     while true {
       guard let p = readWord(a) else {
         if items.isEmpty { return .hex(addr) }
-        items.append(.raw("... /* 0x" + String(a, radix: 16) + " */"))
+        items.append(.raw("... /* " + NumberText.hex(a) + " */"))
         return .array(items, truncated: false)
       }
       if p == 0 { return .array(items, truncated: false) }
@@ -285,7 +285,7 @@ struct ArgumentDecoder {
       n += 1
       a &+= UInt64(arch.wordSize)
     }
-    let text = "0x" + String(addr, radix: 16) + " /* \(n) var\(n == 1 ? "" : "s")\(unterminated ? ", unterminated" : "") */"
+    let text = NumberText.hex(addr) + " /* \(n) var\(n == 1 ? "" : "s")\(unterminated ? ", unterminated" : "") */"
     return .raw(text)
   }
 
@@ -314,7 +314,7 @@ struct ArgumentDecoder {
       }
       guard let b = bytes else {
         if i == 0 { return .hex(addr) }
-        items.append(.raw("... /* 0x" + String(a, radix: 16) + " */"))
+        items.append(.raw("... /* " + NumberText.hex(a) + " */"))
         return .array(items, truncated: false)
       }
       if limitElements && !options.verbose && i >= UInt64(limit) { return .array(items, truncated: true) }

@@ -228,7 +228,7 @@ extension ArgumentDecoder {
       let bulk = count <= 4096 ? read(Int(count) * 8, at: addr) : nil
       for i in 0..<count {
         guard let b = bulk.map({ Array($0[Int(i) * 8..<Int(i + 1) * 8]) }) ?? read(8, at: a) else {
-          out += (out.isEmpty ? "[" : ", ") + "0x" + String(a, radix: 16)
+          out += (out.isEmpty ? "[" : ", ") + NumberText.hex(a)
           break
         }
         let e = CBytes(b)

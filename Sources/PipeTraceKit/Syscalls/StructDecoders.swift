@@ -53,7 +53,7 @@ extension ArgumentDecoder {
     switch kind {
     case .timeval: v = timeval(addr)
     case .timespec(let t64): v = timespec(addr, time64: t64)
-    default: return "0x" + String(addr, radix: 16)
+    default: return NumberText.hex(addr)
     }
     return StraceText.render(v)
   }

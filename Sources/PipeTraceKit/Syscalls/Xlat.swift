@@ -127,5 +127,5 @@ struct XlatPrinter {
   }
 
   /// C's `%#llx`: `0` for zero, `0x…` otherwise.
-  func hex(_ v: UInt64) -> String { v == 0 ? "0" : "0x" + String(v, radix: 16) }
+  func hex(_ v: UInt64) -> String { v == 0 ? "0" : NumberText.hex(v) }
 }

@@ -145,7 +145,7 @@ public final class SyscallSummary {
 
     var columns: [Column] = [
       Column("% time", width: 6),
-      Column("seconds", width: max(11, cFormat("%.6f", cum).utf8.count)),
+      Column("seconds", width: max(11, NumberText.printf(places: 6, cum).utf8.count)),
       Column("usecs/call", width: max(11, String(avgMax).utf8.count)),
       Column("calls", width: max(9, String(calls).utf8.count)),
       Column("errors", width: max(9, String(errors).utf8.count)),
@@ -180,18 +180,18 @@ public final class SyscallSummary {
       var percent = 100.0 * r.total
       if percent != 0 { percent /= cum }
       var cells = [
-        cFormat("%.2f", percent), cFormat("%.6f", r.total), String(usecsPerCall(r.total, r.calls)),
+        NumberText.printf(places: 2, percent), NumberText.printf(places: 6, r.total), String(usecsPerCall(r.total, r.calls)),
         String(r.calls), r.errors == 0 ? "" : String(r.errors),
       ]
-      if percentiles { cells += [r.p50, r.p99, r.max].map { cFormat("%.6f", $0) } }
+      if percentiles { cells += [r.p50, r.p99, r.max].map { NumberText.printf(places: 6, $0) } }
       line(cells, name: r.name)
     }
     divider()
     var totals = [
-      cFormat("%.2f", 100.0), cFormat("%.6f", cum), String(usecsPerCall(cum, calls)), String(calls),
+      NumberText.printf(places: 2, 100.0), NumberText.printf(places: 6, cum), String(usecsPerCall(cum, calls)), String(calls),
       errors == 0 ? "" : String(errors),
     ]
-    if percentiles { totals += [all.quantile(0.5), all.quantile(0.99), all.max].map { cFormat("%.6f", $0) } }
+    if percentiles { totals += [all.quantile(0.5), all.quantile(0.99), all.max].map { NumberText.printf(places: 6, $0) } }
     line(totals, name: "total")
     return text
   }
@@ -220,15 +220,5 @@ public final class SyscallSummary {
       if before(b.element, a.element) { return false }
       return a.offset < b.offset
     }.map(\.element)
-  }
-}
-
-/// printf formatting of one number, for strace's exact column text (`%.6f` rounds as C does).
-func cFormat(_ format: String, _ value: CVarArg) -> String {
-  withVaList([value]) { args in
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 64) { buf in
-      let n = vsnprintf(buf.baseAddress, buf.count, format, args)
-      return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress, count: max(0, min(Int(n), buf.count - 1))), as: UTF8.self)
-    }
   }
 }

@@ -48,7 +48,7 @@ enum Attacher {
   private static func seizeProcess(_ pid: Int32, register: (SeizedThread) -> Void) throws(TraceError) {
     var attached = Set<Int32>()
     while true {
-      let fresh = ProcStatus.threads(of: pid).filter { !attached.contains($0) }
+      let fresh = ProcFS.threadIds(of: pid).filter { !attached.contains($0) }
       if fresh.isEmpty { break }
       for tid in fresh {
         attached.insert(tid)

@@ -10,9 +10,7 @@ public enum PtracePermission {
     let me = getuid()
     var reasons: [String] = []
     // Uid: real effective saved fs
-    if let uids = status?.fields["Uid"]?.split(whereSeparator: { $0 == "\t" || $0 == " " }).compactMap({ UInt32($0) }),
-      uids.count == 4, Set(uids) != [me]
-    {
+    if let uids = status?.uids, uids.count == 4, Set(uids) != [me] {
       reasons.append("it runs as uid \(uids[0])\(Set(uids).count > 1 ? " (ids \(uids.map(String.init).joined(separator: "/")))" : "") and pipetrace as uid \(me); ptrace needs the same user on all ids, or CAP_SYS_PTRACE (root)")
     }
     if let scope = ProcFS.read("/proc/sys/kernel/yama/ptrace_scope").flatMap({ Int($0.prefix { $0.isNumber }) }), scope > 0 {

@@ -1,33 +1,32 @@
-/// One line of /proc/PID/maps that maps a file.
+/// One line of /proc/PID/maps: `start-end perms offset dev inode [path]`.
 struct Mapping: Sendable {
   var start: UInt64
   var end: UInt64
+  /// `r-xp`, `rw-s`, …
+  var permissions: Substring
   var offset: UInt64
-  var executable: Bool
+  /// The mapped file, a `[name]` such as `[vdso]` or `[stack]`, or "" for anonymous memory.
   var path: String
 
-  /// Reads the file-backed mappings of `pid`, sorted by address.
+  var executable: Bool { permissions.contains("x") }
+  /// Backed by a file (the unwinder reads its symbols).
+  var isFile: Bool { path.hasPrefix("/") }
+
+  /// Every mapping of `pid`, in address order; empty when the file cannot be read.
   static func read(pid: Int32) -> [Mapping] {
     guard let text = ProcFS.read("/proc/\(pid)/maps") else { return [] }
-    var out: [Mapping] = []
-    for line in text.split(separator: "\n") {
-      // start-end perms offset dev inode path
-      let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
-      guard fields.count == 6 else { continue }
-      let path = fields[5].trimmingCharacters(in: " ")
-      guard path.hasPrefix("/") else { continue }
-      let range = fields[0].split(separator: "-")
-      guard range.count == 2, let s = UInt64(range[0], radix: 16), let e = UInt64(range[1], radix: 16),
-        let off = UInt64(fields[2], radix: 16)
-      else { continue }
-      out.append(Mapping(start: s, end: e, offset: off, executable: fields[1].contains("x"), path: path))
-    }
-    return out
+    return text.split(separator: "\n").compactMap(parse)
   }
-}
 
-extension Substring {
-  func trimmingCharacters(in set: Character) -> String {
-    String(self.drop(while: { $0 == set }))
+  static func parse(_ line: Substring) -> Mapping? {
+    // A path may hold spaces: everything after the fifth field is the path.
+    let fields = line.split(separator: " ", maxSplits: 5, omittingEmptySubsequences: true)
+    guard fields.count >= 5 else { return nil }
+    let range = fields[0].split(separator: "-")
+    guard range.count == 2, let start = UInt64(range[0], radix: 16), let end = UInt64(range[1], radix: 16),
+      let offset = UInt64(fields[2], radix: 16)
+    else { return nil }
+    let path = fields.count == 6 ? String(fields[5].drop(while: { $0 == " " })) : ""
+    return Mapping(start: start, end: end, permissions: fields[1], offset: offset, path: path)
   }
 }

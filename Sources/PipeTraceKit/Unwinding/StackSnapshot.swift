@@ -44,10 +44,7 @@ public enum StackSnapshot {
     for s in stacks {
       out += "Stack of \(s.tid)\(s.tid == s.pid ? "" : " (thread of \(s.pid))"):\n"
       if let e = s.error { out += "  (not available: \(e))\n" }
-      for f in s.frames {
-        let symbol = f.symbol.map { "\($0)+0x" + String(f.symbolOffset, radix: 16) } ?? ""
-        out += " > \(f.module ?? "?")(\(symbol)) [0x\(String(f.moduleOffset, radix: 16))]\n"
-      }
+      for f in s.frames { out += f.straceText + "\n" }
     }
     return out
   }

@@ -11,6 +11,12 @@ public struct StackFrame: Sendable {
   public var symbolOffset: UInt64
   /// Offset of the pc into the module file (what strace prints in brackets).
   public var moduleOffset: UInt64
+
+  /// The frame as strace -k prints it, without the newline.
+  public var straceText: String {
+    let symbol = self.symbol.map { $0 + "+" + NumberText.hex(symbolOffset) } ?? ""
+    return " > \(module ?? "?")(\(symbol)) [\(NumberText.hex(moduleOffset))]"
+  }
 }
 
 /// Captures and symbolizes stacks of stopped tracees. Address spaces live per process image
@@ -65,7 +71,7 @@ final class StackUnwinder {
   private func mapping(of pc: UInt64, tgid: Int32) -> Mapping? {
     if let m = maps[tgid], let hit = m.first(where: { pc >= $0.start && pc < $0.end }) { return hit }
     // Unknown address: the maps may have changed since they were read.
-    let fresh = Mapping.read(pid: tgid)
+    let fresh = Mapping.read(pid: tgid).filter(\.isFile)
     maps[tgid] = fresh
     return fresh.first { pc >= $0.start && pc < $0.end }
   }

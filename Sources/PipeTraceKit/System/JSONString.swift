@@ -1,0 +1,36 @@
+/// The one JSON string escaper, for every JSON pipetrace writes (trace lines, reports, `why`, `run`).
+/// Besides what JSON requires (`"`, `\`, controls below 0x20) it escapes DEL, so a string from a
+/// tracee cannot carry a raw control byte to a terminal that shows the JSON.
+public enum JSONString {
+  /// `utf8` (valid UTF-8) as a quoted JSON string.
+  @inline(__always)
+  static func append<Bytes: Sequence>(_ utf8: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
+    out.append(UInt8(ascii: "\""))
+    for b in utf8 {
+      switch b {
+      case UInt8(ascii: "\""): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\"")])
+      case UInt8(ascii: "\\"): out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "\\")])
+      case 0x0a: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "n")])
+      case 0x0d: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
+      case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
+      case 0..<0x20, 0x7f:
+        out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
+        out.append(hexDigits[Int(b >> 4)])
+        out.append(hexDigits[Int(b & 15)])
+      default: out.append(b)
+      }
+    }
+    out.append(UInt8(ascii: "\""))
+  }
+
+  /// `s` as a quoted JSON string.
+  public static func quoted(_ s: String) -> String {
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count + 2)
+    append(s.utf8, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// Lower-case hex digits, as the JSON writers use them.
+  static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+}
