@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 @testable import PipeTraceKit
@@ -76,21 +77,10 @@ final class ReportFormatTests: XCTestCase {
     let dir = try TraceFixtures.tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }
     let page = try TraceFixtures.write(HTMLReport.render(try seedReport()), in: dir, name: "report.html")
-    let domPath = dir.appendingPathComponent("dom.html").path
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: chromium!)
-    p.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(dir.path)/profile", "--dump-dom", "file://\(page)"]
-    _ = FileManager.default.createFile(atPath: domPath, contents: nil)
-    let out = try FileHandle(forWritingTo: URL(fileURLWithPath: domPath))
-    p.standardOutput = out
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let pid = p.processIdentifier
-    defer { if p.isRunning { kill(pid, SIGKILL) } }
-    p.waitUntilExit()
-    try out.close()
-    XCTAssertEqual(p.terminationStatus, 0)
-    let dom = try String(contentsOfFile: domPath, encoding: .utf8)
+    let r = try runProgram(chromium!, ["--headless", "--no-sandbox", "--disable-gpu", "--user-data-dir=\(dir.path)/profile",
+                                       "--dump-dom", "file://\(page)"], stderrPath: "/dev/null")
+    XCTAssertEqual(r.status, 0)
+    let dom = r.stdout
     // The browser parsed the SVG: three lanes, the blocked read, and the longest block's row.
     XCTAssertEqual(dom.components(separatedBy: "class=\"lane\"").count - 1, 3, String(dom.prefix(2000)))
     XCTAssertTrue(dom.contains("id=\"longest-block\""))

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 @testable import PipeTraceKit
@@ -10,11 +11,11 @@ final class SeedHangReportTests: XCTestCase {
     let dir = try TraceFixtures.tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }
     let log = dir.appendingPathComponent("seed.strace").path
-    let status = try TraceFixtures.run([
-      "strace", "-f", "-ttt", "-T", "-y", "-o", log, "--", "python3", "-c",
+    let r = try runProgram("strace", [
+      "-f", "-ttt", "-T", "-y", "-o", log, "--", "python3", "-c",
       "import subprocess; print(subprocess.Popen('sleep 1 & echo start ok', shell=True, stdout=subprocess.PIPE).communicate())",
-    ])
-    XCTAssertEqual(status, 0)
+    ], stdoutPath: "/dev/null")
+    XCTAssertEqual(r.status, 0, r.stderr)
     let report = try TraceFixtures.report([log])
     XCTAssertEqual(report.badLines.count, 0, "\(report.badLines.samples)")
     // communicate()'s read is the long pipe read that ended in EOF (pyenv's shims add data reads).

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 @testable import PipeTraceKit
@@ -15,13 +16,13 @@ final class StraceFormatTests: XCTestCase {
     let dir = try TraceFixtures.tempDir()
     addTeardownBlock { try? FileManager.default.removeItem(at: dir) }
     let log = dir.appendingPathComponent("trace").path
-    let status: Int32
+    let r: ProgramResult
     if stderrLog {
-      status = try TraceFixtures.run(["strace"] + flags + ["--", "sh", "-c", Self.pipeline], stderrTo: log)
+      r = try runProgram("strace", flags + ["--", "sh", "-c", Self.pipeline], stdoutPath: "/dev/null", stderrPath: log)
     } else {
-      status = try TraceFixtures.run(["strace"] + flags + ["-o", log, "--", "sh", "-c", Self.pipeline])
+      r = try runProgram("strace", flags + ["-o", log, "--", "sh", "-c", Self.pipeline], stdoutPath: "/dev/null")
     }
-    XCTAssertEqual(status, 0, file: file, line: line)
+    XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
     let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted().map { dir.appendingPathComponent($0).path }
     return (try TraceFixtures.report(files), files)
   }

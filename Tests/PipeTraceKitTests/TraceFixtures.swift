@@ -17,24 +17,6 @@ enum TraceFixtures {
     return url.path
   }
 
-  /// Runs a command to completion. If the test is interrupted first the child is killed by its pid.
-  @discardableResult
-  static func run(_ argv: [String], stderrTo: String? = nil) throws -> Int32 {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = argv
-    p.standardOutput = FileHandle.nullDevice
-    if let stderrTo {
-      FileManager.default.createFile(atPath: stderrTo, contents: nil)
-      p.standardError = FileHandle(forWritingAtPath: stderrTo)
-    }
-    try p.run()
-    let pid = p.processIdentifier
-    defer { if p.isRunning { kill(pid, SIGKILL) } }
-    p.waitUntilExit()
-    return p.terminationStatus
-  }
-
   static var straceAvailable: Bool { FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") }
 
   static func report(_ paths: [String], minBlock: Double = 0.1) throws -> Report {

@@ -13,25 +13,44 @@ public struct ProgramResult {
   public var stderr: String
 }
 
-/// Runs `path args` in `directory` and waits for it, killing it (by pid) after `timeout` seconds.
-/// Output goes to files, not pipes: nothing to drain concurrently, and a process the command leaves
-/// behind holding them cannot make the test hang. `environment` replaces the program's environment;
-/// `stdoutPath` (such as /dev/full) takes its stdout instead of the captured file.
+/// A temporary file a child writes its output to, read back by the test; removed on deinit.
+public final class OutputFile {
+  public let path: String
+  /// Open for writing, close-on-exec: only the child it is handed to (by dup2) holds it.
+  public let fd: Int32
+
+  public init(_ name: String) {
+    path = temporaryFile(name)
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+  }
+
+  /// What was written so far.
+  public var text: String { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" }
+
+  deinit {
+    close(fd)
+    unlink(path)
+  }
+}
+
+/// Runs `path args` (a name without a slash is looked up in PATH) in `directory` and waits for it,
+/// killing it (by pid) after `timeout` seconds. Output goes to files, not pipes: nothing to drain
+/// concurrently, and a process the command leaves behind holding them cannot make the test hang.
+/// `environment` replaces the program's environment; `stdoutPath` and `stderrPath` (such as
+/// /dev/full, or a log the test reads later) take its stdout or stderr instead of the captured file.
 public func runProgram(
   _ path: String, _ args: [String], timeout: Double = 60, directory: String = "/",
-  environment: [String: String]? = nil, stdoutPath: String? = nil
+  environment: [String: String]? = nil, stdoutPath: String? = nil, stderrPath: String? = nil
 ) throws -> ProgramResult {
-  let outPath = temporaryFile("stdout"), errPath = temporaryFile("stderr")
-  let out = stdoutPath.map { open($0, O_WRONLY | O_CLOEXEC) } ?? open(outPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-  let err = open(errPath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+  let out = OutputFile("stdout"), err = OutputFile("stderr")
+  func given(_ path: String?) -> Int32? { path.map { open($0, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600) } }
+  let stdoutFd = given(stdoutPath), stderrFd = given(stderrPath)
   defer {
-    close(out)
-    close(err)
-    unlink(outPath)
-    unlink(errPath)
+    if let stdoutFd { close(stdoutFd) }
+    if let stderrFd { close(stderrFd) }
   }
-  let child = try TestProcesses.spawn([path] + args, directory: directory, stdin: nil, stdout: out, stderr: err,
-                                      environment: environment)
+  let child = try TestProcesses.spawn([path] + args, directory: directory, stdin: nil, stdout: stdoutFd ?? out.fd,
+                                      stderr: stderrFd ?? err.fd, environment: environment)
   let status: Int32
   do {
     status = try child.wait(timeout: timeout)
@@ -41,19 +60,19 @@ public func runProgram(
     XCTFail("\(path) \(args) did not finish in \(timeout) s")
     throw error
   }
-  return ProgramResult(
-    status: status, signaled: child.wasSignaled,
-    stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
-    stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+  return ProgramResult(status: status, signaled: child.wasSignaled, stdout: out.text, stderr: err.text)
 }
 
 /// A program started for a test and left running; `stop()` (or deinit) kills it by pid and reaps it.
+/// Each stream is an fd to give it (a `TestPipe` end, an `OutputFile`), or /dev/null.
 public final class BackgroundProcess {
   public let child: Child
   public var pid: Int32 { child.pid }
 
-  public init(_ path: String, _ args: [String], directory: String = "/", stdout: Int32? = nil, stderr: Int32? = nil) throws {
-    child = try TestProcesses.spawn([path] + args, directory: directory, stdin: nil, stdout: stdout, stderr: stderr)
+  public init(_ path: String, _ args: [String], directory: String = "/", stdin: Int32? = nil, stdout: Int32? = nil,
+              stderr: Int32? = nil, environment: [String: String]? = nil) throws {
+    child = try TestProcesses.spawn([path] + args, directory: directory, stdin: stdin, stdout: stdout, stderr: stderr,
+                                    environment: environment)
   }
 
   public var isRunning: Bool { child.isRunning }

@@ -18,6 +18,12 @@ public final class Child {
   /// Killed by a signal (once waited for).
   public var wasSignaled: Bool { status.map { $0 & 0x7f != 0 } ?? false }
 
+  /// The code it passed to exit, once waited for; nil when a signal ended it.
+  public var exitCode: Int32? { status.flatMap { $0 & 0x7f == 0 ? ($0 >> 8) & 0xff : nil } }
+
+  /// The signal that ended it, once waited for; nil when it exited.
+  public var terminatingSignal: Int32? { status.flatMap { $0 & 0x7f != 0 ? $0 & 0x7f : nil } }
+
   /// Blocks until it exits; returns the exit code, or 128 + signal.
   @discardableResult
   public func wait() -> Int32 {

@@ -6,7 +6,8 @@ import XCTest
 import Glibc
 #endif
 
-/// Drives the built `pipetrace` binary and the fixtures as real processes.
+/// The built `pipetrace` binary, run as a real process through TestSupport (posix_spawn, default
+/// signal state, reaped by pid).
 enum CLI {
   /// The binary SwiftPM built next to this test bundle (PIPETRACE_TEST_BINARY: another build, to see
   /// a test fail on the code before a fix).
@@ -16,35 +17,22 @@ enum CLI {
     return exe.deletingLastPathComponent().appendingPathComponent("pipetrace").path
   }
 
-  typealias Result = ProgramResult
-  typealias Background = BackgroundProcess
+  /// What /proc/PID/comm shows for the binary once it runs (the kernel keeps 15 bytes).
+  static var comm: String { String(URL(fileURLWithPath: binary).lastPathComponent.prefix(15)) }
 
   /// Runs pipetrace with `args` and waits for it (killing it, by pid, after `timeout` seconds).
-  /// `environment` replaces pipetrace's environment; `stdout` names a file (such as /dev/full)
+  /// `environment` replaces pipetrace's environment; `stdoutPath` names a file (such as /dev/full)
   /// to write its stdout to instead of capturing it.
   static func run(_ args: [String], timeout: Double = 60, environment: [String: String]? = nil,
-                  stdout: String? = nil) throws -> Result {
-    try runProgram(binary, args, timeout: timeout, environment: environment, stdout: stdout)
-  }
-
-  static func runProgram(_ path: String, _ args: [String], timeout: Double = 60, environment: [String: String]? = nil,
-                         stdout: String? = nil) throws -> Result {
-    try PipeTraceTestSupport.runProgram(path, args, timeout: timeout, environment: environment, stdoutPath: stdout)
-  }
-
-  static func fixture(_ name: String, flags: [String] = []) throws -> String {
-    try compileFixture(name, flags: flags)
-  }
-
-  static func waitUntil(timeout: Double = 20, _ condition: () -> Bool) -> Bool {
-    eventually(timeout: timeout, condition)
+                  stdoutPath: String? = nil) throws -> ProgramResult {
+    try runProgram(binary, args, timeout: timeout, environment: environment, stdoutPath: stdoutPath)
   }
 
   /// The pid of the first exec in a `--json` trace being written, once that process sleeps in
   /// nanosleep (a traced `sleep`); 0 when that did not happen in time.
   static func sleepingExec(inTrace trace: String) -> Int32 {
     var pid: Int32 = 0
-    let asleep = waitUntil {
+    let asleep = eventually {
       if let e = ((try? JSONLines.read(trace)) ?? []).first(where: { $0["event"] as? String == "exec" }) {
         pid = Int32(e["pid"] as? Int ?? 0)
       }
@@ -60,25 +48,17 @@ enum CLI {
   /// `pipetrace --json -o TRACE -- /bin/sleep SECONDS` in the background, and the sleep's pid once it
   /// sleeps. Throws (pipetrace killed and reaped) when the sleep never started, so that no test
   /// signals pid 0, its own process group.
-  static func launchTracedSleep(_ seconds: Int, trace: String) throws -> (pipetrace: Process, sleeper: Int32) {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = ["--json", "-o", trace, "--", "/bin/sleep", "\(seconds)"]
-    try p.run()
+  static func launchTracedSleep(_ seconds: Int, trace: String) throws -> (pipetrace: BackgroundProcess, sleeper: Int32) {
+    let p = try BackgroundProcess(binary, ["--json", "-o", trace, "--", "/bin/sleep", "\(seconds)"])
     let sleeper = sleepingExec(inTrace: trace)
     guard sleeper > 0 else {
-      if p.isRunning { kill(p.processIdentifier, SIGKILL) }
-      p.waitUntilExit()
+      p.stop()
       throw NotStarted()
     }
     return (p, sleeper)
   }
 
-  static func procStatus(_ pid: Int32, _ field: String) -> String? { procStatusField(pid, field) }
-
   /// Built with the address sanitizer (.ci/run's second pass): its quarantine and red zones hold
   /// freed memory, so peak-memory bounds do not apply.
   static let isAddressSanitized = dlsym(nil, "__asan_init") != nil
-
-  static func temporaryFile(_ name: String) -> String { PipeTraceTestSupport.temporaryFile(name) }
 }

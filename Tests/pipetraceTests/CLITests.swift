@@ -13,42 +13,12 @@ final class CLITests: XCTestCase {
   override func setUpWithError() throws { procs = try TestProcesses() }
   override func tearDown() { procs.cleanUp() }
 
-  /// `<dir of /proc/self/exe>/pipetrace`.
-  static let binary: String = {
-    if let other = ProcessInfo.processInfo.environment["PIPETRACE_TEST_BINARY"] { return other }
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-    var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
-    // The test bundle may sit in a *.xctest directory inside the build dir.
-    while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("pipetrace").path), dir.path != "/" {
-      dir = dir.deletingLastPathComponent()
-    }
-    return dir.appendingPathComponent("pipetrace").path
-  }()
-
-  struct Run {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-  }
-
-  func pipetrace(_ args: [String]) throws -> Run { try runToEnd([CLITests.binary] + args) }
-
   /// A command line run by /bin/sh, as a user pastes it.
-  func shell(_ line: String) throws -> Run { try runToEnd(["/bin/sh", "-c", line]) }
-
-  func runToEnd(_ argv: [String]) throws -> Run {
-    let out = TestPipe(), err = TestPipe()
-    let child = try TestProcesses.spawn(argv, directory: "/", stdin: nil, stdout: out.writeEnd, stderr: err.writeEnd)
-    out.closeWrite()
-    err.closeWrite()
-    let stdout = try out.readToEOF()
-    let stderr = try err.readToEOF()
-    return Run(status: child.wait(), stdout: stdout, stderr: stderr)
-  }
+  func shell(_ line: String) throws -> ProgramResult { try runProgram("/bin/sh", ["-c", line]) }
 
   /// A non-zero exit with exactly one stderr line `pipetrace: …` containing `text`.
   func assertRefusal(_ args: [String], _ text: String, file: StaticString = #filePath, line: UInt = #line) throws {
-    let r = try pipetrace(args)
+    let r = try CLI.run(args)
     XCTAssertNotEqual(r.status, 0, "\(args)", file: file, line: line)
     let lines = r.stderr.split(separator: "\n")
     XCTAssertEqual(lines.count, 1, r.stderr, file: file, line: line)
@@ -58,15 +28,15 @@ final class CLITests: XCTestCase {
   func testSeedWhyThenTheFixItPrintsUnblocksPython() throws {
     let (python, output, sleeper) = try procs.startSeedHang()
 
-    let text = try pipetrace(["why", "\(python.pid)"])
+    let text = try CLI.run(["why", "\(python.pid)"])
     XCTAssertEqual(text.status, 0, text.stderr)
     XCTAssertTrue(text.stdout.contains("read(3<pipe:["), text.stdout)
     XCTAssertTrue(text.stdout.contains("\(sleeper) sleep fd 1 (write end"), text.stdout)
     XCTAssertTrue(text.stdout.contains("orphan"), text.stdout)
     // Not on PATH here: the fix names the binary that printed it, and quotes pipe:[N] for the shell.
-    XCTAssertTrue(text.stdout.contains("Fix: \(CLITests.binary) --inject-close \(sleeper) 1 2 --expect 'pipe:["), text.stdout)
+    XCTAssertTrue(text.stdout.contains("Fix: \(CLI.binary) --inject-close \(sleeper) 1 2 --expect 'pipe:["), text.stdout)
 
-    let json = try pipetrace(["why", "--json", "\(python.pid)"])
+    let json = try CLI.run(["why", "--json", "\(python.pid)"])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     XCTAssertEqual(object["pid"] as? Int, Int(python.pid))
     let blocked = try XCTUnwrap(object["blocked"] as? [String: Any])
@@ -91,10 +61,10 @@ final class CLITests: XCTestCase {
 
   func testShellSubstitutionFix() throws {
     let (sh, output, sleeper) = try procs.startShellSubstitutionHang()
-    let json = try pipetrace(["why", "\(sh.pid)", "--json"])
+    let json = try CLI.run(["why", "\(sh.pid)", "--json"])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     let fix = try XCTUnwrap(object["fix"] as? String)
-    XCTAssertTrue(fix.hasPrefix("\(CLITests.binary) --inject-close \(sleeper) 1 "), fix)
+    XCTAssertTrue(fix.hasPrefix("\(CLI.binary) --inject-close \(sleeper) 1 "), fix)
     let run = try shell(fix)
     XCTAssertEqual(run.status, 0, run.stderr)
     XCTAssertEqual(try output.readToEOF(), "got start ok\n")
@@ -104,7 +74,7 @@ final class CLITests: XCTestCase {
   func testNotBlockedJSON() throws {
     let busy = try procs.launch(["python3", "-c", "while True: pass"])
     try waitUntil("running") { (try? String(contentsOfFile: "/proc/\(busy.pid)/syscall", encoding: .utf8))?.hasPrefix("running") ?? false }
-    let r = try pipetrace(["why", "--json", "\(busy.pid)"])
+    let r = try CLI.run(["why", "--json", "\(busy.pid)"])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
     XCTAssertTrue(object["blocked"] is NSNull)
     XCTAssertTrue(object["fix"] is NSNull)
@@ -117,7 +87,7 @@ final class CLITests: XCTestCase {
     out.closeWrite()
     try waitUntilBlocked(sleeper.pid, in: [230, 35])
     let link = try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sleeper.pid)/fd/1")
-    let dry = try pipetrace(["--inject-close", "\(sleeper.pid)", "1", "--dry-run"])
+    let dry = try CLI.run(["--inject-close", "\(sleeper.pid)", "1", "--dry-run"])
     XCTAssertEqual(dry.status, 0, dry.stderr)
     XCTAssertTrue(dry.stdout.contains("fd 1 -> \(link) (write end)"), dry.stdout)
     XCTAssertNotNil(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sleeper.pid)/fd/1"))
@@ -125,7 +95,7 @@ final class CLITests: XCTestCase {
     XCTAssertNotNil(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sleeper.pid)/fd/1"))
     try assertRefusal(["--inject-close", "\(sleeper.pid)", "9"], "fd 9 is not open")
     try assertRefusal(["--inject-close", "\(sleeper.pid)", "-1"], "-1")
-    let r = try pipetrace(["--inject-close", "\(sleeper.pid)", "1", "--expect", link])
+    let r = try CLI.run(["--inject-close", "\(sleeper.pid)", "1", "--expect", link])
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertTrue(r.stdout.contains("fd 1 replaced by /dev/null"), r.stdout)
     XCTAssertEqual(try out.readToEOF(), "")

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ final class DecoderTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let out = dir + "/" + name + suffix
     if FileManager.default.fileExists(atPath: out) { return out }
-    let r = try CLI.runProgram("/usr/bin/cc", ["-O0", "-o", out, source] + flags)
+    let r = try runProgram("/usr/bin/cc", ["-O0", "-o", out, source] + flags)
     struct BuildFailed: Error, CustomStringConvertible {
       var description: String
     }
@@ -69,7 +70,7 @@ final class DecoderTests: XCTestCase {
   /// Runs `section` traced with `trace` and compares the trace with the lines the fixture wrote.
   func check(_ program: String, _ section: String, trace: String, extra: [String] = [],
              file: StaticString = #filePath, line: UInt = #line) throws {
-    let log = CLI.temporaryFile("decoders.log")
+    let log = temporaryFile("decoders.log")
     defer { unlink(log) }
     let r = try CLI.run(["-o", log, "-e", "trace=getppid," + trace] + extra + ["--", program, section])
     XCTAssertEqual(r.status, 0, r.stderr, file: file, line: line)
@@ -141,7 +142,7 @@ final class DecoderTests: XCTestCase {
       lines.last?.hasSuffix("ENOSYS (Function not implemented)") == true
         ? "getpid() = -1 ENOSYS (Function not implemented)" : "getpid() = \(pid)",
     ], r.stderr)
-    let log = CLI.temporaryFile("int80.log")
+    let log = temporaryFile("int80.log")
     defer { unlink(log) }
     let quiet = try CLI.run(["-o", log, "-e", "trace=write", "--", program])
     XCTAssertEqual(quiet.status, 0, quiet.stderr)
@@ -153,7 +154,7 @@ final class DecoderTests: XCTestCase {
   /// -k: a signal line is followed by the stack where the signal arrived, as strace prints it.
   func testSignalLinesCarryTheStack() throws {
     let program = try Self.build("decoders", flags: ["-g"], suffix: "-g")
-    let log = CLI.temporaryFile("signal-stack.log")
+    let log = temporaryFile("signal-stack.log")
     defer { unlink(log) }
     let r = try CLI.run(["-k", "-o", log, "-e", "trace=kill", "--", program, "signals"])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -168,7 +169,7 @@ final class DecoderTests: XCTestCase {
   /// --json keeps the mode changes as events.
   func testModeChangesAreJSONEvents() throws {
     let program = try Self.build("int80", flags: ["-no-pie"], suffix: "")
-    let trace = CLI.temporaryFile("int80.json")
+    let trace = temporaryFile("int80.json")
     defer { unlink(trace) }
     let r = try CLI.run(["--json", "-o", trace, "-e", "trace=getpid,write", "--", program])
     XCTAssertEqual(r.status, 0, r.stderr)

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -26,7 +27,7 @@ final class DemoTests: XCTestCase {
     let pids = killed.split(separator: " ").compactMap { Int32($0) }
     XCTAssertFalse(pids.isEmpty, r.stdout)
     for p in pids {
-      XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || CLI.procStatus(p, "State")?.hasPrefix("Z") == true }, "pid \(p) still there")
+      XCTAssertTrue(eventually { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || procStatusField(p, "State")?.hasPrefix("Z") == true }, "pid \(p) still there")
     }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -7,15 +8,15 @@ import Glibc
 
 /// The ptrace corner cases every tracer gets wrong once.
 final class HardCaseTests: XCTestCase {
-  func trace(_ args: [String], extra: [String] = []) throws -> (CLI.Result, [[String: Any]]) {
-    let file = CLI.temporaryFile("hard.json")
+  func trace(_ args: [String], extra: [String] = []) throws -> (ProgramResult, [[String: Any]]) {
+    let file = temporaryFile("hard.json")
     defer { unlink(file) }
     let r = try CLI.run(["--json", "-o", file] + extra + ["--"] + args)
     return (r, try JSONLines.read(file))
   }
 
   func testExecFromNonLeaderThread() throws {
-    let program = try CLI.fixture("hard_cases")
+    let program = try compileFixture("hard_cases")
     let (r, events) = try trace([program, "exec-mt"])
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertEqual(r.stdout, "exec from thread\n")
@@ -31,7 +32,7 @@ final class HardCaseTests: XCTestCase {
   }
 
   func testCloneFilesSharedTableKeepsFdTargetsRight() throws {
-    let program = try CLI.fixture("hard_cases")
+    let program = try compileFixture("hard_cases")
     let (r, events) = try trace([program, "clone-files"], extra: ["-e", "trace=write"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let writes = events.filter { $0["name"] as? String == "write" && ($0["args"] as? [Any])?.first as? Int == 5 }
@@ -43,7 +44,7 @@ final class HardCaseTests: XCTestCase {
   }
 
   func testForkStormEveryExitAccountedFor() throws {
-    let program = try CLI.fixture("hard_cases")
+    let program = try compileFixture("hard_cases")
     let (r, events) = try trace([program, "fork-storm"], extra: ["-e", "trace=wait4"])
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertEqual(r.stdout, "reaped 300\n")
@@ -57,7 +58,7 @@ final class HardCaseTests: XCTestCase {
   }
 
   func testThreadStormEveryThreadAccountedFor() throws {
-    let program = try CLI.fixture("hard_cases")
+    let program = try compileFixture("hard_cases")
     let (r, events) = try trace([program, "thread-storm"], extra: ["-e", "trace=exit_group"])
     XCTAssertEqual(r.status, 0, r.stderr)
     let threads = Set(events.filter { $0["event"] as? String == "fork" && $0["kind"] as? String == "thread" }.compactMap { $0["child"] as? Int })
@@ -67,17 +68,14 @@ final class HardCaseTests: XCTestCase {
   }
 
   func testTraceeKilledMidSyscall() throws {
-    let program = try CLI.fixture("hard_cases")
-    let file = CLI.temporaryFile("killed.txt")
+    let program = try compileFixture("hard_cases")
+    let file = temporaryFile("killed.txt")
     defer { unlink(file) }
     // The fixture blocks reading a pipe nobody writes to; find it and SIGKILL it.
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["-o", file, "--", "/bin/sh", "-c", "sleep 300 | \(program) block-read"]
-    try p.run()
-    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    let p = try BackgroundProcess(CLI.binary, ["-o", file, "--", "/bin/sh", "-c", "sleep 300 | \(program) block-read"])
+    defer { p.stop() }
     var reader: Int32 = 0
-    XCTAssertTrue(CLI.waitUntil {
+    XCTAssertTrue(eventually {
       let text = (try? String(contentsOfFile: file, encoding: .utf8)) ?? ""
       guard let line = text.split(separator: "\n").last(where: { $0.contains(" read(0<pipe:[") && $0.contains("<unfinished ...>") }) else { return false }
       reader = Int32(line.split(separator: " ").first!) ?? 0
@@ -86,7 +84,7 @@ final class HardCaseTests: XCTestCase {
     guard reader > 0 else { return XCTFail("the blocked read never showed") }
     kill(reader, SIGKILL)
     // The sleeper keeps the pipeline alive: end it too (it is ours: the shell's other child).
-    XCTAssertTrue(CLI.waitUntil {
+    XCTAssertTrue(eventually {
       ((try? String(contentsOfFile: file, encoding: .utf8)) ?? "").split(separator: "\n")
         .contains { $0.hasPrefix("\(reader) ") && $0.hasSuffix("+++ killed by SIGKILL +++") }
     })
@@ -97,33 +95,33 @@ final class HardCaseTests: XCTestCase {
     for line in text.split(separator: "\n") where line.contains("exec") && line.contains("sleep") {
       if let pid = Int32(line.split(separator: " ").first!), pid > 0 { kill(pid, SIGKILL) }
     }
-    p.waitUntilExit()
-    XCTAssertEqual(p.terminationStatus, 137)
+    try p.wait()
+    XCTAssertEqual(p.child.exitCode, 137)
   }
 
   func testGroupStopAndContinueOfATracedJob() throws {
-    let file = CLI.temporaryFile("stop.json")
+    let file = temporaryFile("stop.json")
     defer { unlink(file) }
     let (p, sleeper) = try CLI.launchTracedSleep(1, trace: file)
-    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    defer { p.stop() }
     kill(sleeper, SIGSTOP)
     // Job control still works under the tracer: the job stays stopped (a tracee in a group-stop
     // held with PTRACE_LISTEN shows as "t") until SIGCONT, instead of being resumed by the tracer.
     // The SIGSTOP is seen (signal-delivery stop, passed on), then the job enters its group-stop; in
     // between it runs for an instant, so wait for the stop to hold over consecutive looks.
-    XCTAssertTrue(CLI.waitUntil { ((try? JSONLines.read(file)) ?? []).contains { $0["sig"] as? String == "SIGSTOP" } })
+    XCTAssertTrue(eventually { ((try? JSONLines.read(file)) ?? []).contains { $0["sig"] as? String == "SIGSTOP" } })
     var stoppedLooks = 0
-    XCTAssertTrue(CLI.waitUntil {
-      stoppedLooks = CLI.procStatus(sleeper, "State")?.lowercased().hasPrefix("t") == true ? stoppedLooks + 1 : 0
+    XCTAssertTrue(eventually {
+      stoppedLooks = procStatusField(sleeper, "State")?.lowercased().hasPrefix("t") == true ? stoppedLooks + 1 : 0
       return stoppedLooks >= 5
-    }, CLI.procStatus(sleeper, "State") ?? "")
+    }, procStatusField(sleeper, "State") ?? "")
     for _ in 0..<20 {
-      XCTAssertEqual(CLI.procStatus(sleeper, "State")?.lowercased().first, "t")
+      XCTAssertEqual(procStatusField(sleeper, "State")?.lowercased().first, "t")
       usleep(10_000)
     }
     kill(sleeper, SIGCONT)
-    p.waitUntilExit()
-    XCTAssertEqual(p.terminationStatus, 0)
+    try p.wait()
+    XCTAssertEqual(p.child.exitCode, 0)
     let signals = try JSONLines.read(file).filter { $0["event"] as? String == "signal" }.compactMap { $0["sig"] as? String }
     XCTAssertEqual(signals, ["SIGSTOP", "SIGCONT"])
   }
@@ -136,10 +134,10 @@ extension HardCaseTests {
     guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/unshare") else {
       throw XCTSkip("needs root and unshare for a private pid namespace")
     }
-    let program = try CLI.fixture("hard_cases")
-    let file = CLI.temporaryFile("reuse.json")
+    let program = try compileFixture("hard_cases")
+    let file = temporaryFile("reuse.json")
     defer { unlink(file) }
-    let r = try CLI.runProgram("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", CLI.binary, "--json", "-o", file, "--", program, "pid-reuse"])
+    let r = try runProgram("/usr/bin/unshare", ["--pid", "--fork", "--mount-proc", CLI.binary, "--json", "-o", file, "--", program, "pid-reuse"])
     if r.status != 0 && r.stderr.contains("unshare") { throw XCTSkip("no pid namespaces here: \(r.stderr)") }
     XCTAssertEqual(r.status, 0, r.stdout + r.stderr)
     let pids = r.stdout.split(separator: " ").compactMap { Int(String($0).trimmingCharacters(in: .whitespacesAndNewlines)) }

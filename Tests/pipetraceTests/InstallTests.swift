@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -14,43 +15,43 @@ final class InstallTests: XCTestCase {
   }
 
   func testInstallUnderAPrefix() throws {
-    let prefix = CLI.temporaryFile("prefix")
+    let prefix = temporaryFile("prefix")
     defer { try? FileManager.default.removeItem(atPath: prefix) }
-    let r = try CLI.runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--binary", CLI.binary, "--prefix", prefix])
+    let r = try runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--binary", CLI.binary, "--prefix", prefix])
     XCTAssertEqual(r.status, 0, r.stderr)
     let version = try CLI.run(["--version"]).stdout
 
     let installed = prefix + "/bin/pipetrace"
     XCTAssertTrue(FileManager.default.isExecutableFile(atPath: installed))
-    XCTAssertEqual(try CLI.runProgram(installed, ["--version"]).stdout, version)
+    XCTAssertEqual(try runProgram(installed, ["--version"]).stdout, version)
 
     let man = try String(contentsOfFile: prefix + "/share/man/man1/pipetrace.1", encoding: .utf8)
     XCTAssertTrue(man.contains("\"pipetrace \(version.trimmingCharacters(in: .newlines))\""), "no version in the man page's .TH line")
 
     let bash = prefix + "/share/bash-completion/completions/pipetrace"
     XCTAssertNotNil(try String(contentsOfFile: bash, encoding: .utf8).range(of: #"\ncomplete .*-F _pipetrace pipetrace\n"#, options: .regularExpression))
-    XCTAssertEqual(try CLI.runProgram("/bin/bash", ["-n", bash]).status, 0, "the bash completion does not parse")
+    XCTAssertEqual(try runProgram("/bin/bash", ["-n", bash]).status, 0, "the bash completion does not parse")
     XCTAssertTrue(try String(contentsOfFile: prefix + "/share/zsh/site-functions/_pipetrace", encoding: .utf8).hasPrefix("#compdef pipetrace"))
     XCTAssertTrue(try String(contentsOfFile: prefix + "/share/fish/vendor_completions.d/pipetrace.fish", encoding: .utf8)
       .contains("\ncomplete -c 'pipetrace' "))
 
     // man finds it under the prefix.
     if FileManager.default.isExecutableFile(atPath: "/usr/bin/man") {
-      let found = try CLI.runProgram("/usr/bin/man", ["-w", "pipetrace"], environment: ["MANPATH": prefix + "/share/man", "PATH": "/usr/bin:/bin"])
+      let found = try runProgram("/usr/bin/man", ["-w", "pipetrace"], environment: ["MANPATH": prefix + "/share/man", "PATH": "/usr/bin:/bin"])
       XCTAssertEqual(found.stdout, prefix + "/share/man/man1/pipetrace.1\n")
     }
   }
 
   func testTheInstalledBinaryOnPATHPrintsPlainPipetrace() throws {
-    let prefix = CLI.temporaryFile("prefix")
+    let prefix = temporaryFile("prefix")
     defer { try? FileManager.default.removeItem(atPath: prefix) }
-    XCTAssertEqual(try CLI.runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--binary", CLI.binary, "--prefix", prefix]).status, 0)
-    let r = try CLI.runProgram(prefix + "/bin/pipetrace", ["--inject-close", "1"], environment: ["PATH": prefix + "/bin:/usr/bin:/bin"])
+    XCTAssertEqual(try runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--binary", CLI.binary, "--prefix", prefix]).status, 0)
+    let r = try runProgram(prefix + "/bin/pipetrace", ["--inject-close", "1"], environment: ["PATH": prefix + "/bin:/usr/bin:/bin"])
     XCTAssertEqual(r.stderr, "pipetrace: no fd given: pipetrace --inject-close PID FD [FD...]\n")
   }
 
   func testBadArgumentsAreOneLine() throws {
-    let r = try CLI.runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--prefix", "relative/dir"])
+    let r = try runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--prefix", "relative/dir"])
     XCTAssertEqual(r.status, 2)
     XCTAssertEqual(r.stderr, "install.sh: --prefix must be an absolute path, not 'relative/dir'\n")
   }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -12,9 +13,9 @@ final class LongLineTraceTests: XCTestCase {
   /// only write and wait4 are shown, so the first line is the write. Returns the log's path and
   /// the length of its first line.
   func straceLog(writing size: Int) throws -> (String, Int) {
-    let log = CLI.temporaryFile("strace.log")
+    let log = temporaryFile("strace.log")
     let script = "import os; os.write(1, b'x' * \(size)); os.system('sleep 0.3')"
-    let strace = try CLI.runProgram("/usr/bin/strace", ["-f", "-T", "-ttt", "-s", String(size + 1), "-e", "trace=write,wait4",
+    let strace = try runProgram("/usr/bin/strace", ["-f", "-T", "-ttt", "-s", String(size + 1), "-e", "trace=write,wait4",
                                                         "-o", log, "/usr/bin/python3", "-c", script])
     XCTAssertEqual(strace.status, 0, strace.stderr)
     let start = try XCTUnwrap(FileHandle(forReadingAtPath: log)).readData(ofLength: size + 100)

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -13,7 +14,7 @@ final class ManPageTests: XCTestCase {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/groff") else {
       throw XCTSkip("groff is not installed (bash .ci/setup installs it)")
     }
-    let r = try CLI.runProgram("/usr/bin/groff", ["-ww", "-man", "-Tutf8", page])
+    let r = try runProgram("/usr/bin/groff", ["-ww", "-man", "-Tutf8", page])
     XCTAssertEqual(r.status, 0)
     XCTAssertEqual(r.stderr, "", "groff warnings")
     XCTAssertTrue(r.stdout.contains("PIPETRACE(1)"))

@@ -21,7 +21,7 @@ final class MariaDBHangTests: XCTestCase {
     else { return }
     let dir = NSTemporaryDirectory() + "pipetrace-mariadb-\(getpid())"
     try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let r = try? CLI.runProgram("/usr/bin/mariadb-install-db", [
+    let r = try? runProgram("/usr/bin/mariadb-install-db", [
       "--datadir=\(dir)/data", "--user=root", "--auth-root-authentication-method=normal",
     ], timeout: 120)
     if r?.status == 0 { datadir = dir }
@@ -49,7 +49,7 @@ final class MariaDBHangTests: XCTestCase {
 
   /// `mariadb -e QUERY` on the private socket: its output, nil when the server does not answer.
   func query(_ sql: String) -> String? {
-    guard let r = try? CLI.runProgram("/usr/bin/mariadb", ["--socket=\(socket)", "-N", "-e", sql], timeout: 30),
+    guard let r = try? runProgram("/usr/bin/mariadb", ["--socket=\(socket)", "-N", "-e", sql], timeout: 30),
       r.status == 0
     else { return nil }
     return r.stdout
@@ -99,9 +99,9 @@ final class MariaDBHangTests: XCTestCase {
   /// futex waits.
   func testReportNamesMariadbAsLeakedHolder() throws {
     try procs.write("start.sh", "#!/bin/sh\n" + startLine + "echo $! > m.pid\necho started\n", executable: true)
-    let trace = CLI.temporaryFile("mariadb.jsonl")
+    let trace = temporaryFile("mariadb.jsonl")
     defer { unlink(trace) }
-    let tracer = try CLI.Background(CLI.binary, [
+    let tracer = try BackgroundProcess(CLI.binary, [
       "--json", "-o", trace,
       "-e", "trace=read,write,close,pipe2,dup2,dup3,wait4,poll,ppoll,clone,clone3,execve,exit_group,futex,restart_syscall",
       "--", "/bin/sh", "-c",
@@ -118,7 +118,7 @@ final class MariaDBHangTests: XCTestCase {
       return events.contains { $0["event"] as? String == "exit" && $0["pid"] as? Int == pid }
     }
     try procs.stop(daemon: mariadbd)
-    XCTAssertTrue(CLI.waitUntil(timeout: 60) { !tracer.isRunning }, "the trace ends with mariadbd")
+    XCTAssertTrue(eventually(timeout: 60) { !tracer.isRunning }, "the trace ends with mariadbd")
     tracer.stop()
 
     let r = try CLI.run(["report", trace])

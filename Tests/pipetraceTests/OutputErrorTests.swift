@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -11,8 +12,8 @@ final class OutputErrorTests: XCTestCase {
   let full = "pipetrace: /dev/full: No space left on device"
 
   /// Runs pipetrace with its stdout on /dev/full.
-  func runWithStdoutFull(_ args: [String]) throws -> CLI.Result {
-    try CLI.run(args, stdout: "/dev/full")
+  func runWithStdoutFull(_ args: [String]) throws -> ProgramResult {
+    try CLI.run(args, stdoutPath: "/dev/full")
   }
 
   func lines(_ text: String) -> [String] { text.split(separator: "\n").map(String.init) }
@@ -37,32 +38,24 @@ final class OutputErrorTests: XCTestCase {
 
   func testAttachedTraceToDevFullFails() throws {
     // A loop that makes calls to show every 50 ms.
-    let sleeper = try CLI.Background("/bin/sh", ["-c", "while /bin/sleep 0.05; do :; done"])
+    let sleeper = try BackgroundProcess("/bin/sh", ["-c", "while /bin/sleep 0.05; do :; done"])
     defer { sleeper.stop() }
-    let tracer = Process()
-    tracer.executableURL = URL(fileURLWithPath: CLI.binary)
-    tracer.arguments = ["-o", "/dev/full", "-e", "trace=all", "-p", String(sleeper.pid)]
-    let errPath = CLI.temporaryFile("stderr")
-    FileManager.default.createFile(atPath: errPath, contents: nil)
-    defer { unlink(errPath) }
-    tracer.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: errPath))
-    try tracer.run()
-    defer {
-      if tracer.isRunning { kill(tracer.processIdentifier, SIGKILL) }
-      tracer.waitUntilExit()
-    }
-    XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper.pid, "TracerPid") == String(tracer.processIdentifier) })
+    let errors = OutputFile("stderr")
+    let tracer = try BackgroundProcess(CLI.binary, ["-o", "/dev/full", "-e", "trace=all", "-p", String(sleeper.pid)],
+                                       stderr: errors.fd)
+    defer { tracer.stop() }
+    XCTAssertTrue(eventually { procStatusField(sleeper.pid, "TracerPid") == String(tracer.pid) })
     // The first lines fail to be written; the trace goes on.
-    XCTAssertTrue(CLI.waitUntil { ((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "").contains(self.full) })
-    kill(tracer.processIdentifier, SIGINT)
-    tracer.waitUntilExit()
-    XCTAssertEqual(tracer.terminationStatus, 1)
-    XCTAssertEqual(lines((try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""), [full])
-    XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper.pid, "TracerPid") == "0" }, "the target runs on, untraced")
+    XCTAssertTrue(eventually { errors.text.contains(self.full) })
+    kill(tracer.pid, SIGINT)
+    try tracer.wait()
+    XCTAssertEqual(tracer.child.exitCode, 1)
+    XCTAssertEqual(lines(errors.text), [full])
+    XCTAssertTrue(eventually { procStatusField(sleeper.pid, "TracerPid") == "0" }, "the target runs on, untraced")
   }
 
   func testReportCommandOutputErrors() throws {
-    let trace = CLI.temporaryFile("trace")
+    let trace = temporaryFile("trace")
     try "1234  1764196800.000001 close(3) = 0 <0.000002>\n".write(toFile: trace, atomically: true, encoding: .utf8)
     defer { unlink(trace) }
     let toFile = try CLI.run(["report", "-o", "/dev/full", trace])

@@ -45,14 +45,14 @@ final class RealHangTests: XCTestCase {
   func testStuckDetectorOfAnAttachedTraceSeesTheRestartedPoll() throws {
     let (python, _, daemon) = try procs.startCarelessRun(
       "sleep 300 &\necho $! > d.pid\necho started\n", pidFile: "d.pid", timeout: 120)
-    let trace = CLI.temporaryFile("stuck.txt")
+    let trace = temporaryFile("stuck.txt")
     defer { unlink(trace) }
-    let tracer = try CLI.Background(CLI.binary, [
+    let tracer = try BackgroundProcess(CLI.binary, [
       "-p", "\(python.pid)", "--tree", "-e", "trace=poll,restart_syscall", "--stuck-after", "0.3", "-o", trace,
     ])
-    let noted = CLI.waitUntil { ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").contains("# Fix: ") }
+    let noted = eventually { ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").contains("# Fix: ") }
     kill(tracer.pid, SIGTERM)
-    XCTAssertTrue(CLI.waitUntil { !tracer.isRunning }, "pipetrace detached and exited on SIGTERM")
+    XCTAssertTrue(eventually { !tracer.isRunning }, "pipetrace detached and exited on SIGTERM")
     tracer.stop()
     let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
     XCTAssertTrue(noted, text)
@@ -251,7 +251,7 @@ final class RealHangTests: XCTestCase {
     XCTAssertEqual(d["outcome"] as? String, "idle")
     XCTAssertTrue(d["fix"] is NSNull)
 
-    let trace = CLI.temporaryFile("idle.txt")
+    let trace = temporaryFile("idle.txt")
     defer { unlink(trace) }
     let r = try CLI.run([
       "--stuck-after", "0.2", "-o", trace, "--", TestProcesses.python, "-c",
@@ -352,12 +352,12 @@ final class UnprivilegedWhyTests: XCTestCase {
     try waitUntilBlocked(reader.pid, in: [0], comm: "cat")
     try waitUntilBlocked(sleeper.pid, in: [230, 35])
 
-    let text = try CLI.runProgram("/usr/bin/setpriv", Array(Self.nobody.dropFirst()) + [CLI.binary, "why", "\(reader.pid)"])
+    let text = try runProgram("/usr/bin/setpriv", Array(Self.nobody.dropFirst()) + [CLI.binary, "why", "\(reader.pid)"])
     XCTAssertEqual(text.status, 2, text.stdout + text.stderr)
     XCTAssertTrue(text.stdout.contains("Not inspected: "), text.stdout)
     XCTAssertTrue(text.stdout.contains("may be incomplete"), text.stdout)
     XCTAssertFalse(text.stdout.contains("it will see EOF now"), text.stdout)
-    let json = try CLI.runProgram("/usr/bin/setpriv", Array(Self.nobody.dropFirst()) + [CLI.binary, "why", "--json", "\(reader.pid)"])
+    let json = try runProgram("/usr/bin/setpriv", Array(Self.nobody.dropFirst()) + [CLI.binary, "why", "--json", "\(reader.pid)"])
     let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
     XCTAssertGreaterThan(object["uninspected"] as? Int ?? 0, 0)
     XCTAssertEqual(object["complete"] as? Bool, false)
@@ -370,7 +370,7 @@ final class UnprivilegedWhyTests: XCTestCase {
     let sleeper = try procs.launch(["/bin/sleep", "300"], stdout: pipe.writeEnd)
     pipe.closeWrite()
     try waitUntilBlocked(sleeper.pid, in: [230, 35])
-    let r = try CLI.runProgram("/usr/bin/setpriv", Array(Self.nobody.dropFirst()) + [CLI.binary, "--inject-close", "\(sleeper.pid)", "1"])
+    let r = try runProgram("/usr/bin/setpriv", Array(Self.nobody.dropFirst()) + [CLI.binary, "--inject-close", "\(sleeper.pid)", "1"])
     XCTAssertNotEqual(r.status, 0)
     XCTAssertTrue(r.stderr.contains("not allowed to trace process \(sleeper.pid) (sleep)"), r.stderr)
     XCTAssertFalse(r.stderr.contains("not open"), r.stderr)
@@ -388,7 +388,7 @@ final class InjectionSafetyTests: XCTestCase {
   /// A second thread swaps fd 4 between a pipe and a regular file: `--expect pipe:[N]` must never
   /// close the file (every thread is stopped, then the fd's device and inode checked, then closed).
   func testSwappingFdIsNeverClosedAsTheFile() throws {
-    let program = try CLI.fixture("fd_swapper")
+    let program = try compileFixture("fd_swapper")
     let file = procs.directory.appendingPathComponent("plain").path
     try "data\n".write(toFile: file, atomically: true, encoding: .utf8)
     let output = TestPipe()
@@ -415,13 +415,13 @@ final class InjectionSafetyTests: XCTestCase {
     let fileHits = counts.firstIndex(of: "file_hits").flatMap { Int(counts[$0 + 1]) }
     XCTAssertEqual(fileHits, 0, "closes that hit the regular file: \(line)")
     XCTAssertEqual(pipeHits, closedReported, "every reported close hit the pipe: \(line)")
-    XCTAssertEqual(CLI.procStatus(swapper.pid, "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(swapper.pid, "TracerPid"), "0")
   }
 
   /// An i386 (-m32) reader: the fd is replaced with int $0x80 and i386 numbers (a `syscall`
   /// instruction would fault, or on AMD run another call), and it reads on afterwards.
   func testI386TargetGetsItsOwnConvention() throws {
-    let program = try CLI.fixture("reader32", flags: ["-m32"])
+    let program = try compileFixture("reader32", flags: ["-m32"])
     let input = TestPipe(), output = TestPipe(), errors = TestPipe()
     let reader = try procs.launch([program], stdin: input.readEnd, stdout: output.writeEnd, stderr: errors.writeEnd)
     input.closeRead()
@@ -437,7 +437,7 @@ final class InjectionSafetyTests: XCTestCase {
     XCTAssertEqual(fdLink(reader.pid, 2), "/dev/null")
     let errorsText = try errors.readToEOF(timeout: 5)
     XCTAssertEqual(errorsText, "")
-    XCTAssertEqual(CLI.procStatus(reader.pid, "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(reader.pid, "TracerPid"), "0")
     try waitUntilBlocked(reader.pid, in: [3, 0])  // back in its read (restarted)
     input.write("after\n")
     input.closeWrite()
@@ -452,7 +452,7 @@ extension InjectionSafetyTests {
   /// SIGSYS) ends that attempt with a one-line failure, every register restored, and the SIGSYS
   /// (pipetrace's doing, not the target's) never delivered: the target reads on.
   func testFaultOfTheInjectedSyscallNeverReachesTheTarget() throws {
-    let program = try CLI.fixture("seccomp_trap")
+    let program = try compileFixture("seccomp_trap")
     let input = TestPipe(), output = TestPipe()
     let target = try procs.launch([program], stdin: input.readEnd, stdout: output.writeEnd)
     input.closeRead()
@@ -461,7 +461,7 @@ extension InjectionSafetyTests {
     let r = try CLI.run(["--inject-close", "\(target.pid)", "99", "--plain-close"], timeout: 20)
     XCTAssertEqual(r.status, 1, r.stdout + r.stderr)
     XCTAssertTrue(r.stderr.contains("raised SIGSYS; registers restored, nothing done"), r.stderr)
-    XCTAssertEqual(CLI.procStatus(target.pid, "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(target.pid, "TracerPid"), "0")
     XCTAssertNotNil(fdLink(target.pid, 99), "the trapped close did not run")
     try waitUntilBlocked(target.pid, in: [0])
     input.write("after\n")
@@ -487,8 +487,8 @@ func holderFds(_ d: [String: Any], pid: Int32) -> [Int] {
 }
 
 /// The Fix line run by a shell, as a user pastes it.
-func runFix(_ line: String, shell: String = "/bin/sh") throws -> CLI.Result {
-  let r = try CLI.runProgram(shell, ["-c", line])
+func runFix(_ line: String, shell: String = "/bin/sh") throws -> ProgramResult {
+  let r = try runProgram(shell, ["-c", line])
   XCTAssertEqual(r.status, 0, "\(line): \(r.stdout) \(r.stderr)")
   return r
 }
@@ -525,7 +525,7 @@ final class HangReportTests: XCTestCase {
   /// Python's run(capture_output=True) polls both pipes; the JSON trace carries poll's ready fds, so
   /// the report says what released it.
   func testPollInPipetraceJSONIsReleasedBySomeone() throws {
-    let trace = CLI.temporaryFile("poll.jsonl")
+    let trace = temporaryFile("poll.jsonl")
     defer { unlink(trace) }
     let r = try CLI.run(["--json", "-o", trace, "--", TestProcesses.python, "-c",
                          "import subprocess; subprocess.run('sleep 0.3; echo done', shell=True, capture_output=True)"])
@@ -543,16 +543,16 @@ final class HangReportTests: XCTestCase {
     // The shell exits 0.3 s after its last output: Python is back in poll by then.
     let script = "import subprocess; subprocess.run('(sleep 1; echo late) & echo start; sleep 0.3', shell=True, "
       + "capture_output=True, timeout=20)"
-    let json = CLI.temporaryFile("restart.jsonl")
+    let json = temporaryFile("restart.jsonl")
     defer { unlink(json) }
     let r = try CLI.run(["--json", "-o", json, "-e", "trace=poll,restart_syscall,read,write,close,wait4,clone,clone3,execve,exit_group,pipe2,dup2",
                          "--", TestProcesses.python, "-c", script])
     XCTAssertEqual(r.status, 0, r.stderr)
     var sources = [json]
-    let log = CLI.temporaryFile("restart.strace")
+    let log = temporaryFile("restart.strace")
     defer { unlink(log) }
     if FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
-      let s = try CLI.runProgram("/usr/bin/strace", ["-f", "-ttt", "-T", "-y", "-o", log, TestProcesses.python, "-c", script])
+      let s = try runProgram("/usr/bin/strace", ["-f", "-ttt", "-T", "-y", "-o", log, TestProcesses.python, "-c", script])
       XCTAssertEqual(s.status, 0, s.stderr)
       sources.append(log)
     }

@@ -15,36 +15,6 @@ final class ReportCommandTests: XCTestCase {
     try? FileManager.default.removeItem(at: dir)
   }
 
-  /// The binary next to the test bundle's runner.
-  var binary: String {
-    let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? ""
-    return URL(fileURLWithPath: exe).deletingLastPathComponent().appendingPathComponent("pipetrace").path
-  }
-
-  struct Outcome {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-  }
-
-  func run(_ args: [String]) throws -> Outcome {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: binary)
-    p.arguments = args
-    let outPath = dir.appendingPathComponent("stdout-\(UUID().uuidString)").path
-    let errPath = dir.appendingPathComponent("stderr-\(UUID().uuidString)").path
-    XCTAssertTrue(FileManager.default.createFile(atPath: outPath, contents: nil))
-    XCTAssertTrue(FileManager.default.createFile(atPath: errPath, contents: nil))
-    p.standardOutput = FileHandle(forWritingAtPath: outPath)
-    p.standardError = FileHandle(forWritingAtPath: errPath)
-    try p.run()
-    let pid = p.processIdentifier
-    defer { if p.isRunning { kill(pid, SIGKILL) } }
-    p.waitUntilExit()
-    return Outcome(status: p.terminationStatus, stdout: try String(contentsOfFile: outPath, encoding: .utf8),
-                   stderr: try String(contentsOfFile: errPath, encoding: .utf8))
-  }
-
   /// A reader blocked 2 s on a pipe whose last writer (pid 12) closed it.
   static let trace = """
     {"event":"syscall","pid":10,"tid":10,"ts":50.0,"name":"pipe2","args":[[3,4],0],"ret":0,"dur":0.00001,"fds":[{"arg":0,"index":0,"fd":3,"kind":"pipe","inode":42,"path":"pipe:[42]"},{"arg":0,"index":1,"fd":4,"kind":"pipe","inode":42,"path":"pipe:[42]"}]}
@@ -60,7 +30,7 @@ final class ReportCommandTests: XCTestCase {
   func testTextReportNamesTheBlockAndItsRelease() throws {
     let path = dir.appendingPathComponent("t.jsonl").path
     try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)
-    let r = try run(["report", path])
+    let r = try CLI.run(["report", path])
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertTrue(r.stdout.contains("10  read(3<pipe:[42]>) at +0.004000 blocked 2.000 s = 0"), r.stdout)
     XCTAssertTrue(r.stdout.contains("released by 12 daemon: exit at +2.004000"), r.stdout)
@@ -74,7 +44,7 @@ final class ReportCommandTests: XCTestCase {
     let fifo = dir.appendingPathComponent("trace.fifo").path
     XCTAssertEqual(mkfifo(fifo, 0o600), 0)
     let out = TestPipe()
-    let report = try TestProcesses.spawn([binary, "report", fifo], directory: dir.path, stdin: nil,
+    let report = try TestProcesses.spawn([CLI.binary, "report", fifo], directory: dir.path, stdin: nil,
                                          stdout: out.writeEnd, stderr: out.writeEnd)
     defer { if report.isRunning { kill(report.pid, SIGKILL); report.wait() } }
     out.closeWrite()
@@ -93,7 +63,7 @@ final class ReportCommandTests: XCTestCase {
   func testAReportIsInterruptible() throws {
     let fifo = dir.appendingPathComponent("slow.fifo").path
     XCTAssertEqual(mkfifo(fifo, 0o600), 0)
-    let report = try TestProcesses.spawn([binary, "report", fifo], directory: dir.path, stdin: nil,
+    let report = try TestProcesses.spawn([CLI.binary, "report", fifo], directory: dir.path, stdin: nil,
                                          stdout: nil, stderr: nil)
     defer { if report.isRunning { kill(report.pid, SIGKILL); report.wait() } }
     let writer = open(fifo, O_WRONLY)
@@ -129,11 +99,11 @@ final class ReportCommandTests: XCTestCase {
     }
     let path = dir.appendingPathComponent("many.jsonl").path
     try (lines.joined(separator: "\n") + "\n").write(toFile: path, atomically: true, encoding: .utf8)
-    let first = try run(["report", path])
+    let first = try CLI.run(["report", path])
     XCTAssertEqual(first.status, 0, first.stderr)
     XCTAssertTrue(first.stdout.contains("inherited by 100 as fd 8 (write end)"), first.stdout)
     for _ in 0..<3 {
-      let again = try run(["report", path])
+      let again = try CLI.run(["report", path])
       XCTAssertEqual(again.stdout, first.stdout)
     }
   }
@@ -142,7 +112,7 @@ final class ReportCommandTests: XCTestCase {
     let path = dir.appendingPathComponent("t.jsonl").path
     try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)
     let out = dir.appendingPathComponent("r.json").path
-    let r = try run(["report", "--format", "json", "-o", out, "--min-block", "3s", path])
+    let r = try CLI.run(["report", "--format", "json", "-o", out, "--min-block", "3s", path])
     XCTAssertEqual(r.status, 0, r.stderr)
     XCTAssertEqual(r.stdout, "")
     let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: out))) as? [String: Any])
@@ -154,11 +124,11 @@ final class ReportCommandTests: XCTestCase {
   func testChromeAndHTMLFormats() throws {
     let path = dir.appendingPathComponent("t.jsonl").path
     try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)
-    let chrome = try run(["report", "--format", "chrome", path])
+    let chrome = try CLI.run(["report", "--format", "chrome", path])
     XCTAssertEqual(chrome.status, 0)
     let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(chrome.stdout.utf8)) as? [String: Any])
     XCTAssertNotNil(object["traceEvents"] as? [Any])
-    let html = try run(["report", "--format", "html", path])
+    let html = try CLI.run(["report", "--format", "html", path])
     XCTAssertEqual(html.status, 0)
     XCTAssertTrue(html.stdout.hasPrefix("<!DOCTYPE html>"))
     XCTAssertFalse(html.stdout.contains("http://") || html.stdout.contains("https://"))
@@ -167,7 +137,7 @@ final class ReportCommandTests: XCTestCase {
   func testNotATraceIsOneLineAndAFailure() throws {
     let path = dir.appendingPathComponent("junk").path
     try "just some words\n".write(toFile: path, atomically: true, encoding: .utf8)
-    let r = try run(["report", path])
+    let r = try CLI.run(["report", path])
     XCTAssertNotEqual(r.status, 0)
     XCTAssertEqual(r.stderr.filter { $0 == "\n" }.count, 1, r.stderr)
     XCTAssertTrue(r.stderr.hasPrefix("pipetrace: "), r.stderr)
@@ -177,17 +147,17 @@ final class ReportCommandTests: XCTestCase {
   func testBadLinesAreAWarningNotAFailure() throws {
     let path = dir.appendingPathComponent("t.jsonl").path
     try (Self.trace + "{\"event\":\"sysc\n").write(toFile: path, atomically: true, encoding: .utf8)
-    let r = try run(["report", path])
+    let r = try CLI.run(["report", path])
     XCTAssertEqual(r.status, 0)
     XCTAssertTrue(r.stderr.contains("1 unreadable line(s); first at \(path):8"), r.stderr)
     XCTAssertTrue(r.stdout.contains("Unreadable lines: 1"))
   }
 
   func testBadArgumentsFailCleanly() throws {
-    let r = try run(["report", "--min-block", "soon", "/dev/null"])
+    let r = try CLI.run(["report", "--min-block", "soon", "/dev/null"])
     XCTAssertNotEqual(r.status, 0)
     XCTAssertTrue(r.stderr.hasPrefix("pipetrace: "), r.stderr)
-    let none = try run(["report"])
+    let none = try CLI.run(["report"])
     XCTAssertNotEqual(none.status, 0)
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -60,20 +61,11 @@ final class RunCaptureTests: XCTestCase {
 
   /// Peak resident memory (KB) of `pipetrace ARGS` as /usr/bin/time measures it; output discarded.
   func peakKB(_ args: [String], environment: [String: String]? = nil) throws -> Int {
-    let report = CLI.temporaryFile("time")
+    let report = temporaryFile("time")
     defer { unlink(report) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/time")
-    p.arguments = ["-f", "%M", "-o", report, CLI.binary] + args
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    if let environment { p.environment = environment }
-    try p.run()
-    let ended = CLI.waitUntil(timeout: 120) { !p.isRunning }
-    if !ended { kill(p.processIdentifier, SIGKILL) }
-    p.waitUntilExit()
-    XCTAssertTrue(ended)
-    XCTAssertEqual(p.terminationStatus, 0, "pipetrace \(args)")
+    let r = try runProgram("/usr/bin/time", ["-f", "%M", "-o", report, CLI.binary] + args, timeout: 120,
+                           environment: environment, stdoutPath: "/dev/null", stderrPath: "/dev/null")
+    XCTAssertEqual(r.status, 0, "pipetrace \(args)")
     let text = try String(contentsOfFile: report, encoding: .utf8)
     return try XCTUnwrap(Int(text.split(separator: "\n").last ?? ""), text)
   }
@@ -90,11 +82,10 @@ final class RunCaptureTests: XCTestCase {
   }
 
   func testASpillThatCannotBeWrittenIsReportedAndFails() throws {
-    let out = CLI.temporaryFile("stdout")
-    FileManager.default.createFile(atPath: out, contents: nil)
+    let out = temporaryFile("stdout")
     defer { unlink(out) }
     let r = try CLI.run(["run", "--keep", "64K", "--", "/usr/bin/seq", "100000"],
-                        environment: ["TMPDIR": "/nonexistent-pipetrace-dir", "PATH": "/usr/bin:/bin"], stdout: out)
+                        environment: ["TMPDIR": "/nonexistent-pipetrace-dir", "PATH": "/usr/bin:/bin"], stdoutPath: out)
     XCTAssertEqual(r.status, 1)
     let expected = Array(seq(100_000).utf8)
     let printed = Array(try Data(contentsOf: URL(fileURLWithPath: out)))

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -14,11 +15,11 @@ final class RunOnLeakKillTests: XCTestCase {
   }
 
   func gone(_ pid: Int) -> Bool {
-    !FileManager.default.fileExists(atPath: "/proc/\(pid)/stat") || CLI.procStatus(Int32(pid), "State")?.hasPrefix("Z") == true
+    !FileManager.default.fileExists(atPath: "/proc/\(pid)/stat") || procStatusField(Int32(pid), "State")?.hasPrefix("Z") == true
   }
 
   func testADaemonWithASIGTERMHandlerRemovesItsPidFile() throws {
-    let pidFile = CLI.temporaryFile("daemon.pid")
+    let pidFile = temporaryFile("daemon.pid")
     defer { unlink(pidFile) }
     // The daemon writes its pid file, then sleeps holding the run's stdout and stderr; on SIGTERM
     // it removes the file and exits.
@@ -37,7 +38,7 @@ final class RunOnLeakKillTests: XCTestCase {
     defer { for p in killed where !gone(p) { kill(Int32(p), SIGKILL) } }
     XCTAssertEqual(killed.count, 1, "\(obj)")
     XCTAssertEqual(obj["sigkilled"] as? [Int], [], "the daemon needed SIGKILL: \(obj)")
-    XCTAssertTrue(CLI.waitUntil { self.gone(killed[0]) })
+    XCTAssertTrue(eventually { self.gone(killed[0]) })
     XCTAssertFalse(FileManager.default.fileExists(atPath: pidFile), "the daemon did not get to remove its pid file")
     XCTAssertEqual(obj["stdout"] as? String, "daemon up\nstarted\n")
   }
@@ -49,6 +50,6 @@ final class RunOnLeakKillTests: XCTestCase {
     defer { for p in killed where !gone(p) { kill(Int32(p), SIGKILL) } }
     XCTAssertEqual(killed.count, 1, "\(obj)")
     XCTAssertEqual(obj["sigkilled"] as? [Int], killed)
-    XCTAssertTrue(CLI.waitUntil { self.gone(killed[0]) })
+    XCTAssertTrue(eventually { self.gone(killed[0]) })
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -7,7 +8,7 @@ import Glibc
 
 /// `pipetrace run`: the wrapper that cannot hang.
 final class RunTests: XCTestCase {
-  func runJSON(_ args: [String], timeout: Double = 60) throws -> (CLI.Result, [String: Any]) {
+  func runJSON(_ args: [String], timeout: Double = 60) throws -> (ProgramResult, [String: Any]) {
     let r = try CLI.run(["run", "--json"] + args, timeout: timeout)
     let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
     return (r, try XCTUnwrap(obj, "not JSON: \(r.stdout) \(r.stderr)"))
@@ -17,12 +18,12 @@ final class RunTests: XCTestCase {
   func reap(_ pids: [Int]) {
     for p in pids where p > 0 {
       kill(Int32(p), SIGKILL)
-      _ = CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || CLI.procStatus(Int32(p), "State")?.hasPrefix("Z") == true }
+      _ = eventually { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || procStatusField(Int32(p), "State")?.hasPrefix("Z") == true }
     }
   }
 
   func testSeedScriptReturnsWithinGraceAndNamesTheHolder() throws {
-    let script = CLI.temporaryFile("b.sh")
+    let script = temporaryFile("b.sh")
     try "#!/bin/sh\nsleep 300 &\necho start ok\n".write(toFile: script, atomically: true, encoding: .utf8)
     chmod(script, 0o755)
     defer { unlink(script) }
@@ -39,8 +40,8 @@ final class RunTests: XCTestCase {
     XCTAssertEqual(Set(holders.compactMap { $0["comm"] as? String }), ["sleep"])
     // The holder was left running (report is the default), untraced.
     let pid = try XCTUnwrap(holders.first?["pid"] as? Int)
-    XCTAssertEqual(CLI.procStatus(Int32(pid), "TracerPid"), "0")
-    XCTAssertEqual(CLI.procStatus(Int32(pid), "State")?.first, "S")
+    XCTAssertEqual(procStatusField(Int32(pid), "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(Int32(pid), "State")?.first, "S")
   }
 
   func testLogLineNamesTheHolder() throws {
@@ -59,11 +60,11 @@ final class RunTests: XCTestCase {
     let killed = obj["killed"] as? [Int] ?? []
     XCTAssertEqual(killed.count, 1)
     XCTAssertEqual((obj["holders"] as? [[String: Any]])?.first?["pid"] as? Int, killed.first)
-    XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(killed[0])/stat") || CLI.procStatus(Int32(killed[0]), "State")?.hasPrefix("Z") == true })
+    XCTAssertTrue(eventually { !FileManager.default.fileExists(atPath: "/proc/\(killed[0])/stat") || procStatusField(Int32(killed[0]), "State")?.hasPrefix("Z") == true })
   }
 
   func testTimeoutKillsThreeLevelTreeIncludingSetsidGrandchild() throws {
-    let marker = CLI.temporaryFile("tree")
+    let marker = temporaryFile("tree")
     defer { unlink(marker) }
     // child sh -> setsid sh (new session) -> sleep; and the child's own sleep.
     let script = "setsid sh -c 'echo $$ >> \(marker); sleep 300 & echo $! >> \(marker); wait' & sleep 300"
@@ -75,7 +76,7 @@ final class RunTests: XCTestCase {
     XCTAssertEqual(grand.count, 2)
     for p in grand {
       XCTAssertTrue(killed.contains(p), "setsid descendant \(p) not killed: \(killed)")
-      XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || CLI.procStatus(Int32(p), "State")?.hasPrefix("Z") == true })
+      XCTAssertTrue(eventually { !FileManager.default.fileExists(atPath: "/proc/\(p)/stat") || procStatusField(Int32(p), "State")?.hasPrefix("Z") == true })
     }
     XCTAssertGreaterThanOrEqual(killed.count, 4)
   }
@@ -96,7 +97,7 @@ final class RunTests: XCTestCase {
   }
 
   func testStdinFromFile() throws {
-    let input = CLI.temporaryFile("input")
+    let input = temporaryFile("input")
     try "line one\nline two\n".write(toFile: input, atomically: true, encoding: .utf8)
     defer { unlink(input) }
     let (_, obj) = try runJSON(["--input", input, "--", "/usr/bin/wc", "-l"])
@@ -121,7 +122,7 @@ final class RunTests: XCTestCase {
 
   func testNoFdBeyondStandardStreamsLeaksIntoTheCommand() throws {
     // pipetrace itself gets fd 7 open (not close-on-exec); the command must not see it.
-    let r = try CLI.runProgram("/bin/sh", ["-c", "exec 7</etc/hostname; exec \"$0\" run --json -- /bin/ls /proc/self/fd", CLI.binary])
+    let r = try runProgram("/bin/sh", ["-c", "exec 7</etc/hostname; exec \"$0\" run --json -- /bin/ls /proc/self/fd", CLI.binary])
     let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout + r.stderr)
     let fds = (obj["stdout"] as? String ?? "").split(separator: "\n").compactMap { Int($0) }
     // ls sees 0, 1, 2 and the directory it is reading.
@@ -161,7 +162,7 @@ extension RunTests {
     let pid = try XCTUnwrap(pids.first)
     // The holder is alive, untraced, still asleep, and its fds 1 and 2 now point to /dev/null (no
     // hole a later open could fill).
-    XCTAssertEqual(CLI.procStatus(Int32(pid), "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(Int32(pid), "TracerPid"), "0")
     let syscall = try String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8)
     XCTAssertTrue(syscall.hasPrefix("230 ") || syscall.hasPrefix("219 "), syscall)
     XCTAssertEqual(try FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(pid)/fd/1"), "/dev/null")
@@ -170,15 +171,15 @@ extension RunTests {
 
   func testDetachedHolderIsNotLeftWithAFilter() throws {
     // The daemon outlives the run and keeps working: it forks, closes and writes after the run.
-    let marker = CLI.temporaryFile("later")
+    let marker = temporaryFile("later")
     defer { unlink(marker) }
     let script = "(sleep 0.5; ls / >/dev/null && echo later > \(marker)) & echo start ok"
     let (_, obj) = try runJSON(["--grace", "0.1", "-c", script])
     XCTAssertEqual((obj["holders"] as? [[String: Any]])?.isEmpty, false)
     // It forked ls after the run let go of it: had it kept a seccomp filter, that fork would fail.
-    XCTAssertTrue(CLI.waitUntil { (try? String(contentsOfFile: marker, encoding: .utf8)) == "later\n" })
+    XCTAssertTrue(eventually { (try? String(contentsOfFile: marker, encoding: .utf8)) == "later\n" })
     for h in obj["holders"] as? [[String: Any]] ?? [] {
-      if let p = h["pid"] as? Int { XCTAssertNotEqual(CLI.procStatus(Int32(p), "Seccomp"), "2") }
+      if let p = h["pid"] as? Int { XCTAssertNotEqual(procStatusField(Int32(p), "Seccomp"), "2") }
     }
   }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -14,7 +15,7 @@ final class SelfCommandCLITests: XCTestCase {
   }
 
   func testPrintedCommandsUseTheBinarysPathWhenPipetraceIsNotOnPATH() throws {
-    let bin = CLI.temporaryFile("bin")
+    let bin = temporaryFile("bin")
     try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: false)
     defer { try? FileManager.default.removeItem(atPath: bin) }
     try FileManager.default.createSymbolicLink(atPath: bin + "/pipetrace", withDestinationPath: CLI.binary)

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -11,34 +12,24 @@ final class SignalMaskTests: XCTestCase {
   /// Starts pipetrace with `args`, waits until it sits in openat() of `fifo`, sends `sig`, and
   /// asserts that it died of it.
   func assertEndsInOpen(_ args: [String], fifo: String, by sig: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = args
-    p.standardOutput = FileHandle.nullDevice
-    p.standardError = FileHandle.nullDevice
-    try p.run()
-    let pid = p.processIdentifier
-    defer {
-      if p.isRunning { kill(pid, SIGKILL) }
-      p.waitUntilExit()
-    }
-    // openat (257) is the call it blocks in; the FIFO is the only thing it can wait for there.
-    let inOpen = CLI.waitUntil {
-      (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8))?.hasPrefix("257 ") == true
-    }
+    let p = try BackgroundProcess(CLI.binary, args)
+    let pid = p.pid
+    defer { p.stop() }
+    // openat (257) is the call it blocks in; the FIFO is the only thing it can wait for there (and
+    // the program is pipetrace by then, not the shell that starts it).
+    let inOpen = (try? waitUntilBlocked(pid, in: [257], comm: CLI.comm)) != nil
     XCTAssertTrue(inOpen, "pipetrace \(args) never waited in openat", file: file, line: line)
     guard inOpen else { return }
     kill(pid, sig)
-    let ended = CLI.waitUntil(timeout: 10) { !p.isRunning }
-    XCTAssertTrue(ended, "signal \(sig) did not end pipetrace \(args) waiting in open(); blocked: \(CLI.procStatus(pid, "SigBlk") ?? "?")",
+    let ended = (try? p.wait(timeout: 10)) != nil
+    XCTAssertTrue(ended, "signal \(sig) did not end pipetrace \(args) waiting in open(); blocked: \(procStatusField(pid, "SigBlk") ?? "?")",
                   file: file, line: line)
     guard ended else { return }
-    XCTAssertEqual(p.terminationReason, .uncaughtSignal, file: file, line: line)
-    XCTAssertEqual(p.terminationStatus, sig, file: file, line: line)
+    XCTAssertEqual(p.child.terminatingSignal, sig, file: file, line: line)
   }
 
   func makeFIFO() throws -> String {
-    let path = CLI.temporaryFile("fifo")
+    let path = temporaryFile("fifo")
     guard mkfifo(path, 0o600) == 0 else { throw POSIXError(.init(rawValue: errno) ?? .EIO) }
     return path
   }
@@ -60,7 +51,7 @@ final class SignalMaskTests: XCTestCase {
   func testReportWaitingForItsOutputFIFOsReaderEndsOnSIGINT() throws {
     let fifo = try makeFIFO()
     defer { unlink(fifo) }
-    let trace = CLI.temporaryFile("trace")
+    let trace = temporaryFile("trace")
     try "1234  1764196800.000001 close(3) = 0 <0.000002>\n".write(toFile: trace, atomically: true, encoding: .utf8)
     defer { unlink(trace) }
     try assertEndsInOpen(["report", "-o", fifo, trace], fifo: fifo, by: SIGINT)

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -15,8 +16,8 @@ final class StackTraceTests: XCTestCase {
   }
 
   func testNestedFunctionNamesInOrder() throws {
-    let program = try CLI.fixture("nested_reads")
-    let trace = CLI.temporaryFile("k.json")
+    let program = try compileFixture("nested_reads")
+    let trace = temporaryFile("k.json")
     defer { unlink(trace) }
     let r = try CLI.run(["-k", "--json", "-e", "trace=read", "-o", trace, "--", program, "5"])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -32,8 +33,8 @@ final class StackTraceTests: XCTestCase {
   }
 
   func testTextFramesLookLikeStraceK() throws {
-    let program = try CLI.fixture("nested_reads")
-    let trace = CLI.temporaryFile("k.txt")
+    let program = try compileFixture("nested_reads")
+    let trace = temporaryFile("k.txt")
     defer { unlink(trace) }
     let r = try CLI.run(["-k", "-e", "trace=read", "-o", trace, "--", program, "1"])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -42,12 +43,12 @@ final class StackTraceTests: XCTestCase {
   }
 
   func testStrippedBinaryShowsModuleAndOffsetOnly() throws {
-    let program = try CLI.fixture("nested_reads")
-    let stripped = CLI.temporaryFile("nested_stripped")
+    let program = try compileFixture("nested_reads")
+    let stripped = temporaryFile("nested_stripped")
     defer { unlink(stripped) }
-    let s = try CLI.runProgram("/usr/bin/strip", ["-o", stripped, program])
+    let s = try runProgram("/usr/bin/strip", ["-o", stripped, program])
     XCTAssertEqual(s.status, 0, s.stderr)
-    let trace = CLI.temporaryFile("k.json")
+    let trace = temporaryFile("k.json")
     defer { unlink(trace) }
     let r = try CLI.run(["-k", "--json", "-e", "trace=read", "-o", trace, "--", stripped, "2"])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -63,8 +64,8 @@ final class StackTraceTests: XCTestCase {
   }
 
   func testStacksAfterExecAreOfTheNewImage() throws {
-    let program = try CLI.fixture("nested_reads")
-    let trace = CLI.temporaryFile("k.json")
+    let program = try compileFixture("nested_reads")
+    let trace = temporaryFile("k.json")
     defer { unlink(trace) }
     // The shell reads its own files first (other image), then execs the program.
     let r = try CLI.run(["-k", "--json", "-e", "trace=read", "-o", trace, "--", "/bin/sh", "-c", "read x </etc/hostname; exec \(program) 2"])
@@ -81,8 +82,8 @@ final class StackTraceTests: XCTestCase {
   }
 
   func testEachThreadHasItsOwnStack() throws {
-    let program = try CLI.fixture("threads")
-    let trace = CLI.temporaryFile("k.json")
+    let program = try compileFixture("threads")
+    let trace = temporaryFile("k.json")
     defer { unlink(trace) }
     let r = try CLI.run(["-k", "--json", "-e", "trace=write,read", "-o", trace, "--", program])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -109,16 +110,13 @@ final class StackTraceTests: XCTestCase {
 /// `pipetrace why --stack`: stacks of the blocked threads, taken without disturbing them.
 final class WhyStackTests: XCTestCase {
   func testWhyStackShowsTheBlockedFunctionsAndLeavesTheTargetBlocked() throws {
-    let program = try CLI.fixture("nested_reads")
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: program)
-    p.arguments = ["1", "stdin"]
-    let input = Pipe()
-    p.standardInput = input
-    try p.run()
-    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL) }; p.waitUntilExit() }
-    let pid = p.processIdentifier
-    XCTAssertTrue(CLI.waitUntil { (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8))?.hasPrefix("0 0x0 ") == true })
+    let program = try compileFixture("nested_reads")
+    let input = TestPipe()
+    let p = try BackgroundProcess(program, ["1", "stdin"], stdin: input.readEnd)
+    defer { p.stop() }
+    input.closeRead()
+    let pid = p.pid
+    XCTAssertTrue(eventually { (try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8))?.hasPrefix("0 0x0 ") == true })
     let r = try CLI.run(["why", "--stack", "--json", String(pid)])
     XCTAssertEqual(r.status, 0, r.stderr)
     let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -128,10 +126,10 @@ final class WhyStackTests: XCTestCase {
     XCTAssertEqual(names.filter { ["f3", "f2", "f1", "f0", "main"].contains($0) }, ["f3", "f2", "f1", "f0", "main"], "\(names)")
     // Still blocked in the same read, untraced; then it reads what comes and exits normally.
     XCTAssertTrue((try String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8)).hasPrefix("0 0x0 "))
-    XCTAssertEqual(CLI.procStatus(pid, "TracerPid"), "0")
-    input.fileHandleForWriting.write(Data("x".utf8))
-    p.waitUntilExit()
-    XCTAssertEqual(p.terminationStatus, 0)
+    XCTAssertEqual(procStatusField(pid, "TracerPid"), "0")
+    input.write("x")
+    try p.wait()
+    XCTAssertEqual(p.child.exitCode, 0)
     let text = try CLI.run(["why", "--stack", String(pid)])
     XCTAssertNotEqual(text.status, 0, "the process is gone now")
   }
@@ -143,8 +141,8 @@ extension StackTraceTests {
     for tool in ["/usr/bin/nm", "/usr/bin/objcopy", "/usr/bin/strip", "/usr/bin/xz"] where !FileManager.default.isExecutableFile(atPath: tool) {
       throw XCTSkip("\(tool) is missing")
     }
-    let program = try CLI.fixture("nested_reads")
-    let dir = CLI.temporaryFile("mini")
+    let program = try compileFixture("nested_reads")
+    let dir = temporaryFile("mini")
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let script = """
@@ -156,7 +154,7 @@ extension StackTraceTests {
       strip -o program \(program)
       objcopy --add-section .gnu_debugdata=mini.xz program
       """
-    let made = try CLI.runProgram("/bin/sh", ["-c", script])
+    let made = try runProgram("/bin/sh", ["-c", script])
     XCTAssertEqual(made.status, 0, made.stderr)
     let stripped = dir + "/program"
     // Without MiniDebugInfo the stripped copy has no names (the other test shows it); with it, all.

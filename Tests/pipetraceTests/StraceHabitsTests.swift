@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -21,11 +22,11 @@ final class StraceHabitsTests: XCTestCase {
   func both(_ flags: [String], _ command: [String], pipetraceOnly: [String] = [], nullStdio: Bool = false)
     throws -> (ours: String, theirs: String, ourErr: String, theirErr: String)
   {
-    let ours = CLI.temporaryFile("ours.txt"), theirs = CLI.temporaryFile("strace.txt")
+    let ours = temporaryFile("ours.txt"), theirs = temporaryFile("strace.txt")
     defer { unlink(ours); unlink(theirs) }
-    func run(_ tool: String, _ args: [String]) throws -> CLI.Result {
-      guard nullStdio else { return try CLI.runProgram(tool, args) }
-      return try CLI.runProgram("/bin/sh", ["-c", "exec \"$@\" >/dev/null 2>&1", "sh", tool] + args)
+    func run(_ tool: String, _ args: [String]) throws -> ProgramResult {
+      guard nullStdio else { return try runProgram(tool, args) }
+      return try runProgram("/bin/sh", ["-c", "exec \"$@\" >/dev/null 2>&1", "sh", tool] + args)
     }
     let a = try run(CLI.binary, pipetraceOnly + flags + ["-f", "-o", ours, "--"] + command)
     let b = try run(Self.strace, flags + ["-f", "-o", theirs, "--"] + command)
@@ -114,7 +115,7 @@ final class StraceHabitsTests: XCTestCase {
   /// -t is local time of day and -ttt the epoch: both name the moment the call started.
   func testTimestampsAreTheCallsTime() throws {
     let before = Int(Date().timeIntervalSince1970)
-    let trace = CLI.temporaryFile("t.txt")
+    let trace = temporaryFile("t.txt")
     defer { unlink(trace) }
     for (flag, pattern) in [("-t", #"^\d+ +(\d\d):(\d\d):(\d\d) read\("#), ("-ttt", #"^\d+ +(\d{10})\.\d{6} read\("#)] {
       let r = try CLI.run([flag, "-e", "trace=read", "-o", trace, "--", "/bin/cat", "/etc/hostname"])
@@ -139,7 +140,7 @@ final class StraceHabitsTests: XCTestCase {
   /// Without any column option the line stays pipetrace's own (strace -ttt -T -y, ` = ` unpadded);
   /// --no-timestamps and --no-durations take a column out of it.
   func testDefaultColumnsAndTheirSwitches() throws {
-    let trace = CLI.temporaryFile("d.txt")
+    let trace = temporaryFile("d.txt")
     defer { unlink(trace) }
     let cases: [([String], String)] = [
       ([], #"^\d+ +\d{10}\.\d{6} read\(3</etc/hostname>, ".*", \d+\) = \d+ <\d+\.\d{6}>$"#),
@@ -162,7 +163,7 @@ final class StraceHabitsTests: XCTestCase {
   /// with -ttt beside it (`(+     0.000123)`) each figure is the difference of the two timestamps,
   /// and the first line shows 0.
   func testRelativeTimestampsCountFromThePreviousLine() throws {
-    let trace = CLI.temporaryFile("r.txt")
+    let trace = temporaryFile("r.txt")
     defer { unlink(trace) }
     let r = try CLI.run(["-ttt", "-r", "-e", "trace=write", "-o", trace, "--", "/bin/sh", "-c", "echo a; sleep 0.2; echo b"])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -214,7 +215,7 @@ final class StraceHabitsTests: XCTestCase {
   /// -c shows system CPU time, as strace's: a 300 ms sleep is ~0 there and 300 ms with -w; a read that
   /// has the kernel zero 64 MB shows that work.
   func testSummaryClockIsSystemCPUTimeUnlessW() throws {
-    let out = CLI.temporaryFile("c.txt")
+    let out = temporaryFile("c.txt")
     defer { unlink(out) }
     func seconds(_ flags: [String], _ name: String, _ command: [String]) throws -> Double {
       let r = try CLI.run(flags + ["-e", "trace=\(name)", "-o", out, "--"] + command)
@@ -232,7 +233,7 @@ final class StraceHabitsTests: XCTestCase {
 
   /// --summary-percentiles adds p50, p99 and max before the name; -C prints the trace and the table.
   func testSummaryPercentilesAndTraceAlongside() throws {
-    let out = CLI.temporaryFile("p.txt")
+    let out = temporaryFile("p.txt")
     defer { unlink(out) }
     let r = try CLI.run(["-C", "-w", "--summary-percentiles", "-e", "trace=read,write", "-o", out, "--",
                          "/bin/dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=50", "status=none"])
@@ -260,7 +261,7 @@ final class StraceHabitsTests: XCTestCase {
     let command = ["/bin/sh", "-c", "(sleep 0.2 & echo start ok) | cat >/dev/null"]
     let a = try CLI.run(["-ff", "-o", dir + "/t", "-e", "trace=read,write,close,wait4", "--"] + command)
     XCTAssertEqual(a.status, 0, a.stderr)
-    let b = try CLI.runProgram(Self.strace, ["-ff", "-o", sdir + "/t", "-e", "trace=read,write,close,wait4", "--"] + command)
+    let b = try runProgram(Self.strace, ["-ff", "-o", sdir + "/t", "-e", "trace=read,write,close,wait4", "--"] + command)
     XCTAssertEqual(b.status, 0, b.stderr)
     let ours = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
     let theirs = try FileManager.default.contentsOfDirectory(atPath: sdir).sorted()
@@ -329,7 +330,7 @@ final class StraceHabitsTests: XCTestCase {
   /// -P shows the calls that name the path or use an fd pointing to it, as strace -P does; a path
   /// that resolves elsewhere is matched both ways and the resolution is said on stderr.
   func testTracePathMatchesStrace() throws {
-    let file = CLI.temporaryFile("p-target")
+    let file = temporaryFile("p-target")
     defer { unlink(file) }
     let script = "echo hi > \(file); cat \(file) >/dev/null; cat /etc/hostname >/dev/null; echo more >> \(file)"
     let dotted = (file as NSString).deletingLastPathComponent + "/../" + ((file as NSString).deletingLastPathComponent as NSString).lastPathComponent + "/" + (file as NSString).lastPathComponent
@@ -340,7 +341,7 @@ final class StraceHabitsTests: XCTestCase {
       XCTAssertEqual(r.ourErr, Self.asPipetrace(r.theirErr))
     }
     // With -y the matching fds show the path; calls on other files are not there.
-    let trace = CLI.temporaryFile("p.txt")
+    let trace = temporaryFile("p.txt")
     defer { unlink(trace) }
     let r = try CLI.run(["-P", file, "-o", trace, "--", "/bin/sh", "-c", script])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -354,13 +355,13 @@ final class StraceHabitsTests: XCTestCase {
   func testTraceFdsMatchesStrace() throws {
     let newer = "/tmp/strace-src/src/strace"
     try XCTSkipUnless(FileManager.default.isExecutableFile(atPath: newer), "no strace with --trace-fds")
-    let ours = CLI.temporaryFile("fd-ours"), theirs = CLI.temporaryFile("fd-theirs")
+    let ours = temporaryFile("fd-ours"), theirs = temporaryFile("fd-theirs")
     defer { unlink(ours); unlink(theirs) }
     let command = ["/bin/sh", "-c", "echo hi; echo x >/dev/null; cat /etc/hostname"]
     for set in ["1", "!1,2", "0,3"] {
       let flags = ["-e", "trace-fds=\(set)", "-e", "trace=read,write,close,dup2,fcntl"]
       let a = try CLI.run(["--strace-compat"] + flags + ["-f", "-o", ours, "--"] + command)
-      let b = try CLI.runProgram(newer, flags + ["-f", "-o", theirs, "--"] + command)
+      let b = try runProgram(newer, flags + ["-f", "-o", theirs, "--"] + command)
       XCTAssertEqual(a.status, 0, a.stderr)
       XCTAssertEqual(b.status, 0, b.stderr)
       XCTAssertEqual(Self.byProcess(try String(contentsOfFile: ours, encoding: .utf8)),
@@ -371,23 +372,17 @@ final class StraceHabitsTests: XCTestCase {
   /// Attached with strace's columns: `Process N attached` / `detached` on stderr as strace says it;
   /// -q and pipetrace's own columns leave them out.
   func testAttachAndDetachMessages() throws {
-    let sleeper = try CLI.Background("/bin/sleep", ["60"])
+    let sleeper = try BackgroundProcess("/bin/sleep", ["60"])
     defer { sleeper.stop() }
     func attachAndInterrupt(_ tool: String, _ args: [String]) throws -> String {
-      let err = CLI.temporaryFile("attach-err")
-      defer { unlink(err) }
-      FileManager.default.createFile(atPath: err, contents: nil)
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: tool)
-      p.arguments = args + ["-o", "/dev/null", "-p", String(sleeper.pid)]
-      p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: err))
-      try p.run()
-      defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
-      XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper.pid, "TracerPid") == String(p.processIdentifier) })
-      kill(p.processIdentifier, SIGINT)
-      p.waitUntilExit()
-      XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper.pid, "TracerPid") == "0" })
-      return try String(contentsOfFile: err, encoding: .utf8)
+      let err = OutputFile("attach-err")
+      let p = try BackgroundProcess(tool, args + ["-o", "/dev/null", "-p", String(sleeper.pid)], stderr: err.fd)
+      defer { p.stop() }
+      XCTAssertTrue(eventually { procStatusField(sleeper.pid, "TracerPid") == String(p.pid) })
+      kill(p.pid, SIGINT)
+      try p.wait()
+      XCTAssertTrue(eventually { procStatusField(sleeper.pid, "TracerPid") == "0" })
+      return err.text
     }
     let theirs = Self.asPipetrace(try attachAndInterrupt(Self.strace, []))
     XCTAssertEqual(theirs, "pipetrace: Process \(sleeper.pid) attached\npipetrace: Process \(sleeper.pid) detached\n")
@@ -400,10 +395,10 @@ final class StraceHabitsTests: XCTestCase {
   /// writes it.
   func testCallInProgressAtDetach() throws {
     func traceUntilInterrupted(_ tool: String, _ args: [String]) throws -> String {
-      let flag = CLI.temporaryFile("go"), trace = CLI.temporaryFile("detach.txt")
+      let flag = temporaryFile("go"), trace = temporaryFile("detach.txt")
       defer { unlink(flag); unlink(trace) }
       // Blocks in read(2) on its own pipe once `flag` exists: after the tracer is there.
-      let reader = try CLI.Background("/usr/bin/python3", ["-c", """
+      let reader = try BackgroundProcess("/usr/bin/python3", ["-c", """
         import os, time
         r, w = os.pipe()
         while not os.path.exists(\(String(reflecting: flag))): time.sleep(0.01)
@@ -411,25 +406,21 @@ final class StraceHabitsTests: XCTestCase {
         """])
       defer { reader.stop() }
       // Started up (python reads files then) and in its sleep loop before the tracer comes.
-      XCTAssertTrue(CLI.waitUntil {
+      XCTAssertTrue(eventually {
         let call = (try? String(contentsOfFile: "/proc/\(reader.pid)/syscall", encoding: .utf8)) ?? ""
         return call.hasPrefix("230 ") || call.hasPrefix("23 ") || call.hasPrefix("35 ")
       })
-      let p = Process()
-      p.executableURL = URL(fileURLWithPath: tool)
-      p.arguments = args + ["-e", "trace=read", "-o", trace, "-p", String(reader.pid)]
-      p.standardError = FileHandle.nullDevice
-      try p.run()
-      defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
-      XCTAssertTrue(CLI.waitUntil { CLI.procStatus(reader.pid, "TracerPid") == String(p.processIdentifier) })
-      FileManager.default.createFile(atPath: flag, contents: nil)
+      let p = try BackgroundProcess(tool, args + ["-e", "trace=read", "-o", trace, "-p", String(reader.pid)])
+      defer { p.stop() }
+      XCTAssertTrue(eventually { procStatusField(reader.pid, "TracerPid") == String(p.pid) })
+      XCTAssertTrue(FileManager.default.createFile(atPath: flag, contents: nil))
       // In read (syscall 0) and asleep: its entry stop has been and gone.
-      XCTAssertTrue(CLI.waitUntil {
+      XCTAssertTrue(eventually {
         (try? String(contentsOfFile: "/proc/\(reader.pid)/syscall", encoding: .utf8))?.hasPrefix("0 ") == true
-          && CLI.procStatus(reader.pid, "State")?.hasPrefix("S") == true
+          && procStatusField(reader.pid, "State")?.hasPrefix("S") == true
       })
-      kill(p.processIdentifier, SIGINT)
-      p.waitUntilExit()
+      kill(p.pid, SIGINT)
+      try p.wait()
       return try String(contentsOfFile: trace, encoding: .utf8)
     }
     let theirs = try traceUntilInterrupted(Self.strace, [])

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -18,7 +19,7 @@ final class StringLimitTests: XCTestCase {
         XCTAssertEqual(r.stderr, "pipetrace: invalid -s argument: '\(value)' (0 to 1073741823 bytes, as strace)\n")
       }
       if FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
-        let s = try CLI.runProgram("/usr/bin/strace", ["-s", value, "-o", "/dev/null", "/bin/true"])
+        let s = try runProgram("/usr/bin/strace", ["-s", value, "-o", "/dev/null", "/bin/true"])
         XCTAssertEqual(s.status == 0, accepted, "strace -s \(value) \(s.stderr)")
       }
     }
@@ -28,25 +29,22 @@ final class StringLimitTests: XCTestCase {
     if CLI.isAddressSanitized { throw XCTSkip("memory bounds do not hold under the address sanitizer") }
     // One 64 MB write of bytes shown as \377 (256 MB of text), then a long sleep.
     let script = "import os, time; os.write(1, b'\\xff' * (64 << 20)); time.sleep(300)"
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["-s", "100000000", "-e", "trace=write", "-o", "/dev/null", "--", "/usr/bin/python3", "-c", script]
-    p.standardOutput = FileHandle.nullDevice
-    try p.run()
-    let tracer = p.processIdentifier
+    let p = try BackgroundProcess(CLI.binary, ["-s", "100000000", "-e", "trace=write", "-o", "/dev/null", "--", "/usr/bin/python3", "-c", script])
+    let tracer = p.pid
     var python: Int32 = 0
     defer {
       if python > 0 { kill(python, SIGKILL) }
-      p.waitUntilExit()
+      _ = try? p.wait()
+      p.stop()
     }
-    let asleep = CLI.waitUntil(timeout: 120) {
+    let asleep = eventually(timeout: 120) {
       let kids = (try? String(contentsOfFile: "/proc/\(tracer)/task/\(tracer)/children", encoding: .utf8)) ?? ""
       python = kids.split(separator: " ").compactMap { Int32($0) }.first ?? 0
       return python > 0 && (try? String(contentsOfFile: "/proc/\(python)/syscall", encoding: .utf8))?.hasPrefix("230 ") == true
     }
     XCTAssertTrue(asleep, "the traced python never slept after its write")
-    func rssMB() -> Int { (Int(CLI.procStatus(tracer, "VmRSS")?.split(separator: " ").first ?? "") ?? Int.max) / 1024 }
+    func rssMB() -> Int { (Int(procStatusField(tracer, "VmRSS")?.split(separator: " ").first ?? "") ?? Int.max) / 1024 }
     // The line went out (256 MB of text); what was built for it is given back.
-    XCTAssertTrue(CLI.waitUntil(timeout: 10) { rssMB() < 128 }, "pipetrace still holds \(rssMB()) MB")
+    XCTAssertTrue(eventually(timeout: 10) { rssMB() < 128 }, "pipetrace still holds \(rssMB()) MB")
   }
 }

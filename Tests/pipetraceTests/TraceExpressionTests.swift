@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 final class TraceExpressionTests: XCTestCase {
   /// The syscall names of a text trace, in order.
   func names(_ args: [String], command: [String] = ["/bin/cat", "/dev/null"]) throws -> [String] {
-    let log = CLI.temporaryFile("expr.log")
+    let log = temporaryFile("expr.log")
     defer { unlink(log) }
     let r = try CLI.run(["-o", log] + args + ["--"] + command)
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -47,7 +48,7 @@ final class TraceExpressionTests: XCTestCase {
   }
 
   func testXlatStylesAndHexStrings() throws {
-    let log = CLI.temporaryFile("x.log")
+    let log = temporaryFile("x.log")
     defer { unlink(log) }
     for (flags, expected) in [
       ([String](), #"openat(AT_FDCWD, "/dev/null", O_RDONLY) ="#),
@@ -67,7 +68,7 @@ final class TraceExpressionTests: XCTestCase {
 
   /// -v prints a wait4's rusage in full (abbreviated: the two times and `...`).
   func testVerboseStructures() throws {
-    let log = CLI.temporaryFile("v.log")
+    let log = temporaryFile("v.log")
     defer { unlink(log) }
     let command = ["/usr/bin/python3", "-c", "import os\npid = os.fork()\nif pid == 0: os._exit(3)\nos.wait4(pid, 0)"]
     guard FileManager.default.isExecutableFile(atPath: command[0]) else { throw XCTSkip("no python3") }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -13,8 +14,8 @@ final class TraceTests: XCTestCase {
   }
 
   func testFollowsThreadsForkVforkCloneAndExec() throws {
-    let fixture = try CLI.fixture("threads")
-    let trace = CLI.temporaryFile("threads.json")
+    let fixture = try compileFixture("threads")
+    let trace = temporaryFile("threads.json")
     defer { unlink(trace) }
     let r = try CLI.run(["--json", "-o", trace, "--", fixture])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -46,13 +47,13 @@ final class TraceTests: XCTestCase {
   }
 
   func testKilledCommandIsReportedAndStatusIs128PlusSignal() throws {
-    let trace = CLI.temporaryFile("kill.json")
+    let trace = temporaryFile("kill.json")
     defer { unlink(trace) }
     let (p, sleeper) = try CLI.launchTracedSleep(300, trace: trace)
-    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    defer { p.stop() }
     kill(sleeper, SIGTERM)
-    p.waitUntilExit()
-    XCTAssertEqual(p.terminationStatus, 143)
+    try p.wait()
+    XCTAssertEqual(p.child.exitCode, 143)
     let events = try JSONLines.read(trace)
     let signal = events.first { $0["event"] as? String == "signal" }
     XCTAssertEqual(signal?["sig"] as? String, "SIGTERM")
@@ -62,7 +63,7 @@ final class TraceTests: XCTestCase {
   }
 
   func testTextOutputIsStraceStyle() throws {
-    let trace = CLI.temporaryFile("text.txt")
+    let trace = temporaryFile("text.txt")
     defer { unlink(trace) }
     let r = try CLI.run(["-o", trace, "--", "/bin/sh", "-c", "echo start ok | cat >/dev/null"])
     XCTAssertEqual(r.status, 0, r.stderr)
@@ -83,11 +84,11 @@ final class TraceTests: XCTestCase {
   func testSyscallCountsMatchStrace() throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { throw XCTSkip("strace is not installed") }
     let script = "for i in 1 2 3; do cat /etc/hostname; done >/dev/null; printf 'a\\nb\\nc\\n' | wc -c >/dev/null; echo ab | cat >/dev/null"
-    let ours = CLI.temporaryFile("ours.txt"), theirs = CLI.temporaryFile("strace.txt")
+    let ours = temporaryFile("ours.txt"), theirs = temporaryFile("strace.txt")
     defer { unlink(ours); unlink(theirs) }
     let a = try CLI.run(["-o", ours, "-e", "trace=read,close,wait4", "--", "/bin/sh", "-c", script])
     XCTAssertEqual(a.status, 0, a.stderr)
-    let b = try CLI.runProgram("/usr/bin/strace", ["-f", "-o", theirs, "-e", "trace=read,close,wait4", "/bin/sh", "-c", script])
+    let b = try runProgram("/usr/bin/strace", ["-f", "-o", theirs, "-e", "trace=read,close,wait4", "/bin/sh", "-c", script])
     XCTAssertEqual(b.status, 0, b.stderr)
     for name in ["read", "close", "wait4"] {
       let mine = try Self.count(name, in: ours), strace = try Self.count(name, in: theirs)
@@ -104,29 +105,26 @@ final class TraceTests: XCTestCase {
   }
 
   func testAttachThenDetachLeavesLoopRunningUntraced() throws {
-    let loop = try CLI.Background("/bin/sh", ["-c", "while :; do /bin/sleep 0.02; done"])
+    let loop = try BackgroundProcess("/bin/sh", ["-c", "while :; do /bin/sleep 0.02; done"])
     defer { loop.stop() }
-    let trace = CLI.temporaryFile("attach.txt")
+    let trace = temporaryFile("attach.txt")
     defer { unlink(trace) }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: CLI.binary)
-    p.arguments = ["-o", trace, "-p", String(loop.pid)]
-    try p.run()
-    defer { if p.isRunning { kill(p.processIdentifier, SIGKILL); p.waitUntilExit() } }
+    let p = try BackgroundProcess(CLI.binary, ["-o", trace, "-p", String(loop.pid)])
+    defer { p.stop() }
     // Traced: the loop's wait4 calls show up, and the kernel names pipetrace as its tracer.
-    XCTAssertTrue(CLI.waitUntil {
+    XCTAssertTrue(eventually {
       ((try? String(contentsOfFile: trace, encoding: .utf8)) ?? "").contains("wait4(")
     })
-    XCTAssertEqual(CLI.procStatus(loop.pid, "TracerPid"), String(p.processIdentifier))
-    kill(p.processIdentifier, SIGINT)
-    p.waitUntilExit()
-    XCTAssertEqual(p.terminationStatus, 0)
-    XCTAssertEqual(CLI.procStatus(loop.pid, "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(loop.pid, "TracerPid"), String(p.pid))
+    kill(p.pid, SIGINT)
+    try p.wait()
+    XCTAssertEqual(p.child.exitCode, 0)
+    XCTAssertEqual(procStatusField(loop.pid, "TracerPid"), "0")
     // Still looping: new sleep children keep coming, and the shell is never stopped.
     let before = try Self.lastChild(of: loop.pid)
-    XCTAssertTrue(CLI.waitUntil { (try? Self.lastChild(of: loop.pid)) != before })
+    XCTAssertTrue(eventually { (try? Self.lastChild(of: loop.pid)) != before })
     for _ in 0..<20 {
-      let state = CLI.procStatus(loop.pid, "State") ?? "?"
+      let state = procStatusField(loop.pid, "State") ?? "?"
       XCTAssertFalse(state.hasPrefix("T") || state.hasPrefix("t"), state)
       usleep(5000)
     }
@@ -138,7 +136,7 @@ final class TraceTests: XCTestCase {
   }
 
   func testJSONLinesParseAndFollowTheSchema() throws {
-    let trace = CLI.temporaryFile("schema.json")
+    let trace = temporaryFile("schema.json")
     defer { unlink(trace) }
     let r = try CLI.run(["--json", "-o", trace, "--", "/bin/sh", "-c", "out=$(echo start ok); echo $out >/dev/null"])
     XCTAssertEqual(r.status, 0)
@@ -180,13 +178,13 @@ final class TraceTests: XCTestCase {
 
   func testZombieIsRefused() throws {
     // sleep 300 never reaps the `true` its shell started before exec'ing it: a zombie of ours.
-    let parent = try CLI.Background("/bin/sh", ["-c", "/bin/true & exec /bin/sleep 300"])
+    let parent = try BackgroundProcess("/bin/sh", ["-c", "/bin/true & exec /bin/sleep 300"])
     defer { parent.stop() }
     var zombie: Int32 = 0
-    XCTAssertTrue(CLI.waitUntil {
+    XCTAssertTrue(eventually {
       let kids = (try? String(contentsOfFile: "/proc/\(parent.pid)/task/\(parent.pid)/children", encoding: .utf8)) ?? ""
       zombie = kids.split(separator: " ").compactMap { Int32($0) }.first ?? 0
-      return zombie > 0 && CLI.procStatus(zombie, "State")?.hasPrefix("Z") == true
+      return zombie > 0 && procStatusField(zombie, "State")?.hasPrefix("Z") == true
     })
     let r = try CLI.run(["-p", String(zombie)])
     XCTAssertEqual(r.status, 1)
@@ -196,11 +194,11 @@ final class TraceTests: XCTestCase {
 
   func testAlreadyTracedProcessNamesItsTracer() throws {
     guard FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") else { throw XCTSkip("strace is not installed") }
-    let sleeper = try CLI.Background("/bin/sleep", ["300"])
+    let sleeper = try BackgroundProcess("/bin/sleep", ["300"])
     defer { sleeper.stop() }
-    let strace = try CLI.Background("/usr/bin/strace", ["-o", "/dev/null", "-p", String(sleeper.pid)])
+    let strace = try BackgroundProcess("/usr/bin/strace", ["-o", "/dev/null", "-p", String(sleeper.pid)])
     defer { strace.stop() }
-    XCTAssertTrue(CLI.waitUntil { CLI.procStatus(sleeper.pid, "TracerPid") == String(strace.pid) })
+    XCTAssertTrue(eventually { procStatusField(sleeper.pid, "TracerPid") == String(strace.pid) })
     let r = try CLI.run(["-p", String(sleeper.pid)])
     XCTAssertEqual(r.status, 1)
     XCTAssertTrue(r.stderr.contains("already traced by process \(strace.pid) (strace)"), r.stderr)
@@ -225,13 +223,13 @@ final class PrivilegeTests: XCTestCase {
     guard getuid() == 0, FileManager.default.isExecutableFile(atPath: "/usr/bin/setpriv") else {
       throw XCTSkip("needs root (to start a root target) and setpriv")
     }
-    let target = try CLI.Background("/bin/sleep", ["300"])
+    let target = try BackgroundProcess("/bin/sleep", ["300"])
     defer { target.stop() }
-    let r = try CLI.runProgram("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", CLI.binary, "-p", String(target.pid)])
+    let r = try runProgram("/usr/bin/setpriv", ["--reuid=nobody", "--regid=nogroup", "--clear-groups", CLI.binary, "-p", String(target.pid)])
     XCTAssertEqual(r.status, 1, r.stderr)
     XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
     XCTAssertTrue(r.stderr.contains("not allowed to trace process \(target.pid) (sleep): it runs as uid 0 and pipetrace as uid 65534"), r.stderr)
-    XCTAssertEqual(CLI.procStatus(target.pid, "TracerPid"), "0")
-    XCTAssertEqual(CLI.procStatus(target.pid, "State")?.first, "S")
+    XCTAssertEqual(procStatusField(target.pid, "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(target.pid, "State")?.first, "S")
   }
 }

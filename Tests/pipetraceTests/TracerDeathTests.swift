@@ -10,12 +10,12 @@ import Glibc
 /// a busy multi-process target running, untraced, never stopped, never killed.
 final class TracerDeathTests: XCTestCase {
   /// A shell that forks a pipeline over and over and counts SIGUSR1s it receives in a file.
-  func startTarget(counter: String) throws -> CLI.Background {
+  func startTarget(counter: String) throws -> BackgroundProcess {
     let script = """
       n=0; trap 'n=$((n+1)); echo $n > \(counter)' USR1
       while :; do echo x | cat >/dev/null; done
       """
-    return try CLI.Background("/bin/sh", ["-c", script])
+    return try BackgroundProcess("/bin/sh", ["-c", script])
   }
 
   func descendants(of pid: Int32) -> [Int32] {
@@ -26,20 +26,20 @@ final class TracerDeathTests: XCTestCase {
   func assertUntouched(_ pid: Int32, file: StaticString = #filePath, line: UInt = #line) {
     XCTAssertTrue(FileManager.default.fileExists(atPath: "/proc/\(pid)/stat"), "target died", file: file, line: line)
     // Every process of the target is untraced once pipetrace is gone and none is stopped.
-    XCTAssertTrue(CLI.waitUntil(timeout: 5) {
+    XCTAssertTrue(eventually(timeout: 5) {
       ([pid] + self.descendants(of: pid)).allSatisfy { p in
-        let tracer = CLI.procStatus(p, "TracerPid")
+        let tracer = procStatusField(p, "TracerPid")
         return tracer == nil || tracer == "0"
       }
     }, "still traced", file: file, line: line)
     for p in [pid] + descendants(of: pid) {
-      let state = CLI.procStatus(p, "State") ?? "gone"
+      let state = procStatusField(p, "State") ?? "gone"
       XCTAssertFalse(state.hasPrefix("T") || state.hasPrefix("t"), "process \(p) left in \(state)", file: file, line: line)
     }
   }
 
   func testTargetSurvivesTracerDeath() throws {
-    let counter = CLI.temporaryFile("usr1")
+    let counter = temporaryFile("usr1")
     defer { unlink(counter) }
     let target = try startTarget(counter: counter)
     defer { target.stop() }
@@ -47,11 +47,8 @@ final class TracerDeathTests: XCTestCase {
     var rng = TestRandom("tracer death moments")
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGKILL] {
       for round in 0..<20 {
-        let tracer = Process()
-        tracer.executableURL = URL(fileURLWithPath: CLI.binary)
-        tracer.arguments = ["-o", "/dev/null", "-p", String(target.pid)]
-        try tracer.run()
-        XCTAssertTrue(CLI.waitUntil { CLI.procStatus(target.pid, "TracerPid") == String(tracer.processIdentifier) })
+        let tracer = try BackgroundProcess(CLI.binary, ["-o", "/dev/null", "-p", String(target.pid)])
+        XCTAssertTrue(eventually { procStatusField(target.pid, "TracerPid") == String(tracer.pid) })
         // A random moment inside the trace (the target makes thousands of calls a second).
         usleep(UInt32.random(in: 0...30_000, using: &rng))
         // A signal to the target while traced must arrive exactly once.
@@ -59,16 +56,16 @@ final class TracerDeathTests: XCTestCase {
           kill(target.pid, SIGUSR1)
           sent += 1
         }
-        kill(tracer.processIdentifier, sig)
-        tracer.waitUntilExit()
+        kill(tracer.pid, sig)
+        try tracer.wait()
         if sig != SIGKILL {
-          XCTAssertEqual(tracer.terminationStatus, 0, "pipetrace exit after \(Signals.name(sig))")
+          XCTAssertEqual(tracer.child.exitCode, 0, "pipetrace exit after \(Signals.name(sig))")
         }
         assertUntouched(target.pid)
       }
     }
     // The trap runs between loop iterations: wait for it to have counted every signal.
-    XCTAssertTrue(CLI.waitUntil {
+    XCTAssertTrue(eventually {
       Int((try? String(contentsOfFile: counter, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") == sent
     }, "sent \(sent) SIGUSR1, the target counted \((try? String(contentsOfFile: counter, encoding: .utf8)) ?? "none")")
   }
@@ -84,18 +81,18 @@ enum Signals {
 final class LaunchSignalTests: XCTestCase {
   func testSignalsToPipetraceReachTheCommandAndSIGKILLTakesItAlong() throws {
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGKILL] {
-      let trace = CLI.temporaryFile("launch.json")
+      let trace = temporaryFile("launch.json")
       defer { unlink(trace) }
       let (p, sleeper) = try CLI.launchTracedSleep(300, trace: trace)
-      kill(p.processIdentifier, sig)
-      p.waitUntilExit()
+      kill(p.pid, sig)
+      try p.wait()
       // The command is gone either way: passed the signal (and pipetrace exits 128+N like it), or,
       // when pipetrace itself is killed, ended by PTRACE_O_EXITKILL.
-      XCTAssertTrue(CLI.waitUntil { !FileManager.default.fileExists(atPath: "/proc/\(sleeper)/stat") || CLI.procStatus(sleeper, "State")?.hasPrefix("Z") == true })
+      XCTAssertTrue(eventually { !FileManager.default.fileExists(atPath: "/proc/\(sleeper)/stat") || procStatusField(sleeper, "State")?.hasPrefix("Z") == true })
       if sig == SIGKILL {
-        XCTAssertEqual(p.terminationReason, .uncaughtSignal)
+        XCTAssertEqual(p.child.terminatingSignal, SIGKILL)
       } else {
-        XCTAssertEqual(p.terminationStatus, 128 + sig, "after \(Signals.name(sig))")
+        XCTAssertEqual(p.child.exitCode, 128 + sig, "after \(Signals.name(sig))")
         let exit = try JSONLines.read(trace).last { $0["event"] as? String == "exit" }
         XCTAssertEqual(exit?["signal"] as? String, Signals.name(sig))
       }

@@ -89,7 +89,7 @@ final class UnstickTests: XCTestCase {
       try waitUntilBlocked(holderPid, in: holder.blockedIn)
       try waitUntilBlocked(readerPid, in: [0])
       try waitUntil("the holder adopted by the subreaper") { procStatusField(holderPid, "PPid") == String(subreaper.pid) }
-      let trace = CLI.temporaryFile("unstick-\(holder.name).txt")
+      let trace = temporaryFile("unstick-\(holder.name).txt")
       defer { unlink(trace) }
       let tracer = try BackgroundProcess(
         CLI.binary, ["-o", trace, "--stuck-after", "0.3", "--unstick-after", "0.3", "--tree", "-p", String(subreaper.pid)])
@@ -125,7 +125,7 @@ final class UnstickTests: XCTestCase {
   /// call). The reader gets its output; SIGTERM then ends the command's leftovers and pipetrace.
   func testLaunchedUnstickOfATracedBlockedHolderThenSIGTERM() throws {
     for holder in Self.holders {
-      let trace = CLI.temporaryFile("unstick-launch-\(holder.name).json")
+      let trace = temporaryFile("unstick-launch-\(holder.name).json")
       defer { unlink(trace) }
       let script = readerScript(holder.command, linger: false)
       let tracer = try BackgroundProcess(

@@ -1,4 +1,5 @@
 import Foundation
+import PipeTraceTestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -53,7 +54,7 @@ final class UsageTests: XCTestCase {
   }
 
   func testInjectCloseBadInputHasItsOwnMessages() throws {
-    let sleeper = try CLI.Background("/bin/sleep", ["300"])
+    let sleeper = try BackgroundProcess("/bin/sleep", ["300"])
     defer { sleeper.stop() }
     let pid = String(sleeper.pid)
     let cases: [([String], String)] = [
@@ -71,11 +72,11 @@ final class UsageTests: XCTestCase {
     }
     // Nothing was done to the target.
     XCTAssertNotNil(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(sleeper.pid)/fd/1"))
-    XCTAssertEqual(CLI.procStatus(sleeper.pid, "TracerPid"), "0")
+    XCTAssertEqual(procStatusField(sleeper.pid, "TracerPid"), "0")
   }
 
   func testOptionsOfInjectCloseMayComeBeforeIt() throws {
-    let sleeper = try CLI.Background("/bin/sleep", ["300"])
+    let sleeper = try BackgroundProcess("/bin/sleep", ["300"])
     defer { sleeper.stop() }
     let r = try CLI.run(["--dry-run", "--inject-close", String(sleeper.pid), "1"])
     XCTAssertEqual(r.status, 0, r.stderr)
