@@ -81,20 +81,11 @@ public final class RemoteSyscallSession {
         forget()
         throw InjectionError("waiting for \(tid) to stop failed: \(Errno.ECHILD)")
       case .stop(_, let stop):
-        switch stop {
-        case .exited, .killed:
-          attached = false
-          throw InjectionError("\(tid) exited before it stopped")
-        case .interrupt, .groupStop:
-          break waiting
-        case .signal(let signo):
-          // A signal arrived first: keep it for later and let the pending interrupt stop follow.
-          rememberSignal(signo)
-        default:
-          break
+        switch towardInterruptStop(stop) {
+        case .gone: throw InjectionError("\(tid) exited before it stopped")
+        case .arrived: break waiting
+        case .resumed: continue
         }
-        try? Ptrace.resume(tid, .cont)
-        continue
       case .nothing:
         break
       }
@@ -227,18 +218,11 @@ public final class RemoteSyscallSession {
       // with its own rules (ERESTARTSYS, restart_syscall for sleeps).
       if (try? Ptrace.interrupt(tid)) != nil && (try? Ptrace.resume(tid, .cont)) != nil {
         waiting: while case .stop(_, let stop) = WaitResult.wait(tid, block: true) {
-          switch stop {
-          case .exited, .killed:
-            attached = false
-            return
-          case .interrupt, .groupStop:
-            break waiting
-          case .signal(let signo):
-            rememberSignal(signo)
-          default:
-            break
+          switch towardInterruptStop(stop) {
+          case .gone: return
+          case .arrived: break waiting
+          case .resumed: continue
           }
-          try? Ptrace.resume(tid, .cont)
         }
       }
     }
@@ -249,6 +233,27 @@ public final class RemoteSyscallSession {
     deferredSignals = []
     if !adopted { try? Ptrace.detach(tid) }
     attached = false
+  }
+
+  private enum Approach { case arrived, resumed, gone }
+
+  /// One stop met on the way to our PTRACE_INTERRUPT stop: there (or in a group-stop, as good);
+  /// gone; or anything else, resumed, a signal kept to be sent again after the detach (the pending
+  /// interrupt stop follows it).
+  private func towardInterruptStop(_ stop: TraceStop) -> Approach {
+    switch stop {
+    case .exited, .killed:
+      attached = false
+      return .gone
+    case .interrupt, .groupStop:
+      return .arrived
+    case .signal(let signo):
+      rememberSignal(signo)
+    default:
+      break
+    }
+    try? Ptrace.resume(tid, .cont)
+    return .resumed
   }
 
   /// Detaches without restoring anything (nothing was changed yet).
