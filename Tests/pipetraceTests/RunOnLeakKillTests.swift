@@ -22,14 +22,15 @@ final class RunOnLeakKillTests: XCTestCase {
     let pidFile = temporaryFile("daemon.pid")
     defer { unlink(pidFile) }
     // The daemon writes its pid file, then sleeps holding the run's stdout and stderr; on SIGTERM
-    // it removes the file and exits.
+    // it removes the file and exits. Its line is one write: print() writes the text and the newline
+    // apart under PYTHONUNBUFFERED, and the script's `started` could land between them.
     let daemon = """
       import os, signal, sys, time
       def stop(*_):
           os.unlink(sys.argv[1]); sys.exit(0)
       signal.signal(signal.SIGTERM, stop)
       open(sys.argv[1], 'w').write(str(os.getpid()))
-      print('daemon up', flush=True)
+      os.write(1, b'daemon up\\n')
       while True: time.sleep(1)
       """
     let script = "python3 -c \"$1\" \"$2\" & while [ ! -s \"$2\" ]; do sleep 0.01; done; echo started"
