@@ -528,19 +528,8 @@ public final class Tracer {
 
   // MARK: Detaching
 
-  /// Stops every tracee once more and detaches it at that stop (in `dispatch`), passing on any
-  /// signal it was about to receive, so nothing is left stopped, traced or missing a signal.
-  public func detachAll() {
-    beginDetach()
-    while !tracees.isEmpty {
-      switch WaitResult.wait(block: true) {
-      case .stop(let tid, let stop): dispatch(tid, stop)
-      case .noChildren: tracees.removeAll()
-      case .nothing, .failed: continue
-      }
-    }
-  }
-
+  /// Stops every tracee once more; `dispatch` detaches each at that stop, passing on any signal it
+  /// was about to receive, so nothing is left stopped, traced or missing a signal.
   private func beginDetach() {
     if let a = activeInjection { abortInjection("the tracer is detaching", request: a) }
     for r in injections { r.completion(.failure(InjectionError("the tracer is detaching"))) }
