@@ -7,6 +7,7 @@
 #include <linux/close_range.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -24,3 +25,4 @@ _Static_assert(CT_O_CLOEXEC == O_CLOEXEC, "open flag");
 _Static_assert(CT_FD_CLOEXEC == FD_CLOEXEC, "fd flag");
 // ERESTART_RESTARTBLOCK is kernel-internal (include/linux/errno.h); its value is ABI since 2.6.
 _Static_assert(CT_ERESTART_RESTARTBLOCK == 516, "ERESTART_RESTARTBLOCK");
+_Static_assert(CT_POLLIN == POLLIN && CT_POLLPRI == POLLPRI && CT_POLLOUT == POLLOUT, "poll events");
