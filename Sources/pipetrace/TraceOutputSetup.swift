@@ -18,6 +18,8 @@ struct TraceOutputSetup {
   let quiet: QualifierSet
   /// strace's defaults (--strace-compat): every syscall when no -e trace= is given.
   let tracesAllByDefault: Bool
+  /// Forks are followed: always, but with --strace-compat only with -f, as strace.
+  let followsForks: Bool
 
   init(options o: TraceOptions, launching: Bool) throws {
     let columns = o.columns, summaryOptions = o.summary, filtering = o.filtering, processes = o.processes
@@ -119,6 +121,7 @@ struct TraceOutputSetup {
     summaryOnly = summaryOptions.only
     perTaskPrefix = perTask
     tracesAllByDefault = columns.straceCompat
+    followsForks = !columns.straceCompat || o.f > 0 || processes.outputSeparately
   }
 
   /// Combinations strace refuses, and strace's options that shape text given with --json.
