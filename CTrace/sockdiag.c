@@ -27,24 +27,48 @@ _Static_assert(AF_INET6 <= UINT8_MAX && AF_INET <= UINT8_MAX, "family fits ct_in
 _Static_assert(sizeof(((ct_netlink_socket *)0)->port_id) == sizeof(((struct netlink_diag_msg *)0)->ndiag_portid),
                "port_id holds ndiag_portid");
 
-// One answer of a query: 1 when it was the socket asked for (stop), 0 to go on, -errno to give up.
-typedef int (*diag_parser)(const struct nlmsghdr *h, void *context);
+// A lookup in progress: the inode asked for and the caller's struct to fill.
+typedef struct {
+  uint32_t inode;
+  void *out;
+} lookup;
 
-// The one netlink path: sends a SOCK_DIAG_BY_FAMILY request (an exact lookup or a dump) and hands
-// every answer to `parse` until it finds the socket or the kernel is done. 0, or -errno (-ENOENT:
-// not found).
-static int sockdiag_query(void *request, size_t length, diag_parser parse, void *context) {
+// One answer of a query: 1 when it was the socket asked for (stop), 0 to go on, -errno to give up.
+typedef int (*diag_parser)(const struct nlmsghdr *h, lookup *l);
+
+// The one netlink path: sends a SOCK_DIAG_BY_FAMILY request with `body` (the family's request
+// struct; an exact lookup, or a dump when `dump`) and hands every answer to `parse` until it finds
+// socket `inode` or the kernel is done. `out` (`size` bytes) is zeroed, then filled by `parse`;
+// zeroed again unless found. 0, or -errno (-ENOENT: not found).
+static int sockdiag_lookup(uint32_t inode, const void *body, size_t length, int dump, diag_parser parse, void *out,
+                           size_t size) {
+  memset(out, 0, size);
+  struct {
+    struct nlmsghdr nlh;
+    union {
+      struct unix_diag_req unix_request;
+      struct inet_diag_req_v2 inet_request;
+      struct netlink_diag_req netlink_request;
+    } body;
+  } request;
+  if (length > sizeof request.body) return -EINVAL;
+  memset(&request, 0, sizeof request);
+  request.nlh.nlmsg_len = NLMSG_LENGTH(length);
+  request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
+  request.nlh.nlmsg_flags = NLM_F_REQUEST | (dump ? NLM_F_DUMP : 0);
+  memcpy(&request.body, body, length);
   int fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
   if (fd < 0) return -errno;
   // The kernel always answers; the timeout only guards against the unexpected.
   struct timeval tv = {.tv_sec = 2, .tv_usec = 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
   struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  if (sendto(fd, request, length, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
+  if (sendto(fd, &request, request.nlh.nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel) < 0) {
     int e = errno;
     close(fd);
     return -e;
   }
+  lookup l = {.inode = inode, .out = out};
   // Large enough for any dump batch: the kernel sizes them by the largest buffer received into.
   long buffer[4096];
   int result = -ENOENT;
@@ -69,7 +93,7 @@ static int sockdiag_query(void *request, size_t length, diag_parser parse, void 
         break;
       }
       if (h->nlmsg_type != SOCK_DIAG_BY_FAMILY) continue;
-      int r = parse(h, context);
+      int r = parse(h, &l);
       if (r != 0) {
         result = r > 0 ? 0 : r;
         done = 1;
@@ -79,6 +103,7 @@ static int sockdiag_query(void *request, size_t length, diag_parser parse, void 
     if (done) break;
   }
   close(fd);
+  if (result != 0) memset(out, 0, size);
   return result;
 }
 
@@ -93,11 +118,12 @@ static void copy_name(ct_unix_socket *out, const unsigned char *data, size_t len
   out->name[n] = '\0';
 }
 
-static int parse_unix(const struct nlmsghdr *h, void *context) {
-  ct_unix_socket *out = context;
+static int parse_unix(const struct nlmsghdr *h, lookup *l) {
   if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg))) return -EPROTO;
   const struct unix_diag_msg *msg = NLMSG_DATA(h);
-  if (msg->udiag_ino != out->inode) return 0;
+  if (msg->udiag_ino != l->inode) return 0;
+  ct_unix_socket *out = l->out;
+  out->inode = msg->udiag_ino;
   out->type = msg->udiag_type;
   out->state = msg->udiag_state;
   int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
@@ -112,39 +138,22 @@ static int parse_unix(const struct nlmsghdr *h, void *context) {
 }
 
 int ct_unix_socket_lookup(uint32_t inode, ct_unix_socket *out) {
-  memset(out, 0, sizeof *out);
-  out->inode = inode;
-  struct {
-    struct nlmsghdr nlh;
-    struct unix_diag_req req;
-  } request;
-  memset(&request, 0, sizeof request);
-  request.nlh.nlmsg_len = sizeof request;
-  request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  request.nlh.nlmsg_flags = NLM_F_REQUEST;
-  request.req.sdiag_family = AF_UNIX;
-  request.req.udiag_states = ~0U;
-  request.req.udiag_ino = inode;
-  request.req.udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER;
-  request.req.udiag_cookie[0] = INET_DIAG_NOCOOKIE;  // any socket with this inode
-  request.req.udiag_cookie[1] = INET_DIAG_NOCOOKIE;
-  int r = sockdiag_query(&request, sizeof request, parse_unix, out);
-  if (r != 0) memset(out, 0, sizeof *out);
-  return r;
+  struct unix_diag_req request = {
+      .sdiag_family = AF_UNIX,
+      .udiag_states = ~0U,
+      .udiag_ino = inode,
+      .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER,
+      .udiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE},  // any socket with this inode
+  };
+  return sockdiag_lookup(inode, &request, sizeof request, 0, parse_unix, out, sizeof *out);
 }
 
-typedef struct {
-  uint32_t inode;
-  ct_inet_socket *out;
-} inet_context;
-
-static int parse_inet(const struct nlmsghdr *h, void *context) {
-  inet_context *c = context;
+static int parse_inet(const struct nlmsghdr *h, lookup *l) {
   if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return -EPROTO;
   const struct inet_diag_msg *msg = NLMSG_DATA(h);
-  if (msg->idiag_inode != c->inode) return 0;
+  if (msg->idiag_inode != l->inode) return 0;
   if (msg->idiag_family != AF_INET && msg->idiag_family != AF_INET6) return -EPROTO;
-  ct_inet_socket *out = c->out;
+  ct_inet_socket *out = l->out;
   out->family = msg->idiag_family;
   out->state = msg->idiag_state;
   out->source_port = be16toh(msg->id.idiag_sport);
@@ -155,56 +164,28 @@ static int parse_inet(const struct nlmsghdr *h, void *context) {
 }
 
 int ct_inet_socket_lookup(uint32_t inode, int family, int protocol, ct_inet_socket *out) {
-  memset(out, 0, sizeof *out);
-  struct {
-    struct nlmsghdr nlh;
-    struct inet_diag_req_v2 req;
-  } request;
-  memset(&request, 0, sizeof request);
-  request.nlh.nlmsg_len = sizeof request;
-  request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.req.sdiag_family = (uint8_t)family;
-  request.req.sdiag_protocol = (uint8_t)protocol;
-  request.req.idiag_states = ~0U;
-  inet_context c = {.inode = inode, .out = out};
-  int r = sockdiag_query(&request, sizeof request, parse_inet, &c);
-  if (r != 0) memset(out, 0, sizeof *out);
-  return r;
+  struct inet_diag_req_v2 request = {
+      .sdiag_family = (uint8_t)family,
+      .sdiag_protocol = (uint8_t)protocol,
+      .idiag_states = ~0U,
+  };
+  return sockdiag_lookup(inode, &request, sizeof request, 1, parse_inet, out, sizeof *out);
 }
 
-typedef struct {
-  uint32_t inode;
-  ct_netlink_socket *out;
-} netlink_context;
-
-static int parse_netlink(const struct nlmsghdr *h, void *context) {
-  netlink_context *c = context;
+static int parse_netlink(const struct nlmsghdr *h, lookup *l) {
   if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct netlink_diag_msg))) return -EPROTO;
   const struct netlink_diag_msg *msg = NLMSG_DATA(h);
-  if (msg->ndiag_ino != c->inode) return 0;
+  if (msg->ndiag_ino != l->inode) return 0;
   if (msg->ndiag_family != AF_NETLINK) return -EPROTO;
-  c->out->protocol = msg->ndiag_protocol;
-  c->out->port_id = msg->ndiag_portid;
+  ct_netlink_socket *out = l->out;
+  out->protocol = msg->ndiag_protocol;
+  out->port_id = msg->ndiag_portid;
   return 1;
 }
 
 int ct_netlink_socket_lookup(uint32_t inode, ct_netlink_socket *out) {
-  memset(out, 0, sizeof *out);
-  struct {
-    struct nlmsghdr nlh;
-    struct netlink_diag_req req;
-  } request;
-  memset(&request, 0, sizeof request);
-  request.nlh.nlmsg_len = sizeof request;
-  request.nlh.nlmsg_type = SOCK_DIAG_BY_FAMILY;
-  request.nlh.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP;
-  request.req.sdiag_family = AF_NETLINK;
-  request.req.sdiag_protocol = NDIAG_PROTO_ALL;
-  netlink_context c = {.inode = inode, .out = out};
-  int r = sockdiag_query(&request, sizeof request, parse_netlink, &c);
-  if (r != 0) memset(out, 0, sizeof *out);
-  return r;
+  struct netlink_diag_req request = {.sdiag_family = AF_NETLINK, .sdiag_protocol = NDIAG_PROTO_ALL};
+  return sockdiag_lookup(inode, &request, sizeof request, 1, parse_netlink, out, sizeof *out);
 }
 
 const char *ct_netlink_protocol_name(uint32_t protocol) {
