@@ -127,9 +127,10 @@ struct TraceCommand {
     }
   }
 
-  /// -s, -x/-xx, -X, -v.
+  /// -s, -x/-xx, -X, -v, -yy.
   func decodeOptions() throws -> DecodeOptions {
-    var d = DecodeOptions(stringLimit: options.s, verbose: options.v)
+    // strace takes -yyy and more as -yy.
+    var d = DecodeOptions(stringLimit: options.s, verbose: options.v, fdDetails: options.columns.y >= 2)
     if let x = options.xlatStyle {
       guard let style = XlatStyle(rawValue: x) else { throw CLIFailure("-X takes raw, abbrev or verbose, not '\(x)'") }
       d.xlatStyle = style

@@ -465,7 +465,7 @@ final class StraceHabitsTests: XCTestCase {
 
   func testBadOptionsAreOneLineErrors() throws {
     let refusals: [([String], String)] = [
-      (["-D"], "-D is not needed"), (["-DD"], "-DD is not needed"), (["-yy"], "-yy"),
+      (["-D"], "-D is not needed"), (["-DD"], "-DD is not needed"),
       (["-w"], "-w must be given with -c or -C"), (["-c", "-C"], "-c and -C"), (["-c", "-ff", "-o", "/tmp/x"], "-ff"),
       (["-c", "-S", "bogus"], "invalid -S key 'bogus'"), (["-e", "signal=SIGFOO"], "invalid signal 'SIGFOO'"),
       (["-e", "signal=256"], "invalid signal '256'"), (["-e", "status=bogus"], "invalid status 'bogus'"),
