@@ -9,6 +9,7 @@
 #include <linux/filter.h>
 #include <linux/seccomp.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <sched.h>
 #include <stddef.h>
 #include <sys/mman.h>
@@ -26,5 +27,6 @@ _Static_assert(CT_O_CLOEXEC == O_CLOEXEC, "open flag");
 _Static_assert(CT_FD_CLOEXEC == FD_CLOEXEC, "fd flag");
 // ERESTART_RESTARTBLOCK is kernel-internal (include/linux/errno.h); its value is ABI since 2.6.
 _Static_assert(CT_ERESTART_RESTARTBLOCK == 516, "ERESTART_RESTARTBLOCK");
+_Static_assert(CT_POLLIN == POLLIN && CT_POLLPRI == POLLPRI && CT_POLLOUT == POLLOUT, "poll events");
 // ct_unix_socket.state holds the kernel's TCP state numbers (unix_diag reuses them).
 _Static_assert(TCP_ESTABLISHED == 1 && TCP_CLOSE == 7 && TCP_LISTEN == 10, "state values documented in ct_sockdiag.h");

@@ -25,6 +25,10 @@ enum {
   CT_FD_CLOEXEC = 1,
   // A call interrupted this way is continued by restart_syscall (kernel-internal errno).
   CT_ERESTART_RESTARTBLOCK = 516,
+  // What a pollfd waits for: data (or EOF) to read, or room to write.
+  CT_POLLIN = 0x1,
+  CT_POLLPRI = 0x2,
+  CT_POLLOUT = 0x4,
 };
 
 #pragma clang assume_nonnull end

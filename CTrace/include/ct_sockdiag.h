@@ -1,7 +1,9 @@
-// UNIX socket facts from NETLINK_SOCK_DIAG, as `ss -x` reads them: the peer of a connected stream
-// socket or socketpair end. Swift cannot lay out the netlink request and walk its attributes cleanly.
+// Socket facts from NETLINK_SOCK_DIAG, as `ss` reads them: a UNIX socket's peer and bound name (for
+// `why`, and for -yy as strace prints them), an INET socket's addresses, a netlink socket's protocol
+// and port. Swift cannot lay out the netlink requests and walk their attributes cleanly.
 #ifndef CT_SOCKDIAG_H
 #define CT_SOCKDIAG_H
+#include <stddef.h>
 #include <stdint.h>
 
 #pragma clang assume_nonnull begin
@@ -16,11 +18,53 @@ typedef struct {
   uint8_t state;
   // Bound address: a path, '@' then the name for an abstract address, "" when unbound. NUL-terminated.
   char name[110];
+  // 1 when `name` is an abstract address (its '@' stands for the leading NUL byte).
+  uint8_t abstract;
 } ct_unix_socket;
 
 // Looks up one UNIX socket of this network namespace by inode. Returns 0, or -errno (-ENOENT: not a
 // UNIX socket here, -EPROTONOSUPPORT/-ENOENT when the kernel lacks unix_diag).
 int ct_unix_socket_lookup(uint32_t inode, ct_unix_socket *out);
+
+typedef struct {
+  // AF_INET or AF_INET6.
+  uint8_t family;
+  // The TCP state numbers (TCP_ESTABLISHED 1, TCP_LISTEN 10; UDP uses them too).
+  uint8_t state;
+  // Ports in host byte order; 0 when none.
+  uint16_t source_port;
+  uint16_t destination_port;
+  // Addresses in network byte order: the first 4 bytes for AF_INET, all 16 for AF_INET6.
+  uint8_t source[16];
+  uint8_t destination[16];
+} ct_inet_socket;
+
+// Finds the socket with this inode among the sockets of `family` (AF_INET, AF_INET6) and
+// `protocol` (IPPROTO_TCP, ...) in this network namespace (one dump, as strace -yy does: inet_diag
+// has no lookup by inode). Returns 0, or -errno (-ENOENT: none has this inode, e.g. unbound).
+int ct_inet_socket_lookup(uint32_t inode, int family, int protocol, ct_inet_socket *out);
+
+typedef struct {
+  // NETLINK_ROUTE, NETLINK_AUDIT, ...
+  uint32_t protocol;
+  uint32_t port_id;
+} ct_netlink_socket;
+
+// Finds the netlink socket with this inode. Returns 0, or -errno.
+int ct_netlink_socket_lookup(uint32_t inode, ct_netlink_socket *out);
+
+// NETLINK_ROUTE's name without its prefix ("ROUTE"), NULL for a number the headers do not name.
+const char *_Nullable ct_netlink_protocol_name(uint32_t protocol);
+
+// The kernel's name of the protocol of the socket that `fd_path` (/proc/PID/fd/N) points to: its
+// `system.sockprotoname` attribute ("TCP", "UNIX-STREAM", "UDPv6"), as strace -yy reads it, into
+// `name` with a NUL. Returns its length, or -errno.
+int ct_socket_protocol_of(const char *fd_path, char *name, size_t size);
+
+// The family (AF_UNIX, AF_INET, AF_INET6, AF_NETLINK) and protocol (IPPROTO_*, 0) of a socket whose
+// kernel protocol name (the `system.sockprotoname` attribute of its fd: "TCP", "UNIX-STREAM",
+// "UDPv6", ...) strace -yy decodes. Returns 0, or -1 for a name it does not.
+int ct_socket_protocol_named(const char *name, int *family, int *protocol);
 
 #pragma clang assume_nonnull end
 #endif

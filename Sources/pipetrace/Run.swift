@@ -11,8 +11,9 @@ struct Run: ParsableCommand {
       On --timeout it kills the whole process tree (SIGKILL), found through the tracer's fork events.
 
       What happens to the holders (--on-leak): 'report' leaves them running, writing into a pipe \
-      whose reader is gone: their next write fails with EPIPE, or SIGPIPE ends them. 'close' closes \
-      the leaked fds inside them (as --inject-close does) and they run on. 'kill' sends SIGTERM, \
+      whose reader is gone: their next write fails with EPIPE, or SIGPIPE ends them. 'close' puts \
+      /dev/null in place of the leaked fds inside them (as --inject-close does) and they run on. \
+      'kill' sends SIGTERM, \
       then SIGKILL after another --grace seconds to those still alive.
 
       Output: each stream keeps at most --keep bytes in memory (its first and last halves). Without \
@@ -44,7 +45,7 @@ struct Run: ParsableCommand {
   var tee = false
 
   @Option(name: .customLong("on-leak"), help: ArgumentHelp(
-    "What to do with leaked pipe holders: report (leave them running; their next write gets EPIPE or SIGPIPE), close (their leaked fds), kill (SIGTERM, then SIGKILL after --grace).",
+    "What to do with leaked pipe holders: report (leave them running; their next write gets EPIPE or SIGPIPE), close (/dev/null in place of their leaked fds), kill (SIGTERM, then SIGKILL after --grace).",
     valueName: "action"))
   var onLeak: String = "report"
 

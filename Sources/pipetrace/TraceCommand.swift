@@ -30,6 +30,7 @@ struct TraceCommand {
     tracerOptions.selection = try syscallSelection(text)
     tracerOptions.decoding = try decodeOptions()
     tracerOptions.useSeccomp = !options.noSeccomp
+    tracerOptions.followForks = text.followsForks
     tracerOptions.signalAware = true
     tracerOptions.spinMicroseconds = options.spinMicroseconds
     tracerOptions.stackTraces = options.stack
@@ -48,7 +49,8 @@ struct TraceCommand {
       sink = perTask
     } else {
       let formatter = StraceFormatter(
-        output: output, pidStyle: toFile ? .column : .bracketed, style: text.style, filter: text.filter,
+        output: output, pidStyle: pidStyle(toFile: toFile, processes: max(1, pids.count), follows: text.followsForks),
+        style: text.style, filter: text.filter,
         summary: text.summary, printsTrace: !text.summaryOnly)
       formatter.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
       sink = formatter
@@ -94,6 +96,13 @@ struct TraceCommand {
     throw ExitCodeValue(writeFailed && status == 0 ? 1 : status)
   }
 
+  /// strace's pid column: with -f (pipetrace's own output always follows forks), `1234  ` in a file
+  /// and `[pid  1234] ` on stderr; without -f (--strace-compat) none for a single process.
+  func pidStyle(toFile: Bool, processes: Int, follows: Bool) -> StraceFormatter.PidStyle {
+    if !follows && processes == 1 { return .none }
+    return toFile ? .column : .bracketed
+  }
+
   /// strace's largest -s: UINT_MAX / 4.
   static let maxStringLimit = 1_073_741_823
 
@@ -118,9 +127,10 @@ struct TraceCommand {
     }
   }
 
-  /// -s, -x/-xx, -X, -v.
+  /// -s, -x/-xx, -X, -v, -yy.
   func decodeOptions() throws -> DecodeOptions {
-    var d = DecodeOptions(stringLimit: options.s, verbose: options.v)
+    // strace takes -yyy and more as -yy.
+    var d = DecodeOptions(stringLimit: options.s, verbose: options.v, fdDetails: options.columns.y >= 2)
     if let x = options.xlatStyle {
       guard let style = XlatStyle(rawValue: x) else { throw CLIFailure("-X takes raw, abbrev or verbose, not '\(x)'") }
       d.xlatStyle = style

@@ -8,7 +8,7 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: .long, help: "With -p: also attach every existing descendant of each PID.")
   var tree = false
 
-  @Flag(name: .short, help: "Follow forks (always on; accepted for strace habits). -ff with -o PREFIX: one file per traced task, PREFIX.TID.")
+  @Flag(name: .short, help: "Follow forks (always on, except with --strace-compat, where only -f follows them, as in strace). -ff with -o PREFIX: one file per traced task, PREFIX.TID.")
   var f: Int
 
   @Option(name: .short, help: ArgumentHelp("Write the trace to FILE instead of stderr.", valueName: "file"))

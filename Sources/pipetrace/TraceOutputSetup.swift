@@ -18,6 +18,8 @@ struct TraceOutputSetup {
   let quiet: QualifierSet
   /// strace's defaults (--strace-compat): every syscall when no -e trace= is given.
   let tracesAllByDefault: Bool
+  /// Forks are followed: always, but with --strace-compat only with -f, as strace.
+  let followsForks: Bool
 
   init(options o: TraceOptions, launching: Bool) throws {
     let columns = o.columns, summaryOptions = o.summary, filtering = o.filtering, processes = o.processes
@@ -29,7 +31,6 @@ struct TraceOutputSetup {
     if processes.daemonize > 0 {
       throw CLIFailure("-\(String(repeating: "D", count: processes.daemonize)) is not needed: pipetrace exits with the command's status, is not ended by a SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to the process group while the command runs, passes on such a signal sent to it alone, and the command dies with it (see --help)")
     }
-    if columns.y > 1 { throw CLIFailure("-yy (socket and device details) is not supported yet; -y prints fd paths") }
     if let a = columns.align, a < 0 { throw CLIFailure("-a takes a column of 0 or more, not \(a)") }
     let perTask = (o.f >= 2 || processes.outputSeparately) ? o.o : nil
     try Self.refuseConflicts(o, perTask: perTask != nil)
@@ -119,6 +120,7 @@ struct TraceOutputSetup {
     summaryOnly = summaryOptions.only
     perTaskPrefix = perTask
     tracesAllByDefault = columns.straceCompat
+    followsForks = !columns.straceCompat || o.f > 0 || processes.outputSeparately
   }
 
   /// Combinations strace refuses, and strace's options that shape text given with --json.
@@ -137,7 +139,9 @@ struct TraceOutputSetup {
     }
     guard o.json else { return }
     var textOnly: [String] = []
-    if o.columns.asksForColumns || o.columns.align != nil || o.columns.noTimestamps || o.columns.noDurations {
+    // -y and -yy are not columns here: JSON always has the fd paths, and -yy adds to them.
+    let c = o.columns
+    if c.straceCompat || c.t > 0 || c.relative || c.durations || c.align != nil || c.noTimestamps || c.noDurations {
       textOnly.append("the column options")
     }
     if s.enabled { textOnly.append("-c/-C") }

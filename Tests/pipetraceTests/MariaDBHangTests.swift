@@ -136,4 +136,86 @@ final class MariaDBHangTests: XCTestCase {
     if let firstFutex, let lastPoll { XCTAssertLessThan(lastPoll, firstFutex, blocking) }
     XCTAssertTrue(calls.contains { $0.contains("python3 poll(") }, blocking)
   }
+
+  // MARK: Unstuck by the trace itself (issue 13 item 8)
+
+  /// The Python wrapper of the original post, writing what `run` returned to the file `result`.
+  var wrapper: String {
+    "import subprocess\n"
+      + "r = subprocess.run('./start.sh', shell=True, capture_output=True, timeout=300)\n"
+      + "open('result', 'w').write(f'returned {r.returncode} {r.stdout!r}\\n')\n"
+  }
+
+  func result() -> String? {
+    let text = try? String(contentsOfFile: procs.directory.appendingPathComponent("result").path, encoding: .utf8)
+    return text?.hasSuffix("\n") == true ? text : nil
+  }
+
+  /// mariadbd keeps working after the fix, and new connections never get fds 1 or 2.
+  func assertMariaDBHealthy(_ mariadbd: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
+    XCTAssertEqual(query("select 6 * 7"), "42\n", file: file, line: line)
+    let clients = try (0..<3).map { _ in
+      try procs.launch(["/usr/bin/mariadb", "--socket=\(socket)", "-N", "-e", "select sleep(5)"])
+    }
+    try waitUntil("three clients connected") {
+      (query("select count(*) from information_schema.processlist where info like 'select sleep%'") ?? "") == "3\n"
+    }
+    XCTAssertEqual(fdLink(mariadbd, 1), "/dev/null", file: file, line: line)
+    XCTAssertEqual(fdLink(mariadbd, 2), "/dev/null", file: file, line: line)
+    for c in clients { kill(c.pid, SIGKILL) }
+  }
+
+  /// `pipetrace --stuck-after 1 --unstick-after 1 -- python3 ...`: mariadbd is one of the trace's own
+  /// tracees (filtered, multithreaded, blocked in traced calls). The trace replaces its fds itself,
+  /// Python returns, MariaDB answers, and the trace ends when mariadbd stops.
+  func testUnstuckByALaunchedTrace() throws {
+    try procs.write("start.sh", "#!/bin/sh\n" + startLine + "echo $! > m.pid\necho started\n", executable: true)
+    let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let tracer = try procs.launch([CLI.binary, "--stuck-after", "1", "--unstick-after", "1", "-o", trace, "--",
+                                   TestProcesses.python, "-c", wrapper])
+    let mariadbd = try procs.pid(fromFile: "m.pid")
+    defer { try? procs.stop(daemon: mariadbd) }
+    try waitUntil("python returned", timeout: 90) { result() != nil }
+    XCTAssertEqual(result(), "returned 0 b'started\\n'\n")
+    XCTAssertEqual(procStatusField(mariadbd, "TracerPid"), String(tracer.pid), "mariadbd is traced")
+    try assertMariaDBHealthy(mariadbd)
+    let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+    XCTAssertTrue(text.contains("inject-close \(mariadbd) fd 1 ") && text.contains("inject-close \(mariadbd) fd 2 "), String(text.suffix(3000)))
+    // The trace lives as long as its tracees: stopping mariadbd ends it, with Python's status.
+    try procs.stop(daemon: mariadbd)
+    XCTAssertEqual(try tracer.wait(timeout: 60), 0)
+  }
+
+  /// `pipetrace --tree -p PYTHON -p MARIADBD --stuck-after 1 --unstick-after 1`: every thread of the
+  /// running mariadbd is attached and blocked in traced calls; the fix goes through the attached
+  /// trace; SIGINT then lets go of everything within a second, and mariadbd runs on untraced.
+  func testUnstuckByAnAttachedTreeTrace() throws {
+    try procs.write("start.sh", "#!/bin/sh\n" + startLine + "echo $! > m.pid\necho started\n", executable: true)
+    let python = try procs.launch(["python3", "-c", wrapper])
+    let mariadbd = try procs.pid(fromFile: "m.pid")
+    defer { try? procs.stop(daemon: mariadbd) }
+    try waitUntilAnswering()
+    try waitUntilBlocked(python.pid, in: [7, 219], comm: "python")
+    let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let tracer = try BackgroundProcess(CLI.binary, ["--stuck-after", "1", "--unstick-after", "1", "-o", trace, "--tree",
+                                                     "-p", String(python.pid), "-p", String(mariadbd)])
+    defer { tracer.stop() }
+    try waitUntil("python returned", timeout: 90) { result() != nil }
+    XCTAssertEqual(result(), "returned 0 b'started\\n'\n")
+    XCTAssertEqual(python.wait(), 0)
+    try assertMariaDBHealthy(mariadbd)
+    let signalled = Date()
+    kill(tracer.pid, SIGINT)
+    XCTAssertEqual(try tracer.wait(timeout: 10), 0)
+    XCTAssertLessThan(Date().timeIntervalSince(signalled), 1.0, "pipetrace slow to let go")
+    XCTAssertEqual(procStatusField(mariadbd, "TracerPid"), "0")
+    for t in (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(mariadbd)/task")) ?? [] {
+      let status = (try? String(contentsOfFile: "/proc/\(mariadbd)/task/\(t)/status", encoding: .utf8)) ?? ""
+      let state = status.split(separator: "\n").first { $0.hasPrefix("State:") } ?? ""
+      XCTAssertFalse(state.contains("(stopped)") || state.contains("(tracing stop)"), "thread \(t) left stopped: \(state)")
+    }
+    XCTAssertEqual(query("select 1"), "1\n", "mariadbd answers after the detach")
+    let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+    XCTAssertTrue(text.contains("inject-close \(mariadbd) fd 1 "), String(text.suffix(3000)))
+  }
 }

@@ -239,6 +239,61 @@ final class RealHangTests: XCTestCase {
     XCTAssertEqual(python.wait(), 0)
   }
 
+  /// The nested make under a trace that unsticks it itself (issue 13 item 8): launched, and attached
+  /// with --tree to Python and the daemon. The daemon's fds are replaced through the trace, never a
+  /// make's; Python returns; the trace ends (launched: with the daemon; attached: at SIGINT, within
+  /// a second, leaving the daemon running untraced).
+  func testNestedMakeUnstuckByTheTrace() throws {
+    guard FileManager.default.isExecutableFile(atPath: "/usr/bin/make") else { throw XCTSkip("needs make") }
+    try procs.write("Makefile", "all:\n\t$(MAKE) -s -C sub\n")
+    try FileManager.default.createDirectory(at: procs.directory.appendingPathComponent("sub"), withIntermediateDirectories: true)
+    try procs.write("sub/Makefile", "STARTED := $(shell sleep 300 & echo $$! > ../d.pid; echo ok)\nall:\n\t@echo sub $(STARTED)\n")
+    let wrapper = "import subprocess\nr = subprocess.run(['make', '-s'], capture_output=True, timeout=300)\n"
+      + "open('result', 'w').write(f'returned {r.returncode} {r.stdout!r}\\n')\n"
+    let resultPath = procs.directory.appendingPathComponent("result").path
+    func result() -> String? {
+      let text = try? String(contentsOfFile: resultPath, encoding: .utf8)
+      return text?.hasSuffix("\n") == true ? text : nil
+    }
+    for attached in [false, true] {
+      for name in ["result", "d.pid"] { try? FileManager.default.removeItem(atPath: procs.directory.appendingPathComponent(name).path) }
+      let trace = procs.directory.appendingPathComponent("trace.txt").path
+      let tracer: BackgroundProcess
+      let daemon: Int32
+      if attached {
+        let python = try procs.launch(["python3", "-c", wrapper])
+        daemon = try procs.pid(fromFile: "d.pid")
+        try waitUntilBlocked(python.pid, in: [7, 219], comm: "python")
+        tracer = try BackgroundProcess(CLI.binary, ["--stuck-after", "1", "--unstick-after", "1", "-o", trace, "--tree",
+                                                    "-p", String(python.pid), "-p", String(daemon)])
+      } else {
+        tracer = try BackgroundProcess(CLI.binary, ["--stuck-after", "1", "--unstick-after", "1", "-o", trace, "--",
+                                                    TestProcesses.python, "-c", wrapper], directory: procs.directory.path)
+        daemon = try procs.pid(fromFile: "d.pid")
+      }
+      defer { tracer.stop() }
+      try waitUntil("python returned", timeout: 60) { result() != nil }
+      XCTAssertEqual(result(), "returned 0 b'sub ok\\n'\n", attached ? "attached" : "launched")
+      let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+      let injected = text.split(separator: "\n").filter { $0.contains("# pipetrace: inject-close") }
+      XCTAssertFalse(injected.isEmpty, String(text.suffix(3000)))
+      XCTAssertTrue(injected.allSatisfy { $0.contains("inject-close \(daemon) ") }, "only the daemon: \(injected)")
+      XCTAssertEqual(fdLink(daemon, 1), "/dev/null")
+      if attached {
+        let signalled = Date()
+        kill(tracer.pid, SIGINT)
+        XCTAssertEqual(try tracer.wait(timeout: 10), 0)
+        XCTAssertLessThan(Date().timeIntervalSince(signalled), 1.0, "pipetrace slow to let go")
+        XCTAssertTrue(isAlive(daemon))
+        XCTAssertEqual(procStatusField(daemon, "TracerPid"), "0")
+        kill(daemon, SIGKILL)
+      } else {
+        kill(daemon, SIGTERM)
+        XCTAssertEqual(try tracer.wait(timeout: 30), 0, "the trace ends with its last tracee, with Python's status")
+      }
+    }
+  }
+
   /// A process polling its own pipe (a wakeup pipe) is an idle event loop: no verdict of stuck, no
   /// fix, exit status 3, and a trace's --stuck-after adds no note.
   func testSelfPipeIdleLoopIsNotAHang() throws {

@@ -93,6 +93,29 @@ final class StraceHabitsTests: XCTestCase {
     messages.replacingOccurrences(of: strace + ":", with: "pipetrace:").replacingOccurrences(of: "strace:", with: "pipetrace:")
   }
 
+  // MARK: Following forks
+
+  /// With --strace-compat, -f is strace's -f: without it only the command itself is traced (its
+  /// children run untraced, without the seccomp filter they could not run with), as strace traces
+  /// it; with it every child is. The lines match strace's, process by process.
+  func testStraceCompatFollowsForksOnlyWithF() throws {
+    let command = ["/bin/sh", "-c", "/bin/echo child >/dev/null; echo parent >/dev/null"]
+    for follow in [false, true] {
+      let ours = temporaryFile("ours.txt"), theirs = temporaryFile("strace.txt")
+      defer { unlink(ours); unlink(theirs) }
+      let f = follow ? ["-f"] : []
+      let a = try runProgram(CLI.binary, ["--strace-compat", "-e", "trace=write"] + f + ["-o", ours, "--"] + command)
+      let b = try runProgram(Self.strace, ["-e", "trace=write"] + f + ["-o", theirs, "--"] + command)
+      XCTAssertEqual(a.status, 0, a.stderr)
+      XCTAssertEqual(b.status, 0, b.stderr)
+      let mine = try String(contentsOfFile: ours, encoding: .utf8), straces = try String(contentsOfFile: theirs, encoding: .utf8)
+      XCTAssertEqual(Self.byProcess(mine), Self.byProcess(straces), follow ? "-f" : "no -f")
+      XCTAssertEqual(mine.split(separator: "\n").filter { $0.contains("write(") }.count, follow ? 2 : 1, mine)
+      // One process, no -f: no pid column, as strace (the whole file matches, digits aside).
+      if !follow { XCTAssertEqual(Self.zeroDigits(mine), Self.zeroDigits(straces)) }
+    }
+  }
+
   // MARK: Columns
 
   /// Each column option prints exactly strace's columns, strace's formats and its ` = ` column.
@@ -433,7 +456,7 @@ final class StraceHabitsTests: XCTestCase {
 
   func testBadOptionsAreOneLineErrors() throws {
     let refusals: [([String], String)] = [
-      (["-D"], "-D is not needed"), (["-DD"], "-DD is not needed"), (["-yy"], "-yy"),
+      (["-D"], "-D is not needed"), (["-DD"], "-DD is not needed"),
       (["-w"], "-w must be given with -c or -C"), (["-c", "-C"], "-c and -C"), (["-c", "-ff", "-o", "/tmp/x"], "-ff"),
       (["-c", "-S", "bogus"], "invalid -S key 'bogus'"), (["-e", "signal=SIGFOO"], "invalid signal 'SIGFOO'"),
       (["-e", "signal=256"], "invalid signal '256'"), (["-e", "status=bogus"], "invalid status 'bogus'"),

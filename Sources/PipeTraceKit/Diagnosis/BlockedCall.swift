@@ -1,20 +1,26 @@
+import CTrace
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// What one thread waits for, decoded from /proc/PID/task/TID/syscall (x86_64 numbers).
+/// What one thread waits for, decoded from /proc/PID/task/TID/syscall with the syscall table of
+/// the thread's ABI (x86_64 or i386): the row's traits and argument kinds say which fds it waits on.
 public struct BlockedCall: Sendable, Equatable {
   public var syscall: String
+  /// The number in the thread's own ABI.
   public var number: Int
   public var args: [UInt64]
   /// The fds the call waits on and what it wants from each.
   public var fds: [WaitedFd]
-  /// For wait4/waitid: the pid argument (-1 = any child, 0 / < -1 = a process group).
+  /// For wait4/waitpid/waitid: the pid argument (-1 = any child, 0 / < -1 = a process group).
   public var waitPid: Int32?
   /// For epoll_wait: the epoll fd (its watched fds are in `fds`).
   public var epollFd: Int32?
   /// The thread is in `restart_syscall`, continuing this call after a stop interrupted it.
   public var restarted = false
+  /// What the table knows of the call.
+  public var traits: SyscallTraits = []
 
   /// One fd the call waits on. `wants` is what the thread is doing: `.read` waits for data or EOF
   /// (so the write end's holders matter), `.write` waits for room (the read end's holders matter).
@@ -24,75 +30,78 @@ public struct BlockedCall: Sendable, Equatable {
     public var target: FdTarget?
   }
 
-  public static func name(of number: Int) -> String { SyscallTable.x86_64.name(of: number) }
+  /// Waits for time or a signal only (a sleep, or a restart_syscall that is not a poll).
+  public var sleepsOnly: Bool { traits.contains(.sleepsOnly) }
 
-  /// i386 numbers (a 32-bit process's /proc/PID/syscall) of the same calls, as x86_64 numbers.
-  static let fromI386: [Int: Int] = [
-    3: 0, 4: 1, 168: 7, 180: 17, 181: 18, 145: 19, 146: 20, 142: 23, 29: 34, 162: 35, 362: 42, 369: 44,
-    371: 45, 370: 46, 372: 47, 7: 61, 114: 61, 55: 72, 221: 72, 177: 128, 179: 130, 240: 202, 0: 219,
-    267: 230, 256: 232, 284: 247, 308: 270, 309: 271, 319: 281, 364: 288, 333: 295, 334: 296, 441: 441,
-  ]
-
-  /// What a thread sleeping in syscall `number` (as /proc/PID/task/TID/syscall shows it) waits for.
-  /// A 32-bit process's numbers are i386 ones; `restart_syscall` is resolved to the call it continues.
+  /// What a thread sleeping in syscall `number` (as /proc/PID/task/TID/syscall shows it, in its own
+  /// ABI) waits for; `restart_syscall` is resolved to the call it continues.
   static func read(pid: Int32, tid: Int32, number: Int, args: [UInt64], i386: Bool, wchan: String?) -> BlockedCall {
-    var nr = number
-    if i386 { nr = fromI386[number] ?? -number - 1000 }  // unknown i386 calls keep a name of their own
-    guard nr == RestartedCall.number else {
-      return nr < -999 ? BlockedCall(syscall: "i386_syscall_\(number)", number: nr, args: args, fds: [])
-        : decode(pid: pid, number: nr, args: args)
+    let table = i386 ? SyscallTable.i386 : .x86_64
+    let row = table.row(number)
+    guard row.name == RestartedCall.name,
+      let original = RestartedCall.original(pid: pid, tid: tid, wchan: wchan, args: args),
+      let resumed = table.number(of: original) ?? table.number(of: original + "_time64")
+    else {
+      return decode(pid: pid, row: row, args: args)
     }
-    guard let original = RestartedCall.original(pid: pid, tid: tid, wchan: wchan, args: args) else {
-      return decode(pid: pid, number: nr, args: args)
-    }
-    var call = decode(pid: pid, number: original, args: args)
+    var call = decode(pid: pid, row: table.row(resumed), args: args)
     call.restarted = true
     return call
   }
 
-  /// Decodes the fds and wait target of a blocked call; memory arguments (pollfd arrays, fd_sets) are
-  /// read from the process without stopping it.
+  /// Decodes the fds and wait target of a blocked x86_64 call (see `decode(pid:row:args:)`).
   public static func decode(pid: Int32, number: Int, args: [UInt64]) -> BlockedCall {
-    var call = BlockedCall(syscall: name(of: number), number: number, args: args, fds: [])
+    decode(pid: pid, row: SyscallTable.x86_64.row(number), args: args)
+  }
+
+  /// Decodes the fds and wait target of a blocked call from its row: reads and writes on their first
+  /// argument, pollfd arrays, fd_sets, an epoll fd's interest list, a wait's pid. Memory arguments
+  /// are read from the process without stopping it.
+  static func decode(pid: Int32, row: SyscallRow, args: [UInt64]) -> BlockedCall {
+    var call = BlockedCall(syscall: row.name, number: row.number, args: args, fds: [], traits: row.traits)
     func fd(_ value: UInt64, _ wants: PipeEnd) -> WaitedFd {
       let n = Int32(truncatingIfNeeded: value)
       return WaitedFd(fd: n, wants: wants, target: ProcFS.fdTarget(pid, fd: n))
     }
-    switch number {
-    case 0, 17, 19, 295, 45, 47:
+    let kinds = row.args ?? []
+    let t = row.traits
+    if t.contains(.readsFd) {
       call.fds = [fd(args[0], .read)]
-    case 1, 18, 20, 296, 44, 46:
+    } else if t.contains(.writesFd) {
       call.fds = [fd(args[0], .write)]
-    case 7, 271:
-      call.fds = pollFds(pid: pid, address: args[0], count: args[1]).map { fd(UInt64(UInt32(bitPattern: $0.0)), $0.1) }
-    case 23, 270:
-      let nfds = Int(Int32(truncatingIfNeeded: args[0]))
-      call.fds = selectFds(pid: pid, address: args[1], nfds: nfds).map { fd(UInt64($0), .read) }
-        + selectFds(pid: pid, address: args[2], nfds: nfds).map { fd(UInt64($0), .write) }
-    case 232, 281, 441:
-      let epfd = Int32(truncatingIfNeeded: args[0])
-      call.epollFd = epfd
-      // The interest list has no direction we can read cheaply; a pipe's own end tells it.
-      call.fds = ProcFS.epollTargets(pid, epfd: epfd).map { n in
-        let end = PipeHolderIndex.end(pid: pid, fd: n) ?? .read
-        return WaitedFd(fd: n, wants: end, target: ProcFS.fdTarget(pid, fd: n))
+    } else if t.contains(.waitsOnFds) {
+      if case .pollFds? = kinds.first {
+        call.fds = pollFds(pid: pid, address: args[0], count: args[1]).map { fd(UInt64(UInt32(bitPattern: $0.0)), $0.1) }
+      } else if kinds.count >= 3, case .fdSet = kinds[1] {
+        let nfds = Int(Int32(truncatingIfNeeded: args[0]))
+        call.fds = selectFds(pid: pid, address: args[1], nfds: nfds).map { fd(UInt64($0), .read) }
+          + selectFds(pid: pid, address: args[2], nfds: nfds).map { fd(UInt64($0), .write) }
+      } else if kinds.count >= 2, case .fd = kinds[0], case .epollEvents = kinds[1] {
+        let epfd = Int32(truncatingIfNeeded: args[0])
+        call.epollFd = epfd
+        // The interest list has no direction we can read cheaply; a pipe's own end tells it.
+        call.fds = ProcFS.epollTargets(pid, epfd: epfd).map { n in
+          let end = PipeHolderIndex.end(pid: pid, fd: n) ?? .read
+          return WaitedFd(fd: n, wants: end, target: ProcFS.fdTarget(pid, fd: n))
+        }
       }
-    case 61:
-      call.waitPid = Int32(truncatingIfNeeded: args[0])
-    case 247:
-      // idtype: P_ALL 0, P_PID 1, P_PGID 2.
-      switch args[0] {
-      case 1: call.waitPid = Int32(truncatingIfNeeded: args[1])
-      case 2: call.waitPid = -Int32(truncatingIfNeeded: args[1])
-      default: call.waitPid = -1
+    } else if t.contains(.waitsOnChild) {
+      if case .waitId? = kinds.dropFirst().first {
+        // waitid(idtype, id, ...): P_ALL 0, P_PID 1, P_PGID 2.
+        switch args[0] {
+        case UInt64(CT_P_PID): call.waitPid = Int32(truncatingIfNeeded: args[1])
+        case UInt64(CT_P_PGID): call.waitPid = -Int32(truncatingIfNeeded: args[1])
+        default: call.waitPid = -1
+        }
+      } else {
+        call.waitPid = Int32(truncatingIfNeeded: args[0])  // wait4, waitpid
       }
-    default:
-      break
     }
     return call
   }
 
-  /// struct pollfd { int fd; short events; short revents; }: POLLIN 1 / POLLPRI 2 read, POLLOUT 4 write.
+  /// struct pollfd { int fd; short events; short revents; } (the same in every ABI): POLLIN or
+  /// POLLPRI read, POLLOUT write.
   static func pollFds(pid: Int32, address: UInt64, count: UInt64) -> [(Int32, PipeEnd)] {
     guard address != 0, count > 0, count <= 4096 else { return [] }
     // A pid names its thread-group leader, which shares the process's memory.
@@ -105,8 +114,8 @@ public struct BlockedCall: Sendable, Equatable {
         | UInt32(buffer[base + 2]) << 16 | UInt32(buffer[base + 3]) << 24)
       let events = UInt16(buffer[base + 4]) | UInt16(buffer[base + 5]) << 8
       if fd < 0 { continue }
-      if events & 0x3 != 0 { result.append((fd, .read)) }
-      if events & 0x4 != 0 { result.append((fd, .write)) }
+      if events & UInt16(CT_POLLIN | CT_POLLPRI) != 0 { result.append((fd, .read)) }
+      if events & UInt16(CT_POLLOUT) != 0 { result.append((fd, .write)) }
     }
     return result
   }

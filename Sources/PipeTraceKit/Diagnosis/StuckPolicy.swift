@@ -2,20 +2,21 @@
 /// callback shape assumed): which blocked calls are worth a `why`, and which diagnoses are worth a
 /// note or a fix.
 public enum StuckPolicy {
-  /// Calls that can wait on another process's fds: reads, polls and selects on pipes, FIFOs, UNIX
-  /// stream sockets and ptys, and `restart_syscall` (a poll interrupted by a stop continues as it).
-  static let fdWaits: Set<String> = [
-    "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "poll", "ppoll", "select",
-    "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2", "restart_syscall",
-  ]
-
   /// Whether a traced call blocked this long may be a hang `why` can explain. Its fd kinds decide
   /// when they are known; calls whose fds live in memory or in the kernel (select's sets, epoll's
   /// interest list, restart_syscall's original poll) are asked of /proc.
   /// (A restart_syscall the trace knows the origin of comes here as the call it resumes.)
+  /// Calls that can wait on another process's fds: reads, polls and selects (the table's traits) on
+  /// pipes, FIFOs, UNIX stream sockets and ptys, and `restart_syscall` (a poll interrupted by a stop
+  /// continues as it).
   public static func mayWaitOnAnotherProcess(name: String, args: [ArgValue]) -> Bool {
-    guard fdWaits.contains(name) else { return false }
-    if name.hasSuffix("select") || name.hasPrefix("epoll") || name == "restart_syscall" { return true }
+    if name == RestartedCall.name { return true }
+    let traits = SyscallTable.traits(named: name)
+    guard traits.contains(.readsFd) || traits.contains(.waitsOnFds) else { return false }
+    // select's fd sets and epoll's interest list are not in the arguments with their targets.
+    if traits.contains(.waitsOnFds), !args.contains(where: { if case .array = $0 { return true } else { return false } }) {
+      return true
+    }
     return args.contains(where: waitsOnFollowable)
   }
 

@@ -161,17 +161,13 @@ struct WaitForAnalyzer {
     var isOwnChannel: Bool { !holders.isEmpty && holders.allSatisfy { $0.relation == .itself } }
   }
 
-  /// Calls that wait on several fds at once: an event loop's idle wait.
-  static let multiplexers: Set<String> = [
-    "poll", "ppoll", "select", "pselect6", "epoll_wait", "epoll_pwait", "epoll_pwait2",
-  ]
-
   /// A channel only the process itself holds both sides of, waited on as an event loop waits for
   /// its own wakeups: any such fd of a poll/select/epoll, and a socketpair in any call (nobody
   /// makes a socketpair to talk to no one; a read on one waits for a thread or a signal handler).
   /// A plain read on such a pipe stays a hang: the write end a fork left behind.
   static func isWakeupChannel(_ wait: Wait, in call: BlockedCall) -> Bool {
-    wait.isOwnChannel && (multiplexers.contains(call.syscall) || wait.object.kind == .socket)
+    // poll, select, epoll: calls that wait on several fds at once, as an event loop idles.
+    wait.isOwnChannel && (call.traits.contains(.waitsOnFds) || wait.object.kind == .socket)
   }
 
   static func shown(_ s: String) -> String { DisplayText.escape(s) }
@@ -270,13 +266,12 @@ struct WaitForAnalyzer {
     if idle {
       return "idle in its event loop (\(call.syscall) on its own \(waits.map { Self.shown($0.object.link) }.joined(separator: ", ")), which only it writes)"
     }
-    switch call.number {
-    case 35, 230, RestartedCall.number:  // an unresolved restart_syscall is a resumed sleep (a poll would show)
+    // An unresolved restart_syscall is a resumed sleep (a poll would show): the table counts it so.
+    if call.sleepsOnly {
       return "sleeping in \(call.syscall)\(call.restarted ? " (resumed as restart_syscall)" : ""): "
         + "waits on no pipe or child, and keeps its fds until it exits"
-    default:
-      return "blocked in \(call.summary)"
     }
+    return "blocked in \(call.summary)"
   }
 
   /// Depth-first walk of the wait-for graph from `root`, noting the first cycle that returns to the path.
@@ -297,7 +292,7 @@ struct WaitForAnalyzer {
           // it (a runloop's sockets, say): a loop through it is not a deadlock.
           let members = Array(path[start...]) + [p.pid]
           let multiplexing = members.contains { pid in
-            analyzer.snapshots[pid].flatMap { analyzer.primary($0).call }.map { Self.multiplexers.contains($0.syscall) } ?? false
+            analyzer.snapshots[pid].flatMap { analyzer.primary($0).call }.map { $0.traits.contains(.waitsOnFds) } ?? false
           }
           if multiplexing { continue }
           if cycle == nil { cycle = members }

@@ -11,7 +11,7 @@ extension HangDiagnosis {
       switch t.syscall {
       case .running?: line += "running"
       case .outside?: line += "blocked outside a syscall"
-      case .inSyscall(let nr, _, _, _)?: line += t.blocked?.summary ?? "in \(BlockedCall.name(of: nr))"
+      case .inSyscall(let nr, _, _, _)?: line += t.blocked?.summary ?? "in \(SyscallTable.x86_64.name(of: nr))"
       case nil: line += "syscall state unreadable"
       }
       if let w = t.wchan { line += "  wchan \(shown(w))" }

@@ -839,11 +839,11 @@ struct JSONLineParser {
     }
   }
 
-  /// One `{arg, index, fd, kind, path, inode}` object: an entry of `fds`, or `ret_fd`.
+  /// One `{arg, index, fd, kind, path, inode, socket|device|pid}` object: an entry of `fds`, or `ret_fd`.
   mutating func parseFdObject() throws(JSONLineError) -> FdNote {
     try expect(UInt8(ascii: "{"))
     var arg = 0, index: Int?, fd: Int32 = -1
-    var kind = FdTarget.Kind.other, path = "", inode: UInt64?
+    var kind = FdTarget.Kind.other, path = "", inode: UInt64?, detail: FdDetail?
     while true {
       skipSpace()
       try expect(UInt8(ascii: "\""))
@@ -863,6 +863,9 @@ struct JSONLineParser {
       case (4, 0x6B, 0x69): kind = try parseFdKind()  // kind
       case (4, 0x70, 0x61): path = try parseString()  // path
       case (5, 0x69, 0x6E): inode = try parseNullableInt().map { UInt64(bitPattern: $0) }  // inode
+      case (6, 0x73, 0x6F): detail = .socket(try parseString())  // socket (-yy)
+      case (6, 0x64, 0x65): detail = .device(try parseString())  // device (-yy)
+      case (3, 0x70, 0x69): detail = .process(Int32(truncatingIfNeeded: try parseInt()))  // pid (-yy)
       default: try skipValue()
       }
       skipSpace()
@@ -871,7 +874,7 @@ struct JSONLineParser {
         continue
       }
       try expect(UInt8(ascii: "}"))
-      return FdNote(arg: arg, index: index, fd: fd, target: FdTarget(kind: kind, path: path, inode: inode))
+      return FdNote(arg: arg, index: index, fd: fd, target: FdTarget(kind: kind, path: path, inode: inode, detail: detail))
     }
   }
 

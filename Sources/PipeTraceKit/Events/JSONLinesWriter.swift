@@ -193,6 +193,19 @@ public final class JSONLinesWriter: EventSink {
     }
     out.append(",\"path\":")
     appendString(t.path)
+    // -yy: what strace -yy shows besides the path.
+    switch t.detail {
+    case nil: break
+    case .socket(let text)?:
+      out.append(",\"socket\":")
+      appendString(text)
+    case .device(let numbers)?:
+      out.append(",\"device\":")
+      appendString(numbers)
+    case .process(let pid)?:
+      out.append(",\"pid\":")
+      out.append(int: Int64(pid))
+    }
     out.append(byte: UInt8(ascii: "}"))
   }
 

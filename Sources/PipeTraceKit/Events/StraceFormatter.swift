@@ -327,7 +327,7 @@ public final class StraceFormatter: EventSink {
         out.append(hex: UInt64(bitPattern: ret))
       } else {
         out.append(int: ret)
-        if style.fdPaths, let t = r.retTarget { out.append(StraceText.target(t.path)) }
+        if style.fdPaths, let t = r.retTarget { out.append(StraceText.target(t)) }
       }
       if let d = r.retDetail {
         out.append(byte: 0x20)

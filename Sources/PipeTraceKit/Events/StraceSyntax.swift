@@ -1,3 +1,9 @@
+import CTrace
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Pieces of strace's text syntax, shared by the log reader: splitting argument lists and turning
 /// one argument's text into an `ArgValue`. Works on bytes with integer indices.
 enum StraceSyntax {
@@ -34,15 +40,33 @@ enum StraceSyntax {
     (prev >= 0x30 && prev <= 0x39) || (prev >= 0x41 && prev <= 0x5A)
   }
 
-  /// Index after the closing `>` of an annotation starting at `at` (nested `<…>` inside sockets).
+  /// Index after the closing `>` of an annotation starting at `at` (nested `<…>` of -yy's devices,
+  /// `</dev/null<char 1:3>>`). -yy's sockets hold `>` that closes nothing: the arrow between two
+  /// ends (`<UNIX-STREAM:[1234->1235]>`, `<TCP:[…:5432->127.0.0.1:40000]>`, `->[::1]`), and
+  /// quoted UNIX socket paths, which strace does not escape `<` and `>` in (`,"/a>b"]>`): a quoted
+  /// string is skipped whole (a -y path escapes `"`, so an unescaped one only starts such a
+  /// string), and `->` followed by a digit or `[` is an arrow (a path's escaped `>` never is).
   static func skipAnnotation(_ b: [UInt8], at: Int) -> Int {
     var depth = 0
     var i = at
     while i < b.count {
-      if b[i] == UInt8(ascii: "<") { depth += 1 }
-      if b[i] == UInt8(ascii: ">") {
+      switch b[i] {
+      case UInt8(ascii: "<"): depth += 1
+      case UInt8(ascii: ">"):
+        if b[i - 1] == UInt8(ascii: "-") && i + 1 < b.count
+          && (b[i + 1] == UInt8(ascii: "[") || (b[i + 1] >= 0x30 && b[i + 1] <= 0x39))
+        {
+          break
+        }
         depth -= 1
         if depth == 0 { return i + 1 }
+      case UInt8(ascii: "\\"):
+        i += 2
+        continue
+      case UInt8(ascii: "\""):
+        i = skipString(b, at: i)
+        continue
+      default: break
       }
       i += 1
     }
@@ -185,7 +209,8 @@ enum StraceSyntax {
   }
 
   /// A `-y` annotation, `<path>` or `<path>(deleted)` (strace prints a deleted file's mark after the
-  /// brackets), escapes undone; the target keeps readlink's ` (deleted)` form.
+  /// brackets), escapes undone; the target keeps readlink's ` (deleted)` form. A `-yy` one is read
+  /// by `detailedTarget`.
   static func annotation(_ s: ArraySlice<UInt8>) -> FdTarget? {
     let deleted = "(deleted)".utf8
     var body = s
@@ -195,9 +220,55 @@ enum StraceSyntax {
       isDeleted = true
     }
     guard body.first == UInt8(ascii: "<"), body.last == UInt8(ascii: ">"), body.count >= 2 else { return nil }
+    if !isDeleted, let t = detailedTarget(body.dropFirst().dropLast()) { return t }
     var link = String(decoding: unescape(body.dropFirst().dropLast()), as: UTF8.self)
     if isDeleted { link += " (deleted)" }
     return FdTarget(link: link)
+  }
+
+  /// What strace -yy prints in place of (or after) a path: a socket, `PROTO:[…]` for a protocol
+  /// strace decodes (`UNIX-STREAM:[1234->1235,"/run/x.sock"]`, `TCP:[127.0.0.1:5432->127.0.0.1:4000]`,
+  /// `UDP:[1234]`, `NETLINK:[ROUTE:42]`), kept as printed, its inode read when the text has it; a
+  /// device, `/dev/null<char 1:3>` (strace 7.2 adds ` @/dev/pts/N` after /dev/ptmx's); a pidfd,
+  /// `pid:1234`. nil for anything else (a path).
+  static func detailedTarget(_ raw: ArraySlice<UInt8>) -> FdTarget? {
+    guard let first = raw.first else { return nil }
+    if first == UInt8(ascii: "/") {
+      // A path escapes `<`, so a bare one starts the device part.
+      guard raw.last == UInt8(ascii: ">"), let open = raw.lastIndex(of: UInt8(ascii: "<")) else { return nil }
+      let inner = raw[(open + 1)..<(raw.endIndex - 1)]
+      guard inner.starts(with: "char ".utf8) || inner.starts(with: "block ".utf8) else { return nil }
+      var t = FdTarget(link: String(decoding: unescape(raw[..<open]), as: UTF8.self))
+      t.detail = .device(string(inner))
+      return t
+    }
+    if raw.starts(with: "pid:".utf8), let pid = Int32(string(raw.dropFirst(4))) {
+      return FdTarget(kind: .anon, path: string(raw), detail: .process(pid))
+    }
+    guard raw.last == UInt8(ascii: "]"), let colon = raw.firstIndex(of: UInt8(ascii: ":")),
+      colon + 1 < raw.endIndex, raw[colon + 1] == UInt8(ascii: "[")
+    else { return nil }
+    var family: Int32 = 0, proto: Int32 = 0
+    guard ct_socket_protocol_named(string(raw[..<colon]), &family, &proto) == 0 else { return nil }
+    // The inode: UNIX texts start with it (then `->PEER`, `,"PATH"` or `]`); the fallback of any
+    // protocol is `PROTO:[INODE]`.
+    var inode: UInt64?
+    var i = colon + 2
+    var n: UInt64 = 0
+    while i < raw.endIndex, raw[i] >= 0x30 && raw[i] <= 0x39 {
+      n = n &* 10 &+ UInt64(raw[i] - 0x30)
+      i += 1
+    }
+    if i > colon + 2 && i < raw.endIndex {
+      let end = raw[i]
+      if end == UInt8(ascii: "]") && i == raw.endIndex - 1
+        || family == AF_UNIX && (end == UInt8(ascii: "-") || end == UInt8(ascii: ","))
+      {
+        inode = n
+      }
+    }
+    let text = string(raw)
+    return FdTarget(kind: .socket, path: text, inode: inode, detail: .socket(text))
   }
 
   static func hexDigit(_ c: UInt8) -> UInt8? {

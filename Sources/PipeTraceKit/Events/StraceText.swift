@@ -41,7 +41,7 @@ public enum StraceText {
     case .null: out.append(contentsOf: "NULL".utf8)
     case .fd(let fd, let target):
       out.append(contentsOf: String(fd).utf8)
-      if fdPaths, let t = target { appendTarget(t.path, to: &out) }
+      if fdPaths, let t = target { appendTarget(t, to: &out) }
     case .string(let bytes, let truncated):
       appendQuoted(bytes, to: &out)
       if truncated { out.append(contentsOf: "...".utf8) }
@@ -82,20 +82,52 @@ public enum StraceText {
 
   /// `<path>` of -y: the path escaped as strace does (`<` and `>` too, so the annotation cannot be
   /// closed early); a deleted file's ` (deleted)` goes after the brackets, as strace prints it.
-  public static func appendTarget(_ path: String, to out: inout [UInt8]) {
+  /// `inner`: -yy's device numbers, inside the brackets after the path (`</dev/null<char 1:3>>`).
+  public static func appendTarget(_ path: String, inner: String? = nil, to out: inout [UInt8]) {
     let suffix = " (deleted)"
     let deleted = path.hasSuffix(suffix) && path.hasPrefix("/")
     let shown = deleted ? String(path.dropLast(suffix.count)) : path
     out.append(UInt8(ascii: "<"))
     appendBody(Array(shown.utf8), hex: hexStrings, extra: "<>", to: &out)
+    if let inner {
+      out.append(UInt8(ascii: "<"))
+      out.append(contentsOf: inner.utf8)
+      out.append(UInt8(ascii: ">"))
+    }
     out.append(UInt8(ascii: ">"))
     if deleted { out.append(contentsOf: "(deleted)".utf8) }
+  }
+
+  /// An fd's annotation: its `<path>`, or what -yy shows, as strace 6.1 -yy prints it: a socket's
+  /// text in place of `socket:[N]` (`<TCP:[127.0.0.1:5432->127.0.0.1:40000]>`, printed as built:
+  /// its one tracee-given part, a UNIX socket's path, is quoted and escaped already), a device's
+  /// numbers after its path, a pidfd's process in place of `anon_inode:[pidfd]` (`<pid:1234>`).
+  public static func appendTarget(_ t: FdTarget, to out: inout [UInt8]) {
+    switch t.detail {
+    case nil:
+      appendTarget(t.path, to: &out)
+    case .socket(let text)?:
+      out.append(UInt8(ascii: "<"))
+      out.append(contentsOf: text.utf8)
+      out.append(UInt8(ascii: ">"))
+    case .device(let numbers)?:
+      appendTarget(t.path, inner: numbers, to: &out)
+    case .process(let pid)?:
+      out.append(contentsOf: "<pid:\(pid)>".utf8)
+    }
   }
 
   /// The text of `<path>` (see appendTarget).
   public static func target(_ path: String) -> String {
     var out: [UInt8] = []
     appendTarget(path, to: &out)
+    return String(decoding: out, as: UTF8.self)
+  }
+
+  /// The text of an fd's annotation (see appendTarget).
+  public static func target(_ t: FdTarget) -> String {
+    var out: [UInt8] = []
+    appendTarget(t, to: &out)
     return String(decoding: out, as: UTF8.self)
   }
 

@@ -179,6 +179,8 @@ public final class ReportBuilder: EventSink {
     default: break
     }
     if let t = b.call.target, t.hasPrefix("pipe:") || t.hasPrefix("socket:") || t.hasPrefix("/dev/pts/") { return 0 }
+    // A strace -yy log names sockets by protocol (`TCP:[…]`).
+    if case .fd(_, let t?)? = r.args.first, t.kind == .socket { return 0 }
     return sleeps.contains(r.name) ? 2 : 1
   }
 

@@ -160,7 +160,7 @@ struct ArgumentDecoder {
 
   func fd(_ v: UInt64) -> ArgValue {
     let n = Int32(truncatingIfNeeded: v)
-    return .fd(n, n >= 0 ? fds.target(of: n, tid: tid) : nil)
+    return .fd(n, n >= 0 ? fds.target(of: n, tid: tid, details: options.fdDetails) : nil)
   }
 
   func dirfd(_ v: UInt64) -> ArgValue {

@@ -6,10 +6,13 @@ public struct DecodeOptions: Sendable {
   public var xlatStyle: XlatStyle = .abbrev
   /// -v: structures in full (rusage), envp's strings, revents of poll.
   public var verbose = false
+  /// -yy: fd targets with what strace -yy adds (socket addresses, device numbers, a pidfd's pid).
+  public var fdDetails = false
 
-  public init(stringLimit: Int = 32, xlatStyle: XlatStyle = .abbrev, verbose: Bool = false) {
+  public init(stringLimit: Int = 32, xlatStyle: XlatStyle = .abbrev, verbose: Bool = false, fdDetails: Bool = false) {
     self.stringLimit = stringLimit
     self.xlatStyle = xlatStyle
     self.verbose = verbose
+    self.fdDetails = fdDetails
   }
 }

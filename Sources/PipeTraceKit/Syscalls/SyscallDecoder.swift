@@ -135,7 +135,7 @@ struct SyscallDecoder: Sendable {
     // The fd cache first, so a returned fd (dup2's new one) shows its new target.
     applyFdEffects(of: record, call, fds)
     if returnsFd(call), ret >= 0 {
-      record.retTarget = fds.target(of: Int32(truncatingIfNeeded: ret), tid: memory.tid)
+      record.retTarget = fds.target(of: Int32(truncatingIfNeeded: ret), tid: memory.tid, details: options.fdDetails)
     }
     record.retDetail = resultDetail(call, d, &record)
   }

@@ -12,7 +12,7 @@ enum Attacher {
   /// `register` at once (so a later error leaves nothing seized that the tracer does not know).
   /// A descendant that vanished meanwhile is skipped; a named pid that cannot be attached is an error.
   static func attach(
-    _ pids: [Int32], tree: Bool, seen: (Int32) -> Bool, register: (SeizedThread) -> Void
+    _ pids: [Int32], tree: Bool, options: Ptrace.Options, seen: (Int32) -> Bool, register: (SeizedThread) -> Void
   ) throws(TraceError) {
     var all: [Int32] = []
     for pid in pids {
@@ -24,7 +24,7 @@ enum Attacher {
     for pid in all where !done.contains(pid) && !seen(pid) {
       done.insert(pid)
       do {
-        try seizeProcess(pid, register: register)
+        try seizeProcess(pid, options: options, register: register)
       } catch {
         if pids.contains(pid) { throw error }
       }
@@ -45,7 +45,7 @@ enum Attacher {
   }
 
   /// Threads may be created while we attach: the task list is read until it holds nothing new.
-  private static func seizeProcess(_ pid: Int32, register: (SeizedThread) -> Void) throws(TraceError) {
+  private static func seizeProcess(_ pid: Int32, options: Ptrace.Options, register: (SeizedThread) -> Void) throws(TraceError) {
     var attached = Set<Int32>()
     while true {
       let fresh = ProcFS.threadIds(of: pid).filter { !attached.contains($0) }
@@ -53,7 +53,7 @@ enum Attacher {
       for tid in fresh {
         attached.insert(tid)
         do {
-          try Ptrace.seize(tid, .followAll)
+          try Ptrace.seize(tid, options)
         } catch {
           // A thread that ended meanwhile is no error; the process itself must be attachable.
           guard tid == pid else { continue }

@@ -29,6 +29,10 @@ public final class Tracer {
     }
     /// Launch mode: install a seccomp filter so untraced syscalls never stop the tracee.
     public var useSeccomp = true
+    /// Trace every task the tracees create (strace's -f). Without it only the launched or attached
+    /// processes are traced, and no seccomp filter is installed (children that inherit it untraced
+    /// would see their filtered calls fail with ENOSYS).
+    public var followForks = true
     /// Wait for tracee events and the tracer's own SIGINT/SIGTERM/SIGHUP with sigtimedwait, and
     /// tick the stuck detector while idle. Needs those signals and SIGCHLD blocked in every thread
     /// (the caller blocks them, `TracerSignals.block()`, before it launches or attaches). Without
@@ -134,13 +138,13 @@ public final class Tracer {
   /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
   @discardableResult
   public func launch(_ argv: [String], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
-    useSeccomp = options.useSeccomp && !syscalls.sets.showAll && !eventsOnly
+    useSeccomp = options.useSeccomp && options.followForks && !syscalls.sets.showAll && !eventsOnly
     var filter: [ct_bpf_insn] = []
     if useSeccomp {
       if let program = SeccompFilter.program(tracing: syscalls.sets.traced) { filter = program } else { useSeccomp = false }
     }
     syscalls.useSeccomp = useSeccomp
-    var ptraceOptions: Ptrace.Options = [.followAll, .exitKill]
+    var ptraceOptions: Ptrace.Options = [ptraceFollowOptions, .exitKill]
     if useSeccomp { ptraceOptions.insert(.traceSeccomp) }
     let child = try Launcher.start(argv, io: io, filter: filter, options: ptraceOptions)
     launched = (child.pid, argv.first ?? "")
@@ -156,13 +160,18 @@ public final class Tracer {
   /// stopping them for longer than it takes to set the tracer up.
   public func attach(_ pids: [Int32], tree: Bool) throws(TraceError) {
     var caches: [Int32: FdTargetCache] = [:]
-    try Attacher.attach(pids, tree: tree, seen: { pid in tracees[pid] != nil }) { thread in
+    try Attacher.attach(pids, tree: tree, options: ptraceFollowOptions, seen: { pid in tracees[pid] != nil }) { thread in
       let cache = caches[thread.tgid] ?? FdTargetCache()
       caches[thread.tgid] = cache
       let t = Tracee(tid: thread.tid, tgid: thread.tgid, fds: cache, started: false)
       t.attached = true
       tracees[thread.tid] = t
     }
+  }
+
+  /// What new tasks and execs report: everything, or (not following forks) only execs.
+  private var ptraceFollowOptions: Ptrace.Options {
+    options.followForks ? .followAll : [.traceSysGood, .traceExec]
   }
 
   // MARK: Requests (any thread for detach; the tracer thread for the rest)
@@ -528,19 +537,8 @@ public final class Tracer {
 
   // MARK: Detaching
 
-  /// Stops every tracee once more and detaches it at that stop (in `dispatch`), passing on any
-  /// signal it was about to receive, so nothing is left stopped, traced or missing a signal.
-  public func detachAll() {
-    beginDetach()
-    while !tracees.isEmpty {
-      switch WaitResult.wait(block: true) {
-      case .stop(let tid, let stop): dispatch(tid, stop)
-      case .noChildren: tracees.removeAll()
-      case .nothing, .failed: continue
-      }
-    }
-  }
-
+  /// Stops every tracee once more; `dispatch` detaches each at that stop, passing on any signal it
+  /// was about to receive, so nothing is left stopped, traced or missing a signal.
   private func beginDetach() {
     if let a = activeInjection { abortInjection("the tracer is detaching", request: a) }
     for r in injections { r.completion(.failure(InjectionError("the tracer is detaching"))) }
