@@ -482,6 +482,9 @@ public final class Tracer {
       if t.beforeExec, launchErrorFd >= 0 {
         launchFailure = Launcher.execFailure(errorFd: launchErrorFd, command: l.command)
       }
+      // A signal to pipetrace went to the command (or reached it from the terminal) and it is gone
+      // now: what it left behind must not keep the trace going, as strace does not wait for it.
+      if launchedSignals > 0 && !tracees.isEmpty { endLaunchedTrace() }
     }
     if let a = activeInjection, a.pid == t.tgid { checkHeld() }
   }
