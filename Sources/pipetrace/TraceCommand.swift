@@ -32,7 +32,11 @@ struct TraceCommand {
     tracerOptions.useSeccomp = !options.noSeccomp
     tracerOptions.followForks = text.followsForks
     tracerOptions.signalAware = true
-    tracerOptions.spinMicroseconds = options.spinMicroseconds
+    if let spin = options.spinMicroseconds {
+      guard spin >= 0 else { throw CLIFailure("--spin-us takes microseconds of 0 or more, not \(spin)") }
+      tracerOptions.spinMicroseconds = spin
+      tracerOptions.adaptiveSpin = false
+    }
     tracerOptions.stackTraces = options.stack
 
     // -ff -o PREFIX: the files are per task; what else is printed (a report) goes to stderr.

@@ -41,8 +41,8 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: .long, help: "JSON lines instead of strace-style text.")
   var json = false
 
-  @Option(name: .customLong("spin-us"), help: ArgumentHelp("Microseconds to poll for the next stop before sleeping (0: never).", valueName: "us"))
-  var spinMicroseconds: Int = 200
+  @Option(name: .customLong("spin-us"), help: ArgumentHelp("Microseconds to poll for the next stop before sleeping, whatever the machine's load (0: never). Default: 200, only while a CPU is free.", valueName: "us"))
+  var spinMicroseconds: Int?
 
   @Option(name: .customLong("stuck-after"), help: ArgumentHelp("Print the `why` diagnosis of a read/poll on a pipe blocked this long.", valueName: "seconds"))
   var stuckAfter: Double = 5

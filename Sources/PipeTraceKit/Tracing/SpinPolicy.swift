@@ -13,16 +13,20 @@ struct SpinPolicy {
   /// How long to poll, in seconds; 0: never.
   let window: Double
   let cpus: Int
+  /// Decide from the machine's load; false: always poll (an explicit `--spin-us`).
+  let adaptive: Bool
   private var checkedAt = -Double.infinity
   private var busy = false
 
-  init(microseconds: Int, cpus: Int) {
-    window = cpus > 1 ? Double(max(0, microseconds)) * 1e-6 : 0
+  init(microseconds: Int, cpus: Int, adaptive: Bool = true) {
+    window = cpus > 1 || !adaptive ? Double(max(0, microseconds)) * 1e-6 : 0
     self.cpus = cpus
+    self.adaptive = adaptive
   }
 
   mutating func shouldSpin() -> Bool {
     guard window > 0 else { return false }
+    guard adaptive else { return true }
     let now = Clock.monotonic()
     if now - checkedAt >= 0.01 {
       checkedAt = now

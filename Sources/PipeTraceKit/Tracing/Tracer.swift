@@ -41,6 +41,8 @@ public final class Tracer {
     /// How long the tracer polls for the next stop before it sleeps (signal-aware mode), while the
     /// machine has a CPU to spare (see `SpinPolicy`). 0: never.
     public var spinMicroseconds: Int = 200
+    /// Poll only while the machine has a CPU to spare (see `SpinPolicy`); false: always.
+    public var adaptiveSpin = true
     /// Capture the user-space stack at the entry of every shown syscall (strace's -k).
     public var stackTraces = false
     /// Keep fd targets right across close/dup2/execve (costs a stop per such call). Off when no
@@ -106,6 +108,7 @@ public final class Tracer {
   private var injections: [InjectionRequest] = []
   private var activeInjection: InjectionRequest?
   private var lastTick = 0.0
+  private var lastSignalCheck = 0.0
   private var idleFlushed = true
 
   /// When set, takes SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace instead of the default
@@ -123,7 +126,7 @@ public final class Tracer {
     eventsOnly = sets.none
     syscalls = SyscallStopHandler(
       sets: sets, events: events, decoding: options.decoding, unwinder: options.stackTraces ? StackUnwinder() : nil)
-    spin = SpinPolicy(microseconds: options.spinMicroseconds, cpus: Int(ct_usable_cpus()))
+    spin = SpinPolicy(microseconds: options.spinMicroseconds, cpus: Int(ct_usable_cpus()), adaptive: options.adaptiveSpin)
     tickers = sinks.compactMap { $0 as? TraceTicker }
     tickInterval = tickers.map(\.tickInterval).min()  // didSet does not run in init
   }
@@ -268,6 +271,14 @@ public final class Tracer {
 
   private func tickIfDue() {
     let now = Clock.monotonic()
+    if options.signalAware && now - lastSignalCheck >= 0.05 {
+      // Tracees that stop back to back keep the loop from ever waiting idle (where the tracer's
+      // signals are taken): look for them every 50 ms anyway.
+      lastSignalCheck = now
+      var code: Int32 = 0
+      let sig = ct_wait_tracer_signal(0, &code)
+      if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
+    }
     if let a = activeInjection, now > a.deadline { abortInjection("its threads did not all stop within \(Int(options.holdTimeout)) s") }
     guard let interval = tickInterval, now - lastTick >= interval else { return }
     lastTick = now
@@ -482,6 +493,9 @@ public final class Tracer {
       if t.beforeExec, launchErrorFd >= 0 {
         launchFailure = Launcher.execFailure(errorFd: launchErrorFd, command: l.command)
       }
+      // A signal to pipetrace went to the command (or reached it from the terminal) and it is gone
+      // now: what it left behind must not keep the trace going, as strace does not wait for it.
+      if launchedSignals > 0 && !tracees.isEmpty { endLaunchedTrace() }
     }
     if let a = activeInjection, a.pid == t.tgid { checkHeld() }
   }
