@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
+#include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 static void tracer_set(sigset_t *set) {
   sigemptyset(set);
@@ -45,4 +48,53 @@ int ct_wait_tracer_signal(int timeout_ms, int *code) {
     }
     if (errno != EINTR) return -1;
   }
+}
+
+// A real-time signal nothing else in pipetrace uses (glibc keeps the first two for itself).
+static int wakeup_signal(void) { return SIGRTMIN + 4; }
+static __thread timer_t wakeup_timer;
+static __thread int wakeup_armed;
+
+static void wakeup_handler(int sig) { (void)sig; }
+
+int ct_wakeup_start(int interval_ms) {
+  if (wakeup_armed) ct_wakeup_stop();
+  int sig = wakeup_signal();
+  struct sigaction sa;
+  memset(&sa, 0, sizeof sa);
+  sa.sa_handler = wakeup_handler;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = 0;  // no SA_RESTART: the blocking waitpid must return EINTR
+  if (sigaction(sig, &sa, NULL) < 0) return -1;
+  struct sigevent ev;
+  memset(&ev, 0, sizeof ev);
+  ev.sigev_notify = SIGEV_THREAD_ID;
+  ev.sigev_signo = sig;
+  ev._sigev_un._tid = (pid_t)syscall(SYS_gettid);
+  if (timer_create(CLOCK_MONOTONIC, &ev, &wakeup_timer) < 0) return -1;
+  long ns = (long)(interval_ms > 0 ? interval_ms : 1) * 1000000L;
+  struct itimerspec it = {{ns / 1000000000L, ns % 1000000000L}, {ns / 1000000000L, ns % 1000000000L}};
+  if (timer_settime(wakeup_timer, 0, &it, NULL) < 0) {
+    timer_delete(wakeup_timer);
+    return -1;
+  }
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+  wakeup_armed = 1;
+  return 0;
+}
+
+void ct_wakeup_stop(void) {
+  if (!wakeup_armed) return;
+  timer_delete(wakeup_timer);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, wakeup_signal());
+  pthread_sigmask(SIG_BLOCK, &set, NULL);
+  // A signal already sent to this thread stays pending (blocked): take it.
+  struct timespec zero = {0, 0};
+  while (sigtimedwait(&set, NULL, &zero) > 0) {}
+  wakeup_armed = 0;
 }

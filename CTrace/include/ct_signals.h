@@ -17,5 +17,13 @@ int ct_unblock_tracer_signals(void);
 // 0 on timeout.
 int ct_wait_tracer_signal(int timeout_ms, int *_Nullable code);
 
+// The tracer thread sleeps in a blocking waitpid, as strace does (one system call per stop). A
+// CLOCK_MONOTONIC timer sends the calling thread a signal of its own every interval_ms, which
+// interrupts that waitpid (EINTR) so the loop can take its signals, tick and flush while idle.
+// The handler does nothing and is installed without SA_RESTART. Returns 0, or -1 with errno set.
+int ct_wakeup_start(int interval_ms);
+// Stops and deletes the calling thread's timer and blocks its signal again.
+void ct_wakeup_stop(void);
+
 #pragma clang assume_nonnull end
 #endif

@@ -119,9 +119,9 @@ enum WaitResult {
 extension WaitResult {
   /// waitpid(`pid`, __WALL): -1 for any tracee. `block` false returns `.nothing` at once when no
   /// task has changed state.
-  static func wait(_ pid: Int32 = -1, block: Bool) -> WaitResult {
+  static func wait(_ pid: Int32 = -1, block: Bool, retryOnInterrupt: Bool = true) -> WaitResult {
     var status: Int32 = 0
-    let r = ct_waitpid(pid, &status, block ? 0 : Int32(CT_WNOHANG), 1)
+    let r = ct_waitpid(pid, &status, block ? 0 : Int32(CT_WNOHANG), retryOnInterrupt ? 1 : 0)
     if r > 0 { return .stop(tid: r, TraceStop(status: status)) }
     if r == 0 { return .nothing }
     let e = Errno.current

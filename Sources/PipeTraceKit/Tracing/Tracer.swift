@@ -209,6 +209,8 @@ public final class Tracer {
   /// Runs until no tracee is left (or, attached, until told to stop). Returns how it ended.
   public func run() -> Outcome {
     lastTick = Clock.monotonic()
+    if options.signalAware { _ = ct_wakeup_start(Int32(wakeInterval * 1000)) }
+    defer { if options.signalAware { ct_wakeup_stop() } }
     loop: while !tracees.isEmpty {
       if !detaching && detachRequested.load(ordering: .acquiring) { beginDetach() }
       if activeInjection == nil && !injections.isEmpty && !detaching { startInjection() }
@@ -245,28 +247,26 @@ public final class Tracer {
         guard case .nothing = r else { return r }
       } while Clock.monotonic() < deadline
     }
-    var code: Int32 = 0
-    var sig: Int32 = 0
+    // Sleep in waitpid, as strace does: one system call per stop. The wake-up timer interrupts it at
+    // least every `wakeInterval` so that the tracer's signals, ticks and detach requests are served
+    // and the output of a quiet trace reaches its reader.
+    let r = WaitResult.wait(block: true, retryOnInterrupt: false)
+    guard case .failed(.EINTR) = r else { return r }
     if !idleFlushed {
-      // Give busy tracees 50 ms before flushing, so output leaves in big writes but a hang is on
-      // screen at once.
-      sig = ct_wait_tracer_signal(50, &code)
-      if sig == 0 {
-        output?.flush()
-        idleFlushed = true
-      }
+      output?.flush()
+      idleFlushed = true
     }
-    if sig == 0 { sig = ct_wait_tracer_signal(idleWaitMilliseconds(), &code) }
+    var code: Int32 = 0
+    let sig = ct_wait_tracer_signal(0, &code)
     if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
     return .nothing
   }
 
-  /// How long an idle wait may last: until the next tick or detach check.
-  private func idleWaitMilliseconds() -> Int32 {
-    var limit = Double(options.stopCheckMilliseconds) / 1000
-    if let interval = tickInterval { limit = min(limit, max(0.001, lastTick + interval - Clock.monotonic())) }
-    if activeInjection != nil { limit = min(limit, 0.05) }
-    return Int32(max(1, limit * 1000))
+  /// How often an idle wait is interrupted: the detach check, and the tickers' interval.
+  private var wakeInterval: Double {
+    var limit = min(0.05, Double(options.stopCheckMilliseconds) / 1000)
+    if let interval = tickInterval { limit = min(limit, interval) }
+    return max(0.001, limit)
   }
 
   private func tickIfDue() {
