@@ -98,6 +98,33 @@ final class StraceFormatTests: XCTestCase {
     XCTAssertEqual(Set(report.processes.map(\.pid)), Set(files.compactMap(TraceInput.pidSuffix)))
   }
 
+  /// strace on stderr drops the `[pid N]` prefix whenever one process is left, and this log never
+  /// shows the end of one child (its exit line was lost): the unprefixed resumed line is still the
+  /// call left open by that name, not an unknown process's.
+  func testUnprefixedResumedLineWhileAnotherTaskLooksAlive() throws {
+    let dir = try TraceFixtures.tempDir()
+    defer { try? FileManager.default.removeItem(at: dir) }
+    let log = """
+      1700000010.000000 pipe([3, 4]) = 0 <0.000010>
+      1700000010.000100 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = 301 <0.000100>
+      [pid   301] 1700000010.000200 close(3) = 0 <0.000005>
+      [pid   300] 1700000010.000300 clone(child_stack=NULL, flags=CLONE_CHILD_CLEARTID|CLONE_CHILD_SETTID|SIGCHLD, child_tidptr=0x7f) = 302 <0.000100>
+      [pid   302] 1700000010.000350 close(4) = 0 <0.000005>
+      [pid   300] 1700000010.000400 wait4(-1,  <unfinished ...>
+      [pid   301] 1700000010.000500 write(4, "x", 1) = 1 <0.000005>
+      [pid   301] 1700000012.000100 +++ exited with 0 +++
+      1700000012.000200 <... wait4 resumed>[{WIFEXITED(s) && WEXITSTATUS(s) == 0}], 0, NULL) = 301 <1.999800>
+      1700000012.000400 read(3, "x", 10) = 1 <0.000004>
+
+      """
+    let path = try TraceFixtures.write(log, in: dir, name: "stderr.strace")
+    let report = try TraceFixtures.report([path])
+    XCTAssertEqual(report.badLines.count, 0, "\(report.badLines.samples)")
+    let wait = try XCTUnwrap(report.blocking.first { $0.name == "wait4" })
+    XCTAssertEqual(wait.pid, 300)
+    XCTAssertEqual(wait.dur, 1.9998, accuracy: 1e-9)
+  }
+
   func testUnfinishedResumedPairsBecomeOneCall() throws {
     let dir = try TraceFixtures.tempDir()
     defer { try? FileManager.default.removeItem(at: dir) }

@@ -150,6 +150,10 @@ public final class StraceLogReader: TraceReader {
       task = Self.unknownPid
     } else if live.count == 1, let only = live.first {
       task = only
+    } else if let owner = Self.resumedName(b[i...]).flatMap(pendingOwner) {
+      // strace drops the prefix again once one process is left, but this log still counts a task
+      // whose end it has not shown: the one call left open by that name is the one resumed.
+      task = owner
     } else {
       task = Self.unknownPid
     }
@@ -219,6 +223,20 @@ public final class StraceLogReader: TraceReader {
       return nil
     }
     return finishCall(name: name, argsAndResult: afterParen, tid: resolvedTask, entryTs: ts, lineTs: ts)
+  }
+
+  /// NAME of a `<... NAME resumed>` line.
+  static func resumedName(_ body: ArraySlice<UInt8>) -> String? {
+    guard body.starts(with: "<... ".utf8), let close = body.firstIndex(of: UInt8(ascii: ">")) else { return nil }
+    let words = body[(body.startIndex + 5)..<close].split(separator: 0x20)
+    guard words.count == 2, words[1].elementsEqual("resumed".utf8) else { return nil }
+    return StraceSyntax.string(words[0])
+  }
+
+  /// The only task with an unfinished call named `name`.
+  private func pendingOwner(_ name: String) -> Int32? {
+    let owners = pending.filter { $0.value.name == name }
+    return owners.count == 1 ? owners.first?.key : nil
   }
 
   private func isNameByte(_ c: UInt8) -> Bool {
