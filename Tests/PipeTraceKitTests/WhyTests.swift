@@ -156,7 +156,9 @@ final class WhyChainTests: XCTestCase {
     procs.adopt(sleeper)
     try waitUntilBlocked(sleeper, in: [230, 35])
     try waitUntilBlocked(python.pid, in: [0])
-    try waitUntil("c.sh exited") { ProcStat.read(sub)?.ppid == 1 }
+    // c.sh and the shell Python started it with are gone (zombies hold no fds): only the subshell
+    // and its sleeper still hold the pipe.
+    try waitUntil("c.sh exited") { ProcStat.read(sub)?.ppid == 1 && !childrenOf(python.pid).contains { isAlive($0) } }
 
     let d = try diagnoseHang(pid: python.pid)
     XCTAssertEqual(Set(d.holders.map(\.pid)), [sub, sleeper])
