@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # pipetrace --inject-close vs gdb -p PID -batch -ex 'call (int)close(FD)' on the same kind of live
 # process: a sleeper whose fds 3..(3+REPS) are dup'ed pipe write ends, one fd closed per run.
-# Usage: Benchmarks/inject_vs_gdb.sh [REPS]   (build first: swift build [-c release])
+# Usage: Benchmarks/inject_vs_gdb.sh [REPS]   (builds the binary scripts/install.sh installs)
 set -euo pipefail
 reps=${1:-10}
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${PIPETRACE:-$here/.build/release/pipetrace}
-[ -x "$bin" ] || bin=$here/.build/debug/pipetrace
+. "$here/Benchmarks/lib.sh"
+# The binary install.sh installs (PIPETRACE=path: another one).
+bin=${PIPETRACE:-$(installed_pipetrace)}
 command -v gdb >/dev/null || { echo "gdb not installed" >&2; exit 1; }
 pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done; }
@@ -27,28 +28,30 @@ time.sleep(600)' "$reps" &
   done
 }
 
-measure() {  # $1 = tool; prints total seconds for $reps closes
+measure() {  # $1 = gdb, close (--plain-close, what gdb does) or replace (the default); total seconds
   local start end i
   start=$(date +%s.%N)
   for i in $(seq 0 $((reps - 1))); do
-    if [ "$1" = gdb ]; then
-      gdb -p "$target" -batch -ex "call (int)close($((100 + i)))" >/dev/null 2>&1
-    else
-      "$bin" --inject-close "$target" $((100 + i)) >/dev/null
-    fi
+    case $1 in
+      gdb) gdb -p "$target" -batch -ex "call (int)close($((100 + i)))" >/dev/null 2>&1 ;;
+      close) "$bin" --inject-close "$target" $((100 + i)) --plain-close >/dev/null ;;
+      replace) "$bin" --inject-close "$target" $((100 + i)) >/dev/null ;;
+    esac
   done
   end=$(date +%s.%N)
   echo "$end - $start" | bc -l
 }
 
-check() {  # every fd closed, target still asleep and untraced
-  local left
-  left=$(ls /proc/$target/fd | awk -v n="$reps" '$1 >= 100 && $1 < 100 + n' | wc -l)
-  echo "  $1: fds left open: $left; target $(awk '{print $3}' /proc/$target/stat) in syscall $(cut -d' ' -f1 /proc/$target/syscall); TracerPid $(awk '/TracerPid/ {print $2}' /proc/$target/status)"
+check() {  # every fd closed (or now /dev/null), target still asleep and untraced
+  local pipes
+  pipes=$(for f in $(seq 100 $((100 + reps - 1))); do readlink /proc/$target/fd/$f 2>/dev/null; done | grep -c '^pipe:' || true)
+  echo "  $1: fds still on the pipe: $pipes; on /dev/null: $(for f in $(seq 100 $((100 + reps - 1))); do readlink /proc/$target/fd/$f 2>/dev/null; done | grep -c '^/dev/null' || true); target $(awk '{print $3}' /proc/$target/stat) in syscall $(cut -d' ' -f1 /proc/$target/syscall); TracerPid $(awk '/TracerPid/ {print $2}' /proc/$target/status)"
 }
 
-start_target; t_pt=$(measure pipetrace); check pipetrace
+start_target; t_pt=$(measure close); check "pipetrace --plain-close"
+start_target; t_rep=$(measure replace); check "pipetrace (/dev/null)"
 start_target; t_gdb=$(measure gdb); check gdb
-printf 'pipetrace --inject-close: %.4f s per close\n' "$(echo "$t_pt / $reps" | bc -l)"
-printf 'gdb call close:           %.4f s per close\n' "$(echo "$t_gdb / $reps" | bc -l)"
-printf 'ratio pipetrace/gdb = %.4f (target <= 0.05)\n' "$(echo "$t_pt / $t_gdb" | bc -l)"
+printf 'pipetrace --inject-close --plain-close: %.4f s per close\n' "$(echo "$t_pt / $reps" | bc -l)"
+printf 'pipetrace --inject-close (/dev/null):   %.4f s per fd\n' "$(echo "$t_rep / $reps" | bc -l)"
+printf 'gdb call close:                         %.4f s per close\n' "$(echo "$t_gdb / $reps" | bc -l)"
+printf 'ratio pipetrace/gdb = %.4f plain close, %.4f with /dev/null (target <= 0.05)\n' "$(echo "$t_pt / $t_gdb" | bc -l)" "$(echo "$t_rep / $t_gdb" | bc -l)"

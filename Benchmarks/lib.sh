@@ -14,3 +14,13 @@ time_cmd() {
 }
 
 ratio() { echo "scale=3; $1 / $2" | bc -l; }
+
+# The binary scripts/install.sh installs (release, Swift runtime linked statically), built if
+# needed, for the benchmarks where start-up time counts (why, run, --inject-close: one short
+# command each). Prints its path.
+installed_pipetrace() {
+  local root
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  (cd "$root" && swift build -c release --static-swift-stdlib --scratch-path .build-static --product pipetrace >/dev/null)
+  echo "$root/.build-static/release/pipetrace"
+}

