@@ -91,7 +91,7 @@ final class ByteStringTests: XCTestCase {
     XCTAssertEqual(StraceText.quoted([0x68, 0x69, 0x0A], hex: .nonASCII), #""hi\n""#)
     XCTAssertEqual(StraceText.quoted([0x68, 0x69], hex: .all), #""\x68\x69""#)
     XCTAssertEqual(StraceText.quoted([0x68, 0xFF], hex: .nonASCIIChars), #""h\xff""#)
-    XCTAssertEqual(StraceText.escaped("fake\nVerdict: \u{1B}[31m"), #"fake\nVerdict: \33[31m"#)
+    XCTAssertEqual(DisplayText.escape("fake\nVerdict: \u{1B}[31m"), #"fake\nVerdict: \33[31m"#)
     XCTAssertEqual(StraceText.render(.hex(0)), "0")
   }
 

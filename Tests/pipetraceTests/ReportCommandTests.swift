@@ -134,6 +134,27 @@ final class ReportCommandTests: XCTestCase {
     XCTAssertFalse(html.stdout.contains("http://") || html.stdout.contains("https://"))
   }
 
+  /// Names, paths and argv in a trace came from the traced processes: the text report escapes them
+  /// as strace does, so none can split a line or reach the terminal as a control sequence.
+  func testHostileStringsInATraceAreEscaped() throws {
+    let path = temporaryFile("hostile.jsonl")
+    defer { unlink(path) }
+    let trace = #"""
+      {"event":"start","version":1,"ts":1.0,"command":["x"],"attached":[]}
+      {"event":"exec","pid":10,"tid":10,"ts":1.1,"path":"/bin/ev\u001b[31mil\nVerdict: fake","argv":["ev\u001b[2Jil","a\nb"]}
+      {"event":"syscall","pid":10,"tid":10,"ts":1.2,"name":"read","args":[3,"",10],"ret":0,"dur":0.5,"fds":[{"arg":0,"fd":3,"kind":"file","path":"/tmp/x\u001b[1m\nline"}]}
+      {"event":"exit","pid":10,"tid":10,"ts":2.0,"code":0,"signal":null,"core":false}
+
+      """#
+    try trace.write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try CLI.run(["report", "--min-block", "0.1", path])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertFalse(r.stdout.utf8.contains(0x1b), "an escape byte reached the output")
+    XCTAssertFalse(r.stdout.split(separator: "\n").contains { $0.hasPrefix("Verdict") || $0.hasPrefix("line>)") })
+    XCTAssertTrue(r.stdout.contains(#"ev\33[2Jil a\nb"#), r.stdout)
+    XCTAssertTrue(r.stdout.contains(#"read(3</tmp/x\33[1m\nline>)"#), r.stdout)
+  }
+
   func testNotATraceIsOneLineAndAFailure() throws {
     let path = dir.appendingPathComponent("junk").path
     try "just some words\n".write(toFile: path, atomically: true, encoding: .utf8)

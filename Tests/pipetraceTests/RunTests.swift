@@ -107,6 +107,16 @@ final class RunTests: XCTestCase {
     XCTAssertEqual((empty["stdout"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), "0")
   }
 
+  /// The log line shows a snippet of the command's output, and holders' names from /proc: control
+  /// characters in them are escaped (the snippet keeps ⏎ for newlines and its UTF-8 text).
+  func testLogLineEscapesControlCharacters() throws {
+    let r = try CLI.run(["run", "-c", #"printf 'a\033[31mred\nb\tcaf\303\251'"#])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let log = r.stderr.split(separator: "\n").last.map(String.init) ?? ""
+    XCTAssertFalse(log.utf8.contains(0x1b), log)
+    XCTAssertTrue(log.contains(#"<OUT>a\33[31mred⏎b\tcafé"#), log)
+  }
+
   func testExitCodesAndSignals() throws {
     let (r5, o5) = try runJSON(["-c", "echo out; echo err >&2; exit 5"])
     XCTAssertEqual(r5.status, 5)

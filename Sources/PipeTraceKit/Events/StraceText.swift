@@ -201,14 +201,6 @@ public enum StraceText {
     out.append(digits[Int(b & 15)])
   }
 
-  /// A string from another process or /proc (a command name, a path) made safe for one line of
-  /// text: escaped as strace escapes it, without quotes.
-  public static func escaped(_ s: String) -> String {
-    var out: [UInt8] = []
-    appendEscaped(Array(s.utf8), extra: "", to: &out)
-    return String(decoding: out, as: UTF8.self)
-  }
-
   /// A signal line's body: `SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, …}` (strace prints it
   /// between `--- ` and ` ---`).
   public static func signal(_ info: SignalInfo, style: XlatStyle = .abbrev, fdTarget: (Int32) -> FdTarget? = { _ in nil }) -> String {

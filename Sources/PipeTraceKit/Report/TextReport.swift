@@ -1,10 +1,14 @@
-/// The default, human-readable report.
+/// The default, human-readable report. Every name, path, argument and result in it came from a
+/// trace, so from the traced processes: each is escaped as strace escapes strings (`\n`, `\33`),
+/// so a program name cannot split a line or send the terminal a control sequence.
 public enum TextReport {
   public static func render(_ r: Report, title: String = "") -> String {
     var out = ""
     func line(_ s: String = "") { out += s + "\n" }
+    let e = DisplayText.escape
+    func program(_ pid: Int32) -> String { e(r.programName(pid)) }
     let span = (r.traceEnd ?? 0) - (r.traceStart ?? 0)
-    line("pipetrace report\(title.isEmpty ? "" : ": " + title)")
+    line("pipetrace report\(title.isEmpty ? "" : ": " + e(title))")
     line("\(r.eventCount) events, \(r.processes.count) processes, \(NumberText.duration(max(0, span))) traced"
       + (r.traceStart.map { " from \(NumberText.seconds($0))" } ?? ""))
     line("Durations: \(Report.clockNote). Times are seconds from the first event.")
@@ -13,17 +17,17 @@ public enum TextReport {
     }
     if r.badLines.count > 0 {
       line("Unreadable lines: \(r.badLines.count)")
-      for s in r.badLines.samples.prefix(5) { line("  \(s.file):\(s.line): \(s.reason)") }
+      for s in r.badLines.samples.prefix(5) { line("  \(e(s.file)):\(s.line): \(e(s.reason))") }
     }
     line()
 
     line("Blocking calls (>= \(NumberText.duration(r.minBlock))), waits on pipes, sockets and children first, then longest first:")
     if r.blocking.isEmpty { line("  none") }
     for b in r.blocking.prefix(50) {
-      let fd = b.fd.map { "\($0)" + (b.target.map { "<\($0)>" } ?? "") } ?? ""
-      var s = "  \(b.pid) \(r.programName(b.pid)) \(b.name)(\(fd)) at \(r.relative(b.ts)) blocked \(NumberText.duration(b.dur)) \(b.result)"
+      let fd = b.fd.map { "\($0)" + (b.target.map { "<\(e($0))>" } ?? "") } ?? ""
+      var s = "  \(b.pid) \(program(b.pid)) \(e(b.name))(\(fd)) at \(r.relative(b.ts)) blocked \(NumberText.duration(b.dur)) \(e(b.result))"
       if let rel = b.releasedBy {
-        s += "\n      released by \(rel.pid) \(r.programName(rel.pid)): \(rel.event) at \(r.relative(rel.ts))"
+        s += "\n      released by \(rel.pid) \(program(rel.pid)): \(e(rel.event)) at \(r.relative(rel.ts))"
       } else if !b.returned {
         s += "\n      still blocked when the trace ended"
       } else {
@@ -39,8 +43,8 @@ public enum TextReport {
       line("Leaked pipe ends (exec'd holding a pipe end never used, while another process waited on it):")
       for l in r.leaks {
         let held = l.releasedAt.map { "until \(r.relative($0))" } ?? "until the end"
-        line("  \(l.holderPid) exec'd \(l.program) at \(r.relative(l.execTs)) holding fd \(l.fd) (\(l.end.rawValue) end of \(l.pipe)) \(held), never used it;"
-          + " \(l.blockedPid) \(r.programName(l.blockedPid)) blocked \(NumberText.duration(l.blockedDur)) in \(l.blockedName) on it")
+        line("  \(l.holderPid) exec'd \(e(l.program)) at \(r.relative(l.execTs)) holding fd \(l.fd) (\(l.end.rawValue) end of \(e(l.pipe))) \(held), never used it;"
+          + " \(l.blockedPid) \(program(l.blockedPid)) blocked \(NumberText.duration(l.blockedDur)) in \(e(l.blockedName)) on it")
       }
       line()
     }
@@ -54,7 +58,7 @@ public enum TextReport {
       for p in children[parent] ?? [] {
         let end = p.end.map { r.relative($0) } ?? "-"
         let life = p.end.map { NumberText.duration($0 - p.start) } ?? "-"
-        let prog = p.program.map { p.argv.isEmpty ? $0 : p.argv.joined(separator: " ") } ?? ""
+        let prog = e(p.program.map { p.argv.isEmpty ? $0 : p.argv.joined(separator: " ") } ?? "")
         line("  " + (String(repeating: "  ", count: min(depth, 8)) + "\(p.pid)").padded(15) + " "
           + (p.parent.map { "\($0)" } ?? "-").padded(8) + r.relative(p.start).padded(13) + end.padded(13)
           + life.padded(11) + (r.statusText(p) + " ").padded(19) + String(prog.prefix(80)))
@@ -68,8 +72,8 @@ public enum TextReport {
     if r.pipes.isEmpty { line("  none seen") }
     for p in r.pipes.prefix(100) {
       let made = p.created.map { "created by \($0.pid) with \($0.event) at \(r.relative($0.ts))" } ?? "created before the trace"
-      line("  \(p.label): \(made)" + (p.closedAt.map { ", last end closed at \(r.relative($0))" } ?? ", still open at the end"))
-      for h in p.history { line("      \(r.relative(h.ts))  \(h.text)") }
+      line("  \(e(p.label)): \(e(made))" + (p.closedAt.map { ", last end closed at \(r.relative($0))" } ?? ", still open at the end"))
+      for h in p.history { line("      \(r.relative(h.ts))  \(e(h.text))") }
       if p.omittedHistory > 0 { line("      … \(p.omittedHistory) more steps") }
     }
     if r.pipes.count > 100 { line("  … \(r.pipes.count - 100) more pipes (see --format json)") }
@@ -80,7 +84,7 @@ public enum TextReport {
     out += table(r.summary)
     for p in r.perProcess.prefix(50) {
       line()
-      line("Syscalls of \(p.pid) \(r.programName(p.pid)):")
+      line("Syscalls of \(p.pid) \(program(p.pid)):")
       out += table(Array(p.syscalls.prefix(15)))
     }
     return out
@@ -90,7 +94,7 @@ public enum TextReport {
     var out = "  " + "SYSCALL".padded(18) + "CALLS".leftPadded(9) + "ERRORS".leftPadded(8) + "TOTAL".leftPadded(12)
       + "AVG".leftPadded(11) + "P50".leftPadded(11) + "P99".leftPadded(11) + "MAX".leftPadded(11) + "\n"
     for s in rows {
-      out += "  " + s.name.padded(18) + "\(s.calls)".leftPadded(9) + "\(s.errors)".leftPadded(8)
+      out += "  " + DisplayText.escape(s.name).padded(18) + "\(s.calls)".leftPadded(9) + "\(s.errors)".leftPadded(8)
         + NumberText.duration(s.total).leftPadded(12) + NumberText.duration(s.avg).leftPadded(11)
         + NumberText.duration(s.p50).leftPadded(11) + NumberText.duration(s.p99).leftPadded(11)
         + NumberText.duration(s.max).leftPadded(11) + "\n"

@@ -10,7 +10,7 @@ public enum RunReport {
     if !r.holders.isEmpty {
       let byPid = Dictionary(grouping: r.holders, by: \.pid).sorted { $0.key < $1.key }
       line += " [leaked pipe held by " + byPid.map { pid, hs in
-        "pid \(pid) (\(hs[0].comm)) fd \(hs.map { String($0.fd) }.joined(separator: ","))"
+        "pid \(pid) (\(DisplayText.escape(hs[0].comm))) fd \(hs.map { String($0.fd) }.joined(separator: ","))"
       }.joined(separator: "; ") + "]"
     }
     if !r.holders.isEmpty && r.closed.isEmpty && r.killed.isEmpty {
@@ -76,7 +76,9 @@ public enum RunReport {
     return bytes.count
   }
 
-  /// The log line's view of a stream: its first `limit` characters, newlines as ⏎, `…` when cut.
+  /// The log line's view of a stream: its first `limit` characters, newlines as ⏎, other control
+  /// characters escaped as strace escapes them (`\33`: the output cannot move the cursor or split the
+  /// line), `…` when cut.
   /// Only the bytes that can hold those characters are decoded, not the whole output.
   static func trimmed(_ out: CapturedOutput, _ limit: Int) -> String {
     let window = min(out.head.count, 4 * (limit + 1) + 16)
@@ -93,6 +95,14 @@ public enum RunReport {
 
 extension String {
   func replacingNewlines() -> String {
-    String(self.map { $0 == "\n" ? "⏎" : $0 })
+    var out = ""
+    for scalar in unicodeScalars {
+      switch scalar.value {
+      case 0x0A: out += "⏎"
+      case 0..<0x20, 0x7F...0x9F: out += DisplayText.escape(String(scalar))
+      default: out.unicodeScalars.append(scalar)
+      }
+    }
+    return out
   }
 }
