@@ -20,6 +20,6 @@ public enum PtracePermission {
     if reasons.isEmpty {
       reasons.append("the process may be non-dumpable (setuid, or prctl PR_SET_DUMPABLE 0); ptrace needs CAP_SYS_PTRACE for it")
     }
-    return "not allowed to trace process \(pid) (\(name)): " + reasons.joined(separator: "; ")
+    return "not allowed to trace process \(pid) (\(DisplayText.escape(name))): " + reasons.joined(separator: "; ")
   }
 }

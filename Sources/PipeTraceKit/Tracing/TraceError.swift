@@ -13,14 +13,16 @@ public enum TraceError: Error, CustomStringConvertible, Equatable {
   case spawnFailed(String, Errno)
   case unknownSyscall(String)
 
+  /// Process names come from /proc (any user can name a process): escaped as strace does.
   public var description: String {
+    let e = DisplayText.escape
     switch self {
     case .noSuchProcess(let p): return "no such process: \(p)"
     case .invalidPid(let s): return "not a process id: '\(s)' (expected a positive number)"
-    case .kernelThread(let p, let n): return "process \(p) (\(n)) is a kernel thread; kernel threads cannot be traced"
-    case .zombie(let p, let n): return "process \(p) (\(n)) is a zombie: it has exited and only waits to be reaped"
+    case .kernelThread(let p, let n): return "process \(p) (\(e(n))) is a kernel thread; kernel threads cannot be traced"
+    case .zombie(let p, let n): return "process \(p) (\(e(n))) is a zombie: it has exited and only waits to be reaped"
     case .alreadyTraced(let p, let t, let n):
-      return "process \(p) is already traced by process \(t) (\(n)); a process can have only one tracer"
+      return "process \(p) is already traced by process \(t) (\(e(n))); a process can have only one tracer"
     case .isSelf(let p): return "process \(p) is pipetrace itself"
     case .permissionDenied(let p, _):
       return PtracePermission.explain(pid: p)
