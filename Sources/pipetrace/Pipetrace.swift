@@ -11,7 +11,7 @@ struct Pipetrace: ParsableCommand {
       pipetrace [OPTIONS] -- CMD ARGS...  trace CMD and all it starts
       pipetrace [OPTIONS] -p PID...       trace running processes
       pipetrace why PID                   why PID is blocked, and the fix
-      pipetrace --inject-close PID FD...  close FDs inside PID
+      pipetrace --inject-close PID FD...  /dev/null in place of FDs in PID
       pipetrace report FILE...            timing report of saved traces
       pipetrace run [OPTIONS] -- CMD      run CMD; leaked pipes cannot hang it
       pipetrace demo                      the leaked-pipe hang, solved
