@@ -258,6 +258,20 @@ static void execs(void) {
   execve("/nonexistent/prog", tail, NULL);
   const char *error = errno == EFAULT ? "EFAULT (Bad address)" : "ENOENT (No such file or directory)";
   EXPECT("execve(\"/nonexistent/prog\", [\"x\", %p, ... /* %p */], NULL) = -1 %s\n", (void *)end, (void *)end, error);
+  // An envp whose terminator would be in the unmapped page.
+  char *one[] = {"x", NULL};
+  execve("/nonexistent/prog", one, tail);
+  error = errno == EFAULT ? "EFAULT (Bad address)" : "ENOENT (No such file or directory)";
+  EXPECT("execve(\"/nonexistent/prog\", [\"x\"], %p /* 2 vars, unterminated */) = -1 %s\n", (void *)tail, error);
+  // An argv that straddles a page boundary (both pages mapped): read on past the first page.
+  char *two = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  char **across = (char **)(two + ps - 3 * sizeof(char *));
+  for (int i = 0; i < 6; i++) across[i] = names[i];
+  across[6] = NULL;
+  execve("/nonexistent/prog", across, one);
+  EXPECT("execve(\"/nonexistent/prog\", [\"a0\", \"a1\", \"a2\", \"a3\", \"a4\", \"a5\"], %p /* 1 var */) = -1 "
+         "ENOENT (No such file or directory)\n", (void *)one);
+  munmap(two, 2 * ps);
 }
 
 // The fd cache must follow a close it does not show: fd 4 is a pipe, then /dev/null.

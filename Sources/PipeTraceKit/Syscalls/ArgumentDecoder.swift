@@ -250,22 +250,62 @@ struct ArgumentDecoder {
     return (Array(result.prefix(limit)), true)
   }
 
+  /// A NULL-terminated pointer array (argv, envp) read a chunk at a time: up to the end of the
+  /// page, at most 128 pointers a read, so an envp of 40 variables costs one read, not 41.
+  struct PointerArray {
+    let decoder: ArgumentDecoder
+    private(set) var address: UInt64
+    private var chunk: [UInt64] = []
+    private var next = 0
+
+    init(_ decoder: ArgumentDecoder, at address: UInt64) {
+      self.decoder = decoder
+      self.address = address
+    }
+
+    /// The next pointer (0 at the end of the array); nil where the memory cannot be read, and
+    /// `address` is then where.
+    mutating func pop() -> UInt64? {
+      if next == chunk.count {
+        chunk = decoder.words(from: address)
+        next = 0
+        if chunk.isEmpty { return nil }
+      }
+      let p = chunk[next]
+      next += 1
+      address &+= UInt64(decoder.arch.wordSize)
+      return p
+    }
+  }
+
+  /// The ABI's words from `addr` to the end of its page, at most 128; empty when `addr` cannot be
+  /// read. A word that straddles two pages is read alone.
+  func words(from addr: UInt64) -> [UInt64] {
+    let size = arch.wordSize
+    let toPageEnd = Self.pageSize - Int(addr % UInt64(Self.pageSize))
+    if toPageEnd < size { return readWord(addr).map { [$0] } ?? [] }
+    guard inUserRange(addr) else { return [] }
+    let b = memory.bytes(at: addr, count: min(toPageEnd / size, 128) * size)
+    let c = CBytes(b)
+    return (0..<b.count / size).map { c.word($0 * size, arch) }
+  }
+
   /// execve's argv: `["a", "b"]`, `-s` entries at most, `0x…` for a string that cannot be read,
   /// `... /* 0xADDR */` where the array itself cannot be read any more.
   func argv(_ addr: UInt64) -> ArgValue {
     if addr == 0 { return .null }
     var items: [ArgValue] = []
-    var a = addr
+    var pointers = PointerArray(self, at: addr)
     while true {
-      guard let p = readWord(a) else {
+      let at = pointers.address
+      guard let p = pointers.pop() else {
         if items.isEmpty { return .hex(addr) }
-        items.append(.raw("... /* " + NumberText.hex(a) + " */"))
+        items.append(.raw("... /* " + NumberText.hex(at) + " */"))
         return .array(items, truncated: false)
       }
       if p == 0 { return .array(items, truncated: false) }
       if items.count >= limit { return .array(items, truncated: true) }
       items.append(string(at: p))
-      a &+= UInt64(arch.wordSize)
     }
   }
 
@@ -273,17 +313,16 @@ struct ArgumentDecoder {
   func envCount(_ addr: UInt64) -> ArgValue {
     if addr == 0 { return .null }
     var n = 0
-    var a = addr
+    var pointers = PointerArray(self, at: addr)
     var unterminated = false
     while true {
-      guard let p = readWord(a) else {
+      guard let p = pointers.pop() else {
         if n == 0 { return .hex(addr) }
         unterminated = true
         break
       }
       if p == 0 { break }
       n += 1
-      a &+= UInt64(arch.wordSize)
     }
     let text = NumberText.hex(addr) + " /* \(n) var\(n == 1 ? "" : "s")\(unterminated ? ", unterminated" : "") */"
     return .raw(text)

@@ -1,6 +1,6 @@
 import CTrace
 
-/// Reads a stopped tracee's memory: buffers, C strings, pointer arrays.
+/// Reads a stopped tracee's memory: buffers, C strings, words.
 struct TraceeMemory {
   let tid: Int32
 
@@ -37,25 +37,5 @@ struct TraceeMemory {
     let b = bytes(at: address, count: 8)
     guard b.count == 8 else { return nil }
     return b.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-  }
-
-  func int32(at address: UInt64) -> Int32? {
-    let b = bytes(at: address, count: 4)
-    guard b.count == 4 else { return nil }
-    return b.withUnsafeBytes { $0.loadUnaligned(as: Int32.self) }
-  }
-
-  /// A NULL-terminated array of pointers (argv, envp), at most `limit` entries.
-  func pointerArray(at address: UInt64, limit: Int) -> (pointers: [UInt64], truncated: Bool)? {
-    guard address != 0 else { return nil }
-    var out: [UInt64] = []
-    var addr = address
-    while out.count < limit {
-      guard let p = word(at: addr) else { return out.isEmpty ? nil : (out, false) }
-      if p == 0 { return (out, false) }
-      out.append(p)
-      addr += 8
-    }
-    return (out, word(at: addr) != 0)
   }
 }
