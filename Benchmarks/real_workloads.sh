@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Real workloads, traced by pipetrace and by strace in one run, against the untraced run:
-#   1. `make -j2` of a generated 40-file C project (gcc -pipe), the default pipe set, launch mode.
+#   1. `make -j2` of a generated 40-file C project (gcc -pipe), the default pipe set, launch mode;
+#      beside it the floor of any ptrace tracer here (Benchmarks/ptrace_floor.c: the same stops,
+#      nothing done at them), with and without exit stops.
 #   2. N rounds of fork + SIGKILL + waitpid (strace's kill_child pattern), idle and with the machine
 #      busy (one CPU-bound loop per CPU running beside it): the tracer's spin-before-sleep must help
 #      the first and not hurt the second.
@@ -69,19 +71,26 @@ prog: $(OBJS)
 clean:
 	rm -f *.o prog
 MK
+# The floor: a tracer that stops where pipetrace and strace stop (same seccomp set, entry and exit)
+# and does nothing else; and the same stopping at entries only.
+cc -O2 -DTRACED="$(echo "$set_list" | sed 's/[a-z0-9_]\+/SYS_&/g')" -o "$work/ptrace_floor" Benchmarks/ptrace_floor.c
 build() { make -s -C "$proj" clean >/dev/null; once "$@" make -s -C "$proj" -j2; }
 echo "workload 1: make -j2 of 40 C files (gcc -pipe), default pipe set, best of $turns turns"
-u=(); s=(); p=()
+u=(); s=(); p=(); f=(); e=()
 for _ in $(seq "$turns"); do
   u+=("$(build)")
   s+=("$(build strace -f --seccomp-bpf -ttt -T -y -o "$work/s.log" -e trace=$set_list)")
   p+=("$(build "$pt" -o "$work/p.log" --)")
+  f+=("$(build "$work/ptrace_floor")")
+  e+=("$(build env FLOOR_ENTRY_ONLY=1 "$work/ptrace_floor")")
 done
-u1=$(min "${u[@]}"); s1=$(min "${s[@]}"); p1=$(min "${p[@]}")
+u1=$(min "${u[@]}"); s1=$(min "${s[@]}"); p1=$(min "${p[@]}"); f1=$(min "${f[@]}"); e1=$(min "${e[@]}")
 printf '  untraced                                %7.3fs\n' "$u1"
 printf '  strace -f --seccomp-bpf -ttt -T -y -e   %7.3fs  (%sx untraced)\n' "$s1" "$(ratio "$s1" "$u1")"
 printf '  pipetrace                               %7.3fs  (%sx untraced, %sx strace; targets <= 1.2x, <= 1x)\n' \
   "$p1" "$(ratio "$p1" "$u1")" "$(ratio "$p1" "$s1")"
+printf '  floor: stops only, entry and exit       %7.3fs  (%sx untraced)\n' "$f1" "$(ratio "$f1" "$u1")"
+printf '  floor: stops only, entries only         %7.3fs  (%sx untraced)\n' "$e1" "$(ratio "$e1" "$u1")"
 printf '  lines: strace %s, pipetrace %s\n' "$(wc -l <"$work/s.log")" "$(wc -l <"$work/p.log")"
 
 # --- 2. fork + SIGKILL + waitpid -----------------------------------------------------------------
