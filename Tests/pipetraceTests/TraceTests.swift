@@ -46,6 +46,27 @@ final class TraceTests: XCTestCase {
     }
   }
 
+  /// An exec event names the file the call named, not argv[0], whether the call is shown or not
+  /// (the path is read at entry: at the exec event the old image's memory is gone).
+  func testExecEventNamesThePathNotArgv0() throws {
+    for set in ["none", "execve"] {
+      let trace = temporaryFile("exec.json")
+      defer { unlink(trace) }
+      let r = try CLI.run(["--json", "-e", "trace=" + set, "-o", trace, "--", "/bin/sh", "-c", "exec env fakename=1 true"])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      let execs = try JSONLines.read(trace).filter { $0["event"] as? String == "exec" }
+      let paths = execs.compactMap { $0["path"] as? String }
+      let argv0s = execs.compactMap { ($0["argv"] as? [String])?.first }
+      // sh as launched; env by sh's PATH search; true by env's PATH search (env's execvp tries
+      // each PATH entry: the one that worked is named).
+      XCTAssertEqual(paths.count, 3, "\(set): \(execs)")
+      XCTAssertEqual(argv0s, ["/bin/sh", "env", "true"], set)
+      XCTAssertEqual(paths.first, "/bin/sh", set)
+      for p in paths.dropFirst() { XCTAssertTrue(p.hasPrefix("/"), "\(set): \(paths)") }
+      XCTAssertTrue(paths[1].hasSuffix("/env") && paths[2].hasSuffix("/true"), "\(set): \(paths)")
+    }
+  }
+
   func testKilledCommandIsReportedAndStatusIs128PlusSignal() throws {
     let trace = temporaryFile("kill.json")
     defer { unlink(trace) }

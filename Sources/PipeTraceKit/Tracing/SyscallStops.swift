@@ -142,6 +142,15 @@ final class SyscallStopHandler {
       events.emit(.syscallEntry(record))
     }
     t.current = PendingCall(call: call, record: record, monoStart: Clock.monotonic(), shown: show)
+    if call.row.isExec { t.current?.execPath = execPath(call, record, memory) }
+  }
+
+  /// The path an exec call names: from its decoded arguments when it is shown, read otherwise.
+  private func execPath(_ call: SyscallDecoder.Call, _ record: SyscallRecord, _ memory: TraceeMemory) -> [UInt8]? {
+    guard let i = call.row.args?.firstIndex(where: { if case .path = $0 { return true } else { return false } })
+    else { return nil }
+    if i < record.args.count, case .string(let p, _) = record.args[i] { return p }
+    return memory.cString(at: call.raw[i], limit: ArgumentDecoder.pathMax)?.bytes
   }
 
   /// A syscall-exit stop.

@@ -7,6 +7,9 @@ struct PendingCall {
   var monoStart: Double
   /// Printed (in the selected set); otherwise only the fd cache needs it.
   var shown: Bool
+  /// An exec call's path argument, read at entry: at the exec event the old image, and the memory
+  /// the path was in, are gone.
+  var execPath: [UInt8]? = nil
 }
 
 /// One traced thread and what the tracer knows of it. Every tracee is seized (PTRACE_SEIZE, also

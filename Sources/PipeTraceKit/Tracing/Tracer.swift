@@ -427,21 +427,13 @@ public final class Tracer {
     // The new image has a private fd table without the close-on-exec fds.
     t.fds = FdTargetCache()
     syscalls.unwinder?.imageReplaced(tgid: t.tgid)
-    var path = ""
-    if let c = t.current, c.call.row.isExec {
-      // The old image is gone: the strings were captured at entry when shown; re-read otherwise.
-      let pathArg = c.call.row.args?.firstIndex { if case .path = $0 { return true } else { return false } } ?? 0
-      if c.record.args.count > pathArg + 1, case .string(let p, _) = c.record.args[pathArg] {
-        path = String(decoding: p, as: UTF8.self)
-      } else {
-        path = TraceeMemory(tid: t.tid).cString(at: c.call.raw[pathArg], limit: 4096)
-          .map { String(decoding: $0.bytes, as: UTF8.self) } ?? ""
-      }
-    }
+    // The path as the call named it (captured at entry); an empty one (execveat's AT_EMPTY_PATH)
+    // or none seen: the file the kernel ran.
+    var path = t.current?.execPath.map { String(decoding: $0, as: UTF8.self) } ?? ""
     var argv = ProcFS.read("/proc/\(t.tid)/cmdline")?.split(separator: "\0", omittingEmptySubsequences: false)
       .map(String.init) ?? []
     if argv.last == "" { argv.removeLast() }
-    if path.isEmpty { path = argv.first ?? "?" }
+    if path.isEmpty { path = ProcFS.readLink("/proc/\(t.tid)/exe") ?? argv.first ?? "?" }
     if t.beforeExec {
       t.beforeExec = false
       if launchErrorFd >= 0 {
