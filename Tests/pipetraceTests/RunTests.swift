@@ -117,6 +117,37 @@ final class RunTests: XCTestCase {
     XCTAssertTrue(log.contains(#"<OUT>a\33[31mred⏎b\tcafé"#), log)
   }
 
+  /// A holder's name is its comm exactly (JSON) and escaped once (text): /proc/PID/status's Name is
+  /// already escaped by the kernel, so it must not be the source.
+  func testHolderNameIsItsCommEscapedOnce() throws {
+    let dir = temporaryFile("renamed")
+    XCTAssertEqual(mkdir(dir, 0o700), 0)
+    defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+    try """
+      import ctypes, sys, time
+      ctypes.CDLL(None).prctl(15, b'ev\\nil\\\\x', 0, 0, 0)
+      open(sys.argv[1], 'w').close()
+      time.sleep(300)
+      """.write(toFile: dir + "/holder.py", atomically: true, encoding: .utf8)
+    // The command returns once its daemon has renamed itself (it waits for the flag file the
+    // daemon writes, for 30 s at most).
+    func command(_ flag: String) -> String {
+      "python3 \(dir)/holder.py \(dir)/\(flag) & i=0; while [ ! -e \(dir)/\(flag) ] && [ $i -lt 3000 ]; "
+        + "do sleep 0.01; i=$((i+1)); done; echo up"
+    }
+    let (r, obj) = try runJSON(["--grace", "0.2", "-c", command("json")])
+    let holders = obj["holders"] as? [[String: Any]] ?? []
+    defer { reap(holders.compactMap { $0["pid"] as? Int }) }
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(Set(holders.compactMap { $0["comm"] as? String }), ["ev\nil\\x"], "\(holders)")
+
+    let text = try CLI.run(["run", "--grace", "0.2", "-c", command("text")])
+    let pid = text.stderr.range(of: #"held by pid (\d+)"#, options: .regularExpression).map { String(text.stderr[$0].split(separator: " ").last!) }
+    defer { if let p = pid.flatMap(Int.init) { reap([p]) } }
+    XCTAssertEqual(text.status, 0, text.stderr)
+    XCTAssertTrue(text.stderr.contains(#"(ev\nil\\x) fd 1,2"#), text.stderr)
+  }
+
   func testExitCodesAndSignals() throws {
     let (r5, o5) = try runJSON(["-c", "echo out; echo err >&2; exit 5"])
     XCTAssertEqual(r5.status, 5)
