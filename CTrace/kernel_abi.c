@@ -11,6 +11,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <sched.h>
+#include <sys/epoll.h>
 #include <stddef.h>
 #include <sys/mman.h>
 
@@ -28,5 +29,7 @@ _Static_assert(CT_FD_CLOEXEC == FD_CLOEXEC, "fd flag");
 // ERESTART_RESTARTBLOCK is kernel-internal (include/linux/errno.h); its value is ABI since 2.6.
 _Static_assert(CT_ERESTART_RESTARTBLOCK == 516, "ERESTART_RESTARTBLOCK");
 _Static_assert(CT_POLLIN == POLLIN && CT_POLLPRI == POLLPRI && CT_POLLOUT == POLLOUT, "poll events");
+_Static_assert(CT_EPOLLIN == EPOLLIN && CT_EPOLLPRI == EPOLLPRI && CT_EPOLLOUT == EPOLLOUT && CT_EPOLLRDHUP == EPOLLRDHUP,
+               "epoll events");
 // ct_unix_socket.state holds the kernel's TCP state numbers (unix_diag reuses them).
 _Static_assert(TCP_ESTABLISHED == 1 && TCP_CLOSE == 7 && TCP_LISTEN == 10, "state values documented in ct_sockdiag.h");

@@ -29,6 +29,12 @@ enum {
   CT_POLLIN = 0x1,
   CT_POLLPRI = 0x2,
   CT_POLLOUT = 0x4,
+  // What an epoll interest asks for (the `events:` mask of its fdinfo line): the same bits as
+  // poll's, and the peer shutting its writing half (a reader's wait too).
+  CT_EPOLLIN = 0x1,
+  CT_EPOLLPRI = 0x2,
+  CT_EPOLLOUT = 0x4,
+  CT_EPOLLRDHUP = 0x2000,
 };
 
 #pragma clang assume_nonnull end

@@ -337,6 +337,38 @@ final class RealHangTests: XCTestCase {
     XCTAssertEqual(try CLI.run(["why", "abc"]).status, 1)
   }
 
+  /// An event loop in epoll_wait for room to write (EPOLLOUT) on a full socket is a writer whose
+  /// reader does not read: the interest list's `events:` say which way it waits. (It was taken for
+  /// a reader waiting for EOF, and its child for "still its work".)
+  func testEpollWaitForRoomToWriteIsAWriter() throws {
+    try procs.write("epw.py", """
+      import os, select, socket, time
+      a, b = socket.socketpair()
+      if os.fork() == 0:
+          a.close()
+          time.sleep(300)  # holds b and never reads it
+          os._exit(0)
+      b.close()
+      a.setblocking(False)
+      try:
+          while True: a.send(b"x" * 65536)
+      except BlockingIOError:
+          pass
+      ep = select.epoll()
+      ep.register(a.fileno(), select.EPOLLOUT)
+      ep.poll()
+      """)
+    let writer = try procs.launch(["python3", "epw.py"])
+    procs.adopt(try procs.blockedChild(of: writer.pid, in: 230, "the child asleep"))
+    try waitUntilBlocked(writer.pid, in: [232, 281])
+    let (status, d) = try whyJSON(writer.pid)
+    XCTAssertEqual(status, 2, "\(d)")
+    let blocked = try XCTUnwrap(d["blocked"] as? [String: Any])
+    let fds = try XCTUnwrap(blocked["fds"] as? [[String: Any]])
+    XCTAssertEqual(fds.map { $0["wants"] as? String }, ["write"], "\(blocked)")
+    XCTAssertTrue((d["verdict"] as? String ?? "").contains("writes to the full socket"), "\(d)")
+  }
+
   /// comm, command line and paths are another process's data: the text output escapes them as
   /// strace does, so no fake Verdict line or terminal escape gets through; JSON stays JSON.
   func testHostileNamesAreEscaped() throws {

@@ -79,10 +79,11 @@ public struct BlockedCall: Sendable, Equatable {
       } else if kinds.count >= 2, case .fd = kinds[0], case .epollEvents = kinds[1] {
         let epfd = Int32(truncatingIfNeeded: args[0])
         call.epollFd = epfd
-        // The interest list has no direction we can read cheaply; a pipe's own end tells it.
-        call.fds = ProcFS.epollTargets(pid, epfd: epfd).map { n in
-          let end = PipeHolderIndex.end(pid: pid, fd: n) ?? .read
-          return WaitedFd(fd: n, wants: end, target: ProcFS.fdTarget(pid, fd: n))
+        // Each interest says what it waits for, as a pollfd does.
+        let reading = UInt32(CT_EPOLLIN | CT_EPOLLPRI | CT_EPOLLRDHUP), writing = UInt32(CT_EPOLLOUT)
+        call.fds = ProcFS.epollInterest(pid, epfd: epfd).flatMap { n, events in
+          (events & reading != 0 ? [fd(UInt64(UInt32(bitPattern: n)), .read)] : [])
+            + (events & writing != 0 ? [fd(UInt64(UInt32(bitPattern: n)), .write)] : [])
         }
       }
     } else if t.contains(.waitsOnChild) {

@@ -90,12 +90,16 @@ public enum ProcFS {
     return nil
   }
 
-  /// The fds an epoll instance watches (`tfd:` lines of its fdinfo).
-  public static func epollTargets(_ pid: Int32, epfd: Int32) -> [Int32] {
+  /// An epoll instance's interest list from its fdinfo: per watched fd the events it asks for
+  /// (`tfd:        5 events:       19 data: ...`, the mask in hex).
+  public static func epollInterest(_ pid: Int32, epfd: Int32) -> [(fd: Int32, events: UInt32)] {
     guard let text = read("/proc/\(pid)/fdinfo/\(epfd)") else { return [] }
-    return text.split(separator: "\n").compactMap { line -> Int32? in
+    return text.split(separator: "\n").compactMap { line -> (Int32, UInt32)? in
       guard line.hasPrefix("tfd:") else { return nil }
-      return line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first.flatMap { Int32($0) }
+      let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
+      guard words.count >= 4, words[2] == "events:", let fd = Int32(words[1]), let events = UInt32(words[3], radix: 16)
+      else { return nil }
+      return (fd, events)
     }
   }
 

@@ -503,7 +503,7 @@ struct WaitForAnalyzer {
     let memberPids = groupByPid(pipeline).map(\.0)
     if !pipeline.isEmpty {
       memberVerdicts = adoptFixes(of: memberPids, root: root, into: &result, closes: &closes)
-      let lead = sentences.isEmpty ? "\(name) waits for EOF on \(waitText), whose other side" : "its"
+      let lead = sentences.isEmpty ? "\(name) waits for EOF on \(waitText); its" : "its"
       sentences.append("\(lead) own pipeline still holds it: \(whoText(pipeline))"
         + (memberVerdicts.isEmpty ? "; EOF comes when they finish" : ", which cannot finish: " + memberVerdicts.joined(separator: " ")))
     }
