@@ -53,7 +53,8 @@ struct TraceCommand {
       sink = perTask
     } else {
       let formatter = StraceFormatter(
-        output: output, pidStyle: pidStyle(toFile: toFile, processes: max(1, pids.count), follows: text.followsForks),
+        output: output, pidStyle: pidStyle(
+          toFile: toFile, processes: max(1, pids.count), follows: text.followsForks, compat: text.straceCompat),
         style: text.style, filter: text.filter,
         summary: text.summary, printsTrace: !text.summaryOnly)
       formatter.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
@@ -101,10 +102,13 @@ struct TraceCommand {
   }
 
   /// strace's pid column: with -f (pipetrace's own output always follows forks), `1234  ` in a file
-  /// and `[pid  1234] ` on stderr; without -f (--strace-compat) none for a single process.
-  func pidStyle(toFile: Bool, processes: Int, follows: Bool) -> StraceFormatter.PidStyle {
+  /// and `[pid  1234] ` on stderr; without -f (--strace-compat) none for a single process. On
+  /// stderr strace prints `[pid  1234] ` only while it traces more than one task (--strace-compat
+  /// does too); pipetrace's own columns keep it on every line.
+  func pidStyle(toFile: Bool, processes: Int, follows: Bool, compat: Bool) -> StraceFormatter.PidStyle {
     if !follows && processes == 1 { return .none }
-    return toFile ? .column : .bracketed
+    if toFile { return .column }
+    return compat ? .bracketedWhileSeveral(tasks: processes) : .bracketed
   }
 
   /// strace's largest -s: UINT_MAX / 4.
@@ -123,7 +127,7 @@ struct TraceCommand {
   func syscallSelection(_ text: TraceOutputSetup) throws -> SyscallSet? {
     var expression = text.expressions.trace.last
     if let t = options.traceNames { expression = t }
-    guard let expression else { return text.tracesAllByDefault ? .all : nil }
+    guard let expression else { return text.straceCompat ? .all : nil }
     do {
       return try SyscallSelection.parse(expression)
     } catch {

@@ -16,8 +16,9 @@ struct TraceOutputSetup {
   /// -ff -o PREFIX.
   let perTaskPrefix: String?
   let quiet: QualifierSet
-  /// strace's defaults (--strace-compat): every syscall when no -e trace= is given.
-  let tracesAllByDefault: Bool
+  /// strace's defaults (--strace-compat): every syscall when no -e trace= is given, `[pid N]` on
+  /// stderr only while several tasks are traced.
+  let straceCompat: Bool
   /// Forks are followed: always, but with --strace-compat only with -f, as strace.
   let followsForks: Bool
 
@@ -119,7 +120,7 @@ struct TraceOutputSetup {
     }
     summaryOnly = summaryOptions.only
     perTaskPrefix = perTask
-    tracesAllByDefault = columns.straceCompat
+    straceCompat = columns.straceCompat
     followsForks = !columns.straceCompat || o.f > 0 || processes.outputSeparately
   }
 

@@ -116,6 +116,24 @@ final class StraceHabitsTests: XCTestCase {
     }
   }
 
+  /// On stderr strace prefixes `[pid N]` only while it traces more than one task: the parent's
+  /// lines before the fork and after its child is gone have none. --strace-compat prints the same
+  /// lines (pipetrace's own columns keep the prefix on every line).
+  func testStraceCompatPidPrefixOnlyWhileSeveralTasks() throws {
+    let command = ["/bin/sh", "-c", "echo before >/dev/null; /bin/echo child >/dev/null; echo after >/dev/null"]
+    let flags = ["-f", "-e", "trace=write,exit_group"]
+    let a = try runProgram(CLI.binary, ["--strace-compat"] + flags + ["--"] + command)
+    let b = try runProgram(Self.strace, flags + ["--"] + command)
+    XCTAssertEqual(a.status, 0, a.stderr)
+    XCTAssertEqual(b.status, 0, b.stderr)
+    XCTAssertEqual(Self.zeroDigits(a.stderr), Self.zeroDigits(Self.asPipetrace(b.stderr)))
+    let prefixed = a.stderr.split(separator: "\n").filter { $0.hasPrefix("[pid ") }
+    XCTAssertEqual(prefixed.count, 3, a.stderr)  // the child's write, exit_group and exit
+    let own = try runProgram(CLI.binary, flags + ["--no-timestamps", "--no-durations", "--"] + command)
+    XCTAssertTrue(own.stderr.split(separator: "\n").filter { $0.contains("write(") }.allSatisfy { $0.hasPrefix("[pid ") },
+                  own.stderr)
+  }
+
   // MARK: Columns
 
   /// Each column option prints exactly strace's columns, strace's formats and its ` = ` column.

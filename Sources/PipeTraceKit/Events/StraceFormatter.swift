@@ -15,8 +15,11 @@ public final class StraceFormatter: EventSink {
   public enum PidStyle: Sendable {
     /// `1234  ` — strace's column when writing to a file (-o).
     case column
-    /// `[pid  1234] ` — strace's prefix on a terminal.
+    /// `[pid  1234] ` — pipetrace's prefix on a terminal, on every line.
     case bracketed
+    /// `[pid  1234] ` only while more than one task is traced: strace's prefix on a terminal
+    /// (`tasks`: how many are traced at the start).
+    case bracketedWhileSeveral(tasks: Int)
     /// No pid: one file per thread (-ff).
     case none
   }
@@ -45,6 +48,8 @@ public final class StraceFormatter: EventSink {
   /// -t/-tt: the local `HH:MM:SS` of `clockSecond`.
   private var clockSecond = Int.min
   private var clockText: [UInt8] = []
+  /// Tasks traced now (`.bracketedWhileSeveral`): a task counts from its fork until its last line.
+  private var tasks = 1
 
   public init(
     output: OutputBuffer, pidStyle: PidStyle, style: TraceTextStyle = .pipetrace,
@@ -52,6 +57,7 @@ public final class StraceFormatter: EventSink {
   ) {
     self.out = output
     self.pidStyle = pidStyle
+    if case .bracketedWhileSeveral(let n) = pidStyle { tasks = n }
     self.style = style
     self.filter = filter
     self.summary = summary
@@ -60,6 +66,15 @@ public final class StraceFormatter: EventSink {
 
   public func handle(_ event: Event) {
     summary?.observe(event)
+    // Counted whatever the filter lets through: a new task counts before its first line, an ended
+    // one after its last (strace's `+++ exited` still has its prefix).
+    if case .fork = event { tasks += 1 }
+    defer {
+      switch event {
+      case .exit, .detached: tasks -= 1
+      default: break
+      }
+    }
     guard let filter else { return admitted(event) }
     filter.admit(event, admitted)
   }
@@ -189,7 +204,9 @@ public final class StraceFormatter: EventSink {
       let s = String(tid)
       out.append(s)
       out.append(String(repeating: " ", count: max(1, 6 - s.count)))
-    case .bracketed:
+    case .bracketedWhileSeveral where tasks < 2:
+      break
+    case .bracketed, .bracketedWhileSeveral:
       let s = String(tid)
       out.append("[pid ")
       out.append(String(repeating: " ", count: max(0, 5 - s.count)))
