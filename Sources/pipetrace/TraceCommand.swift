@@ -45,6 +45,7 @@ struct TraceCommand {
     TracerSignals.block()
     let output = OutputBuffer(fd: fd, name: toFile ? options.o ?? "stderr" : "stderr")
     let sink: EventSink
+    var formatter: StraceFormatter?
     let json = options.json ? JSONLinesWriter(output: output) : nil
     let perTask = text.perTaskPrefix.map { PerThreadFiles(prefix: $0, style: text.style, filter: text.filter) }
     if let json {
@@ -52,13 +53,14 @@ struct TraceCommand {
     } else if let perTask {
       sink = perTask
     } else {
-      let formatter = StraceFormatter(
+      let lines = StraceFormatter(
         output: output, pidStyle: pidStyle(
           toFile: toFile, processes: max(1, pids.count), follows: text.followsForks, compat: text.straceCompat),
         style: text.style, filter: text.filter,
         summary: text.summary, printsTrace: !text.summaryOnly)
-      formatter.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
-      sink = formatter
+      lines.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
+      formatter = lines
+      sink = lines
     }
     let report = options.report ? ReportBuilder() : nil
     let messages = options.json ? nil : text.attachMessages(traceOnStderr: toFile ? nil : output)
@@ -72,7 +74,7 @@ struct TraceCommand {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
         try tracer.launch(command)
       } else {
-        try tracer.attach(pids, tree: options.tree)
+        formatter?.startsWith(tasks: try tracer.attach(pids, tree: options.tree))
         json?.writeStart(command: nil, attached: pids, timestamp: Clock.wall())
         for pid in pids { messages?.attached(pid: pid, threads: ProcFS.threadIds(of: pid).count) }
       }
@@ -108,7 +110,7 @@ struct TraceCommand {
   func pidStyle(toFile: Bool, processes: Int, follows: Bool, compat: Bool) -> StraceFormatter.PidStyle {
     if !follows && processes == 1 { return .none }
     if toFile { return .column }
-    return compat ? .bracketedWhileSeveral(tasks: processes) : .bracketed
+    return compat ? .bracketedWhileSeveral : .bracketed
   }
 
   /// strace's largest -s: UINT_MAX / 4.

@@ -132,6 +132,34 @@ final class StraceHabitsTests: XCTestCase {
     let own = try runProgram(CLI.binary, flags + ["--no-timestamps", "--no-durations", "--"] + command)
     XCTAssertTrue(own.stderr.split(separator: "\n").filter { $0.contains("write(") }.allSatisfy { $0.hasPrefix("[pid ") },
                   own.stderr)
+
+    // Attached with -f to a process of two threads: two tasks from the start, so every line has it.
+    let script = temporaryFile("threads.py")
+    defer { unlink(script) }
+    try """
+      import os, threading, time
+      def loop():
+          while True:
+              os.write(1, b"t"); time.sleep(0.01)
+      threading.Thread(target=loop, daemon=True).start()
+      loop()
+      """.write(toFile: script, atomically: true, encoding: .utf8)
+    let devNull = open("/dev/null", O_WRONLY)
+    let target = try BackgroundProcess(TestProcesses.python, [script], stdout: devNull)
+    close(devNull)
+    defer { target.stop() }
+    XCTAssertTrue(eventually { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(target.pid)/task"))?.count == 2 })
+    for tool in [Self.strace, CLI.binary] {
+      let err = OutputFile("attach-err")
+      let args = (tool == CLI.binary ? ["--strace-compat"] : []) + ["-f", "-e", "trace=write", "-p", String(target.pid)]
+      let p = try BackgroundProcess(tool, args, stderr: err.fd)
+      defer { p.stop() }
+      XCTAssertTrue(eventually { err.text.components(separatedBy: "write(").count > 6 })
+      kill(p.pid, SIGINT)
+      try p.wait()
+      let writes = err.text.split(separator: "\n").filter { $0.contains("write(1") }
+      XCTAssertTrue(writes.allSatisfy { $0.hasPrefix("[pid ") }, "\(tool): \(err.text)")
+    }
   }
 
   // MARK: Columns

@@ -17,9 +17,9 @@ public final class StraceFormatter: EventSink {
     case column
     /// `[pid  1234] ` — pipetrace's prefix on a terminal, on every line.
     case bracketed
-    /// `[pid  1234] ` only while more than one task is traced: strace's prefix on a terminal
-    /// (`tasks`: how many are traced at the start).
-    case bracketedWhileSeveral(tasks: Int)
+    /// `[pid  1234] ` only while more than one task is traced: strace's prefix on a terminal (one
+    /// task at the start unless `startsWith(tasks:)` says otherwise).
+    case bracketedWhileSeveral
     /// No pid: one file per thread (-ff).
     case none
   }
@@ -57,12 +57,15 @@ public final class StraceFormatter: EventSink {
   ) {
     self.out = output
     self.pidStyle = pidStyle
-    if case .bracketedWhileSeveral(let n) = pidStyle { tasks = n }
     self.style = style
     self.filter = filter
     self.summary = summary
     self.printsTrace = printsTrace
   }
+
+  /// How many tasks are traced at the start (every thread attached with -p), for
+  /// `.bracketedWhileSeveral`.
+  public func startsWith(tasks n: Int) { tasks = n }
 
   public func handle(_ event: Event) {
     summary?.observe(event)

@@ -160,8 +160,10 @@ public final class Tracer {
   }
 
   /// Attaches to every thread of each pid (and with `tree`, of every existing descendant) without
-  /// stopping them for longer than it takes to set the tracer up.
-  public func attach(_ pids: [Int32], tree: Bool) throws(TraceError) {
+  /// stopping them for longer than it takes to set the tracer up. Returns how many tasks (threads)
+  /// are traced then.
+  @discardableResult
+  public func attach(_ pids: [Int32], tree: Bool) throws(TraceError) -> Int {
     var caches: [Int32: FdTargetCache] = [:]
     try Attacher.attach(pids, tree: tree, options: ptraceFollowOptions, seen: { pid in tracees[pid] != nil }) { thread in
       let cache = caches[thread.tgid] ?? FdTargetCache()
@@ -170,6 +172,7 @@ public final class Tracer {
       t.attached = true
       tracees[thread.tid] = t
     }
+    return tracees.count
   }
 
   /// What new tasks and execs report: everything, or (not following forks) only execs.
