@@ -222,7 +222,7 @@ struct ArgumentDecoder {
 
   /// Paths are printed whole, up to PATH_MAX, whatever `-s` says (as strace prints them).
   static let pathMax = Int(PATH_MAX)
-  static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+  static let pageSize = TraceeMemory.pageSize
 
   /// A NUL-terminated string, cut at `limit` (-s by default); its address when it cannot be read.
   func string(at addr: UInt64, limit: Int? = nil) -> ArgValue {
@@ -231,23 +231,10 @@ struct ArgumentDecoder {
     return .string(s.bytes, truncated: s.truncated)
   }
 
-  /// Up to `limit` bytes before a NUL; nil when the memory ends before a NUL or `limit + 1` bytes.
+  /// Up to `limit` bytes before a NUL; nil when the memory ends before a NUL or `limit + 1` bytes,
+  /// or the ABI's pointers cannot reach it.
   func cString(_ address: UInt64, limit: Int) -> (bytes: [UInt8], truncated: Bool)? {
-    var result: [UInt8] = []
-    var addr = address
-    while result.count <= limit {
-      // Never across a page boundary in one read: the next page may be unmapped.
-      let toPageEnd = Self.pageSize - Int(addr % UInt64(Self.pageSize))
-      let chunk = inUserRange(addr) ? memory.bytes(at: addr, count: min(toPageEnd, limit + 1 - result.count)) : []
-      if chunk.isEmpty { return nil }
-      if let nul = chunk.firstIndex(of: 0) {
-        result.append(contentsOf: chunk[..<nul])
-        return (result, false)
-      }
-      result.append(contentsOf: chunk)
-      addr &+= UInt64(chunk.count)
-    }
-    return (Array(result.prefix(limit)), true)
+    inUserRange(address) ? memory.cString(at: address, limit: limit) : nil
   }
 
   /// A NULL-terminated pointer array (argv, envp) read a chunk at a time: up to the end of the

@@ -1,5 +1,9 @@
 import CTrace
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Reads a stopped tracee's memory: buffers, C strings, words.
 struct TraceeMemory {
   let tid: Int32
@@ -13,22 +17,25 @@ struct TraceeMemory {
     }
   }
 
-  /// A NUL-terminated string, at most `limit` bytes; `truncated` when no NUL came within the limit.
+  /// The page size: a read stays within one page where it can, the next page may be unmapped.
+  static let pageSize = Int(sysconf(Int32(_SC_PAGESIZE)))
+
+  /// A NUL-terminated string, at most `limit` bytes (`truncated` when no NUL came within them);
+  /// nil when the memory ends before a NUL or `limit + 1` bytes (strace then prints the address).
   func cString(at address: UInt64, limit: Int) -> (bytes: [UInt8], truncated: Bool)? {
-    guard address != 0 else { return nil }
     var result: [UInt8] = []
     var addr = address
-    while result.count < limit {
-      // Never cross a page boundary in one read: the next page may be unmapped.
-      let toPageEnd = 4096 - Int(addr & 4095)
-      let chunk = bytes(at: addr, count: min(toPageEnd, limit - result.count + 1))
-      if chunk.isEmpty { return result.isEmpty ? nil : (result, false) }
+    while result.count <= limit {
+      // Never across a page boundary in one read.
+      let toPageEnd = Self.pageSize - Int(addr % UInt64(Self.pageSize))
+      let chunk = bytes(at: addr, count: min(toPageEnd, limit + 1 - result.count))
+      if chunk.isEmpty { return nil }
       if let nul = chunk.firstIndex(of: 0) {
         result.append(contentsOf: chunk[..<nul])
         return (result, false)
       }
       result.append(contentsOf: chunk)
-      addr += UInt64(chunk.count)
+      addr &+= UInt64(chunk.count)
     }
     return (Array(result.prefix(limit)), true)
   }
