@@ -140,13 +140,13 @@ public struct ProcStatus: Sendable {
   /// Every field, its value trimmed.
   public let fields: [Substring: Substring]
 
-  /// /proc/PID or /proc/PID/task/TID.
-  private let directory: String
+  private let tid: Int32?
 
   public init?(pid: Int32, tid: Int32? = nil) {
-    directory = tid.map { "/proc/\(pid)/task/\($0)" } ?? "/proc/\(pid)"
-    guard let text = ProcFS.read(directory + "/status") else { return nil }
+    let path = tid.map { "/proc/\(pid)/task/\($0)/status" } ?? "/proc/\(pid)/status"
+    guard let text = ProcFS.read(path) else { return nil }
     self.pid = pid
+    self.tid = tid
     var f: [Substring: Substring] = [:]
     for line in text.split(separator: "\n") {
       guard let colon = line.firstIndex(of: ":") else { continue }
@@ -158,15 +158,9 @@ public struct ProcStatus: Sendable {
     fields = f
   }
 
-  /// The comm as the process set it, from /proc/PID/comm: status's Name is escaped by the kernel
-  /// (a newline there is `\n`), and text output escapes it again.
-  public var name: String {
-    if var comm = ProcFS.readBytes(directory + "/comm") {
-      if comm.last == UInt8(ascii: "\n") { comm.removeLast() }
-      return String(decoding: comm, as: UTF8.self)
-    }
-    return fields["Name"].map(String.init) ?? "?"
-  }
+  /// The comm as the process set it, from /proc/PID/stat (as `why` reads it): status's Name is
+  /// escaped by the kernel (a newline there is `\n`), and text output would escape it again.
+  public var name: String { ProcStat.read(pid, tid: tid)?.comm ?? fields["Name"].map(String.init) ?? "?" }
   /// R, S, D, T, t, Z, X, I …
   public var state: Character { fields["State"]?.first ?? "?" }
   public var tgid: Int32? { fields["Tgid"].flatMap { Int32($0) } }
