@@ -324,7 +324,7 @@ final class TracerThread: @unchecked Sendable {
 
   private func body() {
     var options = Tracer.Options()
-    options.syscalls = []
+    options.selection = SyscallSet()
     options.modelFds = false
     options.signalAware = true
     options.stopCheckMilliseconds = 20

@@ -35,27 +35,18 @@ struct SyscallSets {
     "poll", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "futex", "futex_time64",
   ]
 
-  /// `selection` (`-e trace=`) wins over `names`; neither: the pipe set.
-  init(selection: SyscallSet?, names: [String]?, modelFds: Bool, stackTraces: Bool) throws(TraceError) {
-    var shown: SyscallSet
-    if let selection {
-      shown = selection
-    } else if let names {
-      if names.contains("all") {
-        shown = .all
-      } else {
-        for name in names where !SyscallTable.isKnown(name) { throw .unknownSyscall(name) }
-        let wanted = Set(names)
-        shown = SyscallSet { wanted.contains($0.name) }
-      }
-    } else {
-      shown = SyscallSelection.defaultSet
-    }
+  /// restart_syscall's number in each ABI (the continuation of an interrupted call).
+  let restart: SyscallSet
+
+  /// `selection` (`-e trace=`); nil: the pipe set.
+  init(selection: SyscallSet?, modelFds: Bool, stackTraces: Bool) {
+    var shown = selection ?? SyscallSelection.defaultSet
+    restart = SyscallSet { $0.name == RestartedCall.name }
     for arch in SyscallArch.allCases {
       let table = arch.table
-      guard let restart = table.number(of: "restart_syscall") else { continue }
+      guard let restartNumber = table.number(of: RestartedCall.name) else { continue }
       if table.allRows.contains(where: { Self.restartable.contains($0.name) && shown.contains(arch, $0.number) }) {
-        shown.insert(arch, restart)
+        shown.insert(arch, restartNumber)
       }
     }
     self.shown = shown
@@ -103,7 +94,7 @@ final class SyscallStopHandler {
     }
     var show = sets.shown.contains(arch, nr)
     let model = sets.modelled.contains(arch, nr)
-    let isRestart = arch.table.row(nr).name == "restart_syscall"
+    let isRestart = sets.restart.contains(arch, nr)
     // Any other call means the interrupted one will not be resumed.
     if !isRestart { t.interruptedCall = nil }
     guard show || model else {
@@ -168,7 +159,7 @@ final class SyscallStopHandler {
     } else {
       decoder.applyFdEffect(c.call, rval: rval, isError: isError, fds: t.fds)
     }
-    if rval == SyscallStopHandler.restartBlock && c.call.name != "restart_syscall" {
+    if rval == SyscallStopHandler.restartBlock && c.call.name != RestartedCall.name {
       // The kernel will continue it as restart_syscall.
       t.interruptedCall = c.record
     }
@@ -185,7 +176,7 @@ final class SyscallStopHandler {
   func callInProgress(_ t: Tracee) {
     guard case .inSyscall(let nr, let raw, _, _)? = SyscallState.read(t.tgid, tid: t.tid) else { return }
     var call = decoder.begin(arch: t.arch, number: nr, args: raw)
-    guard call.name != "restart_syscall" else { return }
+    guard call.name != RestartedCall.name else { return }
     var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: call.name, number: nr, args: [], timestamp: 0)
     decoder.decodeEntry(&call, into: &record, memory: TraceeMemory(tid: t.tid), fds: t.fds)
     t.interruptedCall = record

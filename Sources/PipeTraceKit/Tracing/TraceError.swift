@@ -11,7 +11,6 @@ public enum TraceError: Error, CustomStringConvertible, Equatable {
   case commandNotFound(String)
   case notExecutable(String, Errno)
   case spawnFailed(String, Errno)
-  case unknownSyscall(String)
 
   /// Process names come from /proc (any user can name a process): escaped as strace does.
   public var description: String {
@@ -30,7 +29,6 @@ public enum TraceError: Error, CustomStringConvertible, Equatable {
     case .commandNotFound(let c): return "\(c): command not found"
     case .notExecutable(let c, let e): return "cannot execute \(c): \(e.message)"
     case .spawnFailed(let c, let e): return "cannot start \(c): \(e.message)"
-    case .unknownSyscall(let s): return "unknown syscall name '\(s)' in -e trace="
     }
   }
 }

@@ -16,17 +16,10 @@ import Glibc
 /// from one OS thread only: launch/attach, then `run()`, all on the same thread.
 public final class Tracer {
   public struct Options {
-    /// Syscall names to show; nil = the pipe set; `["all"]` = every call.
-    public var syscalls: [String]?
-    /// The calls to show as `-e trace=` selected them (wins over `syscalls`).
+    /// The calls to show as `-e trace=` selected them; nil = the pipe set.
     public var selection: SyscallSet?
     /// How arguments are decoded (-s, -X, -v).
     public var decoding = DecodeOptions()
-    /// Bytes of each string shown (strace's -s).
-    public var stringLimit: Int {
-      get { decoding.stringLimit }
-      set { decoding.stringLimit = newValue }
-    }
     /// Launch mode: install a seccomp filter so untraced syscalls never stop the tracee.
     public var useSeccomp = true
     /// Trace every task the tracees create (strace's -f). Without it only the launched or attached
@@ -92,7 +85,8 @@ public final class Tracer {
   private var spin: SpinPolicy
   private let output: OutputBuffer?
 
-  private var useSeccomp = false
+  /// Launched with a seccomp filter (the stop handler keeps the flag; it decides on exit stops).
+  private var useSeccomp: Bool { syscalls.useSeccomp }
   private var launched: (pid: Int32, command: String)?
   private var launchErrorFd: Int32 = -1
   private var launchFailure: TraceError?
@@ -121,8 +115,7 @@ public final class Tracer {
     self.options = options
     self.output = output
     events = EventFanout(sinks)
-    let sets = try SyscallSets(
-      selection: options.selection, names: options.syscalls, modelFds: options.modelFds, stackTraces: options.stackTraces)
+    let sets = SyscallSets(selection: options.selection, modelFds: options.modelFds, stackTraces: options.stackTraces)
     eventsOnly = sets.none
     syscalls = SyscallStopHandler(
       sets: sets, events: events, decoding: options.decoding, unwinder: options.stackTraces ? StackUnwinder() : nil)
@@ -141,12 +134,13 @@ public final class Tracer {
   /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
   @discardableResult
   public func launch(_ argv: [String], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
-    useSeccomp = options.useSeccomp && options.followForks && !syscalls.sets.showAll && !eventsOnly
     var filter: [ct_bpf_insn] = []
-    if useSeccomp {
-      if let program = SeccompFilter.program(tracing: syscalls.sets.traced) { filter = program } else { useSeccomp = false }
+    if options.useSeccomp && options.followForks && !syscalls.sets.showAll && !eventsOnly,
+      let program = SeccompFilter.program(tracing: syscalls.sets.traced)
+    {
+      filter = program
     }
-    syscalls.useSeccomp = useSeccomp
+    syscalls.useSeccomp = !filter.isEmpty
     var ptraceOptions: Ptrace.Options = [ptraceFollowOptions, .exitKill]
     if useSeccomp { ptraceOptions.insert(.traceSeccomp) }
     let child = try Launcher.start(argv, io: io, filter: filter, options: ptraceOptions)
@@ -259,10 +253,16 @@ public final class Tracer {
       output?.flush()
       idleFlushed = true
     }
+    takeTracerSignal(now: Clock.monotonic())
+    return .nothing
+  }
+
+  /// Takes a signal sent to pipetrace itself (SIGINT, SIGTERM, SIGHUP, SIGQUIT), if one is pending.
+  private func takeTracerSignal(now: Double) {
+    lastSignalCheck = now
     var code: Int32 = 0
     let sig = ct_wait_tracer_signal(0, &code)
     if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
-    return .nothing
   }
 
   /// How often an idle wait is interrupted: the detach check, and the tickers' interval.
@@ -277,10 +277,7 @@ public final class Tracer {
     if options.signalAware && now - lastSignalCheck >= 0.05 {
       // Tracees that stop back to back keep the loop from ever waiting idle (where the tracer's
       // signals are taken): look for them every 50 ms anyway.
-      lastSignalCheck = now
-      var code: Int32 = 0
-      let sig = ct_wait_tracer_signal(0, &code)
-      if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
+      takeTracerSignal(now: now)
     }
     if let a = activeInjection, now > a.deadline { abortInjection("its threads did not all stop within \(Int(options.holdTimeout)) s") }
     guard let interval = tickInterval, now - lastTick >= interval else { return }
