@@ -268,8 +268,8 @@ public final class JSONLinesWriter: EventSink {
     } else {
       out.append("{\"hex\":\"")
       for byte in b {
-        out.append(byte: JSONString.hexDigits[Int(byte >> 4)])
-        out.append(byte: JSONString.hexDigits[Int(byte & 15)])
+        out.append(byte: NumberText.hexDigits[Int(byte >> 4)])
+        out.append(byte: NumberText.hexDigits[Int(byte & 15)])
       }
       out.append("\"}")
     }

@@ -347,7 +347,7 @@ public final class StraceFormatter: EventSink {
         out.append(hex: UInt64(bitPattern: ret))
       } else {
         out.append(int: ret)
-        if style.fdPaths, let t = r.retTarget { out.append(StraceText.target(t)) }
+        if style.fdPaths, let t = r.retTarget { StraceText.appendTarget(t, to: &out.bytes) }
       }
       if let d = r.retDetail {
         out.append(byte: 0x20)

@@ -117,20 +117,6 @@ public enum StraceText {
     }
   }
 
-  /// The text of `<path>` (see appendTarget).
-  public static func target(_ path: String) -> String {
-    var out: [UInt8] = []
-    appendTarget(path, to: &out)
-    return String(decoding: out, as: UTF8.self)
-  }
-
-  /// The text of an fd's annotation (see appendTarget).
-  public static func target(_ t: FdTarget) -> String {
-    var out: [UInt8] = []
-    appendTarget(t, to: &out)
-    return String(decoding: out, as: UTF8.self)
-  }
-
   /// A C string literal as strace quotes one, under the current -x setting.
   static func appendQuoted(_ bytes: [UInt8], to out: inout [UInt8]) {
     appendQuoted(bytes, hex: hexStrings, to: &out)
@@ -194,11 +180,10 @@ public enum StraceText {
   }
 
   static func appendHexByte(_ b: UInt8, to out: inout [UInt8]) {
-    let digits = Array("0123456789abcdef".utf8)
     out.append(UInt8(ascii: "\\"))
     out.append(UInt8(ascii: "x"))
-    out.append(digits[Int(b >> 4)])
-    out.append(digits[Int(b & 15)])
+    out.append(NumberText.hexDigits[Int(b >> 4)])
+    out.append(NumberText.hexDigits[Int(b & 15)])
   }
 
   /// A signal line's body: `SIGCHLD {si_signo=SIGCHLD, si_code=CLD_EXITED, …}` (strace prints it

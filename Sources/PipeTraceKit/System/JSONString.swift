@@ -15,8 +15,8 @@ public enum JSONString {
       case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
       case 0..<0x20, 0x7f:
         out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "u"), UInt8(ascii: "0"), UInt8(ascii: "0")])
-        out.append(hexDigits[Int(b >> 4)])
-        out.append(hexDigits[Int(b & 15)])
+        out.append(NumberText.hexDigits[Int(b >> 4)])
+        out.append(NumberText.hexDigits[Int(b & 15)])
       default: out.append(b)
       }
     }
@@ -30,7 +30,4 @@ public enum JSONString {
     append(s.utf8, to: &out)
     return String(decoding: out, as: UTF8.self)
   }
-
-  /// Lower-case hex digits, as the JSON writers use them.
-  static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }

@@ -7,6 +7,9 @@ import Glibc
 /// (value × 10^places, rounded), so no binary fraction leaks into a printed digit; only strace's
 /// -c table rounds as C's printf does (`printf(places:)`), to match strace's columns exactly.
 public enum NumberText {
+  /// Lower-case hex digits (JSON's \u00XX, strace's \xXX).
+  static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
   /// Decimal digits of `value`, zero-padded to at least `width`.
   @inline(__always)
   static func appendDecimal(_ value: UInt64, width: Int = 1, to out: inout [UInt8]) {
