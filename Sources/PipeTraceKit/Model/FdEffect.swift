@@ -1,8 +1,9 @@
 import CTrace
 
-/// What a finished syscall or an exec did to its process's fd table. Derived once, here, from the
-/// event (live records and records read from a saved trace alike), and applied by both the live fd
-/// target cache and the post-mortem ProcessModel, so the two can never disagree on the rules.
+/// What a finished syscall did to its process's fd table. Derived once, here, from the record (live
+/// records and records read from a saved trace alike), and applied by both the live fd target cache
+/// and the post-mortem ProcessModel, so the two can never disagree on the rules. (An exec's
+/// close-on-exec fds: the live cache is replaced, the model handles the exec event itself.)
 enum FdEffect: Equatable {
   /// `fd` was closed (close(2) releases it even when it reports EINTR or EIO).
   case close(Int32)
@@ -19,17 +20,6 @@ enum FdEffect: Equatable {
   case setCloseOnExec(Int32, Bool)
   /// A call returned a new fd the table did not have (open, socket, accept, ...).
   case opened(Int32)
-  /// execve replaced the image: close-on-exec fds are gone.
-  case exec
-
-  /// The effects of one event, in the order they happened.
-  static func of(_ event: Event) -> [FdEffect] {
-    switch event {
-    case .syscall(let r): return of(r)
-    case .exec: return [.exec]
-    default: return []
-    }
-  }
 
   /// The effects of a finished syscall. A failed call has none, except close (only EBADF means
   /// nothing was open).
@@ -75,11 +65,6 @@ enum FdEffect: Equatable {
     default:
       return SyscallTable.traits(named: r.name).contains(.returnsFd) ? [.opened(newFd)] : []
     }
-  }
-
-  /// Whether a call of this name can have an effect at all (the tracer asks once per number).
-  static func possible(for name: String) -> Bool {
-    SyscallTable.traits(named: name).contains(.hasFdEffect)
   }
 
   /// The fd number of an argument, decoded (`3<pipe:[1]>`) or bare.

@@ -82,8 +82,6 @@ final class FdTargetCache {
     case .pipe(let r, let w, _):
       targets[r] = nil
       targets[w] = nil
-    case .exec:
-      targets.removeAll()
     case .markCloseOnExec, .setCloseOnExec:
       break
     }

@@ -238,7 +238,7 @@ public final class ProcessModel {
           release(pid, fd: fd, entry: entry, how: "close_range", ts: r.timestamp)
         }
       }
-    case .opened, .exec:
+    case .opened:
       break
     }
   }
