@@ -95,6 +95,19 @@ final class ByteStringTests: XCTestCase {
     XCTAssertEqual(StraceText.render(.hex(0)), "0")
   }
 
+  /// /proc text that is not UTF-8 keeps every byte: valid sequences as characters, each other byte
+  /// as itself (printed `\377`), also after a 4-byte character.
+  func testProcTextKeepsEveryByte() {
+    let bytes: [UInt8] = [0x73, 0xFF, 0xC3, 0xA9, 0xF0, 0x9F, 0x98, 0x80, 0xFE, 0x0A, 0xC3]
+    let text = DisplayText.decode(bytes)
+    XCTAssertEqual(DisplayText.escape(text), #"s\377\303\251\360\237\230\200\376\n\303"#)
+    XCTAssertEqual(text.unicodeScalars.count, 7)
+    // A character of the range raw bytes are mapped to still counts as its 4 bytes when the byte
+    // after it is re-read.
+    XCTAssertEqual(DisplayText.decode([0xF4, 0x8F, 0xBC, 0x80, 0xFE]).unicodeScalars.map(\.value),
+                   [0x10_FF00, DisplayText.rawByteBase + 0xFE])
+  }
+
   /// strace -y prints a deleted file as `<path>(deleted)`: the log reader takes it.
   func testLogReaderTakesDeletedTargets() throws {
     let log = """

@@ -49,11 +49,6 @@ public struct BlockedCall: Sendable, Equatable {
     return call
   }
 
-  /// Decodes the fds and wait target of a blocked x86_64 call (see `decode(pid:row:args:)`).
-  public static func decode(pid: Int32, number: Int, args: [UInt64]) -> BlockedCall {
-    decode(pid: pid, row: SyscallTable.x86_64.row(number), args: args)
-  }
-
   /// Decodes the fds and wait target of a blocked call from its row: reads and writes on their first
   /// argument, pollfd arrays, fd_sets, an epoll fd's interest list, a wait's pid. Memory arguments
   /// are read from the process without stopping it.

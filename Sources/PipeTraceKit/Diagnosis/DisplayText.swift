@@ -12,27 +12,23 @@ public enum DisplayText {
     var scalars = String.UnicodeScalarView()
     var parser = Unicode.UTF8.ForwardParser()
     var iterator = bytes.makeIterator()
+    // Where the parser is in `bytes`: it does not hand back the bytes it could not decode, so they
+    // are re-read from the collection there.
+    var position = bytes.startIndex
     loop: while true {
       switch parser.parseScalar(from: &iterator) {
       case .valid(let encoded):
         scalars.append(Unicode.UTF8.decode(encoded))
+        position = bytes.index(position, offsetBy: encoded.count)
       case .emptyInput:
         break loop
       case .error(let length):
-        // The parser consumed `length` bytes it could not decode: it does not hand them back, so
-        // they are re-read from the collection by position.
-        let consumed = scalarsByteCount(scalars)
-        for b in bytes.dropFirst(consumed).prefix(length) {
-          scalars.append(Unicode.Scalar(rawByteBase + UInt32(b))!)
-        }
+        let end = bytes.index(position, offsetBy: length)
+        for b in bytes[position..<end] { scalars.append(Unicode.Scalar(rawByteBase + UInt32(b))!) }
+        position = end
       }
     }
     return String(scalars)
-  }
-
-  /// Bytes of input the scalars so far stand for (raw-byte scalars count one).
-  private static func scalarsByteCount(_ scalars: String.UnicodeScalarView) -> Int {
-    scalars.reduce(0) { $0 + ($1.value >= rawByteBase ? 1 : UTF8.width($1)) }
   }
 
   /// strace's escaping: printable ASCII as is, `\\`, `\n` `\t` `\r` `\v` `\f`, every other byte
