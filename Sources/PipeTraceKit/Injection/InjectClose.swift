@@ -1,3 +1,5 @@
+import CTrace
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -164,7 +166,7 @@ public enum InjectClose {
         results.append((f.fd, .wasNotOpen))
         continue
       }
-      if identity != plan.identities[f.fd] || now.path != (plan.expect ?? f.target.path) {
+      if identity != plan.identities[f.fd] || now.path != f.target.path {
         results.append((f.fd, .changed(now.path)))
         continue
       }
@@ -178,11 +180,11 @@ public enum InjectClose {
       if devNull == nil { devNull = try session.scratch(Array("/dev/null".utf8) + [0]) }
       // The same access mode as the fd it replaces (a write end stays write-only), close-on-exec kept.
       let flags = ProcFS.fdFlags(plan.pid, fd: f.fd) ?? 2
-      let access = UInt64(flags & 3), cloexec = flags & 0o2000000 != 0
-      let openFlags = access | 0o400 | 0o2000000  // O_NOCTTY | O_CLOEXEC: the temporary never leaks
+      let access = UInt64(flags & 3), cloexec = flags & Int(CT_O_CLOEXEC) != 0
+      let openFlags = access | UInt64(O_NOCTTY) | UInt64(CT_O_CLOEXEC)  // the temporary never leaks
       let opened = calls.i386
         ? try session.run(calls.open, [devNull!, openFlags, 0])
-        : try session.run(calls.open, [UInt64(bitPattern: -100), devNull!, openFlags, 0])  // AT_FDCWD
+        : try session.run(calls.open, [UInt64(bitPattern: Int64(AT_FDCWD)), devNull!, openFlags, 0])
       let flagNames = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][Int(access)] + "|O_NOCTTY|O_CLOEXEC"
       record(calls.i386 ? "open" : "openat",
              (calls.i386 ? [] : [.symbol("AT_FDCWD")]) + [.string(Array("/dev/null".utf8), truncated: false), .symbol(flagNames)],
@@ -194,7 +196,7 @@ public enum InjectClose {
       let temporary = UInt64(opened)
       let tmpFd = Int32(truncatingIfNeeded: opened)
       let dup = cloexec
-        ? try session.run(calls.dup3, [temporary, fdArg, 0o2000000])
+        ? try session.run(calls.dup3, [temporary, fdArg, UInt64(CT_O_CLOEXEC)])
         : try session.run(calls.dup2, [temporary, fdArg])
       record(cloexec ? "dup3" : "dup2",
              [.fd(tmpFd, devNullTarget), .fd(f.fd, f.target)] + (cloexec ? [.symbol("O_CLOEXEC")] : []), dup, devNullTarget)
@@ -218,17 +220,14 @@ public enum InjectClose {
 
     init(i386: Bool) {
       self.i386 = i386
-      if i386 {
-        // i386: open 5 (path, flags, mode), dup2 63, dup3 330, close 6.
-        (close, open, dup2, dup3) = (6, 5, 63, 330)
-      } else {
-        #if arch(arm64)
-        (close, open, dup2, dup3) = (57, 56, -1, 24)
-        #else
-        // x86_64: openat 257 (dirfd, path, flags, mode), dup2 33, dup3 292, close 3.
-        (close, open, dup2, dup3) = (3, 257, 33, 292)
-        #endif
-      }
+      #if arch(arm64)
+      (close, open, dup2, dup3) = (57, 56, -1, 24)
+      #else
+      // i386: open (path, flags, mode); x86_64: openat (dirfd, path, flags, mode).
+      let table = i386 ? SyscallTable.i386 : SyscallTable.x86_64
+      func nr(_ name: String) -> Int64 { Int64(table.number(of: name)!) }
+      (close, open, dup2, dup3) = (nr("close"), nr(i386 ? "open" : "openat"), nr("dup2"), nr("dup3"))
+      #endif
     }
   }
 

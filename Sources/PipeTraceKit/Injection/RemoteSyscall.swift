@@ -274,7 +274,7 @@ public final class RemoteSyscallSession {
     let known = fetched != nil
     let info = fetched ?? ct_signal_info()
     signalCounts[signo, default: 0] += 1
-    if known && info.code > 0 && Self.faults.contains(signo) && (ranSyscall || injecting) { return info }
+    if known && info.code > 0 && Self.faults.contains(signo) && injecting { return info }
     let threadDirected = known && info.code == Int32(CT_SI_TKILL)
     if !deferredSignals.contains(where: { $0.0 == signo && $0.1 == threadDirected }) {
       deferredSignals.append((signo, threadDirected))
