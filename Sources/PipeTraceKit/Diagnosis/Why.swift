@@ -216,8 +216,8 @@ struct WaitForAnalyzer {
       if !w.isEmpty { return (call, w, false) }
     }
     if let (call, w) = idleLoop { return (call, w, true) }
-    let first = p.primaryBlock
-    return (first, first.map { waits(of: p, call: $0) } ?? [], false)
+    // The loop above already found no waits for any call with fds; one without has none.
+    return (p.primaryBlock, [], false)
   }
 
   /// Live children a wait4/waitid with this pid argument waits for.
