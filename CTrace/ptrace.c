@@ -45,8 +45,11 @@ long ct_geteventmsg(pid_t pid, unsigned long *msg) {
   return raw_ptrace(PTRACE_GETEVENTMSG, pid, 0, (unsigned long)msg);
 }
 // The raw PEEKDATA syscall stores the word at *data (glibc's wrapper returns it instead).
-static long peekdata(pid_t pid, uintptr_t addr, long *word) {
+long ct_peekdata(pid_t pid, uintptr_t addr, long *word) {
   return raw_ptrace(PTRACE_PEEKDATA, pid, addr, (unsigned long)word);
+}
+long ct_pokedata(pid_t pid, uintptr_t addr, long word) {
+  return raw_ptrace(PTRACE_POKEDATA, pid, addr, (unsigned long)word);
 }
 
 long ct_get_syscall_info(pid_t pid, ct_syscall_info *out) {
@@ -88,7 +91,7 @@ ssize_t ct_read_memory(pid_t pid, uintptr_t addr, void *buf, size_t len) {
   size_t done = 0;
   while (done < len) {
     long word;
-    if (peekdata(pid, addr + done, &word) < 0) return done ? (ssize_t)done : -1;
+    if (ct_peekdata(pid, addr + done, &word) < 0) return done ? (ssize_t)done : -1;
     size_t chunk = len - done < sizeof word ? len - done : sizeof word;
     memcpy((char *)buf + done, &word, chunk);
     done += chunk;

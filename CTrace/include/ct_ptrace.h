@@ -38,6 +38,9 @@ long ct_syscall(pid_t pid, int sig);
 long ct_listen(pid_t pid);
 long ct_detach(pid_t pid, int sig);
 long ct_geteventmsg(pid_t pid, unsigned long *msg);
+// One word of a stopped tracee's memory (PTRACE_PEEKDATA / POKEDATA): 0, or -1 with errno set.
+long ct_peekdata(pid_t pid, uintptr_t addr, long *word);
+long ct_pokedata(pid_t pid, uintptr_t addr, long word);
 
 // PTRACE_GET_SYSCALL_INFO flattened: one request gives number, arguments or return value on every arch.
 enum { CT_SYSCALL_INFO_NONE = 0, CT_SYSCALL_INFO_ENTRY = 1, CT_SYSCALL_INFO_EXIT = 2, CT_SYSCALL_INFO_SECCOMP = 3 };

@@ -94,13 +94,13 @@ enum Ptrace {
   /// One word of the tracee's memory (PTRACE_PEEKDATA).
   static func peekWord(_ tid: Int32, at address: UInt64) throws(Errno) -> Int {
     var word = 0
-    try check(ct_inject_peek(tid, UInt(address), &word))
+    try check(ct_peekdata(tid, UInt(address), &word))
     return word
   }
 
   /// PTRACE_POKEDATA.
   static func pokeWord(_ tid: Int32, at address: UInt64, _ word: Int) throws(Errno) {
-    try check(ct_inject_poke(tid, UInt(address), word))
+    try check(ct_pokedata(tid, UInt(address), word))
   }
 }
 
