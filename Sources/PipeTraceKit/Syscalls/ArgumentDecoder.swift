@@ -86,7 +86,7 @@ struct ArgumentDecoder {
     case .pointer: return address(v)
     case .fd: return fd(v)
     case .dirfd: return dirfd(v)
-    case .signal: return .symbol(signal(Int32(truncatingIfNeeded: v)))
+    case .signal: return .symbol(Signals.printed(Int32(truncatingIfNeeded: v), style: options.xlatStyle))
     case .mode: return .raw(Self.octalMode(v))
     case .flags(let table, let dflt, let bits): return .symbol(printer.flags(Self.cut(v, bits), table, dflt))
     case .xval(let table, let dflt, let bits): return .symbol(printer.xval(Self.cut(v, bits), table, dflt))
@@ -173,16 +173,6 @@ struct ArgumentDecoder {
       }
     }
     return fd(v)
-  }
-
-  /// strace's printsignal: the name, or the number when there is none.
-  func signal(_ sig: Int32) -> String {
-    guard let name = Signals.knownName(sig) else { return String(sig) }
-    switch options.xlatStyle {
-    case .abbrev: return name
-    case .raw: return String(sig)
-    case .verbose: return "\(sig) /* \(name) */"
-    }
   }
 
   /// open(2) flags: the access mode, then the other flags (`O_RDWR|O_CREAT|O_CLOEXEC`).
