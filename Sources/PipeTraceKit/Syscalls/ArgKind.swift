@@ -31,8 +31,6 @@ enum ArgKind: Sendable {
   case flags(Xlat, dflt: String, bits: Int = 32)
   /// One named value of `bits` bits.
   case xval(Xlat, dflt: String, bits: Int = 32)
-  /// A named value printed in decimal when unknown (strace's printxval_d).
-  case xvalDecimal(Xlat, dflt: String)
   /// open(2) flags: access mode first, then the flags.
   case openFlags
   /// open(2)'s mode: printed only when the flags (the argument before it) have O_CREAT or O_TMPFILE.

@@ -90,8 +90,6 @@ struct ArgumentDecoder {
     case .mode: return .raw(Self.octalMode(v))
     case .flags(let table, let dflt, let bits): return .symbol(printer.flags(Self.cut(v, bits), table, dflt))
     case .xval(let table, let dflt, let bits): return .symbol(printer.xval(Self.cut(v, bits), table, dflt))
-    case .xvalDecimal(let table, let dflt):
-      return .symbol(printer.xval(UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v))), table, dflt, decimal: true))
     case .openFlags: return .symbol(openFlags(UInt32(truncatingIfNeeded: v)))
     case .openMode:
       let flags = UInt32(truncatingIfNeeded: reg(r - 1))

@@ -112,10 +112,9 @@ struct XlatPrinter {
 
   func flags(_ value: UInt64, _ table: Xlat, _ dflt: String?) -> String { flags(value, [table], dflt) }
 
-  /// One named value: `F_SETFD`, `0x42 /* F_??? */` when unknown. `decimal` prints the number in
-  /// decimal (strace's printxval_d), `signed` as a signed 32-bit number.
-  func xval(_ value: UInt64, _ table: Xlat, _ dflt: String?, decimal: Bool = false) -> String {
-    let number = decimal ? String(Int64(bitPattern: value)) : hex(value)
+  /// One named value: `F_SETFD`, `0x42 /* F_??? */` when unknown.
+  func xval(_ value: UInt64, _ table: Xlat, _ dflt: String?) -> String {
+    let number = hex(value)
     let name = table.name(of: value)
     switch style {
     case .raw: return number
