@@ -89,8 +89,6 @@ enum ArgKind: Sendable {
 enum ReturnKind: Sendable {
   /// A signed number (`ssize_t`, `int`, a pid).
   case int
-  /// An unsigned number.
-  case uint
   /// An address (mmap, brk).
   case hex
   /// A new fd, printed with its target.
