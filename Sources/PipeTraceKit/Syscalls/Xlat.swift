@@ -17,8 +17,6 @@ struct Xlat: Sendable {
     entries = list
   }
 
-  init(entries: [(value: UInt64, name: String)]) { self.entries = entries }
-
   func name(of value: UInt64) -> String? {
     for e in entries where e.value == value { return e.name }
     return nil
