@@ -157,15 +157,18 @@ enum SyscallSignatures {
     if shownByDefault.contains(name) { t.insert(.shownByDefault) }
     if execs.contains(name) { t.insert(.execs) }
     if let s = shared[name] ?? i386[name], s.returns == .fd { t.insert(.returnsFd) }
-    if ["open", "openat", "openat2", "creat", "accept", "accept4", "socketpair", "signalfd", "signalfd4",
-        "timerfd_create", "memfd_create", "userfaultfd", "fanotify_init", "perf_event_open", "open_by_handle_at",
-        "pidfd_getfd", "io_uring_setup", "memfd_secret", "open_tree", "fsopen", "fsmount", "fspick", "mq_open",
-        "landlock_create_ruleset"].contains(name) {
-      t.insert(.returnsFd)
-    }
+    if returnsFd.contains(name) { t.insert(.returnsFd) }
     if t.contains(.returnsFd) || t.contains(.changesFdTable) || fdEffectOnly.contains(name) { t.insert(.hasFdEffect) }
     return t
   }
+
+  /// Calls that return a new fd on success (as well as those whose signature returns `.fd`).
+  static let returnsFd: Set<String> = [
+    "open", "openat", "openat2", "creat", "accept", "accept4", "socketpair", "signalfd", "signalfd4",
+    "timerfd_create", "memfd_create", "userfaultfd", "fanotify_init", "perf_event_open", "open_by_handle_at",
+    "pidfd_getfd", "io_uring_setup", "memfd_secret", "open_tree", "fsopen", "fsmount", "fspick", "mq_open",
+    "landlock_create_ruleset",
+  ]
 
   /// Calls with an `FdEffect` that neither return a new fd nor are in `changesFdTable`.
   static let fdEffectOnly: Set<String> = ["fcntl", "fcntl64", "pipe", "pipe2", "socketpair"]
