@@ -305,7 +305,7 @@ struct ArgumentDecoder {
 
   /// strace's print_array: `count` elements of `size` bytes, `-s` of them shown, the address when the
   /// first cannot be read, `... /* 0xADDR */` at the first one that cannot.
-  func array(_ addr: UInt64, count: UInt64, size: Int, limitElements: Bool = true, ignoreFailure: Bool = false,
+  func array(_ addr: UInt64, count: UInt64, size: Int, ignoreFailure: Bool = false,
              _ element: (CBytes, UInt64) -> ArgValue?) -> ArgValue {
     if addr == 0 { return .null }
     // strace's tfetch_mem: nothing is read at the exit of a failed call (iovecs excepted).
@@ -316,7 +316,7 @@ struct ArgumentDecoder {
     var items: [ArgValue] = []
     // One read for the elements that may be shown (and the one after, for `...`), when it can be
     // read whole; element by element otherwise, to find where the memory ends.
-    let shown = limitElements && !options.verbose ? min(count, UInt64(limit) + 1) : count
+    let shown = !options.verbose ? min(count, UInt64(limit) + 1) : count
     let bulk = shown * UInt64(size) <= 1 << 16 ? read(Int(shown) * size, at: addr) : nil
     var a = addr
     for i in 0..<count {
@@ -331,7 +331,7 @@ struct ArgumentDecoder {
         items.append(.raw("... /* " + NumberText.hex(a) + " */"))
         return .array(items, truncated: false)
       }
-      if limitElements && !options.verbose && i >= UInt64(limit) { return .array(items, truncated: true) }
+      if !options.verbose && i >= UInt64(limit) { return .array(items, truncated: true) }
       guard let v = element(CBytes(b), a) else { break }
       items.append(v)
       a &+= UInt64(size)
