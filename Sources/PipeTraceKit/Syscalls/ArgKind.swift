@@ -27,10 +27,10 @@ enum ArgKind: Sendable {
   case signal
   /// A file mode (`umode_t`) in octal.
   case mode
-  /// A flag set of a C type of `bits` bits; `dflt` is strace's comment for unknown bits (`O_???`).
-  case flags(Xlat, dflt: String, bits: Int = 32)
-  /// One named value of `bits` bits.
-  case xval(Xlat, dflt: String, bits: Int = 32)
+  /// A flag set of a C int (the low 32 bits); `dflt` is strace's comment for unknown bits (`O_???`).
+  case flags(Xlat, dflt: String)
+  /// One named value of a C int (the low 32 bits).
+  case xval(Xlat, dflt: String)
   /// open(2) flags: access mode first, then the flags.
   case openFlags
   /// open(2)'s mode: printed only when the flags (the argument before it) have O_CREAT or O_TMPFILE.

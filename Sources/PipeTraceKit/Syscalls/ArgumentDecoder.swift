@@ -88,8 +88,8 @@ struct ArgumentDecoder {
     case .dirfd: return dirfd(v)
     case .signal: return .symbol(Signals.printed(Int32(truncatingIfNeeded: v), style: options.xlatStyle))
     case .mode: return .raw(Self.octalMode(v))
-    case .flags(let table, let dflt, let bits): return .symbol(printer.flags(Self.cut(v, bits), table, dflt))
-    case .xval(let table, let dflt, let bits): return .symbol(printer.xval(Self.cut(v, bits), table, dflt))
+    case .flags(let table, let dflt): return .symbol(printer.flags(UInt64(UInt32(truncatingIfNeeded: v)), table, dflt))
+    case .xval(let table, let dflt): return .symbol(printer.xval(UInt64(UInt32(truncatingIfNeeded: v)), table, dflt))
     case .openFlags: return .symbol(openFlags(UInt32(truncatingIfNeeded: v)))
     case .openMode:
       let flags = UInt32(truncatingIfNeeded: reg(r - 1))
@@ -144,8 +144,6 @@ struct ArgumentDecoder {
   func signedWord(_ v: UInt64) -> Int64 {
     arch == .x86_64 ? Int64(bitPattern: v) : Int64(Int32(truncatingIfNeeded: v))
   }
-
-  static func cut(_ v: UInt64, _ bits: Int) -> UInt64 { bits >= 64 ? v : v & ((1 << UInt64(bits)) - 1) }
 
   /// `%#03o`, as strace prints a mode: `000`, `022`, `0644`.
   static func octalMode(_ v: UInt64) -> String {
