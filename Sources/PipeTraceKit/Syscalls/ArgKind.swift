@@ -27,12 +27,10 @@ enum ArgKind: Sendable {
   case signal
   /// A file mode (`umode_t`) in octal.
   case mode
-  /// A flag set of a C type of `bits` bits; `dflt` is strace's comment for unknown bits (`O_???`).
-  case flags(Xlat, dflt: String, bits: Int = 32)
-  /// One named value of `bits` bits.
-  case xval(Xlat, dflt: String, bits: Int = 32)
-  /// A named value printed in decimal when unknown (strace's printxval_d).
-  case xvalDecimal(Xlat, dflt: String)
+  /// A flag set of a C int (the low 32 bits); `dflt` is strace's comment for unknown bits (`O_???`).
+  case flags(Xlat, dflt: String)
+  /// One named value of a C int (the low 32 bits).
+  case xval(Xlat, dflt: String)
   /// open(2) flags: access mode first, then the flags.
   case openFlags
   /// open(2)'s mode: printed only when the flags (the argument before it) have O_CREAT or O_TMPFILE.
@@ -91,8 +89,6 @@ enum ArgKind: Sendable {
 enum ReturnKind: Sendable {
   /// A signed number (`ssize_t`, `int`, a pid).
   case int
-  /// An unsigned number.
-  case uint
   /// An address (mmap, brk).
   case hex
   /// A new fd, printed with its target.

@@ -86,12 +86,10 @@ struct ArgumentDecoder {
     case .pointer: return address(v)
     case .fd: return fd(v)
     case .dirfd: return dirfd(v)
-    case .signal: return .symbol(signal(Int32(truncatingIfNeeded: v)))
+    case .signal: return .symbol(Signals.printed(Int32(truncatingIfNeeded: v), style: options.xlatStyle))
     case .mode: return .raw(Self.octalMode(v))
-    case .flags(let table, let dflt, let bits): return .symbol(printer.flags(Self.cut(v, bits), table, dflt))
-    case .xval(let table, let dflt, let bits): return .symbol(printer.xval(Self.cut(v, bits), table, dflt))
-    case .xvalDecimal(let table, let dflt):
-      return .symbol(printer.xval(UInt64(bitPattern: Int64(Int32(truncatingIfNeeded: v))), table, dflt, decimal: true))
+    case .flags(let table, let dflt): return .symbol(printer.flags(UInt64(UInt32(truncatingIfNeeded: v)), table, dflt))
+    case .xval(let table, let dflt): return .symbol(printer.xval(UInt64(UInt32(truncatingIfNeeded: v)), table, dflt))
     case .openFlags: return .symbol(openFlags(UInt32(truncatingIfNeeded: v)))
     case .openMode:
       let flags = UInt32(truncatingIfNeeded: reg(r - 1))
@@ -147,8 +145,6 @@ struct ArgumentDecoder {
     arch == .x86_64 ? Int64(bitPattern: v) : Int64(Int32(truncatingIfNeeded: v))
   }
 
-  static func cut(_ v: UInt64, _ bits: Int) -> UInt64 { bits >= 64 ? v : v & ((1 << UInt64(bits)) - 1) }
-
   /// `%#03o`, as strace prints a mode: `000`, `022`, `0644`.
   static func octalMode(_ v: UInt64) -> String {
     let m = v & 0o7777777
@@ -173,16 +169,6 @@ struct ArgumentDecoder {
       }
     }
     return fd(v)
-  }
-
-  /// strace's printsignal: the name, or the number when there is none.
-  func signal(_ sig: Int32) -> String {
-    guard let name = Signals.knownName(sig) else { return String(sig) }
-    switch options.xlatStyle {
-    case .abbrev: return name
-    case .raw: return String(sig)
-    case .verbose: return "\(sig) /* \(name) */"
-    }
   }
 
   /// open(2) flags: the access mode, then the other flags (`O_RDWR|O_CREAT|O_CLOEXEC`).
@@ -317,7 +303,7 @@ struct ArgumentDecoder {
 
   /// strace's print_array: `count` elements of `size` bytes, `-s` of them shown, the address when the
   /// first cannot be read, `... /* 0xADDR */` at the first one that cannot.
-  func array(_ addr: UInt64, count: UInt64, size: Int, limitElements: Bool = true, ignoreFailure: Bool = false,
+  func array(_ addr: UInt64, count: UInt64, size: Int, ignoreFailure: Bool = false,
              _ element: (CBytes, UInt64) -> ArgValue?) -> ArgValue {
     if addr == 0 { return .null }
     // strace's tfetch_mem: nothing is read at the exit of a failed call (iovecs excepted).
@@ -328,7 +314,7 @@ struct ArgumentDecoder {
     var items: [ArgValue] = []
     // One read for the elements that may be shown (and the one after, for `...`), when it can be
     // read whole; element by element otherwise, to find where the memory ends.
-    let shown = limitElements && !options.verbose ? min(count, UInt64(limit) + 1) : count
+    let shown = !options.verbose ? min(count, UInt64(limit) + 1) : count
     let bulk = shown * UInt64(size) <= 1 << 16 ? read(Int(shown) * size, at: addr) : nil
     var a = addr
     for i in 0..<count {
@@ -343,7 +329,7 @@ struct ArgumentDecoder {
         items.append(.raw("... /* " + NumberText.hex(a) + " */"))
         return .array(items, truncated: false)
       }
-      if limitElements && !options.verbose && i >= UInt64(limit) { return .array(items, truncated: true) }
+      if !options.verbose && i >= UInt64(limit) { return .array(items, truncated: true) }
       guard let v = element(CBytes(b), a) else { break }
       items.append(v)
       a &+= UInt64(size)

@@ -85,9 +85,4 @@ extension TraceeMemory {
     let b = bytes(at: address, count: count)
     return b.count == count ? b : nil
   }
-
-  /// An unsigned word of `arch` at `address`.
-  func word(at address: UInt64, arch: SyscallArch) -> UInt64? {
-    exactly(arch.wordSize, at: address).map { CBytes($0).word(0, arch) }
-  }
 }

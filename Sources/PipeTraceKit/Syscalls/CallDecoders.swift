@@ -45,7 +45,7 @@ extension ArgumentDecoder {
     case Int32(CT_F_DUPFD_QUERY): return fd(v)
     case Int32(CT_F_SETLEASE): return .symbol(p.xval(v, .lockTypes, "F_???"))
     case Int32(CT_F_ADD_SEALS): return .symbol(p.flags(v, .seals, "F_SEAL_???"))
-    case Int32(CT_F_SETSIG): return .symbol(signal(Int32(truncatingIfNeeded: v)))
+    case Int32(CT_F_SETSIG): return .symbol(Signals.printed(Int32(truncatingIfNeeded: v), style: options.xlatStyle))
     case Int32(CT_F_SET_RW_HINT), Int32(CT_F_SET_FILE_RW_HINT): return rwHint(v)
     case Int32(CT_F_GET_RW_HINT), Int32(CT_F_GET_FILE_RW_HINT): return failed ? address(v) : rwHint(v)
     case Int32(CT_F_SETDELEG): return delegation(v)
@@ -131,9 +131,9 @@ extension ArgumentDecoder {
     var flagText: String
     if flags != 0 {
       flagText = printer.flags(flags, .cloneFlags, "CLONE_???")
-      if sig != 0 { flagText += "|" + signal(sig) }
+      if sig != 0 { flagText += "|" + Signals.printed(sig, style: options.xlatStyle) }
     } else {
-      flagText = signal(sig)
+      flagText = Signals.printed(sig, style: options.xlatStyle)
     }
     let values: [ArgValue] = [.raw("child_stack=" + StraceText.render(address(reg(1)))), .raw("flags=" + flagText)]
     let more = flags & UInt64(CT_CLONE_PARENT_SETTID | CT_CLONE_PIDFD | CT_CLONE_CHILD_SETTID

@@ -127,8 +127,6 @@ struct SyscallDecoder: Sendable {
     case .hex:
       record.ret = call.arch == .i386 ? Int64(UInt32(truncatingIfNeeded: rval)) : rval
       record.retIsHex = true
-    case .uint:
-      record.ret = call.arch == .i386 ? Int64(UInt32(truncatingIfNeeded: rval)) : rval
     default:
       record.ret = ret
     }

@@ -151,23 +151,24 @@ enum SyscallSignatures {
     if waitsOnFds.contains(name) { t.insert(.waitsOnFds) }
     if waitsOnChild.contains(name) { t.insert(.waitsOnChild) }
     if changesFdTable.contains(name) { t.insert(.changesFdTable) }
-    if replacesFd.contains(name) { t.insert(.replacesFd) }
     if mapsCode.contains(name) { t.insert(.mapsCode) }
     if neverReturns.contains(name) { t.insert(.neverReturns) }
     if sleepsOnly.contains(name) { t.insert(.sleepsOnly) }
     if shownByDefault.contains(name) { t.insert(.shownByDefault) }
-    if createsTask.contains(name) { t.insert(.createsTask) }
     if execs.contains(name) { t.insert(.execs) }
     if let s = shared[name] ?? i386[name], s.returns == .fd { t.insert(.returnsFd) }
-    if ["open", "openat", "openat2", "creat", "accept", "accept4", "socketpair", "signalfd", "signalfd4",
-        "timerfd_create", "memfd_create", "userfaultfd", "fanotify_init", "perf_event_open", "open_by_handle_at",
-        "pidfd_getfd", "io_uring_setup", "memfd_secret", "open_tree", "fsopen", "fsmount", "fspick", "mq_open",
-        "landlock_create_ruleset"].contains(name) {
-      t.insert(.returnsFd)
-    }
+    if returnsFd.contains(name) { t.insert(.returnsFd) }
     if t.contains(.returnsFd) || t.contains(.changesFdTable) || fdEffectOnly.contains(name) { t.insert(.hasFdEffect) }
     return t
   }
+
+  /// Calls that return a new fd on success (as well as those whose signature returns `.fd`).
+  static let returnsFd: Set<String> = [
+    "open", "openat", "openat2", "creat", "accept", "accept4", "socketpair", "signalfd", "signalfd4",
+    "timerfd_create", "memfd_create", "userfaultfd", "fanotify_init", "perf_event_open", "open_by_handle_at",
+    "pidfd_getfd", "io_uring_setup", "memfd_secret", "open_tree", "fsopen", "fsmount", "fspick", "mq_open",
+    "landlock_create_ruleset",
+  ]
 
   /// Calls with an `FdEffect` that neither return a new fd nor are in `changesFdTable`.
   static let fdEffectOnly: Set<String> = ["fcntl", "fcntl64", "pipe", "pipe2", "socketpair"]
@@ -185,7 +186,6 @@ enum SyscallSignatures {
   ]
   static let waitsOnChild: Set<String> = ["wait4", "waitpid", "waitid"]
   static let changesFdTable: Set<String> = ["close", "close_range", "dup2", "dup3"]
-  static let replacesFd: Set<String> = ["dup2", "dup3"]
   static let mapsCode: Set<String> = ["mmap", "mmap2", "munmap", "mprotect", "mremap", "pkey_mprotect"]
   /// The register with the PROT_* flags of the calls that map code only with PROT_EXEC.
   static let protArgument: [String: Int] = ["mmap": 2, "mmap2": 2, "mprotect": 2, "pkey_mprotect": 2]
@@ -194,7 +194,6 @@ enum SyscallSignatures {
     "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "pause", "rt_sigsuspend", "sigsuspend",
     "restart_syscall",
   ]
-  static let createsTask: Set<String> = ["clone", "clone3", "fork", "vfork"]
   static let execs: Set<String> = ["execve", "execveat"]
   /// What a pipe hang is made of, plus process creation and exit (every ABI's names).
   static let shownByDefault: Set<String> = [

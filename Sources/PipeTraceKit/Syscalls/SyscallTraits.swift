@@ -22,14 +22,10 @@ public struct SyscallTraits: OptionSet, Sendable, Hashable {
   public static let sleepsOnly = SyscallTraits(rawValue: 1 << 7)
   /// In the default set pipetrace shows (a pipe hang is made of these, plus process life).
   public static let shownByDefault = SyscallTraits(rawValue: 1 << 8)
-  /// Creates a process or thread (clone, clone3, fork, vfork).
-  public static let createsTask = SyscallTraits(rawValue: 1 << 9)
   /// Replaces the program image (execve, execveat): close-on-exec fds go.
   public static let execs = SyscallTraits(rawValue: 1 << 10)
   /// Returns a new fd on success (open, dup, socket, epoll_create...; fcntl only for F_DUPFD*).
   public static let returnsFd = SyscallTraits(rawValue: 1 << 11)
-  /// Takes a new-fd number the kernel may already hold (dup2, dup3): its old target goes.
-  public static let replacesFd = SyscallTraits(rawValue: 1 << 12)
   /// Changes what an fd table holds in a way `FdEffect` describes (close, dup*, fcntl, pipe*,
   /// socketpair, and every call that returns a new fd).
   public static let hasFdEffect = SyscallTraits(rawValue: 1 << 13)

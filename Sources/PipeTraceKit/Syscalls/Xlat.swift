@@ -17,8 +17,6 @@ struct Xlat: Sendable {
     entries = list
   }
 
-  init(entries: [(value: UInt64, name: String)]) { self.entries = entries }
-
   func name(of value: UInt64) -> String? {
     for e in entries where e.value == value { return e.name }
     return nil
@@ -112,10 +110,9 @@ struct XlatPrinter {
 
   func flags(_ value: UInt64, _ table: Xlat, _ dflt: String?) -> String { flags(value, [table], dflt) }
 
-  /// One named value: `F_SETFD`, `0x42 /* F_??? */` when unknown. `decimal` prints the number in
-  /// decimal (strace's printxval_d), `signed` as a signed 32-bit number.
-  func xval(_ value: UInt64, _ table: Xlat, _ dflt: String?, decimal: Bool = false) -> String {
-    let number = decimal ? String(Int64(bitPattern: value)) : hex(value)
+  /// One named value: `F_SETFD`, `0x42 /* F_??? */` when unknown.
+  func xval(_ value: UInt64, _ table: Xlat, _ dflt: String?) -> String {
+    let number = hex(value)
     let name = table.name(of: value)
     switch style {
     case .raw: return number
