@@ -8,7 +8,6 @@ import Glibc
 /// The result of running a program to its end: exit status (128+N when killed by N) and its output.
 public struct ProgramResult {
   public var status: Int32
-  public var signaled: Bool
   public var stdout: String
   public var stderr: String
 }
@@ -60,7 +59,7 @@ public func runProgram(
     XCTFail("\(path) \(args) did not finish in \(timeout) s")
     throw error
   }
-  return ProgramResult(status: status, signaled: child.wasSignaled, stdout: out.text, stderr: err.text)
+  return ProgramResult(status: status, stdout: out.text, stderr: err.text)
 }
 
 /// A program started for a test and left running; `stop()` (or deinit) kills it by pid and reaps it.
