@@ -43,9 +43,10 @@ measure() {  # $1 = gdb, close (--plain-close, what gdb does) or replace (the de
 }
 
 check() {  # every fd closed (or now /dev/null), target still asleep and untraced
-  local pipes
-  pipes=$(for f in $(seq 100 $((100 + reps - 1))); do readlink /proc/$target/fd/$f 2>/dev/null; done | grep -c '^pipe:' || true)
-  echo "  $1: fds still on the pipe: $pipes; on /dev/null: $(for f in $(seq 100 $((100 + reps - 1))); do readlink /proc/$target/fd/$f 2>/dev/null; done | grep -c '^/dev/null' || true); target $(awk '{print $3}' /proc/$target/stat) in syscall $(cut -d' ' -f1 /proc/$target/syscall); TracerPid $(awk '/TracerPid/ {print $2}' /proc/$target/status)"
+  local links pipes
+  links=$(for f in $(seq 100 $((100 + reps - 1))); do readlink /proc/$target/fd/$f 2>/dev/null; done || true)
+  pipes=$(grep -c '^pipe:' <<<"$links" || true)
+  echo "  $1: fds still on the pipe: $pipes; on /dev/null: $(grep -c '^/dev/null' <<<"$links" || true); target $(awk '{print $3}' /proc/$target/stat) in syscall $(cut -d' ' -f1 /proc/$target/syscall); TracerPid $(awk '/TracerPid/ {print $2}' /proc/$target/status)"
 }
 
 start_target; t_pt=$(measure close); check "pipetrace --plain-close"

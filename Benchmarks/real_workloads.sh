@@ -36,7 +36,7 @@ once() {
   echo "$t1 - $t0" | bc -l
 }
 min() { printf '%s\n' "$@" | sort -g | head -1; }
-ratio() { echo "scale=3; $1 / $2" | bc -l; }
+. Benchmarks/lib.sh  # ratio
 
 # --- 1. make -j2 ---------------------------------------------------------------------------------
 proj=$work/proj

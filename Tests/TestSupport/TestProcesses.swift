@@ -15,9 +15,6 @@ public final class Child {
 
   public var isRunning: Bool { status == nil && isAlive(pid) }
 
-  /// Killed by a signal (once waited for).
-  public var wasSignaled: Bool { status.map { $0 & 0x7f != 0 } ?? false }
-
   /// The code it passed to exit, once waited for; nil when a signal ended it.
   public var exitCode: Int32? { status.flatMap { $0 & 0x7f == 0 ? ($0 >> 8) & 0xff : nil } }
 

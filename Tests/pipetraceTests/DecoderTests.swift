@@ -10,25 +10,8 @@ import Glibc
 /// each call and writes the line strace prints for it; the trace must hold the same lines. The same
 /// fixture built with -m32 checks the i386 table and structure layouts.
 final class DecoderTests: XCTestCase {
-  /// Builds a fixture with `flags` into its own file (the -m32 build beside the native one).
-  static func build(_ name: String, flags: [String], suffix: String) throws -> String {
-    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-      .appendingPathComponent("Fixtures/\(name).c").path
-    let dir = NSTemporaryDirectory() + "pipetrace-fixtures-\(getpid())"
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-    let out = dir + "/" + name + suffix
-    if FileManager.default.fileExists(atPath: out) { return out }
-    let r = try runProgram("/usr/bin/cc", ["-O0", "-o", out, source] + flags)
-    struct BuildFailed: Error, CustomStringConvertible {
-      var description: String
-    }
-    // -m32 needs gcc-multilib (.ci/setup installs it).
-    guard r.status == 0 else { throw BuildFailed(description: "cannot build \(name) \(flags): \(r.stderr)") }
-    return out
-  }
-
-  static func native() throws -> String { try build("decoders", flags: [], suffix: "64") }
-  static func i386() throws -> String { try build("decoders", flags: ["-m32"], suffix: "32") }
+  static func native() throws -> String { try compileFixture("decoders") }
+  static func i386() throws -> String { try compileFixture("decoders", flags: ["-m32"]) }
 
   /// The calls of the traced program's first process after its `getppid()` mark, one line each as
   /// strace prints them without pid, time and duration (split lines joined).
@@ -118,7 +101,7 @@ final class DecoderTests: XCTestCase {
   /// `int 0x80` from a 64-bit program: i386 calls by their i386 numbers, and strace's mode notes
   /// (on stderr; strace leaves them out when it writes a launched command's trace to a file).
   func testInt80FromA64BitProgram() throws {
-    let program = try Self.build("int80", flags: ["-no-pie"], suffix: "")
+    let program = try compileFixture("int80", flags: ["-no-pie"])
     let r = try CLI.run(["-e", "trace=write,close,getpid", "--", program])
     XCTAssertEqual(r.status, 0, r.stderr)
     // `[pid  N] TIME BODY <DUR>` → BODY, without the -y paths of the test's stdout.
@@ -153,7 +136,7 @@ final class DecoderTests: XCTestCase {
 
   /// -k: a signal line is followed by the stack where the signal arrived, as strace prints it.
   func testSignalLinesCarryTheStack() throws {
-    let program = try Self.build("decoders", flags: ["-g"], suffix: "-g")
+    let program = try compileFixture("decoders", flags: ["-g"])
     let log = temporaryFile("signal-stack.log")
     defer { unlink(log) }
     let r = try CLI.run(["-k", "-o", log, "-e", "trace=kill", "--", program, "signals"])
@@ -168,7 +151,7 @@ final class DecoderTests: XCTestCase {
 
   /// --json keeps the mode changes as events.
   func testModeChangesAreJSONEvents() throws {
-    let program = try Self.build("int80", flags: ["-no-pie"], suffix: "")
+    let program = try compileFixture("int80", flags: ["-no-pie"])
     let trace = temporaryFile("int80.json")
     defer { unlink(trace) }
     let r = try CLI.run(["--json", "-o", trace, "-e", "trace=getpid,write", "--", program])

@@ -596,11 +596,6 @@ func fdLink(_ pid: Int32, _ fd: Int32) -> String? {
 /// The report on traces of the hangs: a poll's release from pipetrace's own JSON, and a poll that a
 /// signal turned into restart_syscall, read as the poll it continues.
 final class HangReportTests: XCTestCase {
-  var procs: TestProcesses!
-
-  override func setUpWithError() throws { procs = try TestProcesses() }
-  override func tearDown() { procs.cleanUp() }
-
   /// The first blocking call of a report (its line and the "released by" line after it) whose line
   /// contains `what`.
   func blockingEntry(_ report: String, _ what: String) -> String? {

@@ -14,10 +14,6 @@ final class RunOnLeakKillTests: XCTestCase {
     return try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout + r.stderr)
   }
 
-  func gone(_ pid: Int) -> Bool {
-    !FileManager.default.fileExists(atPath: "/proc/\(pid)/stat") || procStatusField(Int32(pid), "State")?.hasPrefix("Z") == true
-  }
-
   func testADaemonWithASIGTERMHandlerRemovesItsPidFile() throws {
     let pidFile = temporaryFile("daemon.pid")
     defer { unlink(pidFile) }
@@ -36,10 +32,10 @@ final class RunOnLeakKillTests: XCTestCase {
     let script = "python3 -c \"$1\" \"$2\" & while [ ! -s \"$2\" ]; do sleep 0.01; done; echo started"
     let obj = try runJSON(["--grace", "2", "--on-leak=kill", "--", "/bin/sh", "-c", script, "sh", daemon, pidFile])
     let killed = obj["killed"] as? [Int] ?? []
-    defer { for p in killed where !gone(p) { kill(Int32(p), SIGKILL) } }
+    defer { for p in killed where isAlive(Int32(p)) { kill(Int32(p), SIGKILL) } }
     XCTAssertEqual(killed.count, 1, "\(obj)")
     XCTAssertEqual(obj["sigkilled"] as? [Int], [], "the daemon needed SIGKILL: \(obj)")
-    XCTAssertTrue(eventually { self.gone(killed[0]) })
+    XCTAssertTrue(eventually { !isAlive(Int32(killed[0])) })
     XCTAssertFalse(FileManager.default.fileExists(atPath: pidFile), "the daemon did not get to remove its pid file")
     XCTAssertEqual(obj["stdout"] as? String, "daemon up\nstarted\n")
   }
@@ -48,9 +44,9 @@ final class RunOnLeakKillTests: XCTestCase {
     // An ignored signal stays ignored across exec: this sleep cannot be ended by SIGTERM.
     let obj = try runJSON(["--grace", "0.3", "--on-leak=kill", "-c", "(trap '' TERM; exec sleep 300) & echo started"])
     let killed = obj["killed"] as? [Int] ?? []
-    defer { for p in killed where !gone(p) { kill(Int32(p), SIGKILL) } }
+    defer { for p in killed where isAlive(Int32(p)) { kill(Int32(p), SIGKILL) } }
     XCTAssertEqual(killed.count, 1, "\(obj)")
     XCTAssertEqual(obj["sigkilled"] as? [Int], killed)
-    XCTAssertTrue(eventually { self.gone(killed[0]) })
+    XCTAssertTrue(eventually { !isAlive(Int32(killed[0])) })
   }
 }
