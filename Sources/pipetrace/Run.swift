@@ -82,6 +82,8 @@ struct Run: ParsableCommand {
     }
 
     var config = CommandRunner.Configuration(command: argv)
+    // A command after `--` gets its arguments byte for byte, also those that are not UTF-8.
+    if c == nil { config.arguments = RawArguments.trailing(argv) }
     config.timeout = timeout
     config.grace = grace
     config.tee = tee && !json

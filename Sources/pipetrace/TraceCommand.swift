@@ -72,7 +72,8 @@ struct TraceCommand {
       tracer = try Tracer(options: tracerOptions, sinks: sinks, output: output)
       if pids.isEmpty {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
-        try tracer.launch(command)
+        // Byte for byte, also arguments that are not UTF-8.
+        try tracer.launch(arguments: RawArguments.trailing(command))
       } else {
         formatter?.startsWith(tasks: try tracer.attach(pids, tree: options.tree))
         json?.writeStart(command: nil, attached: pids, timestamp: Clock.wall())

@@ -67,6 +67,33 @@ final class TraceTests: XCTestCase {
     }
   }
 
+  /// Arguments that are not UTF-8 reach the command byte for byte (traced and under `run`); a path
+  /// that is not UTF-8 shows its bytes (`\377`) as strace -y shows them; a command name that is not
+  /// is escaped in the error. (The harness passes Strings, so a shell makes the bytes.)
+  func testBytesThatAreNotUTF8ReachTheCommandAndShowAsTheyAre() throws {
+    let dir = temporaryFile("bytes")
+    XCTAssertEqual(mkdir(dir, 0o700), 0)
+    defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+    func sh(_ script: String) throws -> ProgramResult {
+      try runProgram("/bin/sh", ["-c", script, "sh", CLI.binary, dir])
+    }
+    let dump = #"/bin/sh -c 'printf %s "$1" | od -An -tx1' sh "$(printf 'a\377\376')""#
+    let traced = try sh(#""$1" -o /dev/null -- "# + dump)
+    XCTAssertEqual(traced.status, 0, traced.stderr)
+    XCTAssertEqual(traced.stdout.split(separator: " ").joined(separator: " ").trimmingCharacters(in: .whitespacesAndNewlines), "61 ff fe")
+    let run = try sh(#""$1" run --json -- "# + dump)
+    let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(run.stdout.utf8)) as? [String: Any], run.stdout + run.stderr)
+    XCTAssertEqual((obj["stdout"] as? String)?.trimmingCharacters(in: .whitespacesAndNewlines), "61 ff fe")
+
+    let file = #""$2/f$(printf '\377')""#
+    let paths = try sh("printf x > \(file); \"$1\" -e trace=read -- cat \(file) 2>&1 >/dev/null")
+    XCTAssertEqual(paths.status, 0, paths.stdout)
+    XCTAssertTrue(paths.stdout.contains(#"f\377>, "x", "#), paths.stdout)
+    let missing = try sh(#""$1" -o /dev/null -- "nosuch$(printf '\377')""#)
+    XCTAssertEqual(missing.status, 127)
+    XCTAssertEqual(missing.stderr, "pipetrace: nosuch\\377: command not found\n")
+  }
+
   func testKilledCommandIsReportedAndStatusIs128PlusSignal() throws {
     let trace = temporaryFile("kill.json")
     defer { unlink(trace) }

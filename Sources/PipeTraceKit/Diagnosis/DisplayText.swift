@@ -31,6 +31,21 @@ public enum DisplayText {
     return String(scalars)
   }
 
+  /// The bytes `decode` was given, back: each raw-byte scalar as its byte, the rest as UTF-8.
+  public static func encode(_ s: String) -> [UInt8] {
+    // A raw-byte scalar is U+10FFxx, F4 8F BC.. in UTF-8: text without an F4 byte has none.
+    guard s.utf8.contains(0xF4) else { return Array(s.utf8) }
+    var out: [UInt8] = []
+    for scalar in s.unicodeScalars {
+      if scalar.value >= rawByteBase {
+        out.append(UInt8(scalar.value - rawByteBase))
+      } else {
+        UTF8.encode(scalar) { out.append($0) }
+      }
+    }
+    return out
+  }
+
   /// strace's escaping: printable ASCII as is, `\\`, `\n` `\t` `\r` `\v` `\f`, every other byte
   /// (control characters, DEL, anything outside ASCII) as octal: `\33`, `\303\251`, `\377`.
   public static func escape(_ s: String) -> String {

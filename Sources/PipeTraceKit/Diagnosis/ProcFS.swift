@@ -27,13 +27,14 @@ public enum ProcFS {
     }
   }
 
-  /// The target of a symlink such as /proc/PID/fd/N, or nil. On the tracer's path for every new fd:
-  /// no heap buffer, the link text is read into a stack buffer.
+  /// The target of a symlink such as /proc/PID/fd/N, or nil; its bytes kept exactly (see
+  /// `DisplayText.decode`: a path need not be UTF-8). On the tracer's path for every new fd: no
+  /// heap buffer, the link text is read into a stack buffer.
   public static func readLink(_ path: String) -> String? {
     withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buf in
       let n = readlink(path, buf.baseAddress!, buf.count)
       guard n >= 0 else { return nil }
-      return String(decoding: UnsafeRawBufferPointer(start: buf.baseAddress, count: n), as: UTF8.self)
+      return DisplayText.decode(UnsafeRawBufferPointer(start: buf.baseAddress, count: n))
     }
   }
 
@@ -124,13 +125,9 @@ public enum ProcFS {
     list("/proc/\(pid)/fd").compactMap { Int32($0) }.sorted()
   }
 
-  /// What an fd points to; a path's bytes are kept exactly (see `DisplayText.decode`).
+  /// What an fd points to; a path's bytes are kept exactly.
   public static func fdTarget(_ pid: Int32, fd: Int32) -> FdTarget? {
-    withUnsafeTemporaryAllocation(of: CChar.self, capacity: 4096) { buf -> FdTarget? in
-      let n = readlink("/proc/\(pid)/fd/\(fd)", buf.baseAddress!, buf.count)
-      guard n >= 0 else { return nil }
-      return FdTarget(link: DisplayText.decode(UnsafeRawBufferPointer(start: buf.baseAddress, count: n)))
-    }
+    readLink("/proc/\(pid)/fd/\(fd)").map(FdTarget.init(link:))
   }
 }
 

@@ -88,7 +88,8 @@ public enum StraceText {
     let deleted = path.hasSuffix(suffix) && path.hasPrefix("/")
     let shown = deleted ? String(path.dropLast(suffix.count)) : path
     out.append(UInt8(ascii: "<"))
-    appendBody(Array(shown.utf8), hex: hexStrings, extra: "<>", to: &out)
+    // Its bytes as the kernel gave them (a path need not be UTF-8).
+    appendBody(DisplayText.encode(shown), hex: hexStrings, extra: "<>", to: &out)
     if let inner {
       out.append(UInt8(ascii: "<"))
       out.append(contentsOf: inner.utf8)

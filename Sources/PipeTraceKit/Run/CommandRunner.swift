@@ -29,6 +29,9 @@ public final class CommandRunner {
 
   public struct Configuration: Sendable {
     public var command: [String]
+    /// The command's arguments exactly as it gets them (`command`'s UTF-8 unless set: see
+    /// `RawArguments`); `command` is what the log and the record show.
+    public var arguments: [[UInt8]]
     public var timeout: Double?
     public var grace: Double = 1.0
     public var input: Input = .null
@@ -40,7 +43,10 @@ public final class CommandRunner {
     /// at the end (without it, the middle is left out and counted).
     public var spill = false
     public var onLeak: LeakAction = .report
-    public init(command: [String]) { self.command = command }
+    public init(command: [String]) {
+      self.command = command
+      arguments = command.map { Array($0.utf8) }
+    }
   }
 
   /// 8 MiB per stream: the first and the last 4 MiB.
@@ -61,7 +67,7 @@ public final class CommandRunner {
     // signals from now on, and inherits the mask from this thread, which must not take them either.
     TracerSignals.block()
     defer { TracerSignals.unblock() }
-    let session = TracerThread(command: configuration.command,
+    let session = TracerThread(arguments: configuration.arguments,
                                io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
     switch session.start() {
     case .success: break
@@ -297,7 +303,7 @@ struct Pipe2 {
 
 /// The tracer of a `run`, on its own OS thread (ptrace ties tracees to the thread that attached).
 final class TracerThread: @unchecked Sendable {
-  let command: [String]
+  let arguments: [[UInt8]]
   let io: Tracer.LaunchIO
   private(set) var tree = ProcessTree(root: 0)
   private let started = DispatchSemaphore(value: 0)
@@ -309,8 +315,8 @@ final class TracerThread: @unchecked Sendable {
   private let tracerBox = Mutex<DetachHandle?>(nil)
   private var finished = false
 
-  init(command: [String], io: Tracer.LaunchIO) {
-    self.command = command
+  init(arguments: [[UInt8]], io: Tracer.LaunchIO) {
+    self.arguments = arguments
     self.io = io
   }
 
@@ -331,7 +337,7 @@ final class TracerThread: @unchecked Sendable {
     do {
       let tracer = try Tracer(options: options, sinks: [])
       tracer.onSignal = { [self] sig in pendingSignal.withLock { $0 = sig } }
-      let pid = try tracer.launch(command, io: io)
+      let pid = try tracer.launch(arguments: arguments, io: io)
       tree = ProcessTree(root: pid)
       tracer.add(sink: tree)
       let handle = DetachHandle(tracer: tracer)

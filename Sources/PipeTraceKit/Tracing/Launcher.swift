@@ -19,16 +19,18 @@ enum Launcher {
   /// Forks `argv` with the seccomp `filter` (empty: none) installed just before its execve, seizes
   /// it with `options` and lets it run to exec. The caller takes its stops from now on.
   static func start(
-    _ argv: [String], io: Tracer.LaunchIO, filter: [ct_bpf_insn], options: Ptrace.Options
+    _ argv: [[UInt8]], io: Tracer.LaunchIO, filter: [ct_bpf_insn], options: Ptrace.Options
   ) throws(TraceError) -> Child {
-    guard let first = argv.first else { throw .commandNotFound("") }
-    let path = try resolveExecutable(first)
+    guard let name = argv.first else { throw .commandNotFound("") }
+    let first = DisplayText.decode(name)
+    let path = try resolveExecutable(name)
     var pid: Int32 = 0
     var errorFd: Int32 = -1
     var failure = ct_spawn_failure()
     let rc = withCStrings(argv) { cArgv in
-      path.withCString { cPath in
-        filter.withUnsafeBufferPointer { f in
+      (path + [0]).withUnsafeBufferPointer { p in
+        let cPath = UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self)
+        return filter.withUnsafeBufferPointer { f in
           var request = ct_spawn_request(
             path: cPath, argv: cArgv, envp: nil,
             flags: Int32(CT_SPAWN_TRACED | (io.closeOtherFds ? CT_SPAWN_CLOSE_FDS : 0)),
@@ -67,39 +69,49 @@ enum Launcher {
     return .notExecutable(command, Errno(failure.error))
   }
 
-  /// PATH lookup as execvp does it.
-  static func resolveExecutable(_ name: String) throws(TraceError) -> String {
-    func check(_ p: String) -> Errno? {
-      var st = stat()
-      if stat(p, &st) != 0 { return Errno.current }
-      if (st.st_mode & S_IFMT) == S_IFDIR { return Errno(EACCES) }
-      return access(p, X_OK) == 0 ? nil : Errno.current
+  /// PATH lookup as execvp does it, on bytes (a name or PATH need not be UTF-8).
+  static func resolveExecutable(_ name: [UInt8]) throws(TraceError) -> [UInt8] {
+    func check(_ p: [UInt8]) -> Errno? {
+      (p + [0]).withUnsafeBufferPointer { b -> Errno? in
+        let c = UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self)
+        var st = stat()
+        if stat(c, &st) != 0 { return Errno.current }
+        if (st.st_mode & S_IFMT) == S_IFDIR { return Errno(EACCES) }
+        return access(c, X_OK) == 0 ? nil : Errno.current
+      }
     }
-    if name.contains("/") {
+    let shown = DisplayText.decode(name)
+    if name.contains(UInt8(ascii: "/")) {
       if let e = check(name) {
-        if e == .ENOENT { throw .commandNotFound(name) }
-        throw .notExecutable(name, e)
+        if e == .ENOENT { throw .commandNotFound(shown) }
+        throw .notExecutable(shown, e)
       }
       return name
     }
-    let path = getenv("PATH").map { String(cString: $0) } ?? "/usr/local/bin:/usr/bin:/bin"
+    let path = getenv("PATH").map { Array(UnsafeRawBufferPointer(start: $0, count: strlen($0))) }
+      ?? Array("/usr/local/bin:/usr/bin:/bin".utf8)
     var denied: Errno?
-    for dir in path.split(separator: ":", omittingEmptySubsequences: false) {
-      let candidate = (dir.isEmpty ? "." : String(dir)) + "/" + name
+    for dir in path.split(separator: UInt8(ascii: ":"), omittingEmptySubsequences: false) {
+      let candidate = (dir.isEmpty ? [UInt8(ascii: ".")] : Array(dir)) + [UInt8(ascii: "/")] + name
       if let e = check(candidate) {
         if e == .EACCES { denied = e }
         continue
       }
       return candidate
     }
-    if let e = denied { throw .notExecutable(name, e) }
-    throw .commandNotFound(name)
+    if let e = denied { throw .notExecutable(shown, e) }
+    throw .commandNotFound(shown)
   }
 }
 
-/// Runs `body` with a NULL-terminated C array of the strings.
-func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
-  let copies = strings.map { strdup($0) }
+/// Runs `body` with a NULL-terminated C array of the byte strings.
+func withCStrings<R>(_ strings: [[UInt8]], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+  let copies = strings.map { s -> UnsafeMutablePointer<CChar>? in
+    let c = malloc(s.count + 1)!
+    if !s.isEmpty { s.withUnsafeBytes { c.copyMemory(from: $0.baseAddress!, byteCount: s.count) } }
+    c.storeBytes(of: 0, toByteOffset: s.count, as: UInt8.self)
+    return c.assumingMemoryBound(to: CChar.self)
+  }
   defer { copies.forEach { free($0) } }
   return (copies + [nil]).withUnsafeBufferPointer { body($0.baseAddress!) }
 }

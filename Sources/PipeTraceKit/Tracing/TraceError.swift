@@ -12,7 +12,8 @@ public enum TraceError: Error, CustomStringConvertible, Equatable {
   case notExecutable(String, Errno)
   case spawnFailed(String, Errno)
 
-  /// Process names come from /proc (any user can name a process): escaped as strace does.
+  /// Process names come from /proc (any user can name a process), command names from the command
+  /// line (any bytes): escaped as strace does.
   public var description: String {
     let e = DisplayText.escape
     switch self {
@@ -26,9 +27,9 @@ public enum TraceError: Error, CustomStringConvertible, Equatable {
     case .permissionDenied(let p, _):
       return PtracePermission.explain(pid: p)
     case .attachFailed(let p, let e): return "cannot attach to process \(p): \(e.description)"
-    case .commandNotFound(let c): return "\(c): command not found"
-    case .notExecutable(let c, let e): return "cannot execute \(c): \(e.message)"
-    case .spawnFailed(let c, let e): return "cannot start \(c): \(e.message)"
+    case .commandNotFound(let c): return "\(e(c)): command not found"
+    case .notExecutable(let c, let err): return "cannot execute \(e(c)): \(err.message)"
+    case .spawnFailed(let c, let err): return "cannot start \(e(c)): \(err.message)"
     }
   }
 }

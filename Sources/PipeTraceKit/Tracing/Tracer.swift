@@ -134,6 +134,13 @@ public final class Tracer {
   /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
   @discardableResult
   public func launch(_ argv: [String], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
+    try launch(arguments: argv.map { Array($0.utf8) }, io: io)
+  }
+
+  /// The same with the arguments as bytes, exactly as the command is to get them (they need not be
+  /// UTF-8: see `RawArguments`).
+  @discardableResult
+  public func launch(arguments argv: [[UInt8]], io: LaunchIO = LaunchIO()) throws(TraceError) -> Int32 {
     var filter: [ct_bpf_insn] = []
     if options.useSeccomp && options.followForks && !syscalls.sets.showAll && !eventsOnly,
       let program = SeccompFilter.program(tracing: syscalls.sets.traced)
@@ -144,7 +151,7 @@ public final class Tracer {
     var ptraceOptions: Ptrace.Options = [ptraceFollowOptions, .exitKill]
     if useSeccomp { ptraceOptions.insert(.traceSeccomp) }
     let child = try Launcher.start(argv, io: io, filter: filter, options: ptraceOptions)
-    launched = (child.pid, argv.first ?? "")
+    launched = (child.pid, argv.first.map { DisplayText.decode($0) } ?? "")
     launchErrorFd = child.errorFd
     let t = Tracee(tid: child.pid, tgid: child.pid, fds: FdTargetCache(), started: true)
     t.beforeExec = true
