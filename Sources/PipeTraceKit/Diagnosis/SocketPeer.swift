@@ -22,7 +22,8 @@ enum SocketPeer {
   /// The peer on this machine of TCP socket `inode` (fd `fd` of `pid`); nil for another kind of
   /// socket, an unconnected one, a peer on another machine or network namespace, or a connection
   /// the server has not accepted yet (no process holds its end).
-  static func tcp(pid: Int32, fd: Int32, inode: UInt64) -> TCP? {
+  /// `withListener`: also look up the listener (one more dump).
+  static func tcp(pid: Int32, fd: Int32, inode: UInt64, withListener: Bool = true) -> TCP? {
     guard inode <= UInt64(UInt32.max), let name = FdDetailReader.protocolName(tid: pid, fd: fd) else { return nil }
     var family: Int32 = 0, proto: Int32 = 0
     guard ct_socket_protocol_named(name, &family, &proto) == 0, family == AF_INET || family == AF_INET6,
@@ -34,11 +35,21 @@ enum SocketPeer {
     guard ct_inet_peer_lookup(&info, proto, &peer) == 0, peer != 0 else { return nil }
     var listener: UInt32 = 0
     let destination = info.destination
-    _ = withUnsafeBytes(of: destination) { raw in
-      ct_inet_listener_lookup(family, proto, info.destination_port, raw.bindMemory(to: UInt8.self).baseAddress!, &listener)
+    if withListener {
+      _ = withUnsafeBytes(of: destination) { raw in
+        ct_inet_listener_lookup(family, proto, info.destination_port, raw.bindMemory(to: UInt8.self).baseAddress!, &listener)
+      }
     }
     let text = FdDetailReader.inetText(name, info) ?? "\(name):[\(inode)]"
     return TCP(peer: UInt64(peer), text: text, listener: UInt64(listener))
+  }
+
+  /// The peer socket's inode of a connected UNIX stream or TCP socket on this machine (nil: none).
+  static func peer(pid: Int32, fd: Int32, inode: UInt64) -> UInt64? {
+    guard inode <= UInt64(UInt32.max) else { return nil }
+    var info = ct_unix_socket()
+    if ct_unix_socket_lookup(UInt32(inode), &info) == 0 { return info.peer != 0 ? UInt64(info.peer) : nil }
+    return tcp(pid: pid, fd: fd, inode: inode, withListener: false)?.peer
   }
 
   /// The bound name of UNIX socket `inode` ("" when unbound or unknown). An accepted connection

@@ -145,6 +145,8 @@ struct WaitForAnalyzer {
   var inProgress = Set<Int32>()
   /// `primary(_:)` per pid: it is asked for again and again while the graph is walked.
   var primaries: [Int32: (call: BlockedCall?, waits: [Wait], idle: Bool)] = [:]
+  /// Processes whose first waiting thread idles but whose other threads work (`ThreadActivity`).
+  var atWork: [Int32: ThreadActivity] = [:]
 
   init(index: PipeHolderIndex) { self.index = index }
 
@@ -225,7 +227,15 @@ struct WaitForAnalyzer {
       }
       if !w.isEmpty { return (call, w, false) }
     }
-    if let (call, w) = idleLoop { return (call, w, true) }
+    if let (call, w) = idleLoop {
+      // Idle only if its other threads are too: none running, no client waiting for its answer.
+      let activity = ThreadActivity.of(p, index: index) { snapshot($0) }
+      if activity.isBusy {
+        atWork[p.pid] = activity
+        return (call, w, false)
+      }
+      return (call, w, true)
+    }
     // The loop above already found no waits for any call with fds; one without has none.
     return (p.primaryBlock, [], false)
   }
@@ -273,6 +283,7 @@ struct WaitForAnalyzer {
     guard let call else {
       return p.stat.state == "R" ? "running (not blocked)" : "\(p.stat.stateName), not inside a syscall"
     }
+    if let activity = atWork[p.pid] { return "at work: \(activity.summary)" }
     if idle {
       return "idle in its event loop (\(call.syscall) on its own \(waits.map { Self.shown($0.object.link) }.joined(separator: ", ")), which only it writes)"
     }
@@ -349,6 +360,7 @@ struct WaitForAnalyzer {
       result.outcome = .idle
       return result
     }
+    if let activity = atWork[root.pid] { return serverAtWork(root, call: call, activity: activity, into: result) }
     if !asMember {
       let (steps, cycle) = walk(from: root)
       result.chain = steps
