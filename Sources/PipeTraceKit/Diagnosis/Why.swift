@@ -392,7 +392,7 @@ struct WaitForAnalyzer {
         result.verdict = "\(name) is blocked in \(call.summary), which waits on no pipe, socket or child pipetrace can follow."
       } else {
         result.verdict = "\(name) is blocked in \(call.summary), on nothing another process holds: "
-          + "pipetrace follows pipes, FIFOs, UNIX stream sockets, ptys and children."
+          + "pipetrace follows pipes, FIFOs, UNIX stream sockets, TCP connections within this machine, ptys, terminals and children."
       }
       result.noFixReason = "it does not wait on anything another process holds"
       return result
