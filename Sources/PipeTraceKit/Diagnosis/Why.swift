@@ -267,7 +267,7 @@ struct WaitForAnalyzer {
     for wait in waits where !Self.isWakeupChannel(wait, in: call) {
       let label = Self.shown(wait.object.label)
       for holder in wait.holders where seen.insert(holder.pid).inserted {
-        let who = "\(holder.pid) (\(Self.shown(holder.comm))) holds (fd \(holder.fd))"
+        let who = "\(holder.pid) (\(Self.shown(holder.comm)))\(holder.tid.map { " in thread \($0), its own fd table," } ?? "") holds (fd \(holder.fd))"
         let doing = wait.fd.wants == .write
           ? "waits for room in \(label), whose other side \(who)"
           : "waits for EOF or data on \(label), whose other side \(who)"
