@@ -16,6 +16,9 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+// TCP_LISTEN of the kernel's TCP states (UNIX sockets use it too), as ct_sockdiag.h documents.
+#define TCP_LISTEN_STATE 10
+
 _Static_assert(sizeof(((ct_unix_socket *)0)->name) >= sizeof(((struct sockaddr_un *)0)->sun_path) + 1,
                "name holds a whole sun_path and its NUL");
 _Static_assert(SOCK_STREAM == 1 && SOCK_DGRAM == 2 && SOCK_SEQPACKET == 5, "type values documented in ct_sockdiag.h");
@@ -27,9 +30,11 @@ _Static_assert(AF_INET6 <= UINT8_MAX && AF_INET <= UINT8_MAX, "family fits ct_in
 _Static_assert(sizeof(((ct_netlink_socket *)0)->port_id) == sizeof(((struct netlink_diag_msg *)0)->ndiag_portid),
                "port_id holds ndiag_portid");
 
-// A lookup in progress: the inode asked for and the caller's struct to fill.
+// A lookup in progress: the inode asked for (or `key`, what else identifies the socket wanted) and
+// the caller's struct to fill.
 typedef struct {
   uint32_t inode;
+  const void *_Nullable key;
   void *out;
 } lookup;
 
@@ -38,9 +43,10 @@ typedef int (*diag_parser)(const struct nlmsghdr *h, lookup *l);
 
 // The one netlink path: sends a SOCK_DIAG_BY_FAMILY request with `body` (the family's request
 // struct; an exact lookup, or a dump when `dump`) and hands every answer to `parse` until it finds
-// socket `inode` or the kernel is done. `out` (`size` bytes) is zeroed, then filled by `parse`;
+// socket `inode` (or what `key` names, for the parser) or the kernel is done. `out` (`size` bytes) is zeroed, then filled by `parse`;
 // zeroed again unless found. 0, or -errno (-ENOENT: not found).
-static int sockdiag_lookup(uint32_t inode, const void *body, size_t length, int dump, diag_parser parse, void *out,
+static int sockdiag_lookup(uint32_t inode, const void *_Nullable key, const void *body, size_t length, int dump,
+                           diag_parser parse, void *out,
                            size_t size) {
   memset(out, 0, size);
   struct {
@@ -68,7 +74,7 @@ static int sockdiag_lookup(uint32_t inode, const void *body, size_t length, int 
     close(fd);
     return -e;
   }
-  lookup l = {.inode = inode, .out = out};
+  lookup l = {.inode = inode, .key = key, .out = out};
   // Large enough for any dump batch: the kernel sizes them by the largest buffer received into.
   long buffer[4096];
   int result = -ENOENT;
@@ -145,7 +151,7 @@ int ct_unix_socket_lookup(uint32_t inode, ct_unix_socket *out) {
       .udiag_show = UDIAG_SHOW_NAME | UDIAG_SHOW_PEER,
       .udiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE},  // any socket with this inode
   };
-  return sockdiag_lookup(inode, &request, sizeof request, 0, parse_unix, out, sizeof *out);
+  return sockdiag_lookup(inode, NULL, &request, sizeof request, 0, parse_unix, out, sizeof *out);
 }
 
 static int parse_inet(const struct nlmsghdr *h, lookup *l) {
@@ -169,7 +175,83 @@ int ct_inet_socket_lookup(uint32_t inode, int family, int protocol, ct_inet_sock
       .sdiag_protocol = (uint8_t)protocol,
       .idiag_states = ~0U,
   };
-  return sockdiag_lookup(inode, &request, sizeof request, 1, parse_inet, out, sizeof *out);
+  return sockdiag_lookup(inode, NULL, &request, sizeof request, 1, parse_inet, out, sizeof *out);
+}
+
+// An exact lookup answers with the one socket asked for, whatever its inode.
+static int parse_inet_any(const struct nlmsghdr *h, lookup *l) {
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return -EPROTO;
+  const struct inet_diag_msg *msg = NLMSG_DATA(h);
+  if (msg->idiag_state == TCP_LISTEN_STATE) return -ENOENT;  // inet_lookup's fallback: not a connection
+  *(uint32_t *)l->out = msg->idiag_inode;
+  return 1;
+}
+
+int ct_inet_peer_lookup(const ct_inet_socket *socket, int protocol, uint32_t *inode) {
+  // The kernel finds the socket whose local end is id.idiag_src/sport and remote end idiag_dst/dport.
+  struct inet_diag_req_v2 request = {
+      .sdiag_family = socket->family,
+      .sdiag_protocol = (uint8_t)protocol,
+      .idiag_states = ~0U,
+      .id = {.idiag_sport = htobe16(socket->destination_port),
+             .idiag_dport = htobe16(socket->source_port),
+             .idiag_cookie = {INET_DIAG_NOCOOKIE, INET_DIAG_NOCOOKIE}},
+  };
+  memcpy(request.id.idiag_src, socket->destination, sizeof request.id.idiag_src);
+  memcpy(request.id.idiag_dst, socket->source, sizeof request.id.idiag_dst);
+  return sockdiag_lookup(0, NULL, &request, sizeof request, 0, parse_inet_any, inode, sizeof *inode);
+}
+
+// What a listener lookup wants: its port and address (a key the parser reads, not `out`).
+typedef struct {
+  uint16_t port;
+  uint8_t address[16];
+} listener_key;
+
+static int parse_inet_listener(const struct nlmsghdr *h, lookup *l) {
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct inet_diag_msg))) return -EPROTO;
+  const struct inet_diag_msg *msg = NLMSG_DATA(h);
+  const listener_key *want = l->key;
+  if (msg->idiag_state != TCP_LISTEN_STATE || be16toh(msg->id.idiag_sport) != want->port) return 0;
+  static const uint8_t any[16];
+  size_t size = msg->idiag_family == AF_INET ? 4 : 16;
+  if (memcmp(msg->id.idiag_src, any, size) != 0 && memcmp(msg->id.idiag_src, want->address, size) != 0) return 0;
+  *(uint32_t *)l->out = msg->idiag_inode;
+  return 1;
+}
+
+int ct_inet_listener_lookup(int family, int protocol, uint16_t port, const uint8_t address[16], uint32_t *inode) {
+  struct inet_diag_req_v2 request = {
+      .sdiag_family = (uint8_t)family,
+      .sdiag_protocol = (uint8_t)protocol,
+      .idiag_states = 1U << TCP_LISTEN_STATE,
+  };
+  listener_key want = {.port = port};
+  memcpy(want.address, address, sizeof want.address);
+  return sockdiag_lookup(0, &want, &request, sizeof request, 1, parse_inet_listener, inode, sizeof *inode);
+}
+
+static int parse_unix_listener(const struct nlmsghdr *h, lookup *l) {
+  if (h->nlmsg_len < NLMSG_LENGTH(sizeof(struct unix_diag_msg))) return -EPROTO;
+  const struct unix_diag_msg *msg = NLMSG_DATA(h);
+  if (msg->udiag_state != TCP_LISTEN_STATE) return 0;
+  ct_unix_socket found = {0};
+  int len = (int)(h->nlmsg_len - NLMSG_LENGTH(sizeof *msg));
+  for (const struct rtattr *a = (const struct rtattr *)(msg + 1); RTA_OK(a, len); a = RTA_NEXT(a, len)) {
+    if (a->rta_type == UNIX_DIAG_NAME) copy_name(&found, RTA_DATA(a), RTA_PAYLOAD(a));
+  }
+  if (found.name[0] == '\0' || strcmp(found.name, l->key) != 0) return 0;
+  *(uint32_t *)l->out = msg->udiag_ino;
+  return 1;
+}
+
+int ct_unix_listener_lookup(const char *name, uint32_t *inode) {
+  struct unix_diag_req request = {
+      .sdiag_family = AF_UNIX,
+      .udiag_states = 1U << TCP_LISTEN_STATE,
+      .udiag_show = UDIAG_SHOW_NAME,
+  };
+  return sockdiag_lookup(0, name, &request, sizeof request, 1, parse_unix_listener, inode, sizeof *inode);
 }
 
 static int parse_netlink(const struct nlmsghdr *h, lookup *l) {
@@ -185,7 +267,7 @@ static int parse_netlink(const struct nlmsghdr *h, lookup *l) {
 
 int ct_netlink_socket_lookup(uint32_t inode, ct_netlink_socket *out) {
   struct netlink_diag_req request = {.sdiag_family = AF_NETLINK, .sdiag_protocol = NDIAG_PROTO_ALL};
-  return sockdiag_lookup(inode, &request, sizeof request, 1, parse_netlink, out, sizeof *out);
+  return sockdiag_lookup(inode, NULL, &request, sizeof request, 1, parse_netlink, out, sizeof *out);
 }
 
 const char *ct_netlink_protocol_name(uint32_t protocol) {

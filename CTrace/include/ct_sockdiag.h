@@ -44,6 +44,22 @@ typedef struct {
 // has no lookup by inode). Returns 0, or -errno (-ENOENT: none has this inode, e.g. unbound).
 int ct_inet_socket_lookup(uint32_t inode, int family, int protocol, ct_inet_socket *out);
 
+// The inode of the socket on the other side of a connected INET socket on this machine: the one
+// whose local address and port are `socket`'s remote ones and whose remote ones are its local ones
+// (an exact inet_diag lookup, as `ss` filters). 0 and *inode set, or -errno (-ENOENT: no such
+// socket here, i.e. the peer is on another machine or in another network namespace). *inode is 0
+// for a connection the server has not accepted yet (no file, no inode).
+int ct_inet_peer_lookup(const ct_inet_socket *socket, int protocol, uint32_t *inode);
+
+// The inode of a socket of `family`/`protocol` listening on `port` (host byte order) at `address`
+// (network byte order, as in ct_inet_socket) or at the wildcard address. 0, or -errno (-ENOENT).
+int ct_inet_listener_lookup(int family, int protocol, uint16_t port, const uint8_t address[_Nonnull 16],
+                            uint32_t *inode);
+
+// The inode of the listening UNIX socket bound to `name` (as ct_unix_socket.name shows it: a path,
+// or '@' and an abstract name). 0, or -errno (-ENOENT: none listens there).
+int ct_unix_listener_lookup(const char *name, uint32_t *inode);
+
 typedef struct {
   // NETLINK_ROUTE, NETLINK_AUDIT, ...
   uint32_t protocol;

@@ -207,4 +207,39 @@ final class MariaDBHangTests: XCTestCase {
     let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
     XCTAssertTrue(text.contains("inject-close \(mariadbd) fd 1 "), String(text.suffix(3000)))
   }
+
+  // MARK: A server at work (issue 19 item 2)
+
+  /// A daemonized mariadbd (reparented, another process group) runs `select sleep(20)` for a
+  /// `mariadb` client: `why mariadbd` looks at every thread and does not call it idle; `why CLIENT`
+  /// offers no Fix (its socket's peer is a connection mariadbd accepted on its own listening
+  /// socket: a server, not a leak).
+  func testBusyServerIsNotIdleAndItsClientGetsNoFix() throws {
+    try procs.write("start.sh", "#!/bin/sh\n" + startLine.replacingOccurrences(of: " &\n", with: " >/dev/null 2>&1 &\n")
+      + "echo $! > m.pid\n", executable: true)
+    XCTAssertEqual(try procs.launch(["./start.sh"]).wait(), 0)
+    let mariadbd = try procs.pid(fromFile: "m.pid")
+    defer { try? procs.stop(daemon: mariadbd) }
+    try waitUntilAnswering()
+    let client = try procs.launch(["/usr/bin/mariadb", "--socket=\(socket)", "-N", "-e", "select sleep(20)"])
+    try waitUntil("the query runs") {
+      (query("select count(*) from information_schema.processlist where info = 'select sleep(20)'") ?? "") == "1\n"
+    }
+    try waitUntilBlocked(client.pid, in: [0, 7, 45])
+
+    let (serverStatus, server) = try whyJSON(mariadbd)
+    let serverVerdict = server["verdict"] as? String ?? ""
+    XCTAssertNotEqual(server["outcome"] as? String, "idle", serverVerdict)
+    XCTAssertFalse(serverVerdict.contains("idle event loop, not hung"), serverVerdict)
+    XCTAssertTrue(serverVerdict.contains("threads"), serverVerdict)
+    XCTAssertNotEqual(serverStatus, 0, "\(server)")
+    XCTAssertTrue(server["fix"] is NSNull, "\(server)")
+
+    let (status, d) = try whyJSON(client.pid)
+    XCTAssertTrue(d["fix"] is NSNull, "never cut the server's end of a live connection: \(d)")
+    XCTAssertNotEqual(status, 0, "\(d)")
+    let holders = d["holders"] as? [[String: Any]] ?? []
+    XCTAssertTrue(holders.contains { $0["pid"] as? Int == Int(mariadbd) && $0["listens"] as? Bool == true }, "\(holders)")
+    kill(client.pid, SIGKILL)
+  }
 }

@@ -142,17 +142,17 @@ public final class HangResponder: EventSink, TraceTicker {
       }
     }
     guard tracer.isTracing(process: close.pid) else {
-      return report(Result { () throws(InjectionError) in try InjectClose.close(pid: close.pid, fds: close.fds, expect: expect) })
+      return report(Result { () throws(InjectionError) in try InjectClose.close(pid: close.target, fds: close.fds, expect: expect) })
     }
     let plan: InjectClose.Plan
     do {
-      plan = try InjectClose.plan(pid: close.pid, fds: close.fds, expect: expect, tracedBy: getpid())
+      plan = try InjectClose.plan(pid: close.target, fds: close.fds, expect: expect, tracedBy: getpid())
     } catch {
       return report(.failure(error))
     }
     var outcomes: [(fd: Int32, outcome: InjectClose.Outcome)] = []
     tracer.request(InjectionRequest(
-      pid: close.pid,
+      pid: close.pid, tid: plan.ownTable ? plan.table : nil,
       perform: { session throws(InjectionError) in
         let done = try InjectClose.performRecording(plan, in: session)
         outcomes = done.results

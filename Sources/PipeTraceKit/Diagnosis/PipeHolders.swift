@@ -1,3 +1,5 @@
+import CTrace
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -8,6 +10,13 @@ public struct PipeFd: Sendable, Equatable, Hashable {
   public var fd: Int32
   public var inode: UInt64
   public var end: PipeEnd?
+  /// The thread whose own fd table holds it (a thread that unshared its table with
+  /// unshare(CLONE_FILES)); nil for the process's table, which all its other threads share.
+  public var tid: Int32? = nil
+
+  /// The /proc entry whose `fd` and `fdinfo` show this fd: the thread's own (/proc/TID shows that
+  /// thread's table) or the process's.
+  public var tableOwner: Int32 { tid ?? pid }
 }
 
 /// Every pipe and socket fd on the system, from one scan of /proc/*/fd, and the fds that name a
@@ -31,8 +40,6 @@ public struct PipeHolderIndex: Sendable {
   /// Scans all processes now.
   public static func scan() -> PipeHolderIndex {
     var index = PipeHolderIndex()
-    let pipePrefix: [UInt8] = Array("pipe:[".utf8)
-    let socketPrefix: [UInt8] = Array("socket:[".utf8)
     var link = [UInt8](repeating: 0, count: 64)
     for pid in ProcFS.allPids() {
       let fdDir = open("/proc/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -43,38 +50,59 @@ public struct PipeHolderIndex: Sendable {
         }
         continue
       }
-      guard let dir = fdopendir(fdDir) else {
-        close(fdDir)
-        continue
+      index.add(fdDir: fdDir, pid: pid, tid: nil, link: &link)
+      for tid in threadsWithOwnFdTable(pid) {
+        let dir = open("/proc/\(pid)/task/\(tid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dir >= 0 { index.add(fdDir: dir, pid: pid, tid: tid, link: &link) }
       }
-      while let entry = readdir(dir) {
-        // d_name of an fd entry is a short decimal number; skip "." and "..".
-        let fd: Int32? = withUnsafePointer(to: entry.pointee.d_name) {
-          $0.withMemoryRebound(to: CChar.self, capacity: 256) { name -> Int32? in
-            if name[0] == 0x2E { return nil }
-            return Int32(atoi(name))
-          }
-        }
-        guard let fd else { continue }
-        let n = withUnsafePointer(to: entry.pointee.d_name) { namePtr in
-          namePtr.withMemoryRebound(to: CChar.self, capacity: 256) { name in
-            link.withUnsafeMutableBufferPointer { buf in
-              buf.withMemoryRebound(to: CChar.self) { readlinkat(fdDir, name, $0.baseAddress!, $0.count) }
-            }
-          }
-        }
-        guard n > 0 else { continue }
-        if link[0] == 0x2F {  // "/": a path (possibly cut at 64 bytes: only stat reads it later)
-          index.pathFds.append(PipeFd(pid: pid, fd: fd, inode: 0, end: nil))
-        } else if let inode = bracketedInode(link, n, prefix: pipePrefix) {
-          index.fdsByInode[inode, default: []].append(PipeFd(pid: pid, fd: fd, inode: inode, end: nil))
-        } else if let inode = bracketedInode(link, n, prefix: socketPrefix) {
-          index.socketsByInode[inode, default: []].append(PipeFd(pid: pid, fd: fd, inode: inode, end: nil))
-        }
-      }
-      closedir(dir)
     }
     return index
+  }
+
+  /// Adds the pipe, socket and path fds of one fd table (`/proc/PID/fd`, or a thread's own
+  /// `/proc/PID/task/TID/fd`), and closes `fdDir`.
+  private mutating func add(fdDir: Int32, pid: Int32, tid: Int32?, link: inout [UInt8]) {
+    let pipePrefix: [UInt8] = Array("pipe:[".utf8)
+    let socketPrefix: [UInt8] = Array("socket:[".utf8)
+    guard let dir = fdopendir(fdDir) else {
+      close(fdDir)
+      return
+    }
+    defer { closedir(dir) }
+    while let entry = readdir(dir) {
+      // d_name of an fd entry is a short decimal number; skip "." and "..".
+      let fd: Int32? = withUnsafePointer(to: entry.pointee.d_name) {
+        $0.withMemoryRebound(to: CChar.self, capacity: 256) { name -> Int32? in
+          if name[0] == 0x2E { return nil }
+          return Int32(atoi(name))
+        }
+      }
+      guard let fd else { continue }
+      let n = withUnsafePointer(to: entry.pointee.d_name) { namePtr in
+        namePtr.withMemoryRebound(to: CChar.self, capacity: 256) { name in
+          link.withUnsafeMutableBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) { readlinkat(fdDir, name, $0.baseAddress!, $0.count) }
+          }
+        }
+      }
+      guard n > 0 else { continue }
+      if link[0] == 0x2F {  // "/": a path (possibly cut at 64 bytes: only stat reads it later)
+        pathFds.append(PipeFd(pid: pid, fd: fd, inode: 0, end: nil, tid: tid))
+      } else if let inode = Self.bracketedInode(link, n, prefix: pipePrefix) {
+        fdsByInode[inode, default: []].append(PipeFd(pid: pid, fd: fd, inode: inode, end: nil, tid: tid))
+      } else if let inode = Self.bracketedInode(link, n, prefix: socketPrefix) {
+        socketsByInode[inode, default: []].append(PipeFd(pid: pid, fd: fd, inode: inode, end: nil, tid: tid))
+      }
+    }
+  }
+
+  /// The threads of `pid` whose fd table is not the process's (kcmp(KCMP_FILES) against the
+  /// leader): only a process with more than one thread is asked, one syscall per thread, so a
+  /// server's hundreds of threads sharing one table cost no fd directory reads.
+  static func threadsWithOwnFdTable(_ pid: Int32) -> [Int32] {
+    let tids = ProcFS.threadIds(of: pid)
+    guard tids.count > 1 else { return [] }
+    return tids.filter { $0 != pid && ct_has_own_fd_table(pid, $0) == 1 }
   }
 
   /// N of `prefix` N `]` in the first `n` bytes of `link`.
@@ -94,7 +122,7 @@ public struct PipeHolderIndex: Sendable {
   public func holders(of inode: UInt64) -> [PipeFd] {
     (fdsByInode[inode] ?? []).map { fd in
       var resolved = fd
-      resolved.end = PipeHolderIndex.end(pid: fd.pid, fd: fd.fd)
+      resolved.end = PipeHolderIndex.end(pid: fd.tableOwner, fd: fd.fd)
       return resolved
     }
   }
@@ -109,10 +137,10 @@ public struct PipeHolderIndex: Sendable {
   public func pathHolders(where matches: (stat) -> Bool) -> [PipeFd] {
     pathFds.compactMap { fd in
       var st = stat()
-      guard stat("/proc/\(fd.pid)/fd/\(fd.fd)", &st) == 0, matches(st) else { return nil }
+      guard stat("/proc/\(fd.tableOwner)/fd/\(fd.fd)", &st) == 0, matches(st) else { return nil }
       var resolved = fd
       resolved.inode = UInt64(st.st_ino)
-      resolved.end = PipeHolderIndex.accessMode(pid: fd.pid, fd: fd.fd)
+      resolved.end = PipeHolderIndex.accessMode(pid: fd.tableOwner, fd: fd.fd)
       return resolved
     }
   }

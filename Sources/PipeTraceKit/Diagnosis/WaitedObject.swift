@@ -12,10 +12,14 @@ import Glibc
 /// - UNIX stream socket: the other side is the peer socket (NETLINK_SOCK_DIAG's UNIX_DIAG_PEER, as
 ///   `ss -xp` finds it), held by whoever got the other end of a socketpair or the accepted connection;
 /// - pty master: the other side is the slave `/dev/pts/N`; every holder of the slave keeps the
-///   master's reader waiting (the ssh that hangs at logout on a background job).
+///   master's reader waiting (the ssh that hangs at logout on a background job);
+/// - TCP socket: the other side is the peer socket on this machine (inet_diag: the socket whose
+///   addresses are the waiting one's swapped); its holders are the peer, never a leak;
+/// - terminal (a pty slave `/dev/pts/N`, a console `/dev/ttyN`): it waits for terminal input; the
+///   other side is the pty master's holders (a terminal emulator, sshd), never a leak.
 public struct WaitedObject: Sendable, Equatable {
   public enum Kind: String, Sendable {
-    case pipe, fifo, socket, pty
+    case pipe, fifo, socket, pty, tcp, terminal
   }
 
   public var kind: Kind
@@ -27,8 +31,15 @@ public struct WaitedObject: Sendable, Equatable {
   public var device: UInt64 = 0
   /// A socket's peer inode.
   public var peer: UInt64 = 0
-  /// A socket's bound address, or a pty slave's path.
+  /// A socket's bound address (for TCP, its -yy text `TCP:[A:P->B:Q]`), a pty slave's or a
+  /// terminal's path.
   public var name: String = ""
+  /// A UNIX socket's peer's bound name: an accepted connection carries the name of the listening
+  /// socket it was accepted on; "" for a socketpair's other end (or a client's unbound socket).
+  public var peerName: String = ""
+  /// Inode of the socket listening at the peer's address (UNIX: at `peerName`; TCP: the peer's
+  /// address and port), 0 when none: its holder is the server that accepted the connection.
+  public var listener: UInt64 = 0
 
   /// In words, for the verdict: `pipe:[N]`, `FIFO /tmp/f`, `socket:[N] (peer socket:[M])`, `pty /dev/pts/3`.
   public var label: String {
@@ -37,6 +48,8 @@ public struct WaitedObject: Sendable, Equatable {
     case .fifo: return "FIFO \(link)"
     case .socket: return "\(link) (UNIX stream socket\(name.isEmpty ? "" : " \(name)"), peer socket:[\(peer)])"
     case .pty: return "pty master of \(name)"
+    case .tcp: return "\(link) (\(name), peer socket:[\(peer)])"
+    case .terminal: return "terminal \(name)"
     }
   }
 
@@ -45,8 +58,9 @@ public struct WaitedObject: Sendable, Equatable {
     switch kind {
     case .pipe: return link
     case .fifo: return link
-    case .socket: return "socket:[\(peer)]"
+    case .socket, .tcp: return "socket:[\(peer)]"
     case .pty: return name
+    case .terminal: return "/dev/ptmx"
     }
   }
 
@@ -56,7 +70,7 @@ public struct WaitedObject: Sendable, Equatable {
     switch kind {
     case .pipe: return end == (wants == .read ? .write : .read)
     case .fifo: return end == nil || end == (wants == .read ? .write : .read)
-    case .socket, .pty: return true
+    case .socket, .pty, .tcp, .terminal: return true
     }
   }
 
@@ -69,13 +83,18 @@ public struct WaitedObject: Sendable, Equatable {
     case .socket:
       guard let inode = target.inode, inode <= UInt64(UInt32.max) else { return nil }
       var info = ct_unix_socket()
-      guard ct_unix_socket_lookup(UInt32(inode), &info) == 0, info.peer != 0,
+      guard ct_unix_socket_lookup(UInt32(inode), &info) == 0 else {
+        return SocketPeer.tcp(pid: pid, fd: fd, inode: inode).map {
+          WaitedObject(kind: .tcp, link: target.path, inode: inode, peer: $0.peer, name: $0.text, listener: $0.listener)
+        }
+      }
+      guard info.peer != 0,
         info.type == 1 || info.type == 5  // SOCK_STREAM, SOCK_SEQPACKET: a peer's close is EOF
       else { return nil }
-      let name = withUnsafeBytes(of: info.name) { raw in
-        String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-      }
-      return WaitedObject(kind: .socket, link: target.path, inode: inode, peer: UInt64(info.peer), name: name)
+      let peerName = SocketPeer.unixName(UInt64(info.peer))
+      return WaitedObject(kind: .socket, link: target.path, inode: inode, peer: UInt64(info.peer),
+                          name: SocketPeer.name(info), peerName: peerName,
+                          listener: SocketPeer.unixListener(named: peerName))
     case .file, .tty, .device:
       var st = stat()
       guard stat("/proc/\(pid)/fd/\(fd)", &st) == 0 else { return nil }
@@ -87,6 +106,9 @@ public struct WaitedObject: Sendable, Equatable {
         let index = ProcFS.fdInfoField(pid, fd: fd, "tty-index").flatMap({ UInt64($0) })
       {
         return WaitedObject(kind: .pty, link: target.path, inode: index, name: "/dev/pts/\(index)")
+      }
+      if st.st_mode & S_IFMT == S_IFCHR, Self.isTerminal(st.st_rdev) {
+        return WaitedObject(kind: .terminal, link: target.path, inode: UInt64(st.st_rdev), name: target.path)
       }
       return nil
     case .anon, .other:
@@ -109,7 +131,25 @@ public struct WaitedObject: Sendable, Equatable {
       // Unix98 slaves: major 136 and up, the index as the minor (makedev spreads large ones).
       let slave = DeviceNumber.make(major: 136, minor: inode)
       return index.pathHolders { st in st.st_mode & S_IFMT == S_IFCHR && UInt64(st.st_rdev) == slave }
+    case .tcp:
+      return index.socketHolders(of: peer)
+    case .terminal:
+      // A pty slave's input comes from whoever holds its master (fdinfo's tty-index names the
+      // slave); a console's from the keyboard, which no process holds.
+      // Unix98 slaves are major 136 with the index as the minor (see `.pty`).
+      guard DeviceNumber.major(dev_t(inode)) == 136 else { return [] }
+      let slave = DeviceNumber.minor(dev_t(inode))
+      return index.pathHolders { st in
+        st.st_mode & S_IFMT == S_IFCHR && DeviceNumber.major(st.st_rdev) == 5 && DeviceNumber.minor(st.st_rdev) == 2
+      }.filter { ProcFS.fdInfoField($0.tableOwner, fd: $0.fd, "tty-index").flatMap { UInt64($0) } == slave }
     }
+  }
+
+  /// A terminal a process reads its input from: a pty slave (majors 136-143), a virtual console
+  /// or serial line (major 4), `/dev/tty` or the console (5:0, 5:1). Not the pty master (5:2).
+  static func isTerminal(_ rdev: dev_t) -> Bool {
+    let major = DeviceNumber.major(rdev), minor = DeviceNumber.minor(rdev)
+    return (136...143).contains(major) || major == 4 || (major == 5 && minor < 2)
   }
 }
 

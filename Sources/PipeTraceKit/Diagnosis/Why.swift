@@ -69,6 +69,11 @@ public struct HangDiagnosis: Sendable {
     public var blocked: BlockedCall?
     public var relation: Relation
     public var relationDetail: String
+    /// The thread whose own fd table holds it (unshare(CLONE_FILES)); nil: the process's table.
+    public var tid: Int32? = nil
+    /// It also holds the socket listening where the connection was accepted (`WaitedObject.listener`):
+    /// the server that accepted the connection, not a process that inherited it.
+    public var listens = false
   }
 
   public struct ChainStep: Sendable {
@@ -86,6 +91,10 @@ public struct HangDiagnosis: Sendable {
       public var fds: [Int32]
       /// The link the fds point to (`pipe:[N]`, `socket:[N]`, a path): `--expect` of the command.
       public var expect: String
+      /// The thread of `pid` whose own fd table holds the fds (nil: the process's table).
+      public var tid: Int32? = nil
+      /// Whom `--inject-close` names: the thread with its own table, else the process.
+      public var target: Int32 { tid ?? pid }
     }
 
     /// The shell command that performs it, safe to paste: `--expect` quoted, the program named as
@@ -94,7 +103,7 @@ public struct HangDiagnosis: Sendable {
 
     public func command(program: String) -> String {
       closes.map { c in
-        "\(program) --inject-close \(c.pid) \(c.fds.map(String.init).joined(separator: " ")) --expect "
+        "\(program) --inject-close \(c.target) \(c.fds.map(String.init).joined(separator: " ")) --expect "
           + shellQuoted([c.expect])
       }.joined(separator: " && ")
     }
@@ -136,6 +145,8 @@ struct WaitForAnalyzer {
   var inProgress = Set<Int32>()
   /// `primary(_:)` per pid: it is asked for again and again while the graph is walked.
   var primaries: [Int32: (call: BlockedCall?, waits: [Wait], idle: Bool)] = [:]
+  /// Processes whose first waiting thread idles but whose other threads work (`ThreadActivity`).
+  var atWork: [Int32: ThreadActivity] = [:]
 
   init(index: PipeHolderIndex) { self.index = index }
 
@@ -183,12 +194,13 @@ struct WaitForAnalyzer {
       var holders: [HangDiagnosis.Holder] = []
       var seen = Set<PipeFd>()
       for fd in object.otherSideHolders(in: index, wants: waited.wants) where seen.insert(fd).inserted {
-        guard let holder = snapshot(fd.pid), let link = ProcFS.fdTarget(fd.pid, fd: fd.fd)?.path else { continue }
+        guard let holder = snapshot(fd.pid), let link = ProcFS.fdTarget(fd.tableOwner, fd: fd.fd)?.path else { continue }
         let (relation, detail) = Relation.of(holder: holder.stat, reader: process.stat)
         holders.append(HangDiagnosis.Holder(
           pid: fd.pid, fd: fd.fd, link: link, kind: object.kind, inode: fd.inode, end: fd.end,
           waitedOn: object.label, comm: holder.comm, cmdline: holder.cmdline, ppid: holder.stat.ppid,
-          state: holder.stat.stateName, blocked: holder.primaryBlock, relation: relation, relationDetail: detail))
+          state: holder.stat.stateName, blocked: holder.primaryBlock, relation: relation, relationDetail: detail,
+          tid: fd.tid, listens: object.holdsListener(fd.pid, in: index)))
       }
       result.append(Wait(fd: waited, object: object, holders: holders))
     }
@@ -215,7 +227,15 @@ struct WaitForAnalyzer {
       }
       if !w.isEmpty { return (call, w, false) }
     }
-    if let (call, w) = idleLoop { return (call, w, true) }
+    if let (call, w) = idleLoop {
+      // Idle only if its other threads are too: none running, no client waiting for its answer.
+      let activity = ThreadActivity.of(p, index: index) { snapshot($0) }
+      if activity.isBusy {
+        atWork[p.pid] = activity
+        return (call, w, false)
+      }
+      return (call, w, true)
+    }
     // The loop above already found no waits for any call with fds; one without has none.
     return (p.primaryBlock, [], false)
   }
@@ -247,7 +267,7 @@ struct WaitForAnalyzer {
     for wait in waits where !Self.isWakeupChannel(wait, in: call) {
       let label = Self.shown(wait.object.label)
       for holder in wait.holders where seen.insert(holder.pid).inserted {
-        let who = "\(holder.pid) (\(Self.shown(holder.comm))) holds (fd \(holder.fd))"
+        let who = "\(holder.pid) (\(Self.shown(holder.comm)))\(holder.tid.map { " in thread \($0), its own fd table," } ?? "") holds (fd \(holder.fd))"
         let doing = wait.fd.wants == .write
           ? "waits for room in \(label), whose other side \(who)"
           : "waits for EOF or data on \(label), whose other side \(who)"
@@ -263,6 +283,7 @@ struct WaitForAnalyzer {
     guard let call else {
       return p.stat.state == "R" ? "running (not blocked)" : "\(p.stat.stateName), not inside a syscall"
     }
+    if let activity = atWork[p.pid] { return "at work: \(activity.summary)" }
     if idle {
       return "idle in its event loop (\(call.syscall) on its own \(waits.map { Self.shown($0.object.link) }.joined(separator: ", ")), which only it writes)"
     }
@@ -339,6 +360,7 @@ struct WaitForAnalyzer {
       result.outcome = .idle
       return result
     }
+    if let activity = atWork[root.pid] { return serverAtWork(root, call: call, activity: activity, into: result) }
     if !asMember {
       let (steps, cycle) = walk(from: root)
       result.chain = steps
@@ -370,7 +392,7 @@ struct WaitForAnalyzer {
         result.verdict = "\(name) is blocked in \(call.summary), which waits on no pipe, socket or child pipetrace can follow."
       } else {
         result.verdict = "\(name) is blocked in \(call.summary), on nothing another process holds: "
-          + "pipetrace follows pipes, FIFOs, UNIX stream sockets, ptys and children."
+          + "pipetrace follows pipes, FIFOs, UNIX stream sockets, TCP connections within this machine, ptys, terminals and children."
       }
       result.noFixReason = "it does not wait on anything another process holds"
       return result
@@ -386,21 +408,25 @@ struct WaitForAnalyzer {
   enum Role { case itself, pipeline, leaked, peer }
 
   static func role(_ h: HangDiagnosis.Holder) -> Role {
+    // A TCP peer and a terminal's other side are never leaks; nor a server holding the listener it accepted on.
+    if h.kind == .tcp || h.kind == .terminal { return .peer }
     switch h.relation {
     case .itself: return .itself
     case .child, .grandchild, .descendant: return .pipeline
-    case .orphan: return .leaked
+    case .orphan: return h.kind == .socket && h.listens ? .peer : .leaked
     default: return h.kind == .socket ? .peer : .leaked
     }
   }
 
-  /// The same holders, grouped by process in order of appearance.
+  /// The same holders, grouped by fd table in order of appearance: per process, and apart from it
+  /// each thread with its own table (keyed by its tid).
   func groupByPid(_ holders: [HangDiagnosis.Holder]) -> [(Int32, [HangDiagnosis.Holder])] {
     var order: [Int32] = []
     var groups: [Int32: [HangDiagnosis.Holder]] = [:]
     for h in holders {
-      if groups[h.pid] == nil { order.append(h.pid) }
-      groups[h.pid, default: []].append(h)
+      let table = h.tid ?? h.pid
+      if groups[table] == nil { order.append(table) }
+      groups[table, default: []].append(h)
     }
     return order.map { ($0, groups[$0]!) }
   }
@@ -408,11 +434,12 @@ struct WaitForAnalyzer {
   /// Closes per process and link.
   func closes(for holders: [HangDiagnosis.Holder]) -> [HangDiagnosis.Fix.Close] {
     var result: [HangDiagnosis.Fix.Close] = []
-    for (pid, fds) in groupByPid(holders) {
+    for (_, fds) in groupByPid(holders) {
       var links: [String] = []
       for f in fds where !links.contains(f.link) { links.append(f.link) }
       for link in links {
-        result.append(.init(pid: pid, fds: fds.filter { $0.link == link }.map(\.fd).sorted(), expect: link))
+        result.append(.init(pid: fds[0].pid, fds: fds.filter { $0.link == link }.map(\.fd).sorted(), expect: link,
+                            tid: fds[0].tid))
       }
     }
     return result
@@ -420,10 +447,11 @@ struct WaitForAnalyzer {
 
   /// `sleep 2296 (fd 1, 2; an orphan …; sleeping in …)` per process.
   mutating func whoText(_ holders: [HangDiagnosis.Holder]) -> String {
-    groupByPid(holders).map { pid, fds in
+    groupByPid(holders).map { _, fds in
       let h = fds[0]
-      let doing = snapshot(pid).map { describe($0) } ?? h.state
-      return "\(Self.shown(h.comm)) \(pid) (fd \(fds.map { String($0.fd) }.joined(separator: ", ")); "
+      let doing = snapshot(h.pid).map { describe($0) } ?? h.state
+      let table = h.tid.map { "thread \($0) of \(h.pid), which has its own fd table: " } ?? ""
+      return "\(Self.shown(h.comm)) \(h.pid) (\(table)fd \(fds.map { String($0.fd) }.joined(separator: ", ")); "
         + "\(Self.shown(h.relationDetail)); \(doing))"
     }.joined(separator: ", ")
   }
@@ -470,6 +498,7 @@ struct WaitForAnalyzer {
     -> HangDiagnosis
   {
     var result = base
+    if waits.allSatisfy({ $0.object.kind == .terminal }) { return terminalWait(root, waits: waits, into: base) }
     let name = Self.name(root)
     let waitText = waits.map { "\(Self.shown($0.object.label)) (fd \($0.fd.fd))" }.joined(separator: ", ")
     let holders = waits.flatMap(\.holders)
@@ -500,7 +529,8 @@ struct WaitForAnalyzer {
     }
     var closes = self.closes(for: leaked + own)
     var memberVerdicts: [String] = []
-    let memberPids = groupByPid(pipeline).map(\.0)
+    var memberPids: [Int32] = []
+    for h in pipeline where !memberPids.contains(h.pid) { memberPids.append(h.pid) }
     if !pipeline.isEmpty {
       memberVerdicts = adoptFixes(of: memberPids, root: root, into: &result, closes: &closes)
       let lead = sentences.isEmpty ? "\(name) waits for EOF on \(waitText); its" : "its"

@@ -22,7 +22,8 @@ extension HangDiagnosis {
       for h in holders {
         let doing = h.blocked?.summary ?? h.state
         let mode = h.end.map { "\($0.rawValue) end of " } ?? ""
-        lines.append("  \(h.pid) \(shown(h.comm)) fd \(h.fd) (\(mode)\(shown(h.link))) — "
+        let thread = h.tid.map { " thread \($0) (own fd table)" } ?? ""
+        lines.append("  \(h.pid)\(thread) \(shown(h.comm)) fd \(h.fd) (\(mode)\(shown(h.link))) — "
           + "\(h.relation.rawValue): \(shown(h.relationDetail)); ppid \(h.ppid); \(doing)")
         if !h.cmdline.isEmpty { lines.append("      \(shown(h.cmdline))") }
       }
@@ -73,12 +74,13 @@ extension HangDiagnosis {
         ("comm", .string(h.comm)), ("cmdline", .string(h.cmdline)),
         ("ppid", .int(Int64(h.ppid))), ("relation", .string(h.relation.rawValue)),
         ("relation_detail", .string(h.relationDetail)), ("state", .string(h.state)), ("blocked", call(h.blocked)),
+        ("tid", h.tid.map { .int(Int64($0)) } ?? .null), ("listens", .bool(h.listens)),
       ])
     }
     let fixValue: JSONValue = fix.map { .string($0.command) } ?? .null
     let closes: JSONValue = .array((fix?.closes ?? []).map { c in
       .object([("pid", .int(Int64(c.pid))), ("fds", .array(c.fds.map { .int(Int64($0)) })),
-               ("expect", .string(c.expect))])
+               ("expect", .string(c.expect)), ("tid", c.tid.map { .int(Int64($0)) } ?? .null)])
     })
     return .object([
       ("pid", .int(Int64(pid))), ("comm", .string(comm)), ("cmdline", .string(cmdline)), ("state", .string(state)),

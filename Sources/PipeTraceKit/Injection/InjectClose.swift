@@ -42,6 +42,11 @@ public enum InjectClose {
     public var identities: [Int32: Identity] = [:]
     /// `--expect`: the link text every fd must still show.
     public var expect: String?
+    /// Whose fd table the fds are in, as /proc names it: `pid`, or `tid` when that thread has a
+    /// table of its own (unshare(CLONE_FILES)); the syscalls then run in that thread.
+    public var table: Int32 = 0
+    /// The fds are in thread `tid`'s own table, not the process's.
+    public var ownTable: Bool { table != pid }
 
     /// `fd 1 -> pipe:[24684] (write end)` per fd.
     public var descriptions: [String] {
@@ -85,15 +90,26 @@ public enum InjectClose {
     if fds.isEmpty { throw InjectionError("no fd given: --inject-close PID FD [FD...]") }
     if let bad = fds.first(where: { $0 < 0 }) { throw InjectionError("invalid fd \(bad): fds are >= 0") }
     if pid == getpid() { throw InjectionError("pid \(pid) is pipetrace itself") }
+    guard ProcStat.read(pid) != nil else { throw InjectionError("no such process: \(pid)") }
+    // A thread with an fd table of its own (unshare(CLONE_FILES)) is a target of its own: its fds
+    // are not its process's. Any other thread shares the process's table: name the process.
+    let table = pid
+    var pid = pid
+    if let tgid = ProcStatus(pid: table)?.tgid, tgid != table {
+      guard ct_has_own_fd_table(tgid, table) == 1 else {
+        throw InjectionError("\(table) is a thread of process \(tgid): give the process id \(tgid)")
+      }
+      pid = tgid
+    }
     guard let stat = ProcStat.read(pid) else { throw InjectionError("no such process: \(pid)") }
-    let name = "pid \(pid) (\(DisplayText.escape(stat.comm)))"
+    let name = table == pid ? "pid \(pid) (\(DisplayText.escape(stat.comm)))"
+      : "thread \(table) of pid \(pid) (\(DisplayText.escape(stat.comm)))"
     if stat.isKernelThread { throw InjectionError("\(name) is a kernel thread: it has no fds to close") }
-    if stat.isZombie { throw InjectionError("\(name) is a zombie: it has exited, its fds are already closed") }
-    if let tgid = ProcStatus(pid: pid)?.tgid, tgid != pid {
-      throw InjectionError("\(pid) is a thread of process \(tgid): give the process id \(tgid)")
+    if stat.isZombie && table == pid {
+      throw InjectionError("\(name) is a zombie: it has exited, its fds are already closed")
     }
     // Another user's process: its fd table is closed to us, and so is ptrace. Say so, not "not open".
-    if access("/proc/\(pid)/fd/", R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+    if access("/proc/\(table)/fd/", R_OK) != 0 && (errno == EACCES || errno == EPERM) {
       throw InjectionError(PtracePermission.explain(pid: pid))
     }
     let threads = ProcFS.threadIds(of: pid)
@@ -106,21 +122,23 @@ public enum InjectClose {
     if stat.state == "T" || (stat.state == "t" && tracedBy == nil) {
       throw InjectionError("\(name) is stopped: continue it first (kill -CONT \(pid))")
     }
-    // Threads share the fd table: any live thread will do, the main one first.
+    // Threads share the fd table: any live thread will do, the main one first; a thread with its
+    // own table must run the calls itself.
     guard let tid = threads.first(where: { t in
-      guard let s = ProcStat.read(pid, tid: t) else { return false }
+      guard table == pid || t == table, let s = ProcStat.read(pid, tid: t) else { return false }
       return !s.isZombie
     }) else { throw InjectionError("\(name) has no live thread") }
     var plan = Plan(pid: pid, comm: stat.comm, tid: tid, fds: [], mode: mode, expect: expect)
+    plan.table = table
     for fd in fds {
-      guard let target = ProcFS.fdTarget(pid, fd: fd), let identity = Identity.of(pid: pid, fd: fd) else {
+      guard let target = ProcFS.fdTarget(table, fd: fd), let identity = Identity.of(pid: table, fd: fd) else {
         throw InjectionError("fd \(fd) is not open in \(name)")
       }
       if let expect, target.path != expect {
         throw InjectionError("fd \(fd) of \(name) points to \(DisplayText.escape(target.path)), not "
           + "\(DisplayText.escape(expect)) (--expect): refusing")
       }
-      plan.fds.append((fd, target, target.kind == .pipe ? PipeHolderIndex.end(pid: pid, fd: fd) : nil))
+      plan.fds.append((fd, target, target.kind == .pipe ? PipeHolderIndex.end(pid: table, fd: fd) : nil))
       plan.identities[fd] = identity
     }
     return plan
@@ -149,6 +167,9 @@ public enum InjectClose {
   public static func performRecording(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError)
     -> (results: [(fd: Int32, outcome: Outcome)], calls: [SyscallRecord])
   {
+    if plan.ownTable && session.tid != plan.table {
+      throw InjectionError("thread \(plan.table) of \(plan.pid) has its own fd table: the calls must run in it, not in \(session.tid)")
+    }
     let calls = Numbers(i386: session.isI386)
     var results: [(fd: Int32, outcome: Outcome)] = []
     var ran: [SyscallRecord] = []
@@ -162,7 +183,7 @@ public enum InjectClose {
     var devNull: UInt64?
     for f in plan.fds {
       // The identity check, now that nothing in the process can move.
-      guard let now = ProcFS.fdTarget(plan.pid, fd: f.fd), let identity = Identity.of(pid: plan.pid, fd: f.fd) else {
+      guard let now = ProcFS.fdTarget(plan.table, fd: f.fd), let identity = Identity.of(pid: plan.table, fd: f.fd) else {
         results.append((f.fd, .wasNotOpen))
         continue
       }
@@ -179,7 +200,7 @@ public enum InjectClose {
       }
       if devNull == nil { devNull = try session.scratch(Array("/dev/null".utf8) + [0]) }
       // The same access mode as the fd it replaces (a write end stays write-only), close-on-exec kept.
-      let flags = ProcFS.fdFlags(plan.pid, fd: f.fd) ?? 2
+      let flags = ProcFS.fdFlags(plan.table, fd: f.fd) ?? 2
       let access = UInt64(flags & 3), cloexec = flags & Int(CT_O_CLOEXEC) != 0
       let openFlags = access | UInt64(O_NOCTTY) | UInt64(CT_O_CLOEXEC)  // the temporary never leaks
       let opened = calls.i386
@@ -248,7 +269,7 @@ extension HangDiagnosis.Fix {
   {
     closes.map { c in
       (c.pid, Result { () throws(InjectionError) in
-        try InjectClose.close(pid: c.pid, fds: c.fds, expect: c.expect, mode: mode)
+        try InjectClose.close(pid: c.target, fds: c.fds, expect: c.expect, mode: mode)
       })
     }
   }

@@ -619,7 +619,9 @@ public final class Tracer {
     }
     guard threads.allSatisfy(\.held) else { return }
     activeInjection = nil
-    let executor = threads.first { $0.tid == a.pid } ?? threads[0]
+    guard let executor = threads.first(where: { $0.tid == (a.tid ?? a.pid) }) ?? (a.tid == nil ? threads[0] : nil) else {
+      return a.completion(.failure(InjectionError("thread \(a.tid!) of \(a.pid) is not traced by this tracer")))
+    }
     let result: Result<[SyscallRecord], InjectionError>
     do {
       let session = try RemoteSyscallSession(adopting: executor.tid, of: a.pid)
@@ -669,6 +671,8 @@ public final class Tracer {
 struct InjectionRequest {
   /// The traced process (thread group id).
   var pid: Int32
+  /// The thread that must run the calls (one with an fd table of its own); nil: any, the main one first.
+  var tid: Int32? = nil
   /// Runs the calls through the adopted session; returns them as records for the trace (pid,
   /// tid, time and duration are filled in by the tracer).
   var perform: (RemoteSyscallSession) throws(InjectionError) -> [SyscallRecord]
