@@ -34,7 +34,11 @@ if [[ -z $binary ]]; then
   # (`pipetrace why` starts in two thirds of the time). Its own build folder, so that `swift build`
   # and `swift test` in .build keep their dynamic builds.
   echo "install.sh: building pipetrace (release, Swift runtime linked statically)"
-  swift build -c release --static-swift-stdlib --scratch-path .build-static --product pipetrace
+  # Linked statically, Foundation's own use of mktemp() makes the linker warn that mktemp is
+  # dangerous (glibc marks it so). pipetrace never calls it (its temporary file comes from
+  # mkstemp): that line is replaced by what it means.
+  swift build -c release --static-swift-stdlib --scratch-path .build-static --product pipetrace 2>&1 |
+    sed "/mktemp' is dangerous/c\\install.sh: note: the linker warns about mktemp, used inside Foundation's static library; pipetrace does not call it"
   binary=$(swift build -c release --static-swift-stdlib --scratch-path .build-static --show-bin-path)/pipetrace
 fi
 [[ -x $binary ]] || { echo "install.sh: $binary is not an executable" >&2; exit 1; }
@@ -49,6 +53,17 @@ for shell in bash zsh fish; do
 done
 
 root=$destdir$prefix
+# Replacing another build of pipetrace is said before it happens, with both versions.
+if [[ -e $root/bin/pipetrace ]] && ! cmp -s "$binary" "$root/bin/pipetrace"; then
+  old=$("$root/bin/pipetrace" --version 2>/dev/null || echo "unknown version")
+  echo "install.sh: warning: replacing $root/bin/pipetrace ($old) with $version" >&2
+fi
+if [[ -z $destdir ]]; then
+  found=$(command -v pipetrace || true)
+  if [[ -n $found && $found != "$prefix/bin/pipetrace" ]] && ! cmp -s "$binary" "$found"; then
+    echo "install.sh: warning: another pipetrace is on PATH: $found ($("$found" --version 2>/dev/null || echo "unknown version"))" >&2
+  fi
+fi
 # The nearest existing directory of the target decides whether sudo is needed.
 probe=$root
 while [[ ! -d $probe ]]; do probe=$(dirname "$probe"); done

@@ -8,7 +8,12 @@ import Glibc
 /// `pipetrace demo`: the seed's hang, reproduced with /bin/sh, traced, explained, fixed.
 struct Demo: ParsableCommand {
   static let configuration = CommandConfiguration(
-    abstract: "Reproduce the leaked-pipe hang with /bin/sh and solve it, end to end."
+    abstract: "Reproduce the leaked-pipe hang with /bin/sh and solve it, end to end.",
+    discussion: """
+      Examples:
+        pipetrace demo
+        pipetrace demo --after 0.5
+      """
   )
 
   @Option(help: ArgumentHelp("How long the reader blocks before pipetrace diagnoses and fixes it.", valueName: "seconds"))
@@ -35,7 +40,7 @@ struct Demo: ParsableCommand {
 
     // The command's stdout comes to us through a pipe, to check what the reader printed.
     var fds: [Int32] = [0, 0]
-    guard pipe(&fds) == 0 else { throw CLIFailure("cannot create a pipe: \(Errno.current.message)") }
+    guard pipe(&fds) == 0 else { throw CLIFailure("cannot create a pipe: \(Errno.current.message)", code: 1) }
     _ = fcntl(fds[0], F_SETFD, FD_CLOEXEC)
 
     var options = Tracer.Options()

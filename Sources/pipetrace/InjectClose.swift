@@ -1,8 +1,8 @@
 import ArgumentParser
 import PipeTraceKit
 
-/// `pipetrace --inject-close PID FD... [--dry-run] [--expect pipe:[INODE]]`. main maps that form
-/// (and `pipetrace inject-close ...`) to this command, so that it has its own help page.
+/// `pipetrace --inject-close PID FD... [--dry-run] [--expect pipe:[INODE]]`, also spelled
+/// `pipetrace inject-close ...` (`Pipetrace.spellingModes` turns the first into the second).
 struct InjectCloseCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "inject-close",
@@ -19,11 +19,15 @@ struct InjectCloseCommand: ParsableCommand {
       every register so that an interrupted call (a read, a sleep) goes on as if nothing happened, \
       and detaches. A 32-bit process gets int $0x80 and i386 numbers. This is the fix `pipetrace \
       why PID` prints for a leaked fd. Exit status: 0 when every fd was replaced (closed; or, with \
-      --dry-run, checked), 1 when one was not, 2 on bad input.
-      """,
-    shouldDisplay: false)
+      --dry-run, checked), 1 when one was not, 64 on bad input.
 
-  @Argument(help: ArgumentHelp("The process to close the fds in.", valueName: "PID"))
+      Examples:
+        pipetrace --inject-close 4242 1 2 --dry-run
+        pipetrace --inject-close 4242 1 --expect 'pipe:[31337]'
+        pipetrace --inject-close 4242 5 --plain-close
+      """)
+
+  @Argument(help: ArgumentHelp("The process to close the fds in.", valueName: "PID"), completion: .pids)
   var pid: String
 
   // Unrecognized tokens too: `-5` is a (negative) fd to refuse with its own message, not an option.

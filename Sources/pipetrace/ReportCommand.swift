@@ -11,19 +11,27 @@ extension ReportFormat: ExpressibleByArgument {}
 struct ReportCommand: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "report",
-    abstract: "Report on saved traces (pipetrace --json or strace logs; several files for strace -ff).")
+    abstract: "Report on saved traces (pipetrace --json or strace logs; several files for strace -ff).",
+    discussion: """
+      A FILE of - is the standard input.
+
+      Examples:
+        pipetrace report trace.jsonl
+        pipetrace report --format html -o report.html trace.jsonl
+        zcat trace.jsonl.gz | pipetrace report --min-block 1s -
+      """)
 
   @Option(help: "Output format: text, json, chrome (Perfetto / chrome://tracing) or html.")
   var format: ReportFormat = .text
 
-  @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "file"))
+  @Option(name: [.short, .customLong("output")], help: ArgumentHelp("Write the report to FILE instead of stdout.", valueName: "file"), completion: .file())
   var o: String?
 
 
   @Option(name: .customLong("min-block"), help: ArgumentHelp("List calls at least this long (100ms, 1s, 250us, 0.5).", valueName: "time"))
   var minBlock: String = "100ms"
 
-  @Argument(help: "Trace files.")
+  @Argument(help: "Trace files (- for the standard input).", completion: .file())
   var files: [String] = []
 
   func run() throws {
@@ -33,7 +41,7 @@ struct ReportCommand: ParsableCommand {
     }
     let reader: TraceReader
     do {
-      reader = try TraceInput.open(paths: files, keepData: false, prefetch: true)
+      reader = try TraceInput.open(paths: files.map { $0 == "-" ? "/dev/stdin" : $0 }, keepData: false, prefetch: true)
     } catch let failure as ReadFailure {
       throw CLIFailure(failure.message, code: 1)
     }
@@ -46,7 +54,6 @@ struct ReportCommand: ParsableCommand {
   }
 
   private func write(_ text: String) throws {
-    // main parses a subcommand on its own, so `-o` here is the report's, never the root's.
     guard let o else { return try writeOut(text) }
     let fd = try openForWriting(o)
     do {

@@ -1,6 +1,8 @@
 import ArgumentParser
 import PipeTraceKit
 
+extension CommandRunner.LeakAction: ExpressibleByArgument {}
+
 /// `pipetrace run [OPTIONS] -- CMD ARGS...` / `pipetrace run -c 'shell string'`.
 struct Run: ParsableCommand {
   static let configuration = CommandConfiguration(
@@ -26,6 +28,11 @@ struct Run: ParsableCommand {
       the tracer has CAP_SYS_PTRACE: run by any user but root, a set-user-ID or set-group-ID \
       program (or one with file capabilities) loses its privileges under pipetrace run and runs \
       with the caller's own ids. Run such a program outside pipetrace.
+
+      Examples:
+        pipetrace run --timeout 60 -- make test
+        pipetrace run -q --on-leak=kill -c './start-daemon.sh'
+        pipetrace run --json -- ./build.sh > result.json
       """
   )
 
@@ -35,7 +42,8 @@ struct Run: ParsableCommand {
   @Option(help: ArgumentHelp("How long to wait for the output pipes to close after the command exits (and, with --on-leak=kill, for the holders to end after SIGTERM).", valueName: "seconds"))
   var grace: Double = 1
 
-  @Option(help: ArgumentHelp("Standard input: a file, or - for pipetrace's own (default /dev/null).", valueName: "file"))
+  @Option(help: ArgumentHelp("Standard input: a file, or - for pipetrace's own (default /dev/null).", valueName: "file"),
+          completion: .file())
   var input: String?
 
   @Flag(help: "One JSON object on stdout instead of the output and a log line.")
@@ -44,10 +52,13 @@ struct Run: ParsableCommand {
   @Flag(help: "Also pass the output through live.")
   var tee = false
 
+  @Flag(name: .short, help: "No log line when the command succeeds and no pipe was leaked.")
+  var q = false
+
   @Option(name: .customLong("on-leak"), help: ArgumentHelp(
     "What to do with leaked pipe holders: report (leave them running; their next write gets EPIPE or SIGPIPE), close (/dev/null in place of their leaked fds), kill (SIGTERM, then SIGKILL after --grace).",
     valueName: "action"))
-  var onLeak: String = "report"
+  var onLeak: CommandRunner.LeakAction = .report
 
   @Option(name: .short, help: ArgumentHelp("Run this string with /bin/sh -c.", valueName: "shell string"))
   var c: String?
@@ -60,7 +71,6 @@ struct Run: ParsableCommand {
     valueName: "size"))
   var keep: String = "8M"
 
-  /// Set by main from what follows `--` (the root command's terminator argument would take it).
   @Argument(parsing: .remaining, help: "The command (after --).")
   var command: [String] = []
 
@@ -71,9 +81,6 @@ struct Run: ParsableCommand {
       argv = ["/bin/sh", "-c", shell]
     }
     guard !argv.isEmpty else { throw CLIFailure("nothing to run: give a command after -- or -c 'shell string'") }
-    guard let action = CommandRunner.LeakAction(rawValue: onLeak) else {
-      throw CLIFailure("--on-leak takes report, close or kill, not '\(onLeak)'")
-    }
     if let t = timeout, !(t > 0) { throw CLIFailure("--timeout takes a number of seconds above 0, not \(t)") }
     guard grace >= 0 else { throw CLIFailure("--grace takes a number of seconds of 0 or more, not \(grace)") }
     guard trim >= 0 else { throw CLIFailure("--trim takes a count of 0 or more, not \(trim)") }
@@ -90,7 +97,7 @@ struct Run: ParsableCommand {
     config.keep = keepBytes
     // Printed whole at the end: what does not fit in memory waits in a temporary file.
     config.spill = !json && !config.tee
-    config.onLeak = action
+    config.onLeak = onLeak
     switch input {
     case nil: config.input = .null
     case "-": config.input = .inherit
@@ -120,7 +127,7 @@ struct Run: ParsableCommand {
       if !config.tee {
         for (name, fd, stream) in [("stdout", Int32(1), record.stdout), ("stderr", Int32(2), record.stderr)] {
           attempt {
-            do { try stream.write(to: fd) } catch let error as Errno { throw CLIFailure("\(name): \(error.message)") }
+            do { try stream.write(to: fd) } catch let error as Errno { throw CLIFailure("\(name): \(error.message)", code: 1) }
           }
           if let why = stream.spillError, stream.lost > 0 {
             printError("pipetrace: \(name): \(stream.lost) bytes left out of the middle: \(why)")
@@ -128,7 +135,9 @@ struct Run: ParsableCommand {
           }
         }
       }
-      attempt { try writeOut(RunReport.logLine(record, trim: trim) + "\n", to: 2, name: "stderr") }
+      if !(q && record.status == 0 && record.holders.isEmpty) {
+        attempt { try writeOut(RunReport.logLine(record, trim: trim) + "\n", to: 2, name: "stderr") }
+      }
     }
     if failed && record.status == 0 { throw ExitCodeValue(1) }
     throw ExitCodeValue(record.status)

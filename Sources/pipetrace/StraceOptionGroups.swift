@@ -1,4 +1,5 @@
 import ArgumentParser
+import PipeTraceKit
 
 // strace's options that pipetrace accepts with strace's meaning, one group per concern. Each group
 // is an @OptionGroup of TraceOptions; TraceOutputSetup turns them into the text output's parts.
@@ -41,8 +42,8 @@ struct SummaryOptions: ParsableArguments {
   @Flag(name: [.customShort("C"), .customLong("summary")], help: "Like -c, but the trace too.")
   var alongside = false
 
-  @Option(name: [.customShort("S"), .customLong("summary-sort-by")], help: ArgumentHelp("Sort the table by time (default), calls, errors, name or nothing (strace's -S keys).", valueName: "key"))
-  var sortBy: String?
+  @Option(name: [.customShort("S"), .customLong("summary-sort-by")], help: ArgumentHelp("Sort the table by time (default), calls, errors, name or nothing (strace's -S keys and their aliases).", valueName: "key"))
+  var sortBy: SortKeyArgument?
 
   @Flag(name: [.customShort("w"), .customLong("summary-wall-clock")], help: "The table shows wall-clock time between entry and exit instead of system CPU time.")
   var wallClock = false
@@ -77,7 +78,7 @@ struct FilterOptions: ParsableArguments {
   @Flag(exclusivity: .chooseLast)
   var outcomeOnly: OutcomeOnly?
 
-  @Option(name: [.customShort("P"), .customLong("trace-path")], help: ArgumentHelp("Only syscalls that touch PATH: by a path argument or an fd pointing to it (repeatable).", valueName: "path"))
+  @Option(name: [.customShort("P"), .customLong("trace-path")], help: ArgumentHelp("Only syscalls that touch PATH: by a path argument or an fd pointing to it (repeatable).", valueName: "path"), completion: .file())
   var paths: [String] = []
 
   @Option(name: .customLong("trace-fds"), help: ArgumentHelp("Only syscalls on these fds (-e trace-fds=SET).", valueName: "set"))
@@ -98,6 +99,26 @@ struct ProcessOptions: ParsableArguments {
   @Flag(name: .customLong("output-separately"), help: "With -o PREFIX: one file per traced task, PREFIX.TID (as -ff).")
   var outputSeparately = false
 
-  @Flag(name: .customShort("D"), help: "Refused (also -DD, -DDD), not needed. strace runs as the command's grandchild with them so that the caller's signals and waits reach the command, not strace. pipetrace runs the command as its own child and stands in for it: it exits with the command's status (128+N when killed by signal N), is not ended by a SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to the process group while the command runs (the command gets it; a second one ends the trace), passes on such a signal sent to pipetrace alone, and the command dies with pipetrace. Only the command's getppid() shows pipetrace. With -p pipetrace is never the parent.")
+  @Flag(name: .customShort("D"), help: "Refused (also -DD, -DDD), not needed: pipetrace stands in for the command (man pipetrace).")
   var daemonize: Int
+}
+
+/// -S's value: strace's keys, and their aliases (`shortest`, `count`, `syscall`, ...).
+struct SortKeyArgument: ExpressibleByArgument, CaseIterable, CustomStringConvertible {
+  var key: SyscallSummary.SortKey
+  var text: String
+
+  init?(argument: String) {
+    guard let key = SyscallSummary.SortKey(strace: argument) else { return nil }
+    self.key = key
+    text = argument
+  }
+
+  /// The keys offered (help, completion); each alias is taken too.
+  static var allCases: [SortKeyArgument] {
+    ["time", "min-time", "max-time", "avg-time", "wall-total", "wall-min", "wall-max", "wall-avg", "calls", "errors", "name",
+     "nothing"].compactMap(SortKeyArgument.init(argument:))
+  }
+
+  var description: String { text }
 }

@@ -1,8 +1,28 @@
+import ArgumentParser
 import PipeTraceKit
 
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// The trace, `pipetrace`'s default mode: `pipetrace [OPTIONS] -- CMD` and `pipetrace [OPTIONS] -p PID`
+/// (`trace` is its name in the command tree, not a word users type).
+struct Trace: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: TopLevel.configuration.abstract,
+    usage: TopLevel.configuration.usage,
+    discussion: TopLevel.configuration.discussion,
+    shouldDisplay: false)
+
+  @OptionGroup var options: TraceOptions
+
+  @Argument(parsing: .postTerminator, help: ArgumentHelp("The command to launch traced (after --).", valueName: "CMD"))
+  var command: [String] = []
+
+  mutating func run() throws {
+    try TraceCommand(options: options, command: command).run()
+  }
+}
 
 /// Runs a live trace from the parsed options: launch (`-- CMD`) or attach (`-p PID`).
 struct TraceCommand {
@@ -142,10 +162,7 @@ struct TraceCommand {
   func decodeOptions() throws -> DecodeOptions {
     // strace takes -yyy and more as -yy.
     var d = DecodeOptions(stringLimit: options.s, verbose: options.v, fdDetails: options.columns.y >= 2)
-    if let x = options.xlatStyle {
-      guard let style = XlatStyle(rawValue: x) else { throw CLIFailure("-X takes raw, abbrev or verbose, not '\(x)'") }
-      d.xlatStyle = style
-    }
+    if let x = options.xlatStyle { d.xlatStyle = x }
     StraceText.hexStrings = options.x >= 2 ? .all : options.x == 1 ? .nonASCII : .none
     return d
   }
@@ -153,7 +170,7 @@ struct TraceCommand {
   func openOutput() throws -> (Int32, Bool) {
     guard let path = options.o else { return (2, false) }
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-    if fd < 0 { throw CLIFailure("cannot write \(path): \(Errno.current.message)") }
+    if fd < 0 { throw CLIFailure("cannot write \(path): \(Errno.current.message)", code: 1) }
     return (fd, true)
   }
 }

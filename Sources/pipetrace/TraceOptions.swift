@@ -1,8 +1,13 @@
 import ArgumentParser
+import PipeTraceKit
+
+extension XlatStyle: ExpressibleByArgument, CaseIterable {
+  public static var allCases: [XlatStyle] { [.raw, .abbrev, .verbose] }
+}
 
 /// Options of a live trace (`pipetrace [OPTIONS] -- CMD` and `pipetrace [OPTIONS] -p PID`).
 struct TraceOptions: ParsableArguments {
-  @Option(name: .short, help: ArgumentHelp("Attach to a running process (repeatable).", valueName: "pid"))
+  @Option(name: .short, help: ArgumentHelp("Attach to a running process (repeatable).", valueName: "pid"), completion: .pids)
   var p: [String] = []
 
   @Flag(name: .long, help: "With -p: also attach every existing descendant of each PID.")
@@ -11,13 +16,14 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: .short, help: "Follow forks (always on, except with --strace-compat, where only -f follows them, as in strace). -ff with -o PREFIX: one file per traced task, PREFIX.TID.")
   var f: Int
 
-  @Option(name: .short, help: ArgumentHelp("Write the trace to FILE instead of stderr.", valueName: "file"))
+  @Option(name: .short, help: ArgumentHelp("Write the trace to FILE instead of stderr.", valueName: "file"), completion: .file())
   var o: String?
 
-  @Option(name: .short, help: ArgumentHelp("trace=NAME,NAME... (or all): the syscalls to show; also signal=SET, status=SET, trace-fds=SET, quiet=SET (strace's sets: NAME,..., !SET, all, none).", valueName: "expr"))
+  @Option(name: .short, help: ArgumentHelp("trace=NAME,NAME... (or all): the syscalls to show; also signal=SET, status=SET, trace-fds=SET, quiet=SET (strace's sets: NAME,..., !SET, all, none).", valueName: "expr"),
+          completion: .syscallNames)
   var e: [String] = []
 
-  @Option(name: .customLong("trace"), help: ArgumentHelp("Same as -e trace=NAMES.", valueName: "names"))
+  @Option(name: .customLong("trace"), help: ArgumentHelp("Same as -e trace=NAMES.", valueName: "names"), completion: .syscallNames)
   var traceNames: String?
 
   @Option(name: .short, help: ArgumentHelp("Bytes of each string to show (at most 1073741823, as strace).", valueName: "size"))
@@ -26,8 +32,8 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: .short, help: "Print non-ASCII strings in hex (-xx: every string), as strace -x.")
   var x: Int
 
-  @Option(name: .customShort("X"), help: ArgumentHelp("Named constants as raw numbers, abbrev (names, the default) or verbose (both).", valueName: "raw|abbrev|verbose"))
-  var xlatStyle: String?
+  @Option(name: .customShort("X"), help: ArgumentHelp("Named constants as raw numbers, abbrev (names, the default) or verbose (both).", valueName: "style"))
+  var xlatStyle: XlatStyle?
 
   @Flag(name: .short, help: "Print structures in full (rusage, envp's strings, all array elements), as strace -v.")
   var v = false

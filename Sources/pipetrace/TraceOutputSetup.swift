@@ -39,7 +39,7 @@ struct TraceOutputSetup {
       // The files are made as tasks appear: say now, not then, that they cannot be.
       let dir = prefix.contains("/") ? String(prefix[..<prefix.lastIndex(of: "/")!]) : "."
       if access(dir.isEmpty ? "/" : dir, W_OK | X_OK) != 0 {
-        throw CLIFailure("cannot write \(prefix).PID files: \(dir.isEmpty ? "/" : dir): \(Errno.current.message)")
+        throw CLIFailure("cannot write \(prefix).PID files: \(dir.isEmpty ? "/" : dir): \(Errno.current.message)", code: 1)
       }
     }
 
@@ -107,12 +107,7 @@ struct TraceOutputSetup {
     // Summary table.
     if summaryOptions.enabled {
       var key = SyscallSummary.SortKey.time
-      if let k = summaryOptions.sortBy {
-        guard let known = SyscallSummary.SortKey(strace: k) else {
-          throw CLIFailure("invalid -S key '\(k)' (time, min-time, max-time, avg-time, calls, errors, name, nothing; strace's aliases too)")
-        }
-        key = known
-      }
+      if let k = summaryOptions.sortBy { key = k.key }
       summary = SyscallSummary(clock: summaryOptions.wallClock ? .wall : .systemCPU, sortBy: key,
                                percentiles: summaryOptions.percentiles)
     } else {

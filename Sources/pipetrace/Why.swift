@@ -14,10 +14,16 @@ struct Why: ParsableCommand {
 
       Exit status: 0 a fix was found (the Fix line); 2 blocked, but no safe fix (a deadlock, live \
       work, a peer that must answer); 3 not blocked (running, stopped, or an idle event loop); \
-      1 no answer (no such process, a zombie or kernel thread, its state unreadable, bad input).
+      1 no answer (no such process, a zombie or kernel thread, its state unreadable); 64 a usage \
+      error (a pid that is not a number, an unknown option).
+
+      Examples:
+        pipetrace why 1234
+        pipetrace why --json 1234 | jq -r .fix
+        pipetrace why --stack $(pgrep -n make)
       """)
 
-  @Argument(help: "The process to explain.")
+  @Argument(help: "The process to explain.", completion: .pids)
   var pid: String
 
   @Flag(name: .long, help: "One JSON object instead of text.")
@@ -27,14 +33,13 @@ struct Why: ParsableCommand {
   var stack = false
 
   func run() throws {
-    guard let number = Int32(pid) else { throw CLIFailure("invalid pid '\(pid)': expected a number", code: 1) }
+    guard let number = Int32(pid) else { throw CLIFailure("invalid pid '\(pid)': expected a number") }
     let diagnosis: HangDiagnosis
     do {
       diagnosis = try diagnoseHang(pid: number)
     } catch let error as DiagnosisError {
       throw CLIFailure(error.description, code: 1)
     }
-    // main parses a subcommand on its own, so --json here is always this command's.
     var text = json ? diagnosis.json() : diagnosis.render()
     if stack {
       let stacks = StackSnapshot.capture(diagnosis)

@@ -11,46 +11,12 @@ import Glibc
 // its output, `run` before it starts its tracer thread; the commands below stop processes from
 // their first step and block them here, before any thread exists.
 
-// Bad input is one line on stderr and a non-zero exit; --help still prints the full help.
+// Bad input is one line on stderr and exit status 64 (EX_USAGE, swift-argument-parser's) in every
+// mode; --help still prints the full help.
+let arguments = Pipetrace.spellingModes(Array(CommandLine.arguments.dropFirst()))
+let root: ParsableCommand.Type = TopLevel.answers(arguments) ? TopLevel.self : Pipetrace.self
 do {
-  // A subcommand is parsed on its own: the root's trace options (-o, --json, ...) and its
-  // post-terminator argument would otherwise take the subcommand's own.
-  var arguments = Array(CommandLine.arguments.dropFirst())
-  let options = arguments.firstIndex(of: "--").map { arguments[..<$0] } ?? arguments[...]
-  var sub: ParsableCommand.Type?
-  if let name = arguments.first, let named = Pipetrace.configuration.subcommands.first(where: { $0._commandName == name }) {
-    arguments.removeFirst()
-    sub = named
-  } else if let flag = options.firstIndex(of: "--inject-close") {
-    // `pipetrace --inject-close PID FD...`, the documented form, is the inject-close command.
-    arguments.remove(at: flag)
-    sub = InjectCloseCommand.self
-  }
-  var command: ParsableCommand
-  if let sub {
-    let own = arguments.firstIndex(of: "--").map { arguments[..<$0] } ?? arguments[...]
-    if own.contains("--version") {
-      print(PipetraceVersion.current)
-      exit(0)
-    }
-    if own.contains("--help") || own.contains("-h") {
-      // Its help as a mode of pipetrace (`USAGE: pipetrace run ...`), not as a program of its own.
-      print(Pipetrace.helpMessage(for: sub))
-      exit(0)
-    }
-    var afterTerminator: [String]?
-    if sub == Run.self, let terminator = arguments.firstIndex(of: "--") {
-      afterTerminator = Array(arguments[(terminator + 1)...])
-      arguments = Array(arguments[..<terminator])
-    }
-    command = try sub.parseAsRoot(arguments)
-    if var run = command as? Run, let rest = afterTerminator {
-      run.command += rest
-      command = run
-    }
-  } else {
-    command = try Pipetrace.parseAsRoot(arguments)
-  }
+  var command = try root.parseAsRoot(arguments)
   if let tracing = command as? TracesFromTheStart, tracing.tracesFromTheStart { TracerSignals.block() }
   try command.run()
 } catch let failure as CLIFailure {
@@ -61,13 +27,12 @@ do {
 } catch let code as ExitCode {
   exit(code.rawValue)
 } catch {
-  let code = Pipetrace.exitCode(for: error)
+  let code = root.exitCode(for: error)
   if code == .success {
-    print(Pipetrace.fullMessage(for: error))
+    print(root.fullMessage(for: error))
     exit(0)
   }
-  let message = Pipetrace.message(for: error).split(separator: "\n").first.map(String.init) ?? "\(error)"
-  printError("pipetrace: \(message)")
+  printError("pipetrace: \(oneLine(root.message(for: error)))")
   exit(code.rawValue)
 }
 
@@ -91,4 +56,13 @@ extension Why: TracesFromTheStart {
 extension InjectCloseCommand: TracesFromTheStart {
   /// It stops its target to close the fds.
   var tracesFromTheStart: Bool { true }
+}
+
+/// The parser's message as one line: its first, with a list of values it puts on the lines below
+/// (`Please provide one of the following:` then `  - time`...) joined into it.
+func oneLine(_ message: String) -> String {
+  let lines = message.split(separator: "\n")
+  guard let first = lines.first else { return message }
+  let values = lines.dropFirst().prefix { $0.hasPrefix("  - ") }.map { "'\($0.dropFirst(4))'" }
+  return values.isEmpty ? String(first) : first + " " + values.joined(separator: ", ")
 }

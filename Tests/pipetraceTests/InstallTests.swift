@@ -50,6 +50,35 @@ final class InstallTests: XCTestCase {
     XCTAssertEqual(r.stderr, "pipetrace: no fd given: pipetrace --inject-close PID FD [FD...]\n")
   }
 
+  /// Another build already installed (or found on PATH) is named, with its version, before it is
+  /// replaced; installing the same binary again says nothing.
+  func testReplacingAnotherPipetraceIsSaid() throws {
+    let prefix = temporaryFile("prefix")
+    defer { try? FileManager.default.removeItem(atPath: prefix) }
+    try FileManager.default.createDirectory(atPath: prefix + "/bin", withIntermediateDirectories: true)
+    try "#!/bin/sh\necho 0.0.1\n".write(toFile: prefix + "/bin/pipetrace", atomically: true, encoding: .utf8)
+    chmod(prefix + "/bin/pipetrace", 0o755)
+    let version = try CLI.run(["--version"]).stdout.trimmingCharacters(in: .newlines)
+    let environment = ["PATH": prefix + "/bin:/usr/bin:/bin"]
+    let install = ["/bin/bash", Self.repository + "/scripts/install.sh", "--binary", CLI.binary, "--prefix", prefix]
+    let first = try runProgram(install[0], Array(install.dropFirst()), environment: environment)
+    XCTAssertEqual(first.status, 0, first.stderr)
+    XCTAssertEqual(first.stderr, "install.sh: warning: replacing \(prefix)/bin/pipetrace (0.0.1) with \(version)\n")
+    let again = try runProgram(install[0], Array(install.dropFirst()), environment: environment)
+    XCTAssertEqual(again.status, 0, again.stderr)
+    XCTAssertEqual(again.stderr, "")
+
+    // One elsewhere on PATH, before the prefix: named too.
+    let other = temporaryFile("otherbin")
+    try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: false)
+    defer { try? FileManager.default.removeItem(atPath: other) }
+    try "#!/bin/sh\necho 0.0.2\n".write(toFile: other + "/pipetrace", atomically: true, encoding: .utf8)
+    chmod(other + "/pipetrace", 0o755)
+    let shadowed = try runProgram(install[0], Array(install.dropFirst()), environment: ["PATH": "\(other):\(prefix)/bin:/usr/bin:/bin"])
+    XCTAssertEqual(shadowed.status, 0, shadowed.stderr)
+    XCTAssertTrue(shadowed.stderr.contains("install.sh: warning: another pipetrace is on PATH: \(other)/pipetrace (0.0.2)"), shadowed.stderr)
+  }
+
   func testBadArgumentsAreOneLine() throws {
     let r = try runProgram("/bin/bash", [Self.repository + "/scripts/install.sh", "--prefix", "relative/dir"])
     XCTAssertEqual(r.status, 2)

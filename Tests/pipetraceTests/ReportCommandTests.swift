@@ -40,6 +40,18 @@ final class ReportCommandTests: XCTestCase {
 
   /// `pipetrace report <(zcat trace.gz)`: a FIFO can be read once only, so detecting the format
   /// must not consume what the reader then needs.
+  /// `report -` reads the standard input: a pipe, and a file given as stdin.
+  func testDashReadsStandardInput() throws {
+    let path = dir.appendingPathComponent("t.jsonl").path
+    try Self.trace.write(toFile: path, atomically: true, encoding: .utf8)
+    for line in ["cat \"$1\" | \"$0\" report -", "\"$0\" report --format json - < \"$1\""] {
+      let r = try runProgram("/bin/sh", ["-c", line, CLI.binary, path])
+      XCTAssertEqual(r.status, 0, "\(line): \(r.stderr)")
+      XCTAssertEqual(r.stderr, "", line)
+      XCTAssertTrue(r.stdout.contains("pipe:[42]"), "\(line): \(r.stdout)")
+    }
+  }
+
   func testReadsATraceFromAFIFO() throws {
     let fifo = dir.appendingPathComponent("trace.fifo").path
     XCTAssertEqual(mkfifo(fifo, 0o600), 0)

@@ -175,7 +175,7 @@ final class RunTests: XCTestCase {
   func testBadInput() throws {
     let cases: [([String], String)] = [
       (["run"], "nothing to run"),
-      (["run", "--on-leak=maybe", "--", "/bin/true"], "--on-leak takes report, close or kill"),
+      (["run", "--on-leak=maybe", "--", "/bin/true"], "The value 'maybe' is invalid for '--on-leak <action>'"),
       (["run", "--timeout", "0", "--", "/bin/true"], "--timeout takes"),
       (["run", "--input", "/nonexistent/file", "--", "/bin/cat"], "cannot read input file /nonexistent/file"),
       (["run", "--", "/nonexistent/cmd"], "command not found"),

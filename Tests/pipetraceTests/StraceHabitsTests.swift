@@ -510,21 +510,24 @@ final class StraceHabitsTests: XCTestCase {
     let refusals: [([String], String)] = [
       (["-D"], "-D is not needed"), (["-DD"], "-DD is not needed"),
       (["-w"], "-w must be given with -c or -C"), (["-c", "-C"], "-c and -C"), (["-c", "-ff", "-o", "/tmp/x"], "-ff"),
-      (["-c", "-S", "bogus"], "invalid -S key 'bogus'"), (["-e", "signal=SIGFOO"], "invalid signal 'SIGFOO'"),
+      (["-c", "-S", "bogus"], "The value 'bogus' is invalid for '-S <key>'"), (["-e", "signal=SIGFOO"], "invalid signal 'SIGFOO'"),
       (["-e", "signal=256"], "invalid signal '256'"), (["-e", "status=bogus"], "invalid status 'bogus'"),
       (["-e", "trace-fds=-1"], "invalid descriptor '-1'"), (["-e", "quiet=loud"], "invalid quiet 'loud'"),
       (["-q", "-e", "quiet=exit"], "-q and -e quiet="), (["-e", "abbrev=none"], "-e abbrev= is not supported"),
       (["-e", "frobnicate=1"], "unknown -e qualifier 'frobnicate'"), (["--json", "-T"], "--json"),
       (["--json", "-c"], "--json"), (["--summary-percentiles"], "with -c or -C"), (["-P", ""], "-P takes a path"),
-      (["-ff", "-o", "/nonexistent-dir/t"], "cannot write /nonexistent-dir/t.PID files: /nonexistent-dir: No such file or directory"),
     ]
     for (flags, text) in refusals {
       let r = try CLI.run(flags + ["--", "/bin/true"])
-      XCTAssertEqual(r.status, 2, "\(flags): \(r.stderr)")
+      XCTAssertEqual(r.status, 64, "\(flags): \(r.stderr)")
       let lines = r.stderr.split(separator: "\n")
       XCTAssertEqual(lines.count, 1, "\(flags): \(r.stderr)")
       XCTAssertTrue(r.stderr.hasPrefix("pipetrace: ") && r.stderr.contains(text), "\(flags): \(r.stderr)")
     }
+    // Not a usage error: the files cannot be made (exit 1, as a trace that cannot be written).
+    let r = try CLI.run(["-ff", "-o", "/nonexistent-dir/t", "--", "/bin/true"])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertEqual(r.stderr, "pipetrace: cannot write /nonexistent-dir/t.PID files: /nonexistent-dir: No such file or directory\n")
   }
 
   /// --help names strace's options, which clock -c shows, and why -D is not needed.

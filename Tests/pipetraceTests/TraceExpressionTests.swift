@@ -41,7 +41,7 @@ final class TraceExpressionTests: XCTestCase {
     for (expr, message) in [("trace=read,bogus_call", "unknown syscall name 'bogus_call'"), ("trace=/(", "unknown syscall name '/('"),
                             ("trace=%nonsense", "unknown syscall name '%nonsense'"), ("trace=read@99", "unknown ABI '@99'")] {
       let r = try CLI.run(["-e", expr, "--", "/bin/true"])
-      XCTAssertEqual(r.status, 2, expr)  // a usage error
+      XCTAssertEqual(r.status, 64, expr)  // a usage error
       XCTAssertTrue(r.stderr.contains(message), "\(expr): \(r.stderr)")
       XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
     }
@@ -62,8 +62,8 @@ final class TraceExpressionTests: XCTestCase {
       XCTAssertTrue(text.contains(expected), "\(flags): \(text)")
     }
     let bad = try CLI.run(["-X", "loud", "--", "/bin/true"])
-    XCTAssertEqual(bad.status, 2)
-    XCTAssertTrue(bad.stderr.contains("-X takes raw, abbrev or verbose"), bad.stderr)
+    XCTAssertEqual(bad.status, 64)
+    XCTAssertTrue(bad.stderr.contains("The value 'loud' is invalid for '-X <style>'. Please provide one of 'raw', 'abbrev' or 'verbose'."), bad.stderr)
   }
 
   /// -v prints a wait4's rusage in full (abbreviated: the two times and `...`).

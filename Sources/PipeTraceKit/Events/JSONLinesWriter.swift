@@ -260,18 +260,8 @@ public final class JSONLinesWriter: EventSink {
     s.withUTF8 { JSONString.append($0, to: &out.bytes) }
   }
 
-  /// Tracee bytes need not be UTF-8. Valid UTF-8 is written as a JSON string; anything else as
-  /// `{"hex":"ff8061"}`, so every byte string survives the round trip (README).
+  /// Tracee bytes need not be UTF-8: every byte string survives the round trip (README).
   private func appendBytes(_ b: [UInt8]) {
-    if b.allSatisfy({ $0 < 0x80 }) || String(validating: b, as: UTF8.self) != nil {
-      JSONString.append(b, to: &out.bytes)
-    } else {
-      out.append("{\"hex\":\"")
-      for byte in b {
-        out.append(byte: NumberText.hexDigits[Int(byte >> 4)])
-        out.append(byte: NumberText.hexDigits[Int(byte & 15)])
-      }
-      out.append("\"}")
-    }
+    JSONString.appendBytes(b, to: &out.bytes)
   }
 }

@@ -15,9 +15,11 @@ public enum RunReport {
     }
     if !r.holders.isEmpty && r.closed.isEmpty && r.killed.isEmpty {
       // They run on (--on-leak=report): the command that closes what they leaked.
-      line += " [close with: " + Dictionary(grouping: r.holders, by: \.pid).sorted { $0.key < $1.key }.map { pid, hs in
-        "\(SelfCommand.name) --inject-close \(pid) " + hs.map { String($0.fd) }.joined(separator: " ")
-      }.joined(separator: "; ") + "]"
+      // `why`'s Fix: each pipe checked with --expect (fd 1 and 2 are two pipes here).
+      let closes = Dictionary(grouping: r.holders) { HolderPipe(pid: $0.pid, pipe: $0.pipe) }.map { key, hs in
+        HangDiagnosis.Fix.Close(pid: key.pid, fds: hs.map(\.fd).sorted(), expect: key.pipe)
+      }.sorted { ($0.pid, $0.fds[0]) < ($1.pid, $1.fds[0]) }
+      line += " [close with: " + HangDiagnosis.Fix(closes: closes).command + "]"
     }
     if !r.closed.isEmpty { line += " [closed in holders: " + r.closed.map { "\($0.pid):\($0.fd)" }.joined(separator: " ") + "]" }
     if !r.killed.isEmpty { line += " [killed: " + r.killed.map(String.init).joined(separator: " ") + "]" }
@@ -44,20 +46,25 @@ public enum RunReport {
   }
 
   /// `"NAME":TEXT,"NAME_bytes":N,"NAME_omitted":N` and, when the middle was left out of memory,
-  /// `"NAME_tail":TEXT`. A cut never splits a UTF-8 sequence (its bytes count as omitted).
+  /// `"NAME_tail":TEXT`. A cut never splits a UTF-8 sequence of text that is UTF-8 otherwise (its
+  /// bytes count as omitted); output that is not UTF-8 is `{"hex":...}`, every byte kept.
   static func stream(_ name: String, _ out: CapturedOutput) -> String {
     var head = out.head[...], tail = out.tail[...]
     if out.notInMemory == 0 {
       head = (out.head + out.tail)[...]
       tail = []
     } else {
-      head = head.prefix(completeUTF8Prefix(head))
-      while let b = tail.first, b & 0xC0 == 0x80 { tail = tail.dropFirst() }
+      let text = head.prefix(completeUTF8Prefix(head))
+      if String(validating: text, as: UTF8.self) != nil { head = text }
+      var rest = tail
+      while let b = rest.first, b & 0xC0 == 0x80 { rest = rest.dropFirst() }
+      if String(validating: rest, as: UTF8.self) != nil { tail = rest }
     }
     let omitted = out.total - head.count - tail.count
-    var s = ",\"\(name)\":" + JSONString.quoted(String(decoding: head, as: UTF8.self))
+    // Bytes that are not UTF-8 as the trace's JSON writes them, {"hex":...}.
+    var s = ",\"\(name)\":" + JSONString.bytes(head)
     s += ",\"\(name)_bytes\":\(out.total),\"\(name)_omitted\":\(omitted)"
-    if omitted > 0 { s += ",\"\(name)_tail\":" + JSONString.quoted(String(decoding: tail, as: UTF8.self)) }
+    if omitted > 0 { s += ",\"\(name)_tail\":" + JSONString.bytes(tail) }
     return s
   }
 
@@ -91,6 +98,12 @@ public enum RunReport {
     if text.count > limit { return String(text.prefix(limit)) + "…" }
     return complete ? text : text + "…"
   }
+}
+
+/// One pipe in one holder: the fds of a `[close with: ...]` command.
+private struct HolderPipe: Hashable {
+  var pid: Int32
+  var pipe: String
 }
 
 extension String {
