@@ -45,7 +45,7 @@ struct ReportCommand: ParsableCommand {
     } catch let failure as ReadFailure {
       throw CLIFailure(failure.message, code: 1)
     }
-    let builder = ReportBuilder(options: .init(minBlock: threshold))
+    let builder = ReportBuilder(options: .init(minBlock: threshold, keepCalls: format == .chrome))
     let report = builder.consume(reader)
     try write(format.render(report, title: files.joined(separator: " ")))
     if report.badLines.count > 0, let first = report.badLines.samples.first {

@@ -64,7 +64,8 @@ final class ReportFormatTests: XCTestCase {
     XCTAssertFalse(html.contains("https://"))
     XCTAssertFalse(html.contains("<script src"))
     XCTAssertFalse(html.contains("<link"))
-    XCTAssertEqual(html.components(separatedBy: "<g class=\"lane\"").count - 1, 3)
+    XCTAssertEqual(html.components(separatedBy: "\" id=\"lane-").count - 1, 3)
+    XCTAssertTrue(html.contains("<dd id=\"holder\" data-pid=\"1002\" data-fd=\"1\">"), "the verdict names the leaked holder")
     XCTAssertTrue(html.contains("class=\"block\" data-pid=\"1000\""))
     XCTAssertTrue(html.contains("class=\"release\""))
     XCTAssertTrue(html.contains("<tr id=\"longest-block\"><td>1000</td><td>read</td>"))
@@ -82,7 +83,7 @@ final class ReportFormatTests: XCTestCase {
     XCTAssertEqual(r.status, 0)
     let dom = r.stdout
     // The browser parsed the SVG: three lanes, the blocked read, and the longest block's row.
-    XCTAssertEqual(dom.components(separatedBy: "class=\"lane\"").count - 1, 3, String(dom.prefix(2000)))
+    XCTAssertEqual(dom.components(separatedBy: "\" id=\"lane-").count - 1, 3, String(dom.prefix(2000)))
     XCTAssertTrue(dom.contains("id=\"longest-block\""))
     XCTAssertTrue(dom.contains("data-pid=\"1000\""))
   }

@@ -50,6 +50,25 @@ public struct Report {
     public var blockedDur: Double
   }
 
+  /// One syscall as a slice (kept only when `ReportBuilder.Options.keepCalls`, for the Chrome trace).
+  public struct CallSlice: Sendable {
+    public var pid: Int32
+    public var tid: Int32
+    public var name: String
+    public var fd: Int32?
+    public var ts: Double
+    public var dur: Double
+    /// `= 0`, `= -1 EAGAIN`, `never returned`.
+    public var result: String
+  }
+
+  /// A note pipetrace wrote into a live trace (`--stuck-after` diagnoses, `--unstick-after` closes).
+  public struct TracerNote: Sendable {
+    public var pid: Int32
+    public var ts: Double
+    public var text: String
+  }
+
   public var minBlock: Double
   public var summary: [SyscallSummary]
   public var perProcess: [ProcessSummary]
@@ -61,6 +80,11 @@ public struct Report {
   public var pipesOmitted: Int
   public var leaks: [Leak]
   public var badLines: BadLines
+  /// Every syscall, when kept; `callsOmitted` beyond the limit.
+  public var calls: [CallSlice] = []
+  public var callsOmitted = 0
+  /// The tracer's own notes in the trace, in order (at most `ReportBuilder.noteLimit`).
+  public var tracerNotes: [TracerNote] = []
   public var eventCount: Int
   public var traceStart: Double?
   public var traceEnd: Double?
@@ -68,6 +92,8 @@ public struct Report {
   public var hasTimestamps = true
   /// pid → the last program it exec'd (basename), for labels.
   var programNames: [Int32: String] = [:]
+  /// pid → index in `processes`.
+  var processIndex: [Int32: Int] = [:]
   /// What the durations are: always wall time between syscall entry and exit.
   public static let clockNote = "wall time between syscall entry and exit (strace -T / pipetrace dur), not CPU time"
 }
@@ -78,6 +104,36 @@ extension Report {
 
   func programName(_ pid: Int32) -> String {
     programNames[pid] ?? ""
+  }
+
+  /// What to call a process on its lane: the program it exec'd, else what it forked from (a fork
+  /// runs its parent's program until it execs), else `pid N`.
+  func laneName(_ pid: Int32) -> String {
+    var seen = Set<Int32>()
+    var p: Int32? = pid
+    while let q = p, seen.insert(q).inserted {
+      if let name = programNames[q] { return name }
+      p = processIndex[q].flatMap { processes[$0].parent }
+    }
+    return "pid \(pid)"
+  }
+
+  /// The processes as a tree, parents before their children, each with its depth (a process whose
+  /// parent is not in the trace is a root).
+  func processTree() -> [(process: ProcessRecord, depth: Int)] {
+    var children: [Int32: [ProcessRecord]] = [:]
+    for p in processes { children[p.parent.flatMap { processIndex[$0] != nil ? $0 : nil } ?? -1, default: []].append(p) }
+    var out: [(ProcessRecord, Int)] = []
+    var visited = Set<Int32>()
+    func walk(_ parent: Int32, depth: Int) {
+      for p in children[parent] ?? [] where visited.insert(p.pid).inserted {
+        out.append((p, depth))
+        walk(p.pid, depth: depth + 1)
+      }
+    }
+    walk(-1, depth: 0)
+    for p in processes where visited.insert(p.pid).inserted { out.append((p, 0)) }  // a parent cycle
+    return out
   }
 
   func statusText(_ p: ProcessRecord) -> String {

@@ -11,9 +11,14 @@ public final class ReportBuilder: EventSink {
     public var minBlock: Double
     /// At most this many blocking calls are kept (the longest).
     public var blockingLimit: Int
-    public init(minBlock: Double = 0.1, blockingLimit: Int = 10_000) {
+    /// Keep every syscall as a `Report.CallSlice` (up to `callLimit`): what the Chrome trace shows.
+    public var keepCalls: Bool
+    public var callLimit: Int
+    public init(minBlock: Double = 0.1, blockingLimit: Int = 10_000, keepCalls: Bool = false, callLimit: Int = 2_000_000) {
       self.minBlock = minBlock
       self.blockingLimit = blockingLimit
+      self.keepCalls = keepCalls
+      self.callLimit = callLimit
     }
   }
 
@@ -53,6 +58,11 @@ public final class ReportBuilder: EventSink {
   private var traceEnd: Double?
   private var finished = false
   private var leaks: [Report.Leak] = []
+  private var calls: [Report.CallSlice] = []
+  private var callsOmitted = 0
+  private var tracerNotes: [Report.TracerNote] = []
+  /// At most this many of the tracer's notes are kept (a trace of a long hang repeats few).
+  static let noteLimit = 200
 
   /// Pipe reads whose releaser may still arrive (see `ProcessModel.pipeActivity`).
   private struct LateWaiter {
@@ -95,6 +105,10 @@ public final class ReportBuilder: EventSink {
       record(r)
       model.handle(syscall: r)
       return
+    case .note(let pid, let text, let ts):
+      if text.hasPrefix("pipetrace: ") && tracerNotes.count < Self.noteLimit {
+        tracerNotes.append(Report.TracerNote(pid: pid, ts: ts, text: text))
+      }
     case .signal(let s):
       if let index = awaitingSignal.removeValue(forKey: s.tid) {
         let who = s.senderPid > 0 ? s.senderPid : blocked[index].call.pid
@@ -107,6 +121,7 @@ public final class ReportBuilder: EventSink {
   }
 
   private func record(_ original: SyscallRecord) {
+    if options.keepCalls { keepCall(original) }
     let (r, restarted) = continuing(original)
     let failed = r.errno != nil
     if r.duration != nil || r.ret != nil {
@@ -126,6 +141,17 @@ public final class ReportBuilder: EventSink {
     // Listed with its restart_syscall, as one call (or at the end if it never went on).
     if interrupted[r.tid]?.timestamp == r.timestamp && r.errno?.name == "ERESTART_RESTARTBLOCK" { return }
     addBlocked(r, dur: d, returned: true, restarted: restarted)
+  }
+
+  /// One call as a slice; a call that never returned gets its length when the trace ends.
+  private func keepCall(_ r: SyscallRecord) {
+    guard calls.count < options.callLimit else { callsOmitted += 1; return }
+    let returned = r.ret != nil || r.duration != nil
+    var fd: Int32?
+    let traits = SyscallTable.traits(named: r.name)
+    if traits.contains(.readsFd) || traits.contains(.writesFd), let first = r.args.first { fd = FdEffect.fdNumber(first) }
+    calls.append(Report.CallSlice(pid: r.pid, tid: r.tid, name: r.name, fd: fd, ts: r.timestamp,
+                                  dur: r.duration ?? (returned ? 0 : -1), result: Self.resultText(r, returned: returned)))
   }
 
   /// A restart_syscall as the call it continues: its name and arguments, from the interrupted
@@ -333,6 +359,9 @@ public final class ReportBuilder: EventSink {
       if until - r.timestamp >= options.minBlock { addBlocked(r, dur: until - r.timestamp, returned: false) }
     }
     neverReturned.removeAll()
+    for k in calls.indices where calls[k].dur < 0 {
+      calls[k].dur = max(0, (model.processes[calls[k].pid]?.end ?? end) - calls[k].ts)
+    }
     for r in interrupted.values.sorted(by: { $0.timestamp < $1.timestamp }) {
       if let d = r.duration, d >= options.minBlock { addBlocked(r, dur: d, returned: true) }
     }
@@ -384,11 +413,15 @@ public final class ReportBuilder: EventSink {
       pipesOmitted: model.pipes.droppedCount,
       leaks: leaks,
       badLines: badLines,
+      calls: calls,
+      callsOmitted: callsOmitted,
+      tracerNotes: tracerNotes,
       eventCount: eventCount,
       traceStart: traceStart,
       traceEnd: traceEnd)
     report.hasTimestamps = hasTimestamps
-    for p in processes {
+    for (k, p) in processes.enumerated() {
+      report.processIndex[p.pid] = k
       if let prog = p.program { report.programNames[p.pid] = prog.split(separator: "/").last.map(String.init) ?? prog }
     }
     return report

@@ -51,21 +51,14 @@ public enum TextReport {
 
     line("Process tree:")
     line("  " + "PID".padded(16) + "PARENT".padded(8) + "START".padded(13) + "END".padded(13) + "LIFETIME".padded(11) + "STATUS".padded(19) + "PROGRAM")
-    var children: [Int32: [ProcessRecord]] = [:]
-    let known = Set(r.processes.map(\.pid))
-    for p in r.processes { children[p.parent.flatMap { known.contains($0) ? $0 : nil } ?? -1, default: []].append(p) }
-    func walk(_ parent: Int32, depth: Int) {
-      for p in children[parent] ?? [] {
-        let end = p.end.map { r.relative($0) } ?? "-"
-        let life = p.end.map { NumberText.duration($0 - p.start) } ?? "-"
-        let prog = e(p.program.map { p.argv.isEmpty ? $0 : p.argv.joined(separator: " ") } ?? "")
-        line("  " + (String(repeating: "  ", count: min(depth, 8)) + "\(p.pid)").padded(15) + " "
-          + (p.parent.map { "\($0)" } ?? "-").padded(8) + r.relative(p.start).padded(13) + end.padded(13)
-          + life.padded(11) + (r.statusText(p) + " ").padded(19) + String(prog.prefix(80)))
-        if p.pid != parent { walk(p.pid, depth: depth + 1) }
-      }
+    for (p, depth) in r.processTree() {
+      let end = p.end.map { r.relative($0) } ?? "-"
+      let life = p.end.map { NumberText.duration($0 - p.start) } ?? "-"
+      let prog = e(p.program.map { p.argv.isEmpty ? $0 : p.argv.joined(separator: " ") } ?? "")
+      line("  " + (String(repeating: "  ", count: min(depth, 8)) + "\(p.pid)").padded(15) + " "
+        + (p.parent.map { "\($0)" } ?? "-").padded(8) + r.relative(p.start).padded(13) + end.padded(13)
+        + life.padded(11) + (r.statusText(p) + " ").padded(19) + String(prog.prefix(80)))
     }
-    walk(-1, depth: 0)
     line()
 
     line("Pipes:")
