@@ -505,6 +505,49 @@ final class InjectionSafetyTests: XCTestCase {
     XCTAssertEqual(procStatusField(swapper.pid, "TracerPid"), "0")
   }
 
+  /// `--expect pipe:[N]` against fd 4 swapping between that pipe and a file: with every thread
+  /// held, the fd is acted on exactly when it is the pipe. It is never refused as "now points to
+  /// pipe:[N]" (the expected object itself: the plan once read the link and the inode at two moments),
+  /// and the file is never hit. Prints the counts (acted / refused as the file / wrongly refused).
+  func testExpectActsExactlyWhenTheFdIsTheExpectedObject() throws {
+    let program = try compileFixture("fd_swapper")
+    let file = procs.directory.appendingPathComponent("plain").path
+    try "data\n".write(toFile: file, atomically: true, encoding: .utf8)
+    let output = TestPipe()
+    let swapper = try procs.launch([program, file], stdout: output.writeEnd)
+    output.closeWrite()
+    try waitUntil("swapper ready") { fdLink(swapper.pid, 5)?.hasPrefix("pipe:[") ?? false }
+    let expect = try XCTUnwrap(fdLink(swapper.pid, 5))
+    var acted = 0, refusedAsFile = 0, refusedWrongly = 0, other: [String] = []
+    let runs = 100
+    for _ in 0..<runs {
+      let r = try CLI.run(["--inject-close", "\(swapper.pid)", "4", "--expect", expect, "--plain-close"])
+      let text = r.stdout + r.stderr
+      if r.status == 0 && text.contains("fd 4 closed") {
+        acted += 1
+      } else if text.contains("now points to \(expect)") {
+        refusedWrongly += 1
+      } else if text.contains(file) || text.contains("not open") {
+        refusedAsFile += 1  // the fd was the file (or between the two) at that moment: a right refusal
+      } else {
+        other.append(text)
+      }
+    }
+    print("expect-swapper: \(runs) runs: acted \(acted), refused as the file \(refusedAsFile), refused wrongly \(refusedWrongly)")
+    XCTAssertEqual(refusedWrongly, 0, "refused the very pipe expected")
+    XCTAssertEqual(other, [])
+    kill(swapper.pid, SIGUSR1)
+    var line = ""
+    var buffer = [UInt8](repeating: 0, count: 256)
+    try waitUntil("counts printed") {
+      let n = buffer.withUnsafeMutableBytes { read(output.readEnd, $0.baseAddress, $0.count) }
+      if n > 0 { line += String(decoding: buffer[0..<n], as: UTF8.self) }
+      return line.contains("file_hits")
+    }
+    XCTAssertTrue(line.contains("file_hits 0"), "closes that hit the regular file: \(line)")
+    XCTAssertEqual(procStatusField(swapper.pid, "TracerPid"), "0")
+  }
+
   /// An i386 (-m32) reader: the fd is replaced with int $0x80 and i386 numbers (a `syscall`
   /// instruction would fault, or on AMD run another call), and it reads on afterwards.
   func testI386TargetGetsItsOwnConvention() throws {

@@ -23,11 +23,17 @@ public enum InjectClose {
     public var device: UInt64
     public var inode: UInt64
 
-    /// The identity of `/proc/PID/fd/FD` (the file, pipe or socket it points to), nil when not open.
-    static func of(pid: Int32, fd: Int32) -> Identity? {
+    /// What `/proc/PID/fd/FD` points to and its identity, both read from one object at one moment
+    /// (an O_PATH open of the link: no driver's open runs, no reader or writer is added), so the
+    /// link text and the inode cannot belong to two different objects of an fd that is changing.
+    /// Nil when not open.
+    static func snapshot(pid: Int32, fd: Int32) -> (target: FdTarget, identity: Identity)? {
+      let held = open("/proc/\(pid)/fd/\(fd)", Int32(CT_O_PATH | CT_O_CLOEXEC))
+      guard held >= 0 else { return nil }
+      defer { Glibc.close(held) }
       var st = stat()
-      guard stat("/proc/\(pid)/fd/\(fd)", &st) == 0 else { return nil }
-      return Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+      guard fstat(held, &st) == 0, let target = ProcFS.fdTarget(getpid(), fd: held) else { return nil }
+      return (target, Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
     }
   }
 
@@ -113,7 +119,7 @@ public enum InjectClose {
     }) else { throw InjectionError("\(name) has no live thread") }
     var plan = Plan(pid: pid, comm: stat.comm, tid: tid, fds: [], mode: mode, expect: expect)
     for fd in fds {
-      guard let target = ProcFS.fdTarget(pid, fd: fd), let identity = Identity.of(pid: pid, fd: fd) else {
+      guard let (target, identity) = Identity.snapshot(pid: pid, fd: fd) else {
         throw InjectionError("fd \(fd) is not open in \(name)")
       }
       if let expect, target.path != expect {
@@ -162,7 +168,7 @@ public enum InjectClose {
     var devNull: UInt64?
     for f in plan.fds {
       // The identity check, now that nothing in the process can move.
-      guard let now = ProcFS.fdTarget(plan.pid, fd: f.fd), let identity = Identity.of(pid: plan.pid, fd: f.fd) else {
+      guard let (now, identity) = Identity.snapshot(pid: plan.pid, fd: f.fd) else {
         results.append((f.fd, .wasNotOpen))
         continue
       }
