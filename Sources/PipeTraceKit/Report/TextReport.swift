@@ -54,18 +54,21 @@ public enum TextReport {
     var children: [Int32: [ProcessRecord]] = [:]
     let known = Set(r.processes.map(\.pid))
     for p in r.processes { children[p.parent.flatMap { known.contains($0) ? $0 : nil } ?? -1, default: []].append(p) }
-    func walk(_ parent: Int32, depth: Int) {
-      for p in children[parent] ?? [] {
-        let end = p.end.map { r.relative($0) } ?? "-"
-        let life = p.end.map { NumberText.duration($0 - p.start) } ?? "-"
-        let prog = e(p.program.map { p.argv.isEmpty ? $0 : p.argv.joined(separator: " ") } ?? "")
-        line("  " + (String(repeating: "  ", count: min(depth, 8)) + "\(p.pid)").padded(15) + " "
-          + (p.parent.map { "\($0)" } ?? "-").padded(8) + r.relative(p.start).padded(13) + end.padded(13)
-          + life.padded(11) + (r.statusText(p) + " ").padded(19) + String(prog.prefix(80)))
-        if p.pid != parent { walk(p.pid, depth: depth + 1) }
+    // Depth first with a stack of its own: a fork chain 100,000 deep is as deep as the tree gets.
+    var pending: [(p: ProcessRecord, depth: Int)] = (children[-1] ?? []).reversed().map { ($0, 0) }
+    var shown = Set<Int32>()
+    while let (p, depth) = pending.popLast() {
+      let end = p.end.map { r.relative($0) } ?? "-"
+      let life = p.end.map { NumberText.duration($0 - p.start) } ?? "-"
+      let prog = e(p.program.map { p.argv.isEmpty ? $0 : p.argv.joined(separator: " ") } ?? "")
+      line("  " + (String(repeating: "  ", count: min(depth, 8)) + "\(p.pid)").padded(15) + " "
+        + (p.parent.map { "\($0)" } ?? "-").padded(8) + r.relative(p.start).padded(13) + end.padded(13)
+        + life.padded(11) + (r.statusText(p) + " ").padded(19) + String(prog.prefix(80)))
+      // A pid seen twice (its own parent, a reused pid) is listed, its children once.
+      if shown.insert(p.pid).inserted {
+        pending += (children[p.pid] ?? []).reversed().map { ($0, depth + 1) }
       }
     }
-    walk(-1, depth: 0)
     line()
 
     line("Pipes:")
