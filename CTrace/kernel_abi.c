@@ -25,6 +25,7 @@ _Static_assert(CT_SECCOMP_DATA_ARCH == offsetof(struct seccomp_data, arch), "sec
 _Static_assert(CT_SECCOMP_RET_ALLOW == SECCOMP_RET_ALLOW, "seccomp return");
 _Static_assert(CT_SECCOMP_RET_TRACE == SECCOMP_RET_TRACE, "seccomp return");
 _Static_assert(CT_O_CLOEXEC == O_CLOEXEC, "open flag");
+_Static_assert(CT_O_PATH == O_PATH, "open flag");
 _Static_assert(CT_FD_CLOEXEC == FD_CLOEXEC, "fd flag");
 // ERESTART_RESTARTBLOCK is kernel-internal (include/linux/errno.h); its value is ABI since 2.6.
 _Static_assert(CT_ERESTART_RESTARTBLOCK == 516, "ERESTART_RESTARTBLOCK");

@@ -99,6 +99,20 @@ ssize_t ct_read_memory(pid_t pid, uintptr_t addr, void *buf, size_t len) {
   return (ssize_t)done;
 }
 
+ssize_t ct_write_memory(pid_t pid, uintptr_t addr, const void *buf, size_t len) {
+  struct iovec local = {(void *)buf, len};
+  struct iovec remote = {(void *)addr, len};
+  ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
+  if (n == (ssize_t)len) return n;
+  if (len % sizeof(long) != 0) return -1;
+  for (size_t done = 0; done < len; done += sizeof(long)) {
+    long word;
+    memcpy(&word, (const char *)buf + done, sizeof word);
+    if (ct_pokedata(pid, addr + done, word) < 0) return -1;
+  }
+  return (ssize_t)len;
+}
+
 void ct_decode_wait_status(int status, ct_wait_status *out) {
   memset(out, 0, sizeof *out);
   if (WIFEXITED(status)) {

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/ptrace.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <sys/user.h>
 #include <unistd.h>
 
@@ -27,6 +28,7 @@ long ct_regs_set(pid_t pid, const ct_regs *regs) {
   return syscall(SYS_ptrace, PTRACE_SETREGS, pid, 0, CR(regs));
 }
 uint64_t ct_regs_sp(const ct_regs *regs) { return CR(regs)->rsp; }
+void ct_regs_set_sp(ct_regs *regs, uint64_t sp) { R(regs)->rsp = sp; }
 int64_t ct_regs_return_value(const ct_regs *regs) { return (int64_t)CR(regs)->rax; }
 uint64_t ct_regs_syscall_insn_before_pc(const ct_regs *regs) { return CR(regs)->rip - sizeof syscall_insn; }
 
@@ -66,3 +68,113 @@ void ct_regs_setup_syscall_i386(ct_regs *regs, uint64_t insn_addr, int64_t nr, c
 
 int64_t ct_regs_return_value_i386(const ct_regs *regs) { return (int32_t)(uint32_t)CR(regs)->rax; }
 #endif
+
+// ---- Self-completing injection (x86_64 64-bit threads): rt_sigreturn frames --------------------
+#include <elf.h>
+#include <signal.h>
+#include <sys/ucontext.h>
+
+// The kernel reads the first CT_UCONTEXT_SIZE bytes of a ucontext at rt_sigreturn (its uc_sigmask is
+// 8 bytes); glibc's ucontext_t has the same layout up to there.
+_Static_assert(offsetof(ucontext_t, uc_mcontext) == 40, "kernel ucontext layout");
+_Static_assert(offsetof(ucontext_t, uc_sigmask) == 296, "kernel ucontext layout");
+_Static_assert(CT_UCONTEXT_SIZE == 296 + 8, "kernel ucontext size");
+_Static_assert(CT_NT_X86_XSTATE == NT_X86_XSTATE, "regset note type");
+
+enum { CT_UC_FP_XSTATE = 1, CT_UC_SIGCONTEXT_SS = 2, CT_UC_STRICT_RESTORE_SS = 4 };
+
+void ct_sigframe_x86_64(const ct_regs *regs, uint64_t sigmask, uint64_t fpstate, unsigned char *out) {
+  const struct user_regs_struct *r = CR(regs);
+  ucontext_t uc;
+  memset(&uc, 0, sizeof uc);
+  uc.uc_flags = CT_UC_FP_XSTATE | CT_UC_SIGCONTEXT_SS | CT_UC_STRICT_RESTORE_SS;
+  // Not a valid mode (0, SS_ONSTACK or SS_DISABLE): rt_sigreturn's sigaltstack step fails with
+  // EINVAL, which it ignores, so the thread's alternate signal stack stays as it is.
+  uc.uc_stack.ss_flags = SS_ONSTACK | SS_DISABLE;
+  greg_t *g = uc.uc_mcontext.gregs;
+  g[REG_R8] = (greg_t)r->r8;
+  g[REG_R9] = (greg_t)r->r9;
+  g[REG_R10] = (greg_t)r->r10;
+  g[REG_R11] = (greg_t)r->r11;
+  g[REG_R12] = (greg_t)r->r12;
+  g[REG_R13] = (greg_t)r->r13;
+  g[REG_R14] = (greg_t)r->r14;
+  g[REG_R15] = (greg_t)r->r15;
+  g[REG_RDI] = (greg_t)r->rdi;
+  g[REG_RSI] = (greg_t)r->rsi;
+  g[REG_RBP] = (greg_t)r->rbp;
+  g[REG_RBX] = (greg_t)r->rbx;
+  g[REG_RDX] = (greg_t)r->rdx;
+  g[REG_RAX] = (greg_t)r->rax;
+  g[REG_RCX] = (greg_t)r->rcx;
+  g[REG_RSP] = (greg_t)r->rsp;
+  g[REG_RIP] = (greg_t)r->rip;
+  g[REG_EFL] = (greg_t)r->eflags;
+  // cs, gs, fs, ss as four 16-bit fields (gs and fs are not restored on x86_64).
+  g[REG_CSGSFS] = (greg_t)((r->cs & 0xffff) | ((uint64_t)(r->ss & 0xffff) << 48));
+  uc.uc_mcontext.fpregs = (struct _libc_fpstate *)(uintptr_t)fpstate;
+  memcpy(out, &uc, 296);
+  memcpy(out + 296, &sigmask, 8);
+}
+
+void ct_regs_restarted(ct_regs *regs) {
+  struct user_regs_struct *r = R(regs);
+  if ((long long)r->orig_rax < 0) return;
+  long long ax = (long long)r->rax;
+  // The kernel's own rule for a call interrupted with no handler to run (arch_do_signal_or_restart).
+  if (ax == -512 || ax == -513 || ax == -514) {
+    r->rax = r->orig_rax;
+    r->rip -= sizeof syscall_insn;
+  } else if (ax == -516) {
+    // restart_syscall would find its restart block cleared by rt_sigreturn (-EINTR): the call is
+    // made again with its own arguments instead (a relative sleep starts over).
+    r->rax = r->orig_rax;
+    r->rip -= sizeof syscall_insn;
+  }
+  r->orig_rax = (unsigned long long)-1;
+}
+
+void ct_regs_setup_sigreturn(ct_regs *regs, uint64_t insn_addr, uint64_t ucontext_addr) {
+  struct user_regs_struct *r = R(regs);
+  r->rip = insn_addr;
+  r->rax = SYS_rt_sigreturn;
+  r->orig_rax = (unsigned long long)-1;
+  r->rsp = ucontext_addr;
+}
+
+int64_t ct_regs_syscall_nr(const ct_regs *regs) { return (int64_t)CR(regs)->orig_rax; }
+
+long ct_xstate_get(pid_t pid, void *buf, size_t cap) {
+  struct iovec v = {buf, cap};
+  long r = syscall(SYS_ptrace, PTRACE_GETREGSET, pid, (void *)(uintptr_t)NT_X86_XSTATE, &v);
+  return r < 0 ? r : (long)v.iov_len;
+}
+
+#include <cpuid.h>
+
+// Makes an XSAVE image from ct_xstate_get usable as a signal frame's fpstate: the software bytes
+// rt_sigreturn checks (FP_XSTATE_MAGIC1, the features present, the size up to the last present
+// component in the standard layout) and FP_XSTATE_MAGIC2 right after it. `cap` is the buffer's
+// size. Returns the frame's fpstate length (up to and with MAGIC2), or -1.
+long ct_xstate_prepare_sigframe(unsigned char *blob, size_t len, size_t cap) {
+  enum { SW = 464, HEADER = 512, MAGIC1 = 0x46505853, MAGIC2 = 0x46505845 };
+  if (len < HEADER + 64) return -1;
+  uint64_t present;
+  memcpy(&present, blob + HEADER, 8);
+  uint32_t size = HEADER + 64;
+  for (unsigned i = 2; i < 63; i++) {
+    if (!(present & (1ULL << i))) continue;
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(0xd, i, &a, &b, &c, &d) || a == 0) return -1;
+    if (b + a > size) size = b + a;  // standard (non-compacted) layout: offset ebx, size eax
+  }
+  if (size > len || size + 4 > cap) return -1;
+  uint32_t magic1 = MAGIC1, extended = size + 4, magic2 = MAGIC2;
+  memset(blob + SW, 0, 48);
+  memcpy(blob + SW, &magic1, 4);
+  memcpy(blob + SW + 4, &extended, 4);
+  memcpy(blob + SW + 8, &present, 8);
+  memcpy(blob + SW + 16, &size, 4);
+  memcpy(blob + size, &magic2, 4);
+  return (long)size + 4;
+}

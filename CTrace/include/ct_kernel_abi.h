@@ -22,6 +22,8 @@ enum {
 // arches are in ct_decode.h).
 enum {
   CT_O_CLOEXEC = 02000000,
+  // Opens a name without opening the object (no driver open: no pipe reader or writer is added).
+  CT_O_PATH = 010000000,
   CT_FD_CLOEXEC = 1,
   // A call interrupted this way is continued by restart_syscall (kernel-internal errno).
   CT_ERESTART_RESTARTBLOCK = 516,

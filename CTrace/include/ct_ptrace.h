@@ -59,6 +59,9 @@ long ct_get_syscall_info(pid_t pid, ct_syscall_info *out);
 // Bulk read of tracee memory (process_vm_readv), falling back to PEEKDATA word by word. buf may be
 // NULL only when len is 0 (an empty Swift buffer has no base address).
 ssize_t ct_read_memory(pid_t pid, uintptr_t addr, void *_Nullable buf, size_t len);
+// Writes len bytes at addr of a stopped tracee (process_vm_writev, word by word with PTRACE_POKEDATA
+// where that is not allowed: len must then be a multiple of 8). Returns len, or -1.
+ssize_t ct_write_memory(pid_t pid, uintptr_t addr, const void *_Nullable buf, size_t len);
 
 // One wait status, taken apart by the libc macros (WIFEXITED, WSTOPSIG, ...) in one call.
 enum { CT_WAIT_EXITED = 1, CT_WAIT_SIGNALED = 2, CT_WAIT_STOPPED = 3, CT_WAIT_CONTINUED = 4, CT_WAIT_OTHER = 5 };

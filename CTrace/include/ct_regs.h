@@ -15,6 +15,7 @@ typedef struct {
 long ct_regs_get(pid_t pid, ct_regs *regs);
 long ct_regs_set(pid_t pid, const ct_regs *regs);
 uint64_t ct_regs_sp(const ct_regs *regs);
+void ct_regs_set_sp(ct_regs *regs, uint64_t sp);
 // The syscall return register (x86_64: rax).
 int64_t ct_regs_return_value(const ct_regs *regs);
 // Where a thread stopped after a syscall instruction has that instruction: pc minus its length.
@@ -35,6 +36,27 @@ extern const unsigned char ct_i386_syscall_insn[2];
 void ct_regs_setup_syscall_i386(ct_regs *regs, uint64_t insn_addr, int64_t nr, const uint64_t *args);
 // eax, sign-extended.
 int64_t ct_regs_return_value_i386(const ct_regs *regs);
+
+
+// Self-completing injection for a 64-bit x86_64 thread: a chain of rt_sigreturn frames written below
+// its stack, each setting every register for the next call; the last puts the thread back as it was.
+enum { CT_UCONTEXT_SIZE = 304, CT_NT_X86_XSTATE = 0x202 };
+// The first CT_UCONTEXT_SIZE bytes of a ucontext for rt_sigreturn: every register of `regs`, the
+// blocked-signal mask, the FPU state at `fpstate` (an XSAVE image, 64-byte aligned), the
+// alternate signal stack left as it is.
+void ct_sigframe_x86_64(const ct_regs *regs, uint64_t sigmask, uint64_t fpstate, unsigned char *out);
+// The registers a thread stopped in an interrupted syscall goes on with when no handler runs: the
+// call made again (pc back over its instruction, number in rax). orig_rax = -1.
+void ct_regs_restarted(ct_regs *regs);
+// pc = insn_addr (a `syscall`), rax = rt_sigreturn, sp = the ucontext to load, orig_rax = -1.
+void ct_regs_setup_sigreturn(ct_regs *regs, uint64_t insn_addr, uint64_t ucontext_addr);
+// The number of the syscall being stopped in (orig_rax), -1 outside one.
+int64_t ct_regs_syscall_nr(const ct_regs *regs);
+// The thread's XSAVE image (PTRACE_GETREGSET NT_X86_XSTATE) into buf; its length, or -1.
+long ct_xstate_get(pid_t pid, void *buf, size_t cap);
+// Turns that image (len bytes of a cap-byte buffer) into a signal frame's fpstate: the software
+// bytes rt_sigreturn checks and the closing magic word. Its length, or -1.
+long ct_xstate_prepare_sigframe(unsigned char *blob, size_t len, size_t cap);
 
 #pragma clang assume_nonnull end
 #endif

@@ -117,3 +117,80 @@ final class DamagedTraceTests: TraceFileTestCase {
     }
   }
 }
+
+/// Logs as real tools and editors leave them: CRLF line ends, a byte-order mark, a log of nothing
+/// but unfinished calls, a thread's execve (strace's `+++ superseded by execve` line), garbage lines.
+final class RealWorldLogTests: TraceFileTestCase {
+  static let straceLog = """
+    1000  12:00:00.000100 pipe2([3, 4], 0) = 0
+    1000  12:00:00.000200 clone(child_stack=NULL, flags=SIGCHLD) = 1001
+    1001  12:00:00.000300 close(3) = 0
+    1001  12:00:00.000400 write(4, "hi\\n", 3) = 3
+    1000  12:00:00.000500 close(4) = 0
+    1000  12:00:00.000600 read(3, "hi\\n", 8192) = 3
+    1001  12:00:00.000700 exit_group(0) = ?
+    1001  12:00:00.000800 +++ exited with 0 +++
+    1000  12:00:00.000900 read(3, "", 8192) = 0
+    1000  12:00:00.001000 exit_group(0) = ?
+    1000  12:00:00.001100 +++ exited with 0 +++
+
+    """
+
+  func testCRLFLineEndsAreLineEnds() throws {
+    let path = try TraceFixtures.write(Self.straceLog.replacingOccurrences(of: "\n", with: "\r\n"), in: dir, name: "crlf.log")
+    let report = try TraceFixtures.report([path])
+    XCTAssertEqual(report.badLines.count, 0, "\(report.badLines.samples.map(\.reason))")
+    XCTAssertEqual(report.processes.count, 2)
+    let json = try TraceFixtures.write(TraceFixtures.seedJSON.replacingOccurrences(of: "\n", with: "\r\n"), in: dir, name: "crlf.jsonl")
+    XCTAssertEqual(try TraceFixtures.report([json]).badLines.count, 0)
+  }
+
+  func testByteOrderMarkIsSkipped() throws {
+    let json = try TraceFixtures.write("\u{FEFF}" + TraceFixtures.seedJSON, in: dir, name: "bom.jsonl")
+    let report = try TraceFixtures.report([json])
+    XCTAssertEqual(report.badLines.count, 0, "\(report.badLines.samples.map(\.reason))")
+    let plain = try TraceFixtures.report([try TraceFixtures.write(TraceFixtures.seedJSON, in: dir, name: "plain.jsonl")])
+    XCTAssertEqual(report.summary.map(\.calls), plain.summary.map(\.calls))
+    let log = try TraceFixtures.write("\u{FEFF}" + Self.straceLog, in: dir, name: "bom.log")
+    XCTAssertEqual(try TraceFixtures.report([log]).badLines.count, 0)
+  }
+
+  func testALogOfOnlyUnfinishedCallsIsAStraceLog() throws {
+    let text = """
+      1000  read(0,  <unfinished ...>
+      1001  wait4(-1,  <unfinished ...>
+      1002  futex(0x7f0, FUTEX_WAIT_PRIVATE, 2, NULL <unfinished ...>
+
+      """
+    let path = try TraceFixtures.write(text, in: dir, name: "unfinished.log")
+    XCTAssertEqual(try TraceInput.detect(path: path), .strace)
+    let report = try TraceFixtures.report([path])
+    XCTAssertEqual(report.badLines.count, 0)
+    XCTAssertEqual(report.processes.count, 3, "three tasks, each in a call that never returned")
+  }
+
+  /// strace -f of a program whose second thread execs /bin/true (Tests/Fixtures/strace_thread_execve.log,
+  /// recorded with strace 6.1): the execve resumes under the leader's pid after `+++ superseded by
+  /// execve in pid T +++`.
+  func testAThreadsExecveIsOneCall() throws {
+    let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+      .appendingPathComponent("Fixtures/strace_thread_execve.log").path
+    let report = try TraceFixtures.report([source])
+    XCTAssertEqual(report.badLines.count, 0, "\(report.badLines.samples.map(\.reason))")
+    XCTAssertEqual(report.summary.first { $0.name == "execve" }?.calls, 2)
+    XCTAssertEqual(report.summary.first { $0.name == "execve" }?.errors, 0)
+  }
+
+  func testGarbageLinesAreCountedNotTheWholeFileRejected() throws {
+    var lines = Self.straceLog.split(separator: "\n").map(String.init)
+    var bad = 0
+    for k in stride(from: 1, to: lines.count, by: 4) {
+      lines.insert("\u{0}\u{1}\u{7f}garbage \u{0}\u{0}", at: k)
+      bad += 1
+    }
+    let path = try TraceFixtures.write(lines.joined(separator: "\n") + "\n", in: dir, name: "garbage.log")
+    let report = try TraceFixtures.report([path])
+    XCTAssertEqual(report.badLines.count, bad)
+    XCTAssertEqual(report.processes.count, 2)
+  }
+}

@@ -472,9 +472,8 @@ final class InjectionSafetyTests: XCTestCase {
   override func setUpWithError() throws { procs = try TestProcesses() }
   override func tearDown() { procs.cleanUp() }
 
-  /// A second thread swaps fd 4 between a pipe and a regular file: `--expect pipe:[N]` must never
-  /// close the file (every thread is stopped, then the fd's device and inode checked, then closed).
-  func testSwappingFdIsNeverClosedAsTheFile() throws {
+  /// The fd_swapper fixture running: its stdout, the regular file and the pipe (`pipe:[N]`) it swaps.
+  func startSwapper() throws -> (Child, TestPipe, String, String) {
     let program = try compileFixture("fd_swapper")
     let file = procs.directory.appendingPathComponent("plain").path
     try "data\n".write(toFile: file, atomically: true, encoding: .utf8)
@@ -482,13 +481,11 @@ final class InjectionSafetyTests: XCTestCase {
     let swapper = try procs.launch([program, file], stdout: output.writeEnd)
     output.closeWrite()
     try waitUntil("swapper ready") { fdLink(swapper.pid, 5)?.hasPrefix("pipe:[") ?? false }
-    let expect = try XCTUnwrap(fdLink(swapper.pid, 5))
-    var closedReported = 0
-    for _ in 0..<30 {
-      let r = try CLI.run(["--inject-close", "\(swapper.pid)", "4", "--expect", expect, "--plain-close"])
-      XCTAssertTrue(r.status == 0 || r.status == 1, r.stderr)  // closed, or refused in one line
-      if r.stdout.contains("fd 4 closed") { closedReported += 1 }
-    }
+    return (swapper, output, file, try XCTUnwrap(fdLink(swapper.pid, 5)))
+  }
+
+  /// Its `pipe_hits N file_hits M` line (asked for with SIGUSR1).
+  func swapperCounts(_ swapper: Child, _ output: TestPipe) throws -> String {
     kill(swapper.pid, SIGUSR1)
     var line = ""
     var buffer = [UInt8](repeating: 0, count: 256)
@@ -497,11 +494,54 @@ final class InjectionSafetyTests: XCTestCase {
       if n > 0 { line += String(decoding: buffer[0..<n], as: UTF8.self) }
       return line.contains("file_hits")
     }
+    return line
+  }
+
+  /// A second thread swaps fd 4 between a pipe and a regular file: `--expect pipe:[N]` must never
+  /// close the file (every thread is stopped, then the fd's device and inode checked, then closed).
+  func testSwappingFdIsNeverClosedAsTheFile() throws {
+    let (swapper, output, _, expect) = try startSwapper()
+    var closedReported = 0
+    for _ in 0..<30 {
+      let r = try CLI.run(["--inject-close", "\(swapper.pid)", "4", "--expect", expect, "--plain-close"])
+      XCTAssertTrue(r.status == 0 || r.status == 1, r.stderr)  // closed, or refused in one line
+      if r.stdout.contains("fd 4 closed") { closedReported += 1 }
+    }
+    let line = try swapperCounts(swapper, output)
     let counts = line.split(whereSeparator: { $0 == " " || $0 == "\n" })
     let pipeHits = counts.firstIndex(of: "pipe_hits").flatMap { Int(counts[$0 + 1]) }
     let fileHits = counts.firstIndex(of: "file_hits").flatMap { Int(counts[$0 + 1]) }
     XCTAssertEqual(fileHits, 0, "closes that hit the regular file: \(line)")
     XCTAssertEqual(pipeHits, closedReported, "every reported close hit the pipe: \(line)")
+    XCTAssertEqual(procStatusField(swapper.pid, "TracerPid"), "0")
+  }
+
+  /// `--expect pipe:[N]` against fd 4 swapping between that pipe and a file: with every thread
+  /// held, the fd is acted on exactly when it is the pipe. It is never refused as "now points to
+  /// pipe:[N]" (the expected object itself: the plan once read the link and the inode at two moments),
+  /// and the file is never hit. Prints the counts (acted / refused as the file / wrongly refused).
+  func testExpectActsExactlyWhenTheFdIsTheExpectedObject() throws {
+    let (swapper, output, file, expect) = try startSwapper()
+    var acted = 0, refusedAsFile = 0, refusedWrongly = 0, other: [String] = []
+    let runs = 100
+    for _ in 0..<runs {
+      let r = try CLI.run(["--inject-close", "\(swapper.pid)", "4", "--expect", expect, "--plain-close"])
+      let text = r.stdout + r.stderr
+      if r.status == 0 && text.contains("fd 4 closed") {
+        acted += 1
+      } else if text.contains("now points to \(expect)") {
+        refusedWrongly += 1
+      } else if text.contains(file) || text.contains("not open") {
+        refusedAsFile += 1  // the fd was the file (or between the two) at that moment: a right refusal
+      } else {
+        other.append(text)
+      }
+    }
+    print("expect-swapper: \(runs) runs: acted \(acted), refused as the file \(refusedAsFile), refused wrongly \(refusedWrongly)")
+    XCTAssertEqual(refusedWrongly, 0, "refused the very pipe expected")
+    XCTAssertEqual(other, [])
+    let line = try swapperCounts(swapper, output)
+    XCTAssertTrue(line.contains("file_hits 0"), "closes that hit the regular file: \(line)")
     XCTAssertEqual(procStatusField(swapper.pid, "TracerPid"), "0")
   }
 

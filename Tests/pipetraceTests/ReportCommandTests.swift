@@ -194,3 +194,56 @@ final class ReportCommandTests: XCTestCase {
     XCTAssertNotEqual(none.status, 0)
   }
 }
+
+/// Input as deep as a file can make it: no step of `report` recurses once per level.
+final class DeepReportInputTests: XCTestCase {
+  var dir: URL!
+
+  override func setUpWithError() throws {
+    dir = FileManager.default.temporaryDirectory.appendingPathComponent("pipetrace-deep-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws { try? FileManager.default.removeItem(at: dir) }
+
+  /// A call whose argument is arrays (and objects) nested `depth` deep, in every format.
+  func testDeeplyNestedArgumentsAreReadInEveryFormat() throws {
+    for depth in [20_000, 1_000_000] {
+      let nested = String(repeating: "[{\"a\":", count: depth / 2) + "1" + String(repeating: "}]", count: depth / 2)
+      let trace = """
+        {"event":"syscall","pid":10,"tid":10,"ts":50.0,"name":"ioctl","args":[3,\(nested)],"ret":0,"dur":0.5}
+        {"event":"exit","pid":10,"tid":10,"code":0,"signal":null,"core":false,"ts":51.0}
+
+        """
+      let path = dir.appendingPathComponent("deep\(depth).jsonl").path
+      try trace.write(toFile: path, atomically: true, encoding: .utf8)
+      for format in ["text", "json", "html", "chrome"] {
+        let r = try CLI.run(["report", "--format", format, path], timeout: 120)
+        XCTAssertEqual(r.status, 0, "depth \(depth), \(format): \(r.stderr.prefix(300))")
+        XCTAssertFalse(r.stderr.contains("unreadable"), "depth \(depth), \(format): \(r.stderr.prefix(300))")
+      }
+    }
+  }
+
+  /// A fork chain 100,000 processes deep (each the child of the one before), in every format.
+  func testDeepForkChainIsReportedInEveryFormat() throws {
+    let depth = 100_000
+    var trace = ""
+    trace.reserveCapacity(depth * 160)
+    for k in 0..<depth {
+      let pid = 1000 + k
+      trace += "{\"event\":\"fork\",\"pid\":\(pid),\"tid\":\(pid),\"child\":\(pid + 1),\"kind\":\"fork\",\"ts\":\(50.0 + Double(k) * 0.0001)}\n"
+    }
+    for k in (0...depth).reversed() {
+      let pid = 1000 + k
+      trace += "{\"event\":\"exit\",\"pid\":\(pid),\"tid\":\(pid),\"code\":0,\"signal\":null,\"core\":false,\"ts\":\(70.0 + Double(depth - k) * 0.0001)}\n"
+    }
+    let path = dir.appendingPathComponent("chain.jsonl").path
+    try trace.write(toFile: path, atomically: true, encoding: .utf8)
+    for format in ["text", "json", "html", "chrome"] {
+      let r = try CLI.run(["report", "--format", format, path], timeout: 300)
+      XCTAssertEqual(r.status, 0, "\(format): \(r.stderr.prefix(300))")
+      if format == "text" { XCTAssertTrue(r.stdout.contains("\(1000 + depth)"), "the deepest process is listed") }
+    }
+  }
+}

@@ -170,6 +170,8 @@ public struct ProcStatus: Sendable {
   }
   /// Signals pending on this thread itself (SigPnd; bit N-1 for signal N).
   public var pendingSignals: UInt64? { fields["SigPnd"].flatMap { UInt64($0, radix: 16) } }
+  /// Signals this thread blocks (SigBlk; bit N-1 for signal N).
+  public var blockedSignals: UInt64? { fields["SigBlk"].flatMap { UInt64($0, radix: 16) } }
 
   var isKernelThread: Bool { ProcStat.read(pid)?.isKernelThread ?? false }
 

@@ -68,6 +68,12 @@ struct JSONLineParser {
   var errnoCacheChanged = false
   /// false: data strings are not copied (see `ArgValue.fromJSONString`).
   let keepData: Bool
+  /// How many arrays and objects of `args` enclose the value being read.
+  private var nesting = 0
+  /// Deeper than this an argument is kept as its JSON text (`.raw`), read without recursion: no
+  /// syscall's argument nests more than a few levels, and every later step (rendering, freeing)
+  /// would recurse once per level of a value built deeper.
+  static let maxNesting = 64
 
   init(bytes: UnsafeBufferPointer<UInt8>, errnoCache: [String: Errno], keepData: Bool = true) {
     self.bytes = bytes
@@ -723,8 +729,14 @@ struct JSONLineParser {
       return .null
     case UInt8(ascii: "t"), UInt8(ascii: "f"):
       return .int(try parseBool() ? 1 : 0)
+    case let c where (c == UInt8(ascii: "[") || c == UInt8(ascii: "{")) && nesting >= Self.maxNesting:
+      let from = i
+      try skipValue()
+      return .raw(String(decoding: UnsafeBufferPointer(rebasing: bytes[from..<i]), as: UTF8.self))
     case UInt8(ascii: "["):
       i += 1
+      nesting += 1
+      defer { nesting -= 1 }
       var items: [ArgValue] = []
       skipSpace()
       if peek() != UInt8(ascii: "]") { items.reserveCapacity(6) }  // one allocation for most calls
@@ -744,6 +756,8 @@ struct JSONLineParser {
       }
     case UInt8(ascii: "{"):
       i += 1
+      nesting += 1
+      defer { nesting -= 1 }
       var fields: [ArgValue.Field] = []
       skipSpace()
       if peek() == UInt8(ascii: "}") {

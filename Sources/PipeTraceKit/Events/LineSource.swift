@@ -4,6 +4,8 @@ import Glibc
 
 /// Reads a file as lines with a fixed-size buffer, so memory does not grow with the file.
 /// A line longer than `maxLineLength` is skipped and reported as `.tooLong` rather than buffered.
+/// A line may end in CRLF (the CR is not part of it; strace and JSON escape a CR inside a value), and
+/// a UTF-8 byte-order mark at the start of the file is skipped (an editor's or PowerShell's).
 public final class LineSource {
   public enum Line {
     case text(UnsafeBufferPointer<UInt8>)
@@ -21,6 +23,8 @@ public final class LineSource {
   private var start = 0
   private var end = 0
   private var atEOF = false
+  /// Whether the start of the file was looked at for a byte-order mark.
+  private var bomChecked = false
 
   public init(path: String, maxLineLength: Int = 4 << 20) throws {
     let fd = open(path, O_RDONLY | O_CLOEXEC)
@@ -59,7 +63,8 @@ public final class LineSource {
         let lineStart = start
         start = nl + 1
         if skipped > 0 { return .tooLong(length: skipped + nl - lineStart) }
-        return .text(UnsafeBufferPointer(start: buffer + lineStart, count: nl - lineStart))
+        let cr = nl > lineStart && buffer[nl - 1] == 0x0D ? 1 : 0
+        return .text(UnsafeBufferPointer(start: buffer + lineStart, count: nl - lineStart - cr))
       }
       if end - start > maxLineLength {
         skipped += end - start
@@ -116,6 +121,10 @@ public final class LineSource {
       atEOF = true
     } else {
       end += n
+    }
+    if !bomChecked && (end - start >= 3 || atEOF) {
+      bomChecked = true
+      if end - start >= 3 && buffer[start] == 0xEF && buffer[start + 1] == 0xBB && buffer[start + 2] == 0xBF { start += 3 }
     }
   }
 }

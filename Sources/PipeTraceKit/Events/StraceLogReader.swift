@@ -99,7 +99,7 @@ public final class StraceLogReader: TraceReader {
   /// Whether `line` looks like strace output at all (format detection).
   static func looksLikeStrace(_ line: [UInt8]) -> Bool {
     let probe = StraceLogReader(source: try! LineSource(path: "/dev/null"), filePid: 1)
-    return probe.parseLine(line) == nil && !probe.queue.isEmpty
+    return probe.parseLine(line) == nil && (!probe.queue.isEmpty || !probe.pending.isEmpty)  // a call, or one unfinished
   }
 
   // MARK: line structure
@@ -433,6 +433,18 @@ public final class StraceLogReader: TraceReader {
   private func parseExit(_ b: [UInt8], tid: Int32, ts: Double) -> String? {
     let text = StraceSyntax.string(b[...])
     let words = text.split(separator: " ")
+    if text.hasPrefix("+++ superseded by execve in pid "), words.count >= 7, let execing = Int32(words[6]) {
+      // Thread `execing` ran execve: it goes on with the leader's id (`tid` here), and its execve
+      // resumes on the leader's lines. The leader's own open call never returns.
+      if let call = pending.removeValue(forKey: tid) {
+        emitSyscall(name: call.name, argsText: call.argsText, tid: tid, ts: call.ts)
+      }
+      if execing != tid {
+        if let call = pending.removeValue(forKey: execing) { pending[tid] = call }
+        live.remove(execing)
+      }
+      return nil
+    }
     if let call = pending.removeValue(forKey: tid) {
       emitSyscall(name: call.name, argsText: call.argsText, tid: tid, ts: call.ts)
     }
@@ -445,7 +457,6 @@ public final class StraceLogReader: TraceReader {
       emit(.exit(pid: tgid(tid), tid: tid, code: nil, signal: sig, coreDumped: text.contains("core dumped"), timestamp: ts))
       return nil
     }
-    if text.hasPrefix("+++ superseded by execve") { return nil }
     return "unknown +++ line"
   }
 

@@ -18,9 +18,6 @@ public enum TraceInput {
     let window = 4096
     let head = source.peek(window)
     if head.isEmpty { throw ReadFailure("\(path): empty file, not a trace") }
-    if head.prefix(4096).contains(0) {
-      throw ReadFailure("\(path): binary data, not a pipetrace JSON trace or strace log")
-    }
     let complete = head.count < window  // all of the file is in view
     var checked = 0
     var lineStart = 0
@@ -29,11 +26,14 @@ public enum TraceInput {
       let trimmed = StraceSyntax.trim(Array(head[lineStart..<k])[...])
       lineStart = k + 1
       if trimmed.isEmpty { continue }
+      // A damaged line (NUL bytes among them) is not judged: the reader counts it as unreadable.
+      if trimmed.contains(0) { continue }
       if trimmed.first == UInt8(ascii: "{") { return .pipetraceJSON }
       if cut ? startsLikeStrace(trimmed) : StraceLogReader.looksLikeStrace(Array(trimmed)) { return .strace }
       checked += 1
       if checked == 20 || cut { break }
     }
+    if head.contains(0) { throw ReadFailure("\(path): binary data, not a pipetrace JSON trace or strace log") }
     throw ReadFailure("\(path): not a pipetrace JSON trace or strace log")
   }
 

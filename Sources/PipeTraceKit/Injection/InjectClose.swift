@@ -23,11 +23,17 @@ public enum InjectClose {
     public var device: UInt64
     public var inode: UInt64
 
-    /// The identity of `/proc/PID/fd/FD` (the file, pipe or socket it points to), nil when not open.
-    static func of(pid: Int32, fd: Int32) -> Identity? {
+    /// What `/proc/PID/fd/FD` points to and its identity, both read from one object at one moment
+    /// (an O_PATH open of the link: no driver's open runs, no reader or writer is added), so the
+    /// link text and the inode cannot belong to two different objects of an fd that is changing.
+    /// Nil when not open.
+    static func snapshot(pid: Int32, fd: Int32) -> (target: FdTarget, identity: Identity)? {
+      let held = open("/proc/\(pid)/fd/\(fd)", Int32(CT_O_PATH | CT_O_CLOEXEC))
+      guard held >= 0 else { return nil }
+      defer { Glibc.close(held) }
       var st = stat()
-      guard stat("/proc/\(pid)/fd/\(fd)", &st) == 0 else { return nil }
-      return Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+      guard fstat(held, &st) == 0, let target = ProcFS.fdTarget(getpid(), fd: held) else { return nil }
+      return (target, Identity(device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
     }
   }
 
@@ -131,7 +137,7 @@ public enum InjectClose {
     var plan = Plan(pid: pid, comm: stat.comm, tid: tid, fds: [], mode: mode, expect: expect)
     plan.table = table
     for fd in fds {
-      guard let target = ProcFS.fdTarget(table, fd: fd), let identity = Identity.of(pid: table, fd: fd) else {
+      guard let (target, identity) = Identity.snapshot(pid: table, fd: fd) else {
         throw InjectionError("fd \(fd) is not open in \(name)")
       }
       if let expect, target.path != expect {
@@ -171,7 +177,6 @@ public enum InjectClose {
       throw InjectionError("thread \(plan.table) of \(plan.pid) has its own fd table: the calls must run in it, not in \(session.tid)")
     }
     let calls = Numbers(i386: session.isI386)
-    var results: [(fd: Int32, outcome: Outcome)] = []
     var ran: [SyscallRecord] = []
     func record(_ name: String, _ args: [ArgValue], _ r: Int64, _ target: FdTarget? = nil) {
       var rec = SyscallRecord(pid: plan.pid, tid: session.tid, name: name, number: -1, args: args,
@@ -180,52 +185,85 @@ public enum InjectClose {
       ran.append(rec)
     }
     let devNullTarget = FdTarget(link: "/dev/null")
-    var devNull: UInt64?
+    let devNullPath = Array("/dev/null".utf8)
+    // The identity check of every fd, now that nothing in the process can move.
+    var checked: [Int32: Outcome] = [:]
+    var acting: [(fd: Int32, target: FdTarget, flags: Int)] = []
     for f in plan.fds {
-      // The identity check, now that nothing in the process can move.
-      guard let now = ProcFS.fdTarget(plan.table, fd: f.fd), let identity = Identity.of(pid: plan.table, fd: f.fd) else {
-        results.append((f.fd, .wasNotOpen))
+      guard let (now, identity) = Identity.snapshot(pid: plan.table, fd: f.fd) else {
+        checked[f.fd] = .wasNotOpen
         continue
       }
       if identity != plan.identities[f.fd] || now.path != f.target.path {
-        results.append((f.fd, .changed(now.path)))
+        checked[f.fd] = .changed(now.path)
         continue
       }
-      let fdArg = UInt64(UInt32(bitPattern: f.fd))
-      if plan.mode == .plainClose {
-        let r = try session.run(calls.close, [fdArg])
-        record("close", [.fd(f.fd, f.target)], r)
-        results.append((f.fd, outcome(r, success: .closed)))
-        continue
-      }
-      if devNull == nil { devNull = try session.scratch(Array("/dev/null".utf8) + [0]) }
       // The same access mode as the fd it replaces (a write end stays write-only), close-on-exec kept.
-      let flags = ProcFS.fdFlags(plan.table, fd: f.fd) ?? 2
-      let access = UInt64(flags & 3), cloexec = flags & Int(CT_O_CLOEXEC) != 0
-      let openFlags = access | UInt64(O_NOCTTY) | UInt64(CT_O_CLOEXEC)  // the temporary never leaks
-      let opened = calls.i386
-        ? try session.run(calls.open, [devNull!, openFlags, 0])
-        : try session.run(calls.open, [UInt64(bitPattern: Int64(AT_FDCWD)), devNull!, openFlags, 0])
-      let flagNames = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][Int(access)] + "|O_NOCTTY|O_CLOEXEC"
-      record(calls.i386 ? "open" : "openat",
-             (calls.i386 ? [] : [.symbol("AT_FDCWD")]) + [.string(Array("/dev/null".utf8), truncated: false), .symbol(flagNames)],
-             opened, devNullTarget)
-      guard opened >= 0 else {
-        results.append((f.fd, .failed(Errno(Int32(truncatingIfNeeded: -opened)))))
+      acting.append((f.fd, f.target, ProcFS.fdFlags(plan.table, fd: f.fd) ?? 2))
+    }
+    // The temporary /dev/null fd: the lowest free number, the one openat returns while every thread
+    // is held (checked at the openat's exit; the later calls follow what it really returned).
+    let open = Set(ProcFS.openFds(plan.table))
+    let temporary = UInt64((0...).first { !open.contains(Int32($0)) }!)
+    let perFd = plan.mode == .plainClose ? 1 : 3
+    func chain(path: UInt64) -> [RemoteSyscallSession.Call] {
+      acting.flatMap { a -> [RemoteSyscallSession.Call] in
+        let fdArg = UInt64(UInt32(bitPattern: a.fd))
+        if plan.mode == .plainClose { return [.init(calls.close, [fdArg])] }
+        let openFlags = UInt64(a.flags & 3) | UInt64(O_NOCTTY) | UInt64(CT_O_CLOEXEC)  // the temporary never leaks
+        let opening = calls.i386
+          ? RemoteSyscallSession.Call(calls.open, [path, openFlags, 0])
+          : RemoteSyscallSession.Call(calls.open, [UInt64(bitPattern: Int64(AT_FDCWD)), path, openFlags, 0])
+        let dup = a.flags & Int(CT_O_CLOEXEC) != 0
+          ? RemoteSyscallSession.Call(calls.dup3, [temporary, fdArg, UInt64(CT_O_CLOEXEC)])
+          : RemoteSyscallSession.Call(calls.dup2, [temporary, fdArg])
+        return [opening, dup, .init(calls.close, [temporary])]
+      }
+    }
+    var finalCalls: [RemoteSyscallSession.Call] = []
+    func adjust(_ k: Int, _ r: Int64, _ later: inout [RemoteSyscallSession.Call]) {
+      defer { finalCalls = later }
+      guard perFd == 3, k % 3 == 0 else { return }
+      // The dup and the close take what openat returned; after a failed openat they close -1 (EBADF).
+      let fd = r >= 0 ? UInt64(r) : UInt64.max
+      later[k + 1].args[0] = fd
+      later[k + 2].args[0] = fd
+    }
+    var results: [Int64]
+    if let chained = try session.runChain(data: devNullPath + [0], calls: chain(path:), adjust: adjust) {
+      results = chained
+    } else {
+      // A thread that cannot run a chain: one call at a time.
+      var list = chain(path: try session.scratch(devNullPath + [0]))
+      finalCalls = list
+      results = []
+      for k in list.indices {
+        let r = try session.run(list[k].number, list[k].args)
+        results.append(r)
+        adjust(k, r, &list)
+      }
+    }
+    for (i, a) in acting.enumerated() {
+      let at = i * perFd
+      if plan.mode == .plainClose {
+        record("close", [.fd(a.fd, a.target)], results[at])
+        checked[a.fd] = outcome(results[at], success: .closed)
         continue
       }
-      let temporary = UInt64(opened)
-      let tmpFd = Int32(truncatingIfNeeded: opened)
-      let dup = cloexec
-        ? try session.run(calls.dup3, [temporary, fdArg, UInt64(CT_O_CLOEXEC)])
-        : try session.run(calls.dup2, [temporary, fdArg])
+      let access = a.flags & 3, cloexec = a.flags & Int(CT_O_CLOEXEC) != 0
+      let flagNames = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][access] + "|O_NOCTTY|O_CLOEXEC"
+      record(calls.i386 ? "open" : "openat",
+             (calls.i386 ? [] : [.symbol("AT_FDCWD")]) + [.string(devNullPath, truncated: false), .symbol(flagNames)],
+             results[at], devNullTarget)
+      let tmpFd = Int32(truncatingIfNeeded: Int64(bitPattern: finalCalls[at + 1].args[0]))
       record(cloexec ? "dup3" : "dup2",
-             [.fd(tmpFd, devNullTarget), .fd(f.fd, f.target)] + (cloexec ? [.symbol("O_CLOEXEC")] : []), dup, devNullTarget)
-      let closed = try session.run(calls.close, [temporary])
-      record("close", [.fd(tmpFd, devNullTarget)], closed)
-      results.append((f.fd, outcome(dup, success: .replaced)))
+             [.fd(tmpFd, devNullTarget), .fd(a.fd, a.target)] + (cloexec ? [.symbol("O_CLOEXEC")] : []), results[at + 1], devNullTarget)
+      record("close", [.fd(tmpFd, devNullTarget)], results[at + 2])
+      checked[a.fd] = results[at] < 0
+        ? .failed(Errno(Int32(truncatingIfNeeded: -results[at])))
+        : outcome(results[at + 1], success: .replaced)
     }
-    return (results, ran)
+    return (plan.fds.map { ($0.fd, checked[$0.fd]!) }, ran)
   }
 
   private static func outcome(_ r: Int64, success: Outcome) -> Outcome {

@@ -32,8 +32,8 @@ public final class RemoteSyscallSession {
   private var deferredSignals: [(Int32, Bool)] = []
   /// How often each signal was met: one that keeps coming back means we are looping.
   private var signalCounts: [Int32: Int] = [:]
-  /// Words of the target's memory we overwrote (address, original word), restored on detach.
-  private var savedWords: [(UInt64, Int)] = []
+  /// The target's memory we overwrote (address, what was there), put back on detach, last first.
+  private var savedMemory: [(UInt64, [UInt8])] = []
   /// Set for an adopted thread: it stays with its tracer.
   private var adopted = false
 
@@ -165,29 +165,219 @@ public final class RemoteSyscallSession {
   /// detach; returns their address. For a path argument such as "/dev/null".
   public func scratch(_ bytes: [UInt8]) throws(InjectionError) -> UInt64 {
     let sp = ct_regs_sp(&original) & (isI386 ? 0xFFFF_FFFF : UInt64.max)
-    let words = (bytes.count + 7) / 8
-    let address = (sp - 512 - UInt64(words * 8)) & ~UInt64(15)
-    for w in 0..<words {
-      let at = address + UInt64(w * 8)
-      let old: Int
-      do throws(Errno) {
-        old = try Ptrace.peekWord(tid, at: at)
-      } catch {
-        throw InjectionError("cannot read the stack of \(tid): \(error)")
-      }
-      var word = UInt64(bitPattern: Int64(old))
-      for i in 0..<8 where w * 8 + i < bytes.count {
-        word &= ~(UInt64(0xFF) << (8 * UInt64(i)))
-        word |= UInt64(bytes[w * 8 + i]) << (8 * UInt64(i))
-      }
-      do throws(Errno) {
-        try Ptrace.pokeWord(tid, at: at, Int(Int64(bitPattern: word)))
-      } catch {
-        throw InjectionError("cannot write the stack of \(tid): \(error)")
-      }
-      savedWords.append((at, old))
-    }
+    let address = (sp - 512 - UInt64((bytes.count + 7) / 8 * 8)) & ~UInt64(15)
+    try write(bytes, at: address)
     return address
+  }
+
+  /// Writes `bytes` into the target at `address` (8-byte aligned; whole words are written), the
+  /// old content kept to be put back on detach.
+  private func write(_ bytes: [UInt8], at address: UInt64) throws(InjectionError) {
+    let length = (bytes.count + 7) / 8 * 8
+    var old = [UInt8](repeating: 0, count: length)
+    let got = old.withUnsafeMutableBytes { ct_read_memory(tid, UInt(address), $0.baseAddress, length) }
+    guard got == length else { throw InjectionError("cannot read the stack of \(tid): \(Errno.current)") }
+    var new = old
+    new.replaceSubrange(0..<bytes.count, with: bytes)
+    let put = new.withUnsafeBytes { ct_write_memory(tid, UInt(address), $0.baseAddress, length) }
+    guard put == length else { throw InjectionError("cannot write the stack of \(tid): \(Errno.current)") }
+    savedMemory.append((address, old))
+  }
+
+  /// One syscall of a chain: its number (the thread's convention) and up to six arguments.
+  public struct Call: Equatable {
+    public var number: Int64
+    public var args: [UInt64]
+    public init(_ number: Int64, _ args: [UInt64]) {
+      self.number = number
+      self.args = args
+    }
+  }
+
+  /// Runs `calls` in the thread so that it would finish them and put itself back on its own: from
+  /// the moment the first is set up, a pipetrace killed at any instant leaves a thread that completes
+  /// the sequence and returns to exactly where it was (registers, FPU state, signal mask; an
+  /// interrupted call is made again). Nothing of ours is left in it but bytes below its stack pointer
+  /// (memory nothing reads).
+  ///
+  /// How: below the stack go the data, an XSAVE image of the FPU state and one rt_sigreturn frame
+  /// per call, each setting every register for its call with pc at a `syscall; ret` and sp at an
+  /// address of a `mov $15,%rax; syscall` (rt_sigreturn) followed by the next frame; the last frame
+  /// holds the thread's own registers. pipetrace follows the calls from syscall stop to syscall stop
+  /// (the results are read there; `adjust` may change the arguments of later calls, rewritten in
+  /// place), then, with the chain done, stops the thread before it returns to user mode and sets
+  /// its own registers, so that the kernel restarts an interrupted call itself.
+  ///
+  /// `data` is written first; `calls` receives its address. Returns nil when the thread cannot run
+  /// such a chain (a 32-bit thread, a shadow stack, no such instructions in its code, a stack with
+  /// no room): the caller then runs the calls one by one.
+  public func runChain(data: [UInt8], calls makeCalls: (UInt64) -> [Call],
+                       adjust: (_ index: Int, _ result: Int64, _ calls: inout [Call]) -> Void) throws(InjectionError) -> [Int64]? {
+    #if arch(x86_64)
+    guard attached, !isI386, !hasShadowStack, let gadgets = chainGadgets() else { return nil }
+    var fpu = [UInt8](repeating: 0, count: 1 << 16)
+    let got = fpu.withUnsafeMutableBytes { ct_xstate_get(tid, $0.baseAddress!, $0.count) }
+    guard got > 0 else { return nil }
+    let fpuLength = fpu.withUnsafeMutableBytes { ct_xstate_prepare_sigframe($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int(got), $0.count) }
+    guard fpuLength > 0 else { return nil }
+    fpu = Array(fpu.prefix(Int(fpuLength)))
+    let mask = ProcStatus(pid: pid, tid: tid)?.blockedSignals ?? 0
+    // Layout, upwards: frame 0, then per later frame its return address (rt_sigreturn) and the frame;
+    // the data and the FPU image last (highest), so that whatever runs on the stack meanwhile (a
+    // signal handler, if pipetrace is gone) only overwrites frames already used.
+    let frameSize = Int(CT_UCONTEXT_SIZE)
+    var probe = makeCalls(0)
+    let frames = probe.count + 1
+    let framesBytes = frameSize + (frames - 1) * (8 + frameSize)
+    let dataOffset = (framesBytes + 15) & ~15
+    let fpuOffset = (dataOffset + data.count + 63) & ~63
+    let total = fpuOffset + fpu.count
+    let sp = ct_regs_sp(&original)
+    let base = (sp - 128 - 256 - UInt64(total)) & ~UInt64(63)
+    guard stackHasRoom(from: base, to: sp) else { return nil }
+    probe = makeCalls(base + UInt64(dataOffset))
+    var calls = probe
+    var last = original
+    ct_regs_restarted(&last)
+    func frameAddress(_ k: Int) -> UInt64 { base + UInt64(k == 0 ? 0 : frameSize + (k - 1) * (8 + frameSize) + 8) }
+    func image() -> [UInt8] {
+      var bytes = [UInt8](repeating: 0, count: total)
+      for k in 0..<frames {
+        var regs = original
+        if k < calls.count {
+          var six = [UInt64](repeating: 0, count: 6)
+          for (i, a) in calls[k].args.prefix(6).enumerated() { six[i] = a }
+          ct_regs_setup_syscall(&regs, gadgets.syscallRet, calls[k].number, six)
+          // Where `ret` after the call finds rt_sigreturn, the next frame right above.
+          ct_regs_set_sp(&regs, frameAddress(k + 1) - 8)
+        } else {
+          regs = last
+        }
+        var frame = [UInt8](repeating: 0, count: frameSize)
+        ct_sigframe_x86_64(&regs, mask, base + UInt64(fpuOffset), &frame)
+        let at = Int(frameAddress(k) - base)
+        bytes.replaceSubrange(at..<(at + frameSize), with: frame)
+        if k > 0 { bytes.replaceSubrange((at - 8)..<at, with: withUnsafeBytes(of: gadgets.sigreturn.littleEndian, Array.init)) }
+      }
+      bytes.replaceSubrange(dataOffset..<(dataOffset + data.count), with: data)
+      bytes.replaceSubrange(fpuOffset..<total, with: fpu)
+      return bytes
+    }
+    try write(image(), at: base)
+    // From here on the thread runs the chain to its end by itself if we are gone.
+    var start = original
+    ct_regs_setup_sigreturn(&start, gadgets.syscallRet, frameAddress(0))
+    do throws(Errno) {
+      try Ptrace.setRegisters(tid, start)
+    } catch {
+      throw InjectionError("cannot set the registers of \(tid): \(error)")
+    }
+    injecting = true
+    ranSyscall = true
+    var results: [Int64] = []
+    for k in 0..<calls.count {
+      try resumeUntilSyscallStop()  // rt_sigreturn entry
+      try resumeUntilSyscallStop()  // rt_sigreturn exit
+      try resumeUntilSyscallStop()  // the call's entry
+      try resumeUntilSyscallStop()  // its exit
+      if let fault = pendingFault() {
+        throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(fault)); registers restored, nothing done")
+      }
+      var after: ct_regs
+      do throws(Errno) {
+        after = try Ptrace.registers(tid)
+      } catch {
+        throw InjectionError("cannot read the result in \(tid): \(error)")
+      }
+      guard ct_regs_syscall_nr(&after) == calls[k].number else {
+        throw InjectionError("\(tid) left the injected calls (stopped in syscall \(ct_regs_syscall_nr(&after)))")
+      }
+      let r = ct_regs_return_value(&after)
+      results.append(r)
+      let before = calls
+      adjust(k, r, &calls)
+      if calls != before { try write(image(), at: base) }
+    }
+    // Done: stop it before it returns to user mode (it would rt_sigreturn to its own registers with
+    // the call made again), then give it its registers there: the kernel restarts the call itself.
+    try interruptBeforeUserMode()
+    do throws(Errno) {
+      try Ptrace.setRegisters(tid, original)
+    } catch {
+      throw InjectionError("cannot restore the registers of \(tid): \(error)")
+    }
+    ranSyscall = false
+    injecting = false
+    return results
+    #else
+    return nil
+    #endif
+  }
+
+  /// Whether the thread runs with a CET shadow stack (a `ret` it did not call would fault).
+  private var hasShadowStack: Bool {
+    ProcStatus(pid: pid, tid: tid)?.fields["x86_Thread_features"].map { $0.contains("shstk") } ?? false
+  }
+
+  /// Whether [from, to) lies in one writable mapping (the stack cannot grow under ptrace's writes).
+  private func stackHasRoom(from: UInt64, to: UInt64) -> Bool {
+    Mapping.read(pid: pid).contains { $0.start <= from && to <= $0.end && $0.permissions.hasPrefix("rw") }
+  }
+
+  /// A `syscall; ret` and a `mov $15,%rax; syscall` (glibc's and musl's __restore_rt) in the
+  /// thread's executable mappings.
+  private func chainGadgets() -> (syscallRet: UInt64, sigreturn: UInt64)? {
+    let wanted: [[UInt8]] = [[0x0F, 0x05, 0xC3], [0x48, 0xC7, 0xC0, 0x0F, 0x00, 0x00, 0x00, 0x0F, 0x05]]
+    var found: [UInt64?] = [nil, nil]
+    let memory = TraceeMemory(tid: tid)
+    for mapping in Mapping.read(pid: pid) where mapping.permissions.hasPrefix("r-x") {
+      var start = mapping.start
+      while start < mapping.end && found.contains(where: { $0 == nil }) {
+        let length = Int(min(mapping.end - start, 1 << 20))
+        let bytes = memory.bytes(at: start, count: length)
+        for (n, pattern) in wanted.enumerated() where found[n] == nil {
+          if let i = Self.firstIndex(of: pattern, in: bytes) { found[n] = start + UInt64(i) }
+        }
+        start += UInt64(length)
+      }
+    }
+    guard let syscallRet = found[0], let sigreturn = found[1] else { return nil }
+    return (syscallRet, sigreturn)
+  }
+
+  /// Where `pattern` first occurs in `bytes` (memchr for its first byte: a debug build's generic
+  /// search takes a tenth of a second over a libc).
+  private static func firstIndex(of pattern: [UInt8], in bytes: [UInt8]) -> Int? {
+    bytes.withUnsafeBytes { b -> Int? in
+      guard let base = b.baseAddress, b.count >= pattern.count else { return nil }
+      var from = 0
+      while from <= b.count - pattern.count,
+            let hit = memchr(base + from, Int32(pattern[0]), b.count - pattern.count + 1 - from) {
+        let at = base.distance(to: UnsafeRawPointer(hit))
+        if pattern.withUnsafeBytes({ memcmp(base + at, $0.baseAddress!, pattern.count) }) == 0 { return at }
+        from = at + 1
+      }
+      return nil
+    }
+  }
+
+  /// From a syscall-exit stop: the thread stops again (a PTRACE_INTERRUPT stop) before it returns to
+  /// user mode; signals met on the way are kept for after the detach.
+  private func interruptBeforeUserMode() throws(InjectionError) {
+    do throws(Errno) {
+      try Ptrace.interrupt(tid)
+      try Ptrace.resume(tid, .cont)
+    } catch {
+      throw InjectionError("cannot stop \(tid) after the injected calls: \(error)")
+    }
+    while case .stop(_, let stop) = WaitResult.wait(tid, block: true) {
+      switch towardInterruptStop(stop) {
+      case .gone: throw InjectionError("\(tid) exited after the injected calls")
+      case .arrived: return
+      case .resumed: continue
+      }
+    }
+    throw InjectionError("waiting for \(tid) after the injected calls failed")
   }
 
   /// Restores every register and detaches, leaving no stop behind. Safe to call twice.
@@ -197,8 +387,8 @@ public final class RemoteSyscallSession {
       // Seized but not yet stopped: nothing was changed; take the stop, then let go.
       do { try awaitStop(timeout: 1) } catch { return }
     }
-    for (at, old) in savedWords.reversed() { try? Ptrace.pokeWord(tid, at: at, old) }
-    savedWords = []
+    for (at, old) in savedMemory.reversed() { _ = old.withUnsafeBytes { ct_write_memory(tid, UInt(at), $0.baseAddress, old.count) } }
+    savedMemory = []
     if ranSyscall && pendingFault() != nil {
       // A fault our call raised is queued on the thread. An interrupt stop would come before it and
       // the signal would reach the target after the detach: take it as a signal-delivery stop now
@@ -414,3 +604,4 @@ final class ThreadGroupHold {
 
   deinit { release() }
 }
+

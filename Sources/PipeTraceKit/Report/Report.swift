@@ -125,13 +125,13 @@ extension Report {
     for p in processes { children[p.parent.flatMap { processIndex[$0] != nil ? $0 : nil } ?? -1, default: []].append(p) }
     var out: [(ProcessRecord, Int)] = []
     var visited = Set<Int32>()
-    func walk(_ parent: Int32, depth: Int) {
-      for p in children[parent] ?? [] where visited.insert(p.pid).inserted {
-        out.append((p, depth))
-        walk(p.pid, depth: depth + 1)
-      }
+    // Depth first with a stack of its own: a fork chain 100,000 deep is as deep as the tree gets.
+    var pending: [(ProcessRecord, Int)] = (children[-1] ?? []).reversed().map { ($0, 0) }
+    while let (p, depth) = pending.popLast() {
+      guard visited.insert(p.pid).inserted else { continue }
+      out.append((p, depth))
+      pending += (children[p.pid] ?? []).reversed().map { ($0, depth + 1) }
     }
-    walk(-1, depth: 0)
     for p in processes where visited.insert(p.pid).inserted { out.append((p, 0)) }  // a parent cycle
     return out
   }

@@ -1,0 +1,110 @@
+import Foundation
+import PipeTraceTestSupport
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// pipetrace SIGKILLed at a random moment of `--inject-close`: the target must be left with every fd
+/// as it was or replaced as asked, nothing else (no temporary fd), running on untraced and unstopped,
+/// its interrupted read returning exactly what was written to it (no register of ours left behind).
+final class InjectionKillTests: XCTestCase {
+  var procs: TestProcesses!
+
+  override func setUpWithError() throws {
+    procs = try TestProcesses()
+    signal(SIGPIPE, SIG_IGN)  // a target that died must fail the test, not end it
+  }
+  override func tearDown() { procs.cleanUp() }
+
+  /// Every open fd of `pid` and its link text.
+  func fdTable(_ pid: Int32) -> [Int32: String] {
+    let names = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd")) ?? []
+    var table: [Int32: String] = [:]
+    for name in names { if let fd = Int32(name) { table[fd] = fdLink(pid, fd) ?? "?" } }
+    return table
+  }
+
+  func testSIGKILLAtAnyMomentLeavesEachFdAsItWasOrReplaced() throws {
+    let program = try compileFixture("fd_holder")
+    let asked = Array(Int32(5)...24)
+    let runs = ProcessInfo.processInfo.environment["PIPETRACE_INJECT_KILL_RUNS"].flatMap { Int($0) } ?? 40
+    var rng = TestRandom("inject-close kill moments")
+
+    func startTarget() throws -> (target: Child, input: TestPipe, output: TestPipe) {
+      let input = TestPipe(), output = TestPipe()
+      let target = try procs.launch([program], stdin: input.readEnd, stdout: output.writeEnd)
+      input.closeRead()
+      output.closeWrite()
+      try waitUntilBlocked(target.pid, in: [0])
+      return (target, input, output)
+    }
+    /// The target reads on: a line written gives exactly that line back, then EOF ends it with 0.
+    func assertReadsOn(_ t: (target: Child, input: TestPipe, output: TestPipe), _ what: String) throws {
+      t.input.write("ping\n")
+      t.input.closeWrite()
+      let text = try t.output.readToEOF(timeout: 10)
+      XCTAssertEqual(text, "ready\ngot 5 ping\n", what)
+      XCTAssertEqual(try t.target.wait(timeout: 10), 0, what)
+    }
+
+    /// Waits (polling finely: the moment matters) until `tool` has seized the target or ended.
+    func seized(_ target: Int32, by tool: BackgroundProcess) throws {
+      try waitUntil("pipetrace to seize \(target)", timeout: 30) {
+        procStatusField(target, "TracerPid") == String(tool.pid) || !tool.isRunning || { usleep(100); return false }()
+      }
+    }
+
+    // How long the injection takes here, from the seize to pipetrace's end: the kills spread over it.
+    let first = try startTarget()
+    let firstTool = try BackgroundProcess(CLI.binary, ["--inject-close", "\(first.target.pid)"] + asked.map(String.init))
+    try seized(first.target.pid, by: firstTool)
+    let started = Date()
+    XCTAssertEqual(try firstTool.wait(), 0)
+    let window = Date().timeIntervalSince(started)
+    XCTAssertTrue(asked.allSatisfy { fdLink(first.target.pid, $0) == "/dev/null" })
+    try assertReadsOn(first, "uninterrupted run")
+
+    var changed = 0, whole_ = 0, none = 0, partial = 0
+    var broken: [String] = []
+    for run in 0..<runs {
+      let t = try startTarget()
+      let before = fdTable(t.target.pid)
+      let pause = UInt32.random(in: 0...UInt32(window * 1_200_000), using: &rng)
+      let tool = try BackgroundProcess(CLI.binary, ["--inject-close", "\(t.target.pid)"] + asked.map(String.init))
+      try seized(t.target.pid, by: tool)
+      usleep(pause)  // the random moment itself, not a wait for a condition
+      kill(tool.pid, SIGKILL)
+      _ = try tool.wait()
+      let what = "run \(run), killed \(pause) µs after the seize"
+      XCTAssertTrue(eventually(timeout: 5) { procStatusField(t.target.pid, "TracerPid") == "0" }, "still traced: \(what)")
+      XCTAssertTrue(eventually(timeout: 5) {
+        let state = procStatusField(t.target.pid, "State") ?? "gone"
+        return !state.hasPrefix("T") && !state.hasPrefix("t")
+      }, "left stopped: \(what)")
+      // Left to itself it finishes what was begun: the fds are looked at once it waits in its read again.
+      guard eventually(timeout: 5, { blockedSyscall(t.target.pid) == 0 }) else {
+        broken.append("\(what): not back in its read (\(procStatusField(t.target.pid, "State") ?? "gone"))")
+        continue
+      }
+      let after = fdTable(t.target.pid)
+      var bad: [String] = []
+      for (fd, link) in after where before[fd] != link && !(asked.contains(fd) && link == "/dev/null") {
+        bad.append("fd \(fd) -> \(link) (was \(before[fd] ?? "not open"))")
+      }
+      for fd in before.keys where after[fd] == nil { bad.append("fd \(fd) closed") }
+      if !bad.isEmpty { changed += 1 }
+      XCTAssertEqual(bad, [], what)
+      let replaced = asked.filter { after[$0] == "/dev/null" }.count
+      if replaced == asked.count { whole_ += 1 } else if replaced == 0 { none += 1 } else { partial += 1 }
+      t.input.write("ping\n")
+      t.input.closeWrite()
+      let text = (try? t.output.readToEOF(timeout: 10)) ?? "(no EOF)"
+      if text != "ready\ngot 5 ping\n" { broken.append("\(what): read on wrongly: \(text.debugDescription)") }
+    }
+    XCTAssertEqual(broken, [])
+    print("inject-close kills: \(runs) runs, killed 0-\(Int(window * 1200)) ms after the seize: fd table changed otherwise in \(changed), target broken in \(broken.count); "
+      + "all replaced \(whole_), none \(none), some \(partial)")
+  }
+}
