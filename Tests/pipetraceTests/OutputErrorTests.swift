@@ -178,4 +178,25 @@ final class OutputErrorTests: XCTestCase {
       XCTAssertEqual(ignoredMask(ignoring), untracedIgnoring, "\(mode): \(ignoring.stdout)")
     }
   }
+
+  /// `-ff -o PREFIX` on a file system that is full: the error is one line for the whole trace, not
+  /// one per task file (it was 289 lines for 300 tasks). A tmpfs of 64 KB mounted for the test.
+  func testPerTaskFilesOnAFullFileSystemReportOnce() throws {
+    let dir = temporaryFile("full-fs")
+    XCTAssertEqual(mkdir(dir, 0o700), 0)
+    defer { rmdir(dir) }
+    guard mount("tmpfs", dir, "tmpfs", 0, "size=64k") == 0 else {
+      throw XCTSkip("cannot mount a tmpfs here: \(String(cString: strerror(errno)))")
+    }
+    defer { XCTAssertEqual(umount2(dir, 0), 0) }  // its files go with it
+    // 40 processes of a few lines each: far more than 64 KB of 4 KB blocks.
+    let r = try CLI.run(["-ff", "-o", dir + "/t", "-e", "trace=all", "--", "/bin/sh", "-c",
+                         "for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do /bin/true; /bin/true; done; echo finished"])
+    XCTAssertEqual(r.status, 1, r.stderr)
+    XCTAssertEqual(r.stdout, "finished\n")
+    let errors = lines(r.stderr)
+    XCTAssertEqual(errors.count, 1, r.stderr)
+    XCTAssertTrue(errors.first?.hasPrefix("pipetrace: \(dir)/t.") ?? false, r.stderr)
+    XCTAssertTrue(errors.first?.hasSuffix("No space left on device") ?? false, r.stderr)
+  }
 }
