@@ -8,6 +8,32 @@ import Glibc
 
 /// The tracing engine through the CLI, on real processes.
 final class TraceTests: XCTestCase {
+  /// A program whose own seccomp filter returns SECCOMP_RET_TRACE (getpid with data 0, close with
+  /// 0x1234) gets ENOSYS for those calls untraced, the kernel's rule when no tracer asked for
+  /// seccomp stops. Traced, the results are the same: with pipetrace's filter (only its own tagged
+  /// stops are its; any other is skipped with ENOSYS as the kernel would), without a filter
+  /// (-e trace=all) and with --no-seccomp; the trace shows the calls failing with ENOSYS.
+  func testATraceesOwnSeccompTraceActionKeepsItsResult() throws {
+    let program = try compileFixture("seccomp_ret_trace")
+    let untraced = try runProgram(program, [])
+    XCTAssertEqual(untraced.stdout, "getpid=-1 errno=38\nclose=-1 errno=38 still-open=1\n")
+    for mode in [[], ["-e", "trace=getpid,close"], ["-e", "trace=all"], ["--no-seccomp"], ["--no-seccomp", "-e", "trace=close"]] {
+      let trace = temporaryFile("trace")
+      defer { unlink(trace) }
+      let r = try CLI.run(mode + ["-o", trace, "--", program])
+      XCTAssertEqual(r.status, 0, "\(mode): \(r.stderr)")
+      XCTAssertEqual(r.stdout, untraced.stdout, "\(mode)")
+      let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+      if mode.contains("trace=getpid,close") || mode.contains("trace=all") {
+        XCTAssertTrue(text.contains("getpid() = -1 ENOSYS"), "\(mode): \(text)")
+      }
+      if mode != ["--no-seccomp"] {
+        XCTAssertTrue(text.contains("close(3</dev/null>) = -1 ENOSYS") || text.contains("close(3) = -1 ENOSYS"),
+                      "\(mode): \(text)")
+      }
+    }
+  }
+
   func testExitStatusPassesThrough() throws {
     let r = try CLI.run(["-o", "/dev/null", "--", "/bin/sh", "-c", "exit 7"])
     XCTAssertEqual(r.status, 7)

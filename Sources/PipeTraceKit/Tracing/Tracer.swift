@@ -315,6 +315,11 @@ public final class Tracer {
     case .seccomp:
       guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
       syscalls.entry(t, auditArch: info.arch, number: info.nr, args: info.args)
+      if let data = try? Ptrace.eventMessage(t.tid), data != UInt(SeccompFilter.tag) {
+        // The tracee's own filter sent this call to a tracer: untraced, the kernel would skip it
+        // with ENOSYS (nobody asked for its seccomp stops), so the result is the same traced.
+        try? Ptrace.skipSyscall(t.tid, failingWith: ENOSYS)
+      }
       resume(t)
     case .newTask(let event):
       newTask(of: t, event)
