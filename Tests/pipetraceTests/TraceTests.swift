@@ -13,6 +13,26 @@ final class TraceTests: XCTestCase {
   /// seccomp stops. Traced, the results are the same: with pipetrace's filter (only its own tagged
   /// stops are its; any other is skipped with ENOSYS as the kernel would), without a filter
   /// (-e trace=all) and with --no-seccomp; the trace shows the calls failing with ENOSYS.
+  /// A fork chain 2000 deep (each process forks and execs the next and waits for it: 2000 processes
+  /// alive at the bottom) is traced to its end: every process's fork and exit are in the trace, the
+  /// command's status comes through, nothing is left. The time is bounded only by the run's timeout;
+  /// the rate at depth (steady to 10,000) is Benchmarks/fork_chain.sh's to measure.
+  func testADeepForkChainIsTracedToTheBottom() throws {
+    let program = try compileFixture("fork_chain")
+    let trace = temporaryFile("chain.jsonl")
+    defer { unlink(trace) }
+    let depth = 2000
+    let r = try CLI.run(["--json", "-o", trace, "--", program, String(depth), "0", "exec"], timeout: 600)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let events = try JSONLines.read(trace)
+    let exits = events.filter { $0["event"] as? String == "exit" }
+    let forks = events.filter { $0["event"] as? String == "fork" }
+    XCTAssertEqual(exits.count, depth)
+    XCTAssertEqual(Set(exits.compactMap { $0["pid"] as? Int }).count, depth)
+    XCTAssertTrue(exits.allSatisfy { $0["code"] as? Int == 0 })
+    XCTAssertEqual(forks.count, depth - 1)
+  }
+
   func testATraceesOwnSeccompTraceActionKeepsItsResult() throws {
     let program = try compileFixture("seccomp_ret_trace")
     let untraced = try runProgram(program, [])
