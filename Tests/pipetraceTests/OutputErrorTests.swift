@@ -81,8 +81,10 @@ final class OutputErrorTests: XCTestCase {
 
   // MARK: A reader that leaves (EPIPE): a write error like any other, never the end of the targets
 
-  /// A command that makes a few thousand calls to trace and then says it got to its end.
-  let busyCommand = ["/bin/sh", "-c", "i=0; while [ $i -lt 150 ]; do i=$((i+1)); /bin/true; done; echo finished"]
+  /// A command that makes a few thousand calls to trace and then says `finished` (to `redirect`).
+  func busyCommand(_ redirect: String = "") -> [String] {
+    ["/bin/sh", "-c", "i=0; while [ $i -lt 150 ]; do i=$((i+1)); /bin/true; done; echo finished\(redirect)"]
+  }
 
   /// Reads from `fd` until something came, then closes it: a reader that leaves early.
   func readSomeAndLeave(_ fd: Int32) {
@@ -96,6 +98,18 @@ final class OutputErrorTests: XCTestCase {
     close(fd)
   }
 
+  /// pipetrace `args` with its stdout on a pipe (and its stderr, or on `stderr`) whose reader reads
+  /// the first lines and leaves; its exit status.
+  func runIntoAPipeThatLeaves(_ args: [String], stderr: Int32?) throws -> Int32 {
+    let pipe = TestPipe()
+    let tracer = try BackgroundProcess(CLI.binary, args, stdout: pipe.writeEnd, stderr: stderr ?? pipe.writeEnd)
+    defer { tracer.stop() }
+    pipe.closeWrite()
+    readSomeAndLeave(pipe.readEnd)
+    pipe.readEnd = -1
+    return try tracer.wait(timeout: 60)
+  }
+
   /// `pipetrace -o FIFO -- CMD` whose reader closes the FIFO after the first lines: the command runs
   /// to its end, the error is one line, pipetrace exits 1 (it used to die of SIGPIPE, and
   /// PTRACE_O_EXITKILL took the command with it).
@@ -107,7 +121,7 @@ final class OutputErrorTests: XCTestCase {
     let reader = open(fifo, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
     XCTAssertGreaterThanOrEqual(reader, 0)
     let out = OutputFile("stdout"), errors = OutputFile("stderr")
-    let tracer = try BackgroundProcess(CLI.binary, ["-o", fifo, "-e", "trace=all", "--"] + busyCommand,
+    let tracer = try BackgroundProcess(CLI.binary, ["-o", fifo, "-e", "trace=all", "--"] + busyCommand(),
                                        stdout: out.fd, stderr: errors.fd)
     defer { tracer.stop() }
     readSomeAndLeave(reader)
@@ -118,16 +132,10 @@ final class OutputErrorTests: XCTestCase {
 
   /// `-o /dev/stdout` into a pipe whose reader leaves: the same.
   func testStdoutPipeReaderThatLeavesDoesNotHarmTheCommand() throws {
-    let pipe = TestPipe()
     let errors = OutputFile("stderr")
-    let tracer = try BackgroundProcess(CLI.binary, ["-o", "/dev/stdout", "-e", "trace=all", "--", "/bin/sh", "-c",
-                                                    "i=0; while [ $i -lt 150 ]; do i=$((i+1)); /bin/true; done; echo finished >&2"],
-                                       stdout: pipe.writeEnd, stderr: errors.fd)
-    defer { tracer.stop() }
-    pipe.closeWrite()
-    readSomeAndLeave(pipe.readEnd)
-    pipe.readEnd = -1
-    XCTAssertEqual(try tracer.wait(timeout: 60), 1, errors.text)
+    let status = try runIntoAPipeThatLeaves(["-o", "/dev/stdout", "-e", "trace=all", "--"] + busyCommand(" >&2"),
+                                            stderr: errors.fd)
+    XCTAssertEqual(status, 1, errors.text)
     // The command's line and the error, in either order.
     XCTAssertEqual(lines(errors.text).sorted(), ["finished", "pipetrace: /dev/stdout: Broken pipe"])
   }
@@ -135,17 +143,10 @@ final class OutputErrorTests: XCTestCase {
   /// `pipetrace -- CMD 2>&1 | head -1`: the trace on stderr into a pipe whose reader left. The error
   /// cannot be shown (stderr is that pipe); the command still runs to its end and the status is 1.
   func testStderrPipeReaderThatLeavesDoesNotHarmTheCommand() throws {
-    let pipe = TestPipe()
     let marker = temporaryFile("finished")
     defer { unlink(marker) }
-    let tracer = try BackgroundProcess(CLI.binary, ["-e", "trace=all", "--", "/bin/sh", "-c",
-                                                    "i=0; while [ $i -lt 150 ]; do i=$((i+1)); /bin/true; done; echo finished > \(marker)"],
-                                       stdout: pipe.writeEnd, stderr: pipe.writeEnd)
-    defer { tracer.stop() }
-    pipe.closeWrite()
-    readSomeAndLeave(pipe.readEnd)
-    pipe.readEnd = -1
-    XCTAssertEqual(try tracer.wait(timeout: 60), 1)
+    let status = try runIntoAPipeThatLeaves(["-e", "trace=all", "--"] + busyCommand(" > \(marker)"), stderr: nil)
+    XCTAssertEqual(status, 1)
     XCTAssertEqual(try? String(contentsOfFile: marker, encoding: .utf8), "finished\n", "the command ran to its end")
   }
 
