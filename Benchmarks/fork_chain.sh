@@ -45,7 +45,10 @@ rates() {
 printf '%-10s %-8s %-9s %-10s %s\n' tracer wall_s peak_MB depth forks/s_per_stretch
 for name in untraced pipetrace strace; do
   [[ -f $tmp/$name.time ]] || continue
-  read -r wall kb <"$tmp/$name.time"
+  # time's last line (a killed run has "Command terminated by signal N" before it).
+  wall=? kb=0
+  read -r wall kb < <(tail -n 1 "$tmp/$name.time") || true
+  [[ $kb =~ ^[0-9]+$ ]] || kb=0
   reached=$(awk 'END {print $1}' "$tmp/$name.marks")
   rss=$([[ $name == untraced ]] && echo - || echo $((kb / 1024)))
   printf '%-10s %-8s %-9s %-10s %s\n' "$name" "$wall" "$rss" "${reached:-0}" "$(rates "$tmp/$name.marks")"
