@@ -45,6 +45,12 @@ void ct_regs_setup_syscall(ct_regs *regs, uint64_t insn_addr, int64_t nr, const 
   r->r9 = args[5];
 }
 
+void ct_regs_skip_syscall(ct_regs *regs, int64_t ret) {
+  struct user_regs_struct *r = R(regs);
+  r->orig_rax = (unsigned long long)-1;
+  r->rax = (unsigned long long)ret;
+}
+
 int ct_syscall_insn_copy(unsigned char *out, int cap) {
   if (cap < (int)sizeof syscall_insn) return -1;
   memcpy(out, syscall_insn, sizeof syscall_insn);

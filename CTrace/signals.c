@@ -8,6 +8,39 @@
 #include <time.h>
 #include <unistd.h>
 
+// The dispositions pipetrace found at its start, for the commands it launches (ct_restore_...).
+static int inherited_ignored[NSIG];
+static const int start_signals[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+
+// Runs before main, as soon as the loader is done (Swift's start-up and the option parsing come
+// later): no signal sent to pipetrace from then on is lost to a disposition it inherited.
+// - SIGPIPE is ignored: a write to an output whose reader left fails with EPIPE, a write error
+//   reported once (the trace goes on, the targets are not harmed), never the end of pipetrace.
+// - SIGINT, SIGTERM, SIGHUP and SIGQUIT inherited as ignored (a background job of a script,
+//   nohup) get their default action back: a signal sent to pipetrace is a request to it, as for
+//   strace, which installs its own handler whatever it inherited. Until the tracer blocks them
+//   (ct_block_tracer_signals) the default action ends pipetrace; from then on the tracer takes them.
+__attribute__((constructor)) static void ct_take_start_dispositions(void) {
+  for (size_t i = 0; i < sizeof start_signals / sizeof start_signals[0]; i++) {
+    int sig = start_signals[i];
+    struct sigaction old, sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = sig == SIGPIPE ? SIG_IGN : SIG_DFL;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(sig, NULL, &old) != 0) continue;
+    inherited_ignored[sig] = old.sa_handler == SIG_IGN;
+    // A handler installed before (none in pipetrace) is left alone.
+    if (old.sa_handler == SIG_IGN || old.sa_handler == SIG_DFL) sigaction(sig, &sa, NULL);
+  }
+}
+
+void ct_restore_start_dispositions(void) {
+  for (size_t i = 0; i < sizeof start_signals / sizeof start_signals[0]; i++) {
+    int sig = start_signals[i];
+    signal(sig, inherited_ignored[sig] ? SIG_IGN : SIG_DFL);
+  }
+}
+
 static void tracer_set(sigset_t *set) {
   sigemptyset(set);
   sigaddset(set, SIGCHLD);

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "ct_spawn.h"
+#include "ct_signals.h"
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/filter.h>
@@ -41,7 +42,8 @@ static void child(const ct_spawn_request *rq, int pipe_fd) {
   sigset_t none;
   sigemptyset(&none);
   sigprocmask(SIG_SETMASK, &none, NULL);
-  signal(SIGPIPE, SIG_DFL);
+  // Ignored dispositions survive exec: the command gets the ones pipetrace inherited.
+  ct_restore_start_dispositions();
 
   if ((rq->flags & CT_SPAWN_SETSID) && setsid() < 0) child_fail(pipe_fd, CT_STAGE_SESSION);
   if ((rq->flags & CT_SPAWN_SETPGID) && setpgid(0, 0) < 0) child_fail(pipe_fd, CT_STAGE_SESSION);

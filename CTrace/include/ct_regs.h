@@ -24,6 +24,9 @@ uint64_t ct_regs_syscall_insn_before_pc(const ct_regs *regs);
 // Prepares regs so that resuming at insn_addr runs syscall nr(args: six values). Clears the restart state
 // (x86_64: orig_rax = -1) so the kernel does not rewind the new pc.
 void ct_regs_setup_syscall(ct_regs *regs, uint64_t insn_addr, int64_t nr, const uint64_t *args);
+// At a syscall-entry or seccomp stop: the call is not run and returns ret (x86_64: orig_rax = -1,
+// the kernel's "no syscall", and rax = ret), as the kernel skips one a seccomp filter refused.
+void ct_regs_skip_syscall(ct_regs *regs, int64_t ret);
 // Copies the architecture's syscall instruction (x86_64: 0f 05) into out; returns its length, or -1
 // when cap is too small. (An array of architecture-dependent size is not something Swift imports.)
 int ct_syscall_insn_copy(unsigned char *out, int cap);

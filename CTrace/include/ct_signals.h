@@ -6,6 +6,11 @@
 
 #pragma clang assume_nonnull begin
 
+// A launched command gets back the dispositions pipetrace inherited (SIGPIPE default unless it
+// was ignored; SIGINT, SIGTERM, SIGHUP, SIGQUIT ignored if they were): pipetrace changes them for
+// itself before main (signals.c). Async-signal-safe: for the child between fork and exec.
+void ct_restore_start_dispositions(void);
+
 // Blocks SIGCHLD, SIGINT, SIGTERM, SIGHUP (and SIGQUIT) in the calling thread; threads it starts later
 // inherit the mask. Call just before the first tracee (or tracer thread) exists.
 int ct_block_tracer_signals(void);

@@ -105,7 +105,6 @@ struct TraceCommand {
     }
     let outcome = tracer.run()
     TracerSignals.unblock()
-    for failure in perTask?.failures ?? [] { printError("pipetrace: \(failure)") }
     if let summary = text.summary {
       // strace -c/-C: the table after the trace, on the same output.
       output.write(summary.render())
@@ -114,7 +113,7 @@ struct TraceCommand {
       // After the trace, on the same output (stderr, or the -o file).
       output.write("\n" + TextReport.render(report.makeReport(), title: command.joined(separator: " ")))
     }
-    let perTaskFailed = perTask.map { $0.writeFailed || !$0.failures.isEmpty } ?? false
+    let perTaskFailed = perTask?.failed ?? false
     let writeFailed = output.finish(closing: toFile) != nil || perTaskFailed
     if let failure = outcome.launchFailure {
       throw CLIFailure(failure.description, code: 127)

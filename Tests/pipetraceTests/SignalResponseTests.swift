@@ -30,4 +30,53 @@ final class SignalResponseTests: XCTestCase {
     XCTAssertTrue(dd.isRunning)
     XCTAssertEqual(procStatusField(dd.pid, "TracerPid"), "0")
   }
+
+  /// `pipetrace -p PID &` in a script inherits SIGINT and SIGQUIT ignored. A SIGINT sent in its
+  /// first milliseconds (here: as soon as it runs, and every few milliseconds later, while it
+  /// attaches to a process of 50 threads) must end it, never be dropped: before the attach it ends
+  /// pipetrace, during it the trace ends once attached, every thread detached. The target runs on,
+  /// untraced and not stopped.
+  func testSIGINTInTheFirstMillisecondsOfABackgroundAttach() throws {
+    let program = try compileFixture("many_threads", flags: ["-pthread"])
+    let ready = TestPipe()
+    let target = try BackgroundProcess(program, ["50"], stdout: ready.writeEnd)
+    defer { target.stop() }
+    ready.closeWrite()
+    var line = [UInt8](repeating: 0, count: 6)
+    XCTAssertEqual(read(ready.readEnd, &line, 6), 6, "the target started its threads")
+    for delay in [0, 1, 2, 5, 10, 20, 40] {
+      // A background job of a non-interactive shell: SIGINT and SIGQUIT ignored, then exec.
+      let tracer = try BackgroundProcess("/bin/sh", ["-c", "trap '' INT QUIT; exec \"$0\" \"$@\"", CLI.binary,
+                                                     "-o", "/dev/null", "-p", String(target.pid)])
+      defer { tracer.stop() }
+      // Once the shell has become pipetrace and pipetrace runs its own code: SIGINT no longer ignored.
+      let ignoresNoMore = eventually(timeout: 5) {
+        guard let ignored = procStatusField(tracer.pid, "SigIgn").flatMap({ UInt64($0, radix: 16) }),
+          (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(tracer.pid)/exe")) == CLI.binary
+        else { return false }
+        return ignored & (1 << UInt64(SIGINT - 1)) == 0
+      }
+      XCTAssertTrue(ignoresNoMore, "pipetrace still ignores SIGINT (delay \(delay) ms)")
+      usleep(useconds_t(delay * 1000))
+      kill(tracer.pid, SIGINT)
+      let status = try? tracer.wait(timeout: 20)
+      XCTAssertNotNil(status, "SIGINT after \(delay) ms was lost: pipetrace traces on")
+      // Ended by the signal before it attached, or detached after it: nothing else.
+      if let status { XCTAssertTrue(status == 0 || status == 128 + SIGINT, "delay \(delay) ms: status \(status)") }
+      tracer.stop()
+      XCTAssertTrue(eventually { procStatusField(target.pid, "TracerPid") == "0" }, "delay \(delay) ms")
+      for tid in ProcFSTasks.of(target.pid) {
+        XCTAssertEqual(procStatusField(tid, "TracerPid"), "0", "thread \(tid), delay \(delay) ms")
+        XCTAssertFalse(procStatusField(tid, "State")?.hasPrefix("t") ?? false, "thread \(tid) left stopped")
+      }
+    }
+    XCTAssertTrue(target.isRunning)
+  }
+}
+
+/// The thread ids of a process, from /proc/PID/task.
+enum ProcFSTasks {
+  static func of(_ pid: Int32) -> [Int32] {
+    ((try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []).compactMap { Int32($0) }
+  }
 }

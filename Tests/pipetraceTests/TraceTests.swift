@@ -8,6 +8,52 @@ import Glibc
 
 /// The tracing engine through the CLI, on real processes.
 final class TraceTests: XCTestCase {
+  /// A program whose own seccomp filter returns SECCOMP_RET_TRACE (getpid with data 0, close with
+  /// 0x1234) gets ENOSYS for those calls untraced, the kernel's rule when no tracer asked for
+  /// seccomp stops. Traced, the results are the same: with pipetrace's filter (only its own tagged
+  /// stops are its; any other is skipped with ENOSYS as the kernel would), without a filter
+  /// (-e trace=all) and with --no-seccomp; the trace shows the calls failing with ENOSYS.
+  /// A fork chain 2000 deep (each process forks and execs the next and waits for it: 2000 processes
+  /// alive at the bottom) is traced to its end: every process's fork and exit are in the trace, the
+  /// command's status comes through, nothing is left. The time is bounded only by the run's timeout;
+  /// the rate at depth (steady to 10,000) is Benchmarks/fork_chain.sh's to measure.
+  func testADeepForkChainIsTracedToTheBottom() throws {
+    let program = try compileFixture("fork_chain")
+    let trace = temporaryFile("chain.jsonl")
+    defer { unlink(trace) }
+    let depth = 2000
+    let r = try CLI.run(["--json", "-o", trace, "--", program, String(depth), "0", "exec"], timeout: 600)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let events = try JSONLines.read(trace)
+    let exits = events.filter { $0["event"] as? String == "exit" }
+    let forks = events.filter { $0["event"] as? String == "fork" }
+    XCTAssertEqual(exits.count, depth)
+    XCTAssertEqual(Set(exits.compactMap { $0["pid"] as? Int }).count, depth)
+    XCTAssertTrue(exits.allSatisfy { $0["code"] as? Int == 0 })
+    XCTAssertEqual(forks.count, depth - 1)
+  }
+
+  func testATraceesOwnSeccompTraceActionKeepsItsResult() throws {
+    let program = try compileFixture("seccomp_ret_trace")
+    let untraced = try runProgram(program, [])
+    XCTAssertEqual(untraced.stdout, "getpid=-1 errno=38\nclose=-1 errno=38 still-open=1\n")
+    for mode in [[], ["-e", "trace=getpid,close"], ["-e", "trace=all"], ["--no-seccomp"], ["--no-seccomp", "-e", "trace=close"]] {
+      let trace = temporaryFile("trace")
+      defer { unlink(trace) }
+      let r = try CLI.run(mode + ["-o", trace, "--", program])
+      XCTAssertEqual(r.status, 0, "\(mode): \(r.stderr)")
+      XCTAssertEqual(r.stdout, untraced.stdout, "\(mode)")
+      let text = (try? String(contentsOfFile: trace, encoding: .utf8)) ?? ""
+      if mode.contains("trace=getpid,close") || mode.contains("trace=all") {
+        XCTAssertTrue(text.contains("getpid() = -1 ENOSYS"), "\(mode): \(text)")
+      }
+      if mode != ["--no-seccomp"] {
+        XCTAssertTrue(text.contains("close(3</dev/null>) = -1 ENOSYS") || text.contains("close(3) = -1 ENOSYS"),
+                      "\(mode): \(text)")
+      }
+    }
+  }
+
   func testExitStatusPassesThrough() throws {
     let r = try CLI.run(["-o", "/dev/null", "--", "/bin/sh", "-c", "exit 7"])
     XCTAssertEqual(r.status, 7)

@@ -38,7 +38,14 @@ public final class HangResponder: EventSink, TraceTicker {
   public func handle(_ event: Event) {
     switch event {
     case .syscallEntry(let r):
-      inProgress[r.tid] = (r, Clock.monotonic())
+      // Only calls that may wait on another process are watched (what `decide` asks first): a
+      // deep fork chain's thousands of wait4 calls must not be sorted and checked every tick.
+      let call = HangResponder.effectiveCall(r)
+      if StuckPolicy.mayWaitOnAnotherProcess(name: call.name, args: call.args) {
+        inProgress[r.tid] = (r, Clock.monotonic())
+      } else {
+        inProgress[r.tid] = nil
+      }
     case .syscall(let r):
       if inProgress[r.tid]?.record.timestamp == r.timestamp { inProgress[r.tid] = nil }
     case .exit(_, let tid, _, _, _, _), .detached(_, let tid, _):

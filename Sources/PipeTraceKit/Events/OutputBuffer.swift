@@ -13,10 +13,14 @@ public final class OutputBuffer {
   /// is reported once on stderr as it happens, as strace does: `pipetrace: NAME: REASON`.
   public private(set) var failed: Errno?
 
-  public init(fd: Int32, name: String = "stderr", limit: Int = 1 << 16) {
+  /// Reports a failure; nil: the one line `pipetrace: NAME: REASON` on stderr.
+  let report: ((String) -> Void)?
+
+  public init(fd: Int32, name: String = "stderr", limit: Int = 1 << 16, report: ((String) -> Void)? = nil) {
     self.fd = fd
     self.name = name
     self.limit = limit
+    self.report = report
     bytes.reserveCapacity(limit + 4096)
   }
 
@@ -94,6 +98,7 @@ public final class OutputBuffer {
 
   private func fail(_ error: Errno) {
     failed = error
-    printError("pipetrace: \(name): \(error.message)")
+    let line = "pipetrace: \(name): \(error.message)"
+    if let report { report(line) } else { printError(line) }
   }
 }

@@ -12,10 +12,10 @@ public final class PerThreadFiles: EventSink {
   let style: TraceTextStyle
   let filter: SyscallFilter?
   private var files: [Int32: (formatter: StraceFormatter, output: OutputBuffer)] = [:]
-  /// Files that could not be created: named once on stderr, their lines dropped.
-  public private(set) var failures: [String] = []
-  /// A file could not be written whole (its OutputBuffer reported it as it happened).
-  public private(set) var writeFailed = false
+  /// A file could not be created or written whole: the first such error was reported on stderr as
+  /// it happened, the others not (on a full disk every task's file fails the same way); their
+  /// lines are dropped.
+  public private(set) var failed = false
   private var unwritable = Set<Int32>()
   /// Tasks whose file was closed: a late line (a note) is appended, the file not started over.
   private var closed = Set<Int32>()
@@ -61,12 +61,12 @@ public final class PerThreadFiles: EventSink {
     let again = closed.contains(tid)
     let fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (again ? O_APPEND : O_TRUNC), 0o644)
     if fd < 0 {
-      failures.append("cannot write \(path): \(Errno.current.message)")
+      report("pipetrace: cannot write \(path): \(Errno.current.message)")
       unwritable.insert(tid)
       return nil
     }
     // limit 0: each line is written as it ends, so a file shows a hang as it happens.
-    let output = OutputBuffer(fd: fd, name: path, limit: 0)
+    let output = OutputBuffer(fd: fd, name: path, limit: 0) { [unowned self] in report($0) }
     let formatter = StraceFormatter(output: output, pidStyle: .none, style: style)
     files[tid] = (formatter, output)
     return formatter
@@ -76,6 +76,12 @@ public final class PerThreadFiles: EventSink {
     guard let f = files.removeValue(forKey: tid) else { return }
     closed.insert(tid)
     f.formatter.finish()
-    if f.output.finish(closing: true) != nil { writeFailed = true }
+    f.output.finish(closing: true)
+  }
+
+  /// The first failure of any file, on stderr; the trace's status is a failure from then on.
+  private func report(_ line: String) {
+    if !failed { printError(line) }
+    failed = true
   }
 }

@@ -78,6 +78,14 @@ enum Ptrace {
     return info
   }
 
+  /// At a syscall-entry or seccomp stop: the call is skipped and returns `-error`, as the kernel
+  /// skips one that a seccomp filter sends to a tracer that is not there.
+  static func skipSyscall(_ tid: Int32, failingWith error: Int32) throws(Errno) {
+    var regs = try registers(tid)
+    ct_regs_skip_syscall(&regs, -Int64(error))
+    try check(ct_regs_set(tid, &regs))
+  }
+
   /// The whole general-purpose register set (PTRACE_GETREGS).
   static func registers(_ tid: Int32) throws(Errno) -> ct_regs {
     var regs = ct_regs()

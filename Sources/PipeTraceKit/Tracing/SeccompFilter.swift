@@ -4,9 +4,15 @@ import CTrace
 /// must see, SECCOMP_RET_ALLOW for the rest, so untraced syscalls never stop the tracee.
 /// The numbers are found by binary search (a few comparisons per syscall, not one per traced name):
 /// the filter runs on every syscall the program makes.
+///
+/// Its SECCOMP_RET_TRACE carries `tag` in SECCOMP_RET_DATA: a seccomp stop whose data
+/// (PTRACE_GETEVENTMSG) is another was asked for by the tracee's own filter, which the kernel
+/// would answer with ENOSYS, no tracer having asked for it; so does the tracer.
 enum SeccompFilter {
   static let retAllow = UInt32(CT_SECCOMP_RET_ALLOW)
-  static let retTrace = UInt32(CT_SECCOMP_RET_TRACE)
+  /// The 16 bits of SECCOMP_RET_DATA that mark pipetrace's stops ("pt").
+  static let tag: UInt32 = 0x7074
+  static let retTrace = UInt32(CT_SECCOMP_RET_TRACE) | tag
   static let ldAbsW = UInt16(CT_BPF_LD_W_ABS)
   static let jeqK = UInt16(CT_BPF_JEQ_K)
   static let jgeK = UInt16(CT_BPF_JGE_K)

@@ -9,7 +9,13 @@ import Glibc
 /// tracee itself, or `make -j2`'s other compiler): sleeping wins. So it polls only while the tasks
 /// ready to run (the kernel's count in /proc/loadavg, this tracer included) fit on the usable CPUs,
 /// read at most every 10 ms (one read costs about 4 µs).
+///
+/// Each poll (waitpid(-1, WNOHANG) that finds nothing) walks the kernel's list of every tracee, so it
+/// costs time linear in their number: beyond `maxTracees` (a deep fork chain has thousands alive)
+/// the tracer never polls, it sleeps in waitpid at once.
 struct SpinPolicy {
+  /// The most tracees a poll is cheap for (a walk of this many tasks takes some microseconds).
+  static let maxTracees = 256
   /// How long to poll, in seconds; 0: never.
   let window: Double
   let cpus: Int
@@ -24,8 +30,8 @@ struct SpinPolicy {
     self.adaptive = adaptive
   }
 
-  mutating func shouldSpin() -> Bool {
-    guard window > 0 else { return false }
+  mutating func shouldSpin(tracees: Int) -> Bool {
+    guard window > 0, tracees <= SpinPolicy.maxTracees else { return false }
     guard adaptive else { return true }
     let now = Clock.monotonic()
     if now - checkedAt >= 0.01 {

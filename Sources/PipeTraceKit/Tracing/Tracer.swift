@@ -240,11 +240,13 @@ public final class Tracer {
   /// are taken and the output is flushed).
   private func nextStop() -> WaitResult {
     guard options.signalAware else { return WaitResult.wait(block: true) }
-    let first = WaitResult.wait(block: false)
-    guard case .nothing = first else { return first }
     // Polling for a short while beats sleeping when a CPU is free: a tracee that makes syscalls
     // back to back stops again within microseconds, and waking an idle vCPU costs more than that.
-    if spin.shouldSpin() {
+    // Without it no poll comes first: the blocking waitpid returns at once when a stop is ready,
+    // and every waitpid(-1) walks the kernel's list of all tracees (thousands in a fork chain).
+    if spin.shouldSpin(tracees: tracees.count) {
+      let first = WaitResult.wait(block: false)
+      guard case .nothing = first else { return first }
       let deadline = Clock.monotonic() + spin.window
       repeat {
         let r = WaitResult.wait(block: false)
@@ -315,6 +317,11 @@ public final class Tracer {
     case .seccomp:
       guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
       syscalls.entry(t, auditArch: info.arch, number: info.nr, args: info.args)
+      if let data = try? Ptrace.eventMessage(t.tid), data != UInt(SeccompFilter.tag) {
+        // The tracee's own filter sent this call to a tracer: untraced, the kernel would skip it
+        // with ENOSYS (nobody asked for its seccomp stops), so the result is the same traced.
+        try? Ptrace.skipSyscall(t.tid, failingWith: ENOSYS)
+      }
       resume(t)
     case .newTask(let event):
       newTask(of: t, event)
@@ -378,8 +385,10 @@ public final class Tracer {
     }
     let tgid = ProcStatus(pid: tid)?.tgid ?? tid
     let t = Tracee(tid: tid, tgid: tgid, fds: FdTargetCache(), started: true)
-    if let parent = tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
-      t.fds = parent.fds
+    // A new thread shares its process's fd table (the fork event sets it right in any case). Looked
+    // up by the leader, not by a scan of every tracee: a deep fork chain has thousands of them.
+    if tgid != tid, let leader = tracees[tgid] ?? tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
+      t.fds = leader.fds
     }
     t.awaitingForkEvent = true
     tracees[tid] = t
