@@ -79,6 +79,7 @@ final class DecoderTests: XCTestCase {
     ("signals", "kill"),
     ("strings", "write"),
     ("fdmodel", "write"),
+    ("sockets", "socketpair,write"),
   ]
 
   func testNativeCallsPrintAsStraceDoes() throws {
