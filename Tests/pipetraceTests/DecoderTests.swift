@@ -135,6 +135,17 @@ final class DecoderTests: XCTestCase {
     XCTAssertFalse(text.contains("runs in"), text)
   }
 
+  /// -q and -e quiet=personality hide the mode notes (the quiet set alone decides); quiet=exit does not.
+  func testQuietHidesModeNotes() throws {
+    let program = try compileFixture("int80", flags: ["-no-pie"])
+    for (flags, shown) in [(["-q"], false), (["-e", "quiet=personality"], false), (["-e", "quiet=exit"], true),
+                           (["--strace-compat", "-q"], false), (["--strace-compat"], true)] {
+      let r = try CLI.run(flags + ["-e", "trace=getpid", "--", program])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      XCTAssertEqual(r.stderr.contains("runs in 32 bit mode"), shown, "\(flags): \(r.stderr)")
+    }
+  }
+
   /// -k: a signal line is followed by the stack where the signal arrived, as strace prints it.
   func testSignalLinesCarryTheStack() throws {
     let program = try compileFixture("decoders", flags: ["-g"])
