@@ -291,6 +291,10 @@ struct JSONLineParser {
     let n = i - from
     i += 1
     @inline(__always) func at(_ k: Int) -> UInt8 { bytes[from + k] }
+    // Exact: the first bytes choose the candidate, the whole key must then be it.
+    @inline(__always) func exactly(_ key: StaticString, _ k: TopKey) -> TopKey {
+      memcmp(key.utf8Start, bytes.baseAddress! + from, n) == 0 ? k : .other
+    }
     switch n {
     case 2: return at(0) == 0x74 && at(1) == 0x73 ? .ts : .other  // ts
     case 3:
@@ -318,18 +322,18 @@ struct JSONLineParser {
       default: return .other
       }
     case 5:
-      if at(0) == 0x65 && at(1) == 0x76 { return .event }  // event
-      if at(0) == 0x65 && at(1) == 0x72 { return .errno }  // errno
-      if at(0) == 0x63 && at(1) == 0x68 { return .child }  // child
+      if at(0) == 0x65 && at(1) == 0x76 { return exactly("event", .event) }
+      if at(0) == 0x65 && at(1) == 0x72 { return exactly("errno", .errno) }
+      if at(0) == 0x63 && at(1) == 0x68 { return exactly("child", .child) }
       return .other
     case 6:
-      if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
-      if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
-      if at(0) == 0x72 && at(1) == 0x65 && at(3) == 0x5F { return .retFd }  // ret_fd
-      if at(0) == 0x73 && at(1) == 0x74 { return .status }  // status
+      if at(0) == 0x73 && at(1) == 0x69 { return exactly("signal", .signal) }
+      if at(0) == 0x73 && at(1) == 0x65 { return exactly("sender", .sender) }
+      if at(0) == 0x72 { return exactly("ret_fd", .retFd) }
+      if at(0) == 0x73 && at(1) == 0x74 { return exactly("status", .status) }
       return .other
     case 10:
-      return at(0) == 0x72 && at(3) == 0x5F && at(4) == 0x64 ? .retDetail : .other  // ret_detail
+      return exactly("ret_detail", .retDetail)
     default: return .other
     }
   }
