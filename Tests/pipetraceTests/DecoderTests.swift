@@ -161,6 +161,29 @@ final class DecoderTests: XCTestCase {
     XCTAssertTrue(frames.contains { $0.contains("(main+0x") }, frames.joined(separator: "\n"))
   }
 
+  /// --json: the exec event's argv is the execve line's, byte for byte (`{"hex":…}` for bytes that
+  /// are not UTF-8, never U+FFFD); `report` reads it back.
+  func testExecEventArgvIsLossless() throws {
+    let trace = temporaryFile("exec-bytes.json")
+    defer { unlink(trace) }
+    let r = try CLI.run(["--json", "-o", trace, "-e", "trace=execve", "--", "/bin/sh", "-c",
+                         #"exec /bin/true "$(printf 'a\377')" b"#])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let events = try JSONLines.read(trace)
+    let execve = try XCTUnwrap(events.last { $0["name"] as? String == "execve" && ($0["ret"] as? Int) == 0 })
+    let argvArg = try XCTUnwrap((execve["args"] as? [Any])?[1] as? [Any])
+    XCTAssertEqual((argvArg[1] as? [String: String])?["hex"], "61ff", "\(argvArg)")
+    let exec = try XCTUnwrap(events.last { $0["event"] as? String == "exec" })
+    let argv = try XCTUnwrap(exec["argv"] as? [Any])
+    XCTAssertEqual(argv.count, 3, "\(argv)")
+    XCTAssertEqual(argv.first as? String, "/bin/true")
+    XCTAssertEqual((argv[1] as? [String: String])?["hex"], "61ff", "\(argv)")
+    XCTAssertEqual(argv.last as? String, "b")
+    let report = try CLI.run(["report", trace])
+    XCTAssertEqual(report.status, 0, report.stderr)
+    XCTAssertTrue(report.stdout.contains(#"a\377 b"#), report.stdout)
+  }
+
   /// --json keeps the mode changes as events.
   func testModeChangesAreJSONEvents() throws {
     let program = try compileFixture("int80", flags: ["-no-pie"])

@@ -128,7 +128,7 @@ struct JSONLineParser {
       case .fds: try parseFds(into: &args, apply: sawArgs, pending: &fds)
       case .child: child = Int32(truncatingIfNeeded: try parseInt())
       case .kind: forkKind = ForkKind(rawValue: try parseString()) ?? .fork
-      case .path: path = try parseString()
+      case .path: path = try parseByteString()
       case .argv: argv = try parseStringArray()
       case .code:
         if peek() == UInt8(ascii: "\"") {
@@ -680,6 +680,19 @@ struct JSONLineParser {
     }
   }
 
+  /// A string, or a `{"hex":…}` byte string as `DisplayText.decode` keeps bytes that are not UTF-8.
+  mutating func parseByteString() throws(JSONLineError) -> String {
+    guard peek() == UInt8(ascii: "{") else { return try parseString() }
+    i += 1
+    skipSpace()
+    guard try parseKey() == "hex" else { throw JSONLineError(reason: "expected a string or {\"hex\":…} at column \(i)") }
+    skipSpace()
+    try expect(UInt8(ascii: ":"))
+    skipSpace()
+    guard let bytes = try parseHexBytes() else { throw JSONLineError(reason: "bad {\"hex\":…} at column \(i + 1)") }
+    return DisplayText.decode(bytes)
+  }
+
   mutating func parseStringArray() throws(JSONLineError) -> [String] {
     if try parseNull() { return [] }
     try expect(UInt8(ascii: "["))
@@ -691,7 +704,7 @@ struct JSONLineParser {
     }
     while true {
       skipSpace()
-      out.append(try parseString())
+      out.append(try parseByteString())
       skipSpace()
       if peek() == UInt8(ascii: ",") {
         i += 1
