@@ -220,6 +220,7 @@ static const ct_xlat tables[CT_XLAT_COUNT] = {
 
 ct_xlat ct_xlat_table(int id) {
   if (id < 0 || id >= CT_XLAT_COUNT) return (ct_xlat){NULL, 0};
+  if (tables[id].entries == NULL) return ct_socket_xlat_table(id);
   return tables[id];
 }
 

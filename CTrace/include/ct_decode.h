@@ -61,11 +61,16 @@ enum {
   CT_XLAT_TIMER_FLAGS,
   CT_XLAT_AUDIT_ARCHES,
   CT_XLAT_PTRACE_EVENTS,
+  CT_XLAT_ADDRESS_FAMILIES,  // socket_constants.c
+  CT_XLAT_SOCKET_TYPES,
+  CT_XLAT_SOCKET_TYPE_FLAGS,
   CT_XLAT_COUNT
 };
 
 // The table `id` (CT_XLAT_*); an empty table for an unknown id.
 ct_xlat ct_xlat_table(int id);
+// The socket tables (from glibc's headers, see socket_constants.c); ct_xlat_table serves them.
+ct_xlat ct_socket_xlat_table(int id);
 
 // Values the decoders branch on (mirrored from the UAPI headers; decode_constants.c asserts each).
 enum {
@@ -73,6 +78,7 @@ enum {
   CT_O_CREAT = 0100,
   CT_O_TMPFILE_BIT = 020000000,  // __O_TMPFILE: with it, open takes a mode as with O_CREAT
   CT_AT_FDCWD = -100,
+  CT_SOCK_TYPE_MASK = 0xf,  // a socket type's low bits; SOCK_CLOEXEC and SOCK_NONBLOCK above
   CT_F_DUPFD = 0,
   CT_F_GETFD = 1,
   CT_F_SETFD = 2,

@@ -78,7 +78,6 @@ struct TraceCommand {
           toFile: toFile, processes: max(1, pids.count), follows: text.followsForks, compat: text.straceCompat),
         style: text.style, filter: text.filter,
         summary: text.summary, printsTrace: !text.summaryOnly)
-      lines.showsPersonality = !(toFile && pids.isEmpty)  // strace's default -q with -o and a command
       formatter = lines
       sink = lines
     }

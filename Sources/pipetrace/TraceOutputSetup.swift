@@ -66,13 +66,16 @@ struct TraceOutputSetup {
       quiet = try Self.parse(q, "quiet", "quiet", QuietMessage.number)
     } else if processes.q > 0 {
       quiet = QuietMessage.set(forQCount: processes.q)
-    } else if !columns.asksForColumns || (o.o != nil && launching) {
+    } else if o.o != nil && launching {
       // strace: -o FILE with a command implies -q.
       quiet = QuietMessage.set(forQCount: 1)
+    } else if !columns.asksForColumns {
+      // pipetrace's own lines: no attach messages; the mode notes as strace prints them.
+      quiet = QualifierSet([QuietMessage.attach.rawValue])
     } else {
       quiet = .none
     }
-    style.exitLines = !quiet.contains(QuietMessage.exit.rawValue)
+    style.quiet = quiet
     if let s = expressions.signal ?? filtering.signal {
       style.signals = try Self.parse(s, "signal", "signal", SignalToken.number)
     }

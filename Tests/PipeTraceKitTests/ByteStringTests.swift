@@ -95,6 +95,17 @@ final class ByteStringTests: XCTestCase {
     XCTAssertEqual(StraceText.render(.hex(0)), "0")
   }
 
+  /// One escaper: DisplayText.escape is strace's (StraceText.quoted without the quotes), with the
+  /// 3-digit octal before an octal digit (byte 1 then `2` is `\0012`, not `\12`, a newline) and `\"`.
+  func testDisplayTextEscapesAsStraceDoes() {
+    XCTAssertEqual(DisplayText.escape("\u{01}2"), #"\0012"#)
+    XCTAssertEqual(DisplayText.escape("\u{01}9x\u{01}"), #"\19x\1"#)
+    XCTAssertEqual(DisplayText.escape(#"a"b\c"#), #"a\"b\\c"#)
+    for bytes: [UInt8] in [[1, 0x32], [0xFF, 0x37, 0x22, 0x0A, 0x1B], Array("plain".utf8)] {
+      XCTAssertEqual("\"" + DisplayText.escape(DisplayText.decode(bytes)) + "\"", StraceText.quoted(bytes, hex: .none))
+    }
+  }
+
   /// /proc text that is not UTF-8 keeps every byte: valid sequences as characters, each other byte
   /// as itself (printed `\377`), also after a 4-byte character.
   func testProcTextKeepsEveryByte() {

@@ -79,6 +79,7 @@ final class DecoderTests: XCTestCase {
     ("signals", "kill"),
     ("strings", "write"),
     ("fdmodel", "write"),
+    ("sockets", "socketpair,write"),
   ]
 
   func testNativeCallsPrintAsStraceDoes() throws {
@@ -134,6 +135,17 @@ final class DecoderTests: XCTestCase {
     XCTAssertFalse(text.contains("runs in"), text)
   }
 
+  /// -q and -e quiet=personality hide the mode notes (the quiet set alone decides); quiet=exit does not.
+  func testQuietHidesModeNotes() throws {
+    let program = try compileFixture("int80", flags: ["-no-pie"])
+    for (flags, shown) in [(["-q"], false), (["-e", "quiet=personality"], false), (["-e", "quiet=exit"], true),
+                           (["--strace-compat", "-q"], false), (["--strace-compat"], true)] {
+      let r = try CLI.run(flags + ["-e", "trace=getpid", "--", program])
+      XCTAssertEqual(r.status, 0, r.stderr)
+      XCTAssertEqual(r.stderr.contains("runs in 32 bit mode"), shown, "\(flags): \(r.stderr)")
+    }
+  }
+
   /// -k: a signal line is followed by the stack where the signal arrived, as strace prints it.
   func testSignalLinesCarryTheStack() throws {
     let program = try compileFixture("decoders", flags: ["-g"])
@@ -147,6 +159,29 @@ final class DecoderTests: XCTestCase {
     // kill() returns into signals(), called from main().
     XCTAssertTrue(frames.contains { $0.contains("(signals+0x") }, frames.joined(separator: "\n"))
     XCTAssertTrue(frames.contains { $0.contains("(main+0x") }, frames.joined(separator: "\n"))
+  }
+
+  /// --json: the exec event's argv is the execve line's, byte for byte (`{"hex":…}` for bytes that
+  /// are not UTF-8, never U+FFFD); `report` reads it back.
+  func testExecEventArgvIsLossless() throws {
+    let trace = temporaryFile("exec-bytes.json")
+    defer { unlink(trace) }
+    let r = try CLI.run(["--json", "-o", trace, "-e", "trace=execve", "--", "/bin/sh", "-c",
+                         #"exec /bin/true "$(printf 'a\377')" b"#])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let events = try JSONLines.read(trace)
+    let execve = try XCTUnwrap(events.last { $0["name"] as? String == "execve" && ($0["ret"] as? Int) == 0 })
+    let argvArg = try XCTUnwrap((execve["args"] as? [Any])?[1] as? [Any])
+    XCTAssertEqual((argvArg[1] as? [String: String])?["hex"], "61ff", "\(argvArg)")
+    let exec = try XCTUnwrap(events.last { $0["event"] as? String == "exec" })
+    let argv = try XCTUnwrap(exec["argv"] as? [Any])
+    XCTAssertEqual(argv.count, 3, "\(argv)")
+    XCTAssertEqual(argv.first as? String, "/bin/true")
+    XCTAssertEqual((argv[1] as? [String: String])?["hex"], "61ff", "\(argv)")
+    XCTAssertEqual(argv.last as? String, "b")
+    let report = try CLI.run(["report", trace])
+    XCTAssertEqual(report.status, 0, report.stderr)
+    XCTAssertTrue(report.stdout.contains(#"a\377 b"#), report.stdout)
   }
 
   /// --json keeps the mode changes as events.

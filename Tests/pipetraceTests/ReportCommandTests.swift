@@ -167,6 +167,23 @@ final class ReportCommandTests: XCTestCase {
     XCTAssertTrue(r.stdout.contains(#"read(3</tmp/x\33[1m\nline>)"#), r.stdout)
   }
 
+  /// Keys are matched exactly: `error` is not `errno`, `stdout` not `status` (unknown keys are
+  /// skipped), so a successful call with an unknown `error` key is not counted as failed.
+  func testUnknownKeysAreNotKnownOnes() throws {
+    let path = dir.appendingPathComponent("keys.jsonl").path
+    try #"""
+      {"event":"syscall","pid":10,"tid":10,"ts":50.0,"name":"close","args":[4],"ret":0,"dur":0.00001,"error":"EPERM","stdout":"x","chunk":1,"rex_fd":2,"ret_dxxxxx":"y"}
+      {"event":"syscall","pid":10,"tid":10,"ts":50.1,"name":"close","args":[5],"ret":-1,"errno":"EBADF","dur":0.00001}
+
+      """#.write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try CLI.run(["report", "--format", "json", path])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let summary = try XCTUnwrap((object["summary"] as? [[String: Any]])?.first, r.stdout)
+    XCTAssertEqual(summary["calls"] as? Int, 2, r.stdout)
+    XCTAssertEqual(summary["errors"] as? Int, 1, r.stdout)
+  }
+
   func testNotATraceIsOneLineAndAFailure() throws {
     let path = dir.appendingPathComponent("junk").path
     try "just some words\n".write(toFile: path, atomically: true, encoding: .utf8)

@@ -46,31 +46,13 @@ public enum DisplayText {
     return out
   }
 
-  /// strace's escaping: printable ASCII as is, `\\`, `\n` `\t` `\r` `\v` `\f`, every other byte
-  /// (control characters, DEL, anything outside ASCII) as octal: `\33`, `\303\251`, `\377`.
+  /// strace's escaping (StraceText's, the one escaper): printable ASCII as is, `\"` `\\`, `\n` `\t`
+  /// `\r` `\v` `\f`, every other byte (controls, DEL, anything outside ASCII, a raw byte as itself)
+  /// in octal: `\33`, `\303\251`, `\377`, three digits before an octal digit (`\0012`).
   public static func escape(_ s: String) -> String {
     var out: [UInt8] = []
     out.reserveCapacity(s.utf8.count)
-    func octal(_ b: UInt8) {
-      out.append(UInt8(ascii: "\\"))
-      out.append(contentsOf: String(b, radix: 8).utf8)
-    }
-    for scalar in s.unicodeScalars {
-      if scalar.value >= rawByteBase {
-        octal(UInt8(scalar.value - rawByteBase))
-        continue
-      }
-      switch scalar.value {
-      case 0x5C: out.append(contentsOf: "\\\\".utf8)
-      case 0x0A: out.append(contentsOf: "\\n".utf8)
-      case 0x09: out.append(contentsOf: "\\t".utf8)
-      case 0x0D: out.append(contentsOf: "\\r".utf8)
-      case 0x0B: out.append(contentsOf: "\\v".utf8)
-      case 0x0C: out.append(contentsOf: "\\f".utf8)
-      case 0x20..<0x7F: out.append(UInt8(scalar.value))
-      default: for b in String(scalar).utf8 { octal(b) }
-      }
-    }
+    StraceText.appendEscaped(encode(s), extra: "", to: &out)
     return String(decoding: out, as: UTF8.self)
   }
 }

@@ -67,9 +67,16 @@ public enum ProcFS {
 
   /// NUL-separated argv joined with spaces; empty for kernel threads and zombies.
   public static func cmdline(_ pid: Int32) -> String {
-    guard let bytes = readBytes("/proc/\(pid)/cmdline") else { return "" }
-    let parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { DisplayText.decode($0) }
-    return parts.joined(separator: " ").trimmingSuffixSpaces()
+    arguments(pid).joined(separator: " ").trimmingSuffixSpaces()
+  }
+
+  /// The argv of /proc/PID/cmdline without loss (bytes that are not UTF-8 as `DisplayText.decode`
+  /// keeps them); empty for kernel threads and zombies.
+  public static func arguments(_ pid: Int32) -> [String] {
+    guard let bytes = readBytes("/proc/\(pid)/cmdline") else { return [] }
+    var parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { DisplayText.decode($0) }
+    if parts.last == "" { parts.removeLast() }
+    return parts
   }
 
   public static func wchan(_ pid: Int32, tid: Int32) -> String? {

@@ -134,7 +134,7 @@ struct JSONLineParser {
       case .fds: try parseFds(into: &args, apply: sawArgs, pending: &fds)
       case .child: child = Int32(truncatingIfNeeded: try parseInt())
       case .kind: forkKind = ForkKind(rawValue: try parseString()) ?? .fork
-      case .path: path = try parseString()
+      case .path: path = try parseByteString()
       case .argv: argv = try parseStringArray()
       case .code:
         if peek() == UInt8(ascii: "\"") {
@@ -297,6 +297,10 @@ struct JSONLineParser {
     let n = i - from
     i += 1
     @inline(__always) func at(_ k: Int) -> UInt8 { bytes[from + k] }
+    // Exact: the first bytes choose the candidate, the whole key must then be it.
+    @inline(__always) func exactly(_ key: StaticString, _ k: TopKey) -> TopKey {
+      memcmp(key.utf8Start, bytes.baseAddress! + from, n) == 0 ? k : .other
+    }
     switch n {
     case 2: return at(0) == 0x74 && at(1) == 0x73 ? .ts : .other  // ts
     case 3:
@@ -324,18 +328,18 @@ struct JSONLineParser {
       default: return .other
       }
     case 5:
-      if at(0) == 0x65 && at(1) == 0x76 { return .event }  // event
-      if at(0) == 0x65 && at(1) == 0x72 { return .errno }  // errno
-      if at(0) == 0x63 && at(1) == 0x68 { return .child }  // child
+      if at(0) == 0x65 && at(1) == 0x76 { return exactly("event", .event) }
+      if at(0) == 0x65 && at(1) == 0x72 { return exactly("errno", .errno) }
+      if at(0) == 0x63 && at(1) == 0x68 { return exactly("child", .child) }
       return .other
     case 6:
-      if at(0) == 0x73 && at(1) == 0x69 { return .signal }  // signal
-      if at(0) == 0x73 && at(1) == 0x65 { return .sender }  // sender
-      if at(0) == 0x72 && at(1) == 0x65 && at(3) == 0x5F { return .retFd }  // ret_fd
-      if at(0) == 0x73 && at(1) == 0x74 { return .status }  // status
+      if at(0) == 0x73 && at(1) == 0x69 { return exactly("signal", .signal) }
+      if at(0) == 0x73 && at(1) == 0x65 { return exactly("sender", .sender) }
+      if at(0) == 0x72 { return exactly("ret_fd", .retFd) }
+      if at(0) == 0x73 && at(1) == 0x74 { return exactly("status", .status) }
       return .other
     case 10:
-      return at(0) == 0x72 && at(3) == 0x5F && at(4) == 0x64 ? .retDetail : .other  // ret_detail
+      return exactly("ret_detail", .retDetail)
     default: return .other
     }
   }
@@ -682,6 +686,19 @@ struct JSONLineParser {
     }
   }
 
+  /// A string, or a `{"hex":…}` byte string as `DisplayText.decode` keeps bytes that are not UTF-8.
+  mutating func parseByteString() throws(JSONLineError) -> String {
+    guard peek() == UInt8(ascii: "{") else { return try parseString() }
+    i += 1
+    skipSpace()
+    guard try parseKey() == "hex" else { throw JSONLineError(reason: "expected a string or {\"hex\":…} at column \(i)") }
+    skipSpace()
+    try expect(UInt8(ascii: ":"))
+    skipSpace()
+    guard let bytes = try parseHexBytes() else { throw JSONLineError(reason: "bad {\"hex\":…} at column \(i + 1)") }
+    return DisplayText.decode(bytes)
+  }
+
   mutating func parseStringArray() throws(JSONLineError) -> [String] {
     if try parseNull() { return [] }
     try expect(UInt8(ascii: "["))
@@ -693,7 +710,7 @@ struct JSONLineParser {
     }
     while true {
       skipSpace()
-      out.append(try parseString())
+      out.append(try parseByteString())
       skipSpace()
       if peek() == UInt8(ascii: ",") {
         i += 1

@@ -76,10 +76,16 @@ public final class JSONLinesWriter: EventSink {
       out.append("\"}\n")
     case .exec(let pid, let tid, let path, let argv, let ts):
       head("exec", pid, tid, ts)
+      // Lossless: bytes that are not UTF-8 as `{"hex":…}`, as in the execve line.
       out.append(",\"path\":")
-      appendString(path)
+      appendBytes(DisplayText.encode(path))
       out.append(",\"argv\":")
-      appendStrings(argv)
+      out.append(byte: UInt8(ascii: "["))
+      for (i, s) in argv.enumerated() {
+        if i > 0 { out.append(byte: UInt8(ascii: ",")) }
+        appendBytes(DisplayText.encode(s))
+      }
+      out.append(byte: UInt8(ascii: "]"))
       out.append("}\n")
     case .exit(let pid, let tid, let code, let signal, let core, let ts):
       head("exit", pid, tid, ts)

@@ -36,9 +36,6 @@ public final class StraceFormatter: EventSink {
   /// Tasks whose entry went out as `<unfinished ...>`: how many args that part showed, and whether
   /// it ended with their separator (`read(3, `) or inside an argument (`clone3({…}`).
   private var unfinished: [Int32: (shown: Int, separated: Bool)] = [:]
-  /// strace's `[ Process PID=N runs in 32 bit mode. ]` notes; strace leaves them out (-q) when it
-  /// writes a launched command's trace to a file.
-  public var showsPersonality = true
   /// Where the current line starts in `out.bytes` (for -a alignment).
   private var lineStart = 0
   /// A call that never returned, with arguments still to come: held until its task's next event.
@@ -118,7 +115,7 @@ public final class StraceFormatter: EventSink {
       if let stack = sig.stack { appendStack(stack) }
       out.lineDone()
     case .personality(let pid, let tid, let arch, let ts):
-      guard showsPersonality else { return }
+      guard !style.quiet.contains(QuietMessage.personality.rawValue) else { return }
       closeOpenLine()
       prefix(tid, ts)
       out.append("[ Process PID=\(pid) runs in \(arch.modeName) mode. ]\n")
@@ -127,7 +124,7 @@ public final class StraceFormatter: EventSink {
       if open?.tid == tid { closeOpenLine() }
       unfinished[tid] = nil
       if let sig = signal, !style.signals.contains(Int(sig)) { return }
-      if signal == nil && !style.exitLines { return }
+      if signal == nil && style.quiet.contains(QuietMessage.exit.rawValue) { return }
       closeOpenLine()
       prefix(tid, ts)
       if let sig = signal {

@@ -62,6 +62,9 @@ enum FdEffect: Equatable {
       else { return [] }
       let cloexec = r.name == "pipe2" && args.count >= 2 && hasFlag(args[1], "O_CLOEXEC", bit: UInt64(CT_O_CLOEXEC))
       return [.pipe(read: rfd, write: wfd, closeOnExec: cloexec)]
+    case "socketpair":
+      guard args.count >= 4, case .array(let fds, _) = args[3] else { return [] }
+      return fds.compactMap(fdNumber).map { .opened($0) }
     default:
       return SyscallTable.traits(named: r.name).contains(.returnsFd) ? [.opened(newFd)] : []
     }

@@ -49,8 +49,10 @@ enum ArgKind: Sendable {
   case argv
   /// execve's envp: its address and how many variables (`-v`: the strings).
   case envp
-  /// out: `int[2]` of pipe/pipe2.
+  /// out: `int[2]` of pipe/pipe2/socketpair.
   case pipeFds
+  /// A socket type (int): `SOCK_STREAM|SOCK_CLOEXEC`.
+  case socketType
   /// out: `int *` of a wait status (wait4, waitpid).
   case waitStatus
   /// out: `struct rusage *` (wait4 prints it only for a positive return, waitid always).

@@ -106,6 +106,7 @@ struct ArgumentDecoder {
     case .argv: return argv(v)
     case .envp: return options.verbose ? argv(v) : envCount(v)
     case .pipeFds: return pipeFds(v)
+    case .socketType: return .symbol(socketType(UInt32(truncatingIfNeeded: v)))
     case .waitStatus: return waitStatus(v)
     case .rusage(let always):
       if failed || (!always && ret <= 0) { return address(v) }

@@ -127,7 +127,17 @@ extension ArgumentDecoder {
     return text
   }
 
-  /// `[3, 4]` of pipe/pipe2, with their targets.
+  /// strace's socket type: the type proper (the low bits), then its flags.
+  func socketType(_ v: UInt32) -> String {
+    let p = printer
+    if p.style == .raw { return p.hex(UInt64(v)) }
+    let mask = UInt32(CT_SOCK_TYPE_MASK)
+    var text = p.xval(UInt64(v & mask), .socketTypes, "SOCK_???")
+    if v & ~mask != 0 { text += "|" + p.flags(UInt64(v & ~mask), .socketTypeFlags, "SOCK_???") }
+    return text
+  }
+
+  /// `[3, 4]` of pipe/pipe2/socketpair, with their targets.
   func pipeFds(_ addr: UInt64) -> ArgValue {
     if failed { return address(addr) }
     return withStruct(addr, 8) { b in

@@ -102,6 +102,7 @@ enum SyscallSignatures {
       "getpgid": Signature([.int]),
       "getsid": Signature([.int]),
       "socket": Signature([.int, .int, .int], .fd),
+      "socketpair": Signature([.xval(.addressFamilies, dflt: "AF_???"), .socketType, .ulong, .pipeFds]),
       "eventfd": Signature([.uint], .fd),
       "eventfd2": Signature([.uint, .flags(.openModeFlags, dflt: "EFD_???")], .fd),
       "inotify_init1": Signature([.flags(.openModeFlags, dflt: "IN_???")], .fd),
@@ -164,7 +165,7 @@ enum SyscallSignatures {
 
   /// Calls that return a new fd on success (as well as those whose signature returns `.fd`).
   static let returnsFd: Set<String> = [
-    "open", "openat", "openat2", "creat", "accept", "accept4", "socketpair", "signalfd", "signalfd4",
+    "open", "openat", "openat2", "creat", "accept", "accept4", "signalfd", "signalfd4",
     "timerfd_create", "memfd_create", "userfaultfd", "fanotify_init", "perf_event_open", "open_by_handle_at",
     "pidfd_getfd", "io_uring_setup", "memfd_secret", "open_tree", "fsopen", "fsmount", "fspick", "mq_open",
     "landlock_create_ruleset",

@@ -68,6 +68,9 @@ struct Xlat: Sendable {
   static let timerFlags = Xlat(Int32(CT_XLAT_TIMER_FLAGS))
   static let auditArches = Xlat(Int32(CT_XLAT_AUDIT_ARCHES))
   static let ptraceEvents = Xlat(Int32(CT_XLAT_PTRACE_EVENTS))
+  static let addressFamilies = Xlat(Int32(CT_XLAT_ADDRESS_FAMILIES))
+  static let socketTypes = Xlat(Int32(CT_XLAT_SOCKET_TYPES))
+  static let socketTypeFlags = Xlat(Int32(CT_XLAT_SOCKET_TYPE_FLAGS))
 }
 
 /// strace's -X: how named constants are printed.

@@ -6,7 +6,7 @@ public enum QuietMessage: Int, CaseIterable, Sendable {
   case exit
   /// `Requested path "X" resolved into "Y"` for -P (on stderr).
   case pathResolution
-  /// strace's personality-change notes; pipetrace traces x86_64 only and prints none.
+  /// `[ Process PID=N runs in 32 bit mode. ]`, strace's personality-change notes.
   case personality
   /// strace's `+++ superseded by execve in pid N +++`; pipetrace prints none.
   case superseded

@@ -21,8 +21,9 @@ public struct TraceTextStyle: Sendable {
   /// -a: the column ` = RET` is padded to (counted from the line's start, pid column included, as
   /// strace does); 0 = no padding.
   public var alignment: Int
-  /// `+++ exited with N +++` lines (-qq hides them).
-  public var exitLines = true
+  /// strace's informational lines left out (-q, -qq, -e quiet=): `+++ exited with N +++` (exit),
+  /// `[ Process PID=N runs in 32 bit mode. ]` (personality). The one place that decides.
+  public var quiet = QualifierSet.none
   /// The signals whose `--- SIG... ---` and `+++ killed by SIG... +++` lines appear (-e signal=).
   public var signals = QualifierSet.all
 

@@ -445,10 +445,8 @@ public final class Tracer {
     syscalls.unwinder?.imageReplaced(tgid: t.tgid)
     // The path as the call named it (captured at entry); an empty one (execveat's AT_EMPTY_PATH)
     // or none seen: the file the kernel ran.
-    var path = t.current?.execPath.map { String(decoding: $0, as: UTF8.self) } ?? ""
-    var argv = ProcFS.read("/proc/\(t.tid)/cmdline")?.split(separator: "\0", omittingEmptySubsequences: false)
-      .map(String.init) ?? []
-    if argv.last == "" { argv.removeLast() }
+    var path = t.current?.execPath.map { DisplayText.decode($0) } ?? ""
+    let argv = ProcFS.arguments(t.tid)
     if path.isEmpty { path = ProcFS.readLink("/proc/\(t.tid)/exe") ?? argv.first ?? "?" }
     if t.beforeExec {
       t.beforeExec = false
