@@ -222,7 +222,7 @@ final class LoopPartsTests: XCTestCase {
     var diagnosis = HangDiagnosis(pid: 10, comm: "reader", cmdline: "reader", state: "S", threads: [], holders: [],
                                   chain: [], verdict: "canned", cautions: [])
     diagnosis.noFixReason = "a canned reason"
-    responder.diagnose = { _ in diagnosis }
+    responder.diagnose = { _, _ in diagnosis }
     let notes = NoteCollector()
     let tracer = try Tracer(options: Tracer.Options(), sinks: [notes, responder])
     responder.handle(.syscallEntry(pollRecord(tid: 10, started: 1, on: Self.pipeTarget)))
@@ -236,7 +236,7 @@ final class LoopPartsTests: XCTestCase {
     responder.tick(now: entered + 1.5, tracer: tracer)
     responder.tick(now: entered + 2.5, tracer: tracer)
     XCTAssertEqual(notes.texts.count, 2)
-    XCTAssertEqual(notes.texts[1], "pipetrace: no safe close unblocks it: a canned reason")
+    XCTAssertEqual(notes.texts[1], "pipetrace: unstick 10: refused (other), no proven leak: a canned reason")
     // The call returned: nothing more about it.
     var done = pollRecord(tid: 10, started: 1, on: Self.pipeTarget)
     done.ret = 1
