@@ -60,8 +60,11 @@ final class WhyTests: XCTestCase {
     XCTAssertEqual(d.blocked?.syscall, "read")
     XCTAssertTrue(d.holders.contains { $0.pid == python.pid && $0.relation == .itself && $0.end == .write })
     XCTAssertTrue(d.verdict.contains("can never see EOF"), d.verdict)
-    XCTAssertEqual(d.fix?.closes.map(\.pid), [python.pid])
-    XCTAssertFalse(d.cautions.isEmpty)
+    // Issue 19: a process's own write end is never a proven leak (a signal handler may write it):
+    // no fix, blocked without one (exit 2).
+    XCTAssertNil(d.fix)
+    XCTAssertEqual(d.outcome, .noFix)
+    XCTAssertEqual(d.holders.first?.classification, .itself)
   }
 
   /// Popen(stdout=PIPE).wait() with more output than a pipe holds: parent in wait4, child in write.
