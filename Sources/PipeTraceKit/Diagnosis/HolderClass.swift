@@ -129,6 +129,22 @@ struct HolderClassifier {
                   evidence: "\(detail); alive, and not provably an orphan: it may have opened or been given it on purpose")
   }
 
+  /// A holder below a leaked holder (its child, grandchild, …) got the fd through it: leaked too
+  /// (a leaked `sh -c 'sleep 120; true'` and its sleep). Servers, the reader and its own
+  /// descendants stay what they are.
+  func propagateLeaks(_ holders: inout [HangDiagnosis.Holder]) {
+    let leaked = Set(holders.filter { $0.classification == .leaked }.map(\.pid))
+    guard !leaked.isEmpty else { return }
+    for i in holders.indices where holders[i].classification == .pipelineStage || holders[i].classification == .unknown {
+      guard ![.child, .grandchild, .descendant, .parent, .ancestor].contains(holders[i].relation),
+        let stat = ProcStat.read(holders[i].pid),
+        let via = Relation.ancestors(of: stat).first(where: { leaked.contains($0.pid) })
+      else { continue }
+      holders[i].classification = .leaked
+      holders[i].evidence = "below leaked holder \(via.pid) (\(DisplayText.escape(via.comm))), through which it inherited fd \(holders[i].fd)"
+    }
+  }
+
   /// A socket whose holder's end was accepted on a listening socket the holder itself holds: a server.
   func serverEvidence(holder: ProcessSnapshot, object: WaitedObject) -> Result? {
     guard object.kind == .socket, object.peer <= UInt64(UInt32.max) else { return nil }

@@ -211,6 +211,7 @@ struct WaitForAnalyzer {
           state: holder.stat.stateName, blocked: holder.primaryBlock, relation: relation, relationDetail: detail,
           classification: found.classification, evidence: found.evidence))
       }
+      classifier.propagateLeaks(&holders)
       result.append(Wait(fd: waited, object: object, holders: holders))
     }
     return result
