@@ -78,34 +78,54 @@ final class LiveWriterTests: XCTestCase {
     XCTAssertTrue(text.contains("pipetrace: unstick ") && text.contains(": refused (still_written)"), String(text.suffix(3000)))
   }
 
-  /// Item 2: a double-forked UNIX server (ppid 1, its own session) that accepted the connection
-  /// itself and answers late is the client's server: no Fix, exit 2.
-  func testUnixServerThatAcceptedIsAPeer() throws {
+  /// A double-forked UNIX server (ppid 1, its own session) on socket `name` that accepts one
+  /// connection itself and answers `late answer` after `delay` seconds. Returns its pid.
+  func startLateServer(_ name: String, delay: Int) throws -> Int32 {
     try procs.write("server.py", """
-      import os, socket, time
+      import os, socket, sys, time
       if os.fork(): os._exit(0)
       os.setsid()
       if os.fork(): os._exit(0)
       s = socket.socket(socket.AF_UNIX)
-      s.bind('srv.sock')
+      s.bind(sys.argv[1])
       s.listen()
-      open('server.pid', 'w').write(f'{os.getpid()}\\n')
+      open(sys.argv[1] + '.pid', 'w').write(f'{os.getpid()}\\n')
       c, _ = s.accept()
-      time.sleep(300)
+      time.sleep(int(sys.argv[2]))
       c.send(b'late answer')
       """)
-    let starter = try procs.launch(["python3", "server.py"])
+    let starter = try procs.launch(["python3", "server.py", name, String(delay)])
     XCTAssertEqual(starter.wait(), 0)
-    let server = try procs.pid(fromFile: "server.pid")
+    let server = try procs.pid(fromFile: name + ".pid")
     try waitUntil("server orphaned") { procStatusField(server, "PPid") == "1" }
-    let client = try procs.launch(["python3", "-c",
-                                   "import socket\nc = socket.socket(socket.AF_UNIX)\nc.connect('srv.sock')\nprint(c.recv(100))"])
+    return server
+  }
+
+  /// A client that connects and reads (read, which a trace's default filter shows, unlike recvfrom).
+  static let client = "import os, socket, sys\nc = socket.socket(socket.AF_UNIX)\nc.connect(sys.argv[1])\nprint(os.read(c.fileno(), 100))"
+
+  /// Item 2: the client of a double-forked UNIX server that accepted the connection itself waits
+  /// for its server, not for a leak: no Fix, exit 2. Under the stuck detector the late answer
+  /// arrives (the server's end is not cut).
+  func testUnixServerThatAcceptedIsAPeer() throws {
+    let server = try startLateServer("srv.sock", delay: 300)
+    let client = try procs.launch(["python3", "-c", Self.client, "srv.sock"])
     try waitUntilBlocked(client.pid, in: [45, 0], comm: "python")
     let (status, d) = try whyJSON(client.pid)
     XCTAssertEqual(status, 2, "\(d)")
     XCTAssertTrue(d["fix"] is NSNull, "\(d)")
     XCTAssertEqual(classifications(d)[Int(server)], "server_peer", "\(d)")
     XCTAssertEqual(d["verdict_kind"] as? String, "peer")
+
+    let late = try startLateServer("late.sock", delay: 3)
+    let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let r = try CLI.run(["--stuck-after", "0.5", "--unstick-after", "1", "-o", trace, "--",
+                         TestProcesses.python, "-c", Self.client, procs.directory.appendingPathComponent("late.sock").path])
+    XCTAssertEqual(r.stdout, "b'late answer'\n", r.stderr)
+    let text = try String(contentsOfFile: trace, encoding: .utf8)
+    XCTAssertFalse(text.contains("inject-close"), String(text.suffix(3000)))
+    XCTAssertTrue(text.contains(": refused (peer)"), String(text.suffix(3000)))
+    try waitUntil("the late server done") { !isAlive(late) }
   }
 
   /// Items 3 and 12: a thread reading a pipe that its own other thread will write waits for its own
