@@ -145,24 +145,7 @@ final class WhyChainTests: XCTestCase {
   override func tearDown() { procs.cleanUp() }
 
   func testHolderInWait4IsFollowedAndBothAreFixed() throws {
-    try procs.write("c.sh", "#!/bin/sh\n(sleep 300; echo late) &\necho $! > sub.pid\necho start ok\n", executable: true)
-    let output = TestPipe()
-    let python = try procs.launch([
-      "python3", "-c",
-      "import subprocess; out = subprocess.Popen('./c.sh', shell=True, stdout=subprocess.PIPE).communicate()[0]; "
-        + "print(out.decode().splitlines()[0])",
-    ], stdout: output.writeEnd)
-    output.closeWrite()
-    let sub = try procs.pid(fromFile: "sub.pid")
-    try waitUntilBlocked(sub, in: [61])
-    let sleeper = try XCTUnwrap(childrenOf(sub).first)
-    procs.adopt(sleeper)
-    try waitUntilBlocked(sleeper, in: [230, 35])
-    try waitUntilBlocked(python.pid, in: [0])
-    // c.sh and the shell Python started it with are gone (zombies hold no fds): only the subshell
-    // and its sleeper still hold the pipe.
-    try waitUntil("c.sh exited") { ProcStat.read(sub)?.ppid == 1 && !childrenOf(python.pid).contains { isAlive($0) } }
-
+    let (python, output, sub, sleeper) = try procs.startBackgroundSubshellHang()
     let d = try diagnoseHang(pid: python.pid)
     XCTAssertEqual(Set(d.holders.map(\.pid)), [sub, sleeper])
     XCTAssertTrue(d.holders.allSatisfy { $0.relation == .orphan }, d.render())

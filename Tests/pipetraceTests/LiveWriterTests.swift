@@ -234,21 +234,7 @@ final class LiveWriterTests: XCTestCase {
   /// Item 8: the Fix for several holders is independent commands: when the first holder has gone
   /// before the line runs, the others are still fixed and the reader sees EOF.
   func testFixOfSeveralHoldersSurvivesOneThatExited() throws {
-    try procs.write("c.sh", "#!/bin/sh\n(sleep 300; echo late) &\necho $! > sub.pid\necho start ok\n", executable: true)
-    let output = TestPipe()
-    let python = try procs.launch([
-      "python3", "-c",
-      "import subprocess; out = subprocess.Popen('./c.sh', shell=True, stdout=subprocess.PIPE).communicate()[0]; "
-        + "print(out.decode().splitlines()[0])",
-    ], stdout: output.writeEnd)
-    output.closeWrite()
-    let sub = try procs.pid(fromFile: "sub.pid")
-    try waitUntilBlocked(sub, in: [61])
-    let sleeper = try XCTUnwrap(childrenOf(sub).first)
-    procs.adopt(sleeper)
-    try waitUntilBlocked(sleeper, in: [230, 35])
-    try waitUntilBlocked(python.pid, in: [0])
-    try waitUntil("c.sh exited") { procStatusField(sub, "PPid") == "1" && !childrenOf(python.pid).contains { isAlive($0) } }
+    let (python, output, sub, _) = try procs.startBackgroundSubshellHang()
     let (status, d) = try whyJSON(python.pid)
     XCTAssertEqual(status, 0, "\(d)")
     let fix = try XCTUnwrap(d["fix"] as? String)
