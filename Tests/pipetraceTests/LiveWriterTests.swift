@@ -128,6 +128,39 @@ final class LiveWriterTests: XCTestCase {
     try waitUntil("the late server done") { !isAlive(late) }
   }
 
+  /// Item 2, the other way round: a server reading from a client that double-forked (ppid 1) and
+  /// connected itself: the client is its peer, not a leak.
+  func testOrphanClientThatConnectedIsAPeer() throws {
+    let server = try procs.launch(["python3", "-c", """
+      import os, socket
+      s = socket.socket(socket.AF_UNIX)
+      s.bind('in.sock')
+      s.listen()
+      open('listening', 'w').close()
+      c, _ = s.accept()
+      print(os.read(c.fileno(), 100))
+      """])
+    try waitUntil("server listening") { FileManager.default.fileExists(atPath: procs.directory.appendingPathComponent("listening").path) }
+    try procs.write("client.py", """
+      import os, socket, time
+      if os.fork(): os._exit(0)
+      os.setsid()
+      if os.fork(): os._exit(0)
+      c = socket.socket(socket.AF_UNIX)
+      c.connect('in.sock')
+      open('client.pid', 'w').write(f'{os.getpid()}\\n')
+      time.sleep(300)
+      """)
+    XCTAssertEqual(try procs.launch(["python3", "client.py"]).wait(), 0)
+    let client = try procs.pid(fromFile: "client.pid")
+    try waitUntil("client orphaned") { procStatusField(client, "PPid") == "1" }
+    try waitUntilBlocked(server.pid, in: [0], comm: "python")
+    let (status, d) = try whyJSON(server.pid)
+    XCTAssertEqual(status, 2, "\(d)")
+    XCTAssertTrue(d["fix"] is NSNull, "\(d)")
+    XCTAssertEqual(classifications(d)[Int(client)], "server_peer", "\(d)")
+  }
+
   /// Items 3 and 12: a thread reading a pipe that its own other thread will write waits for its own
   /// thread: no Fix, and the stuck detector leaves it alone (it reads the 5 bytes, not EOF).
   func testSelfPipeOfAThreadIsNeverCut() throws {

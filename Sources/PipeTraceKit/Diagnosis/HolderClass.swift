@@ -46,6 +46,7 @@ public struct Lineage: Sendable {
 struct HolderClassifier {
   let lineage: Lineage?
 
+  /// `evidence` is raw text (it names other processes' comm): escaped where it is shown.
   struct Result {
     var classification: HolderClass
     var evidence: String
@@ -55,7 +56,6 @@ struct HolderClassifier {
   func classify(holder: ProcessSnapshot, fd: Int32, reader: ProcessSnapshot, waitingTid: Int32?,
                 object: WaitedObject, relation: Relation, detail: String) -> Result
   {
-    let shown = DisplayText.escape
     // 1. The reader itself: another thread may write (its own wakeup), one thread only itself.
     if relation == .itself {
       let others = reader.threads.filter { $0.tid != waitingTid && !Self.waits(on: object, $0.blocked, pid: reader.pid) }
@@ -81,7 +81,7 @@ struct HolderClassifier {
         $0.pid != holder.pid && $0.stat.startTime <= holder.stat.startTime
       }) {
         return Result(classification: .unknown,
-                      evidence: "a direct child of \(reader.pid), which also has an exited, unreaped child \(zombie.pid) (\(shown(zombie.comm))) "
+                      evidence: "a direct child of \(reader.pid), which also has an exited, unreaped child \(zombie.pid) (\(zombie.comm)) "
                         + "started before it: if \(reader.pid) is a subreaper it adopted this one from \(zombie.pid) (a leak), "
                         + "otherwise it is live work; /proc cannot tell which")
       }
@@ -105,7 +105,7 @@ struct HolderClassifier {
       top.startTime >= reader.stat.startTime
     {
       return Result(classification: .leaked,
-                    evidence: "below orphan \(top.pid) (\(shown(top.comm))), reparented to init and started after \(reader.pid): "
+                    evidence: "below orphan \(top.pid) (\(top.comm)), reparented to init and started after \(reader.pid): "
                       + "its parent is gone")
     }
     // 4. Live stages: a parent that waits for it, or a sibling under their live common parent.
@@ -115,7 +115,7 @@ struct HolderClassifier {
       })
     {
       return Result(classification: .pipelineStage,
-                    evidence: "its parent \(parent.pid) (\(shown(parent.comm))) is alive and waits for it in \(wait.syscall)")
+                    evidence: "its parent \(parent.pid) (\(parent.comm)) is alive and waits for it in \(wait.syscall)")
     }
     if holder.stat.ppid == reader.stat.ppid {
       return Result(classification: .pipelineStage,
@@ -141,16 +141,23 @@ struct HolderClassifier {
         let via = Relation.ancestors(of: stat).first(where: { leaked.contains($0.pid) })
       else { continue }
       holders[i].classification = .leaked
-      holders[i].evidence = "below leaked holder \(via.pid) (\(DisplayText.escape(via.comm))), through which it inherited fd \(holders[i].fd)"
+      holders[i].evidence = "below leaked holder \(via.pid) (\(via.comm)), through which it inherited fd \(holders[i].fd)"
     }
   }
 
-  /// A socket whose holder's end was accepted on a listening socket the holder itself holds: a server.
+  /// A socket whose holder's end was accepted on a listening socket the holder itself holds: a
+  /// server; an unnamed end connected to the reader's accepted one: a client. (A socketpair has
+  /// no name on either end.)
   func serverEvidence(holder: ProcessSnapshot, object: WaitedObject) -> Result? {
     guard object.kind == .socket, object.peer <= UInt64(UInt32.max) else { return nil }
     var mine = ct_unix_socket()
     guard ct_unix_socket_lookup(UInt32(object.peer), &mine) == 0 else { return nil }
     let name = Self.name(of: mine)
+    // An unnamed end facing the reader's named (accepted) one: a client that connected to the
+    // reader's listening socket itself.
+    if name.isEmpty, !object.name.isEmpty {
+      return Result(classification: .serverPeer, evidence: "a client: it connected to \(object.name), where the reader accepted it")
+    }
     guard !name.isEmpty else { return nil }
     for fd in ProcFS.openFds(holder.pid) {
       guard let target = ProcFS.fdTarget(holder.pid, fd: fd), target.kind == .socket,
@@ -159,7 +166,7 @@ struct HolderClassifier {
       var info = ct_unix_socket()
       guard ct_unix_socket_lookup(UInt32(inode), &info) == 0, info.state == 10, Self.name(of: info) == name else { continue }
       return Result(classification: .serverPeer,
-                    evidence: "a server: it listens on \(DisplayText.escape(name)) (fd \(fd)), on which this connection was accepted")
+                    evidence: "a server: it listens on \(name) (fd \(fd)), on which this connection was accepted")
     }
     return nil
   }

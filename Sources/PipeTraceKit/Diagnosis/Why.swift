@@ -26,7 +26,8 @@ public struct HangDiagnosis: Sendable {
   public var uninspected: [Int32] = []
   /// The verdict as a case with its evidence (`verdict` is its text).
   public var verdictCase: Verdict = .text("")
-  /// Evidence lines shown below the verdict (what a pipeline member is stuck on, …).
+  /// Evidence lines shown below the verdict (what a pipeline member is stuck on, …), escaped text as
+  /// the verdict is.
   public var evidence: [String] = []
   /// With no fix: the close a user may run if sure (holders pipetrace cannot prove leaked), shown
   /// commented out, and why pipetrace doubts it.

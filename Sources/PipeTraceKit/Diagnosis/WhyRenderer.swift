@@ -38,7 +38,8 @@ extension HangDiagnosis {
         + "a holder among them would be missing, so this answer may be incomplete.")
     }
     lines.append("Verdict: \(verdict)")
-    for e in evidence { lines.append("  evidence: \(shown(e))") }
+    // Member verdicts: already escaped, as every verdict is.
+    for e in evidence { lines.append("  evidence: \(e)") }
     if let fix {
       lines.append("Fix: \(fix.command)")
       lines.append("  (each fd is replaced by /dev/null, so its number stays taken; --plain-close frees it instead)")
