@@ -149,9 +149,14 @@ struct HolderClassifier {
   /// server; an unnamed end connected to the reader's accepted one: a client. (A socketpair has
   /// no name on either end.)
   func serverEvidence(holder: ProcessSnapshot, object: WaitedObject) -> Result? {
-    guard object.kind == .socket, object.peer <= UInt64(UInt32.max) else { return nil }
+    guard object.kind == .socket else { return nil }
     var mine = ct_unix_socket()
-    guard ct_unix_socket_lookup(UInt32(object.peer), &mine) == 0 else { return nil }
+    guard object.peer <= UInt64(UInt32.max), ct_unix_socket_lookup(UInt32(object.peer), &mine) == 0 else {
+      // Not a UNIX socket pipetrace can look up (a TCP peer, say): its holder may be the server or
+      // a client that connected itself; never a proven leak.
+      return Result(classification: .unknown,
+                    evidence: "its end, socket:[\(object.peer)], is not a UNIX socket pipetrace can look up: it may be a server or a client")
+    }
     let name = Self.name(of: mine)
     // An unnamed end facing the reader's named (accepted) one: a client that connected to the
     // reader's listening socket itself.
