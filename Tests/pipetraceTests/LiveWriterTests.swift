@@ -65,6 +65,22 @@ final class LiveWriterTests: XCTestCase {
     }
   }
 
+  /// Leaks that stay proven (what `why` got right before issue 19 stays right): `nohup` leaking
+  /// only fd 2 (its stdout redirected), and a daemon holding the pipe on fd 7 only.
+  func testNohupAndFd7LeaksStayFixed() throws {
+    for (line, fd) in [("nohup sleep 300 > /dev/null &", 2), ("sleep 300 7>&1 > /dev/null 2>&1 &", 7)] {
+      let (python, output, daemon) = try procs.startCarelessRun(line + "\necho $! > d.pid\necho hi\n", pidFile: "d.pid")
+      let (status, d) = try whyJSON(python.pid)
+      XCTAssertEqual(status, 0, "\(line): \(d)")
+      XCTAssertEqual(classifications(d), [Int(daemon): "leaked"], line)
+      XCTAssertEqual((d["closes"] as? [[String: Any]])?.flatMap { $0["fds"] as? [Int] ?? [] }, [fd], line)
+      XCTAssertEqual(try fixAndRead(d, output), "returned 0 b'hi\\n'\n", line)
+      XCTAssertEqual(python.wait(), 0)
+      kill(daemon, SIGKILL)
+      try FileManager.default.removeItem(at: procs.directory.appendingPathComponent("d.pid"))
+    }
+  }
+
   /// Item 1 under the stuck detector: the producer's late output reaches wc (10 bytes), and the
   /// trace says why it refused.
   func testUnstickNeverCutsAPipelineProducer() throws {
