@@ -197,11 +197,6 @@ struct HolderClassifier {
   }
 
   func zombieChildren(of p: ProcessSnapshot) -> [ProcessSnapshot] {
-    var pids: [Int32] = []
-    for thread in p.threads {
-      let text = ProcFS.read("/proc/\(p.pid)/task/\(thread.tid)/children") ?? ""
-      pids += text.split(separator: " ").compactMap { Int32($0.trimmingCharacters()) }
-    }
-    return pids.compactMap { ProcessSnapshot.read($0) }.filter(\.stat.isZombie)
+    p.childPids.compactMap { ProcessSnapshot.read($0) }.filter(\.stat.isZombie)
   }
 }

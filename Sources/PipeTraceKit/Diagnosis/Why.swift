@@ -245,15 +245,8 @@ struct WaitForAnalyzer {
 
   /// Live children a wait4/waitid with this pid argument waits for.
   mutating func waitedChildren(of process: ProcessSnapshot, waitPid: Int32) -> [ProcessSnapshot] {
-    var children: [Int32] = []
-    for thread in process.threads {
-      let text = ProcFS.read("/proc/\(process.pid)/task/\(thread.tid)/children") ?? ""
-      children += text.split(separator: " ").compactMap { Int32($0.trimmingCharacters()) }
-    }
-    return children.compactMap { snapshot($0) }.filter { child in
-      if waitPid == -1 { return true }
-      if waitPid > 0 { return child.pid == waitPid }
-      return child.stat.pgid == (waitPid == 0 ? process.stat.pgid : -waitPid)
+    process.childPids.compactMap { snapshot($0) }.filter { child in
+      HolderClassifier.covers(waitPid, child: child.stat, parent: process.stat)
     }
   }
 
