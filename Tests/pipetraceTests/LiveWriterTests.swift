@@ -65,6 +65,27 @@ final class LiveWriterTests: XCTestCase {
     }
   }
 
+  /// Item 1 when the pipeline's own parent is an orphan (a pipeline started from a daemonized
+  /// script): its stages are still live stages, not "below an orphan"; and once that parent is
+  /// gone too, the producer and the reader are both orphans: unknown, never a Fix.
+  func testPipelineUnderAnOrphanedParentIsNotALeak() throws {
+    let starter = try procs.launch(["/bin/sh", "-c", "sh -c '(sleep 300; echo data) | wc -c' & echo $! > p.pid"])
+    XCTAssertEqual(starter.wait(), 0)
+    let parent = try procs.pid(fromFile: "p.pid")
+    try waitUntil("the pipeline's parent orphaned") { procStatusField(parent, "PPid") == "1" }
+    let consumer = try blockedDescendant(of: parent, comm: "wc", in: [0])
+    let (status, d) = try whyJSON(consumer)
+    XCTAssertEqual(status, 2, "\(d)")
+    XCTAssertTrue(d["fix"] is NSNull, "\(d)")
+    XCTAssertTrue(classifications(d).values.allSatisfy { $0 == "pipeline_stage" }, "\(classifications(d))")
+    kill(parent, SIGKILL)
+    try waitUntil("wc orphaned") { procStatusField(consumer, "PPid") == "1" }
+    let (status2, d2) = try whyJSON(consumer)
+    XCTAssertEqual(status2, 2, "\(d2)")
+    XCTAssertTrue(d2["fix"] is NSNull, "\(d2)")
+    XCTAssertFalse(classifications(d2).values.contains("leaked"), "\(classifications(d2))")
+  }
+
   /// Leaks that stay proven (what `why` got right before issue 19 stays right): `nohup` leaking
   /// only fd 2 (its stdout redirected), and a daemon holding the pipe on fd 7 only.
   func testNohupAndFd7LeaksStayFixed() throws {

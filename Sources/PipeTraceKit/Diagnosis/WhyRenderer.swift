@@ -23,7 +23,7 @@ extension HangDiagnosis {
         let doing = h.blocked?.summary ?? h.state
         let mode = h.end.map { "\($0.rawValue) end of " } ?? ""
         lines.append("  \(h.pid) \(shown(h.comm)) fd \(h.fd) (\(mode)\(shown(h.link))) — "
-          + "\(h.classification.rawValue) (\(h.relation.rawValue)): \(shown(h.evidence)); ppid \(h.ppid); \(doing)")
+          + "\(h.classification.rawValue) (\(h.relation.rawValue): \(shown(h.relationDetail))); ppid \(h.ppid); \(doing)")
         if !h.cmdline.isEmpty { lines.append("      \(shown(h.cmdline))") }
       }
     }
@@ -38,6 +38,20 @@ extension HangDiagnosis {
         + "a holder among them would be missing, so this answer may be incomplete.")
     }
     lines.append("Verdict: \(verdict)")
+    // Below it, each holder's class and the evidence for it, once per process and evidence.
+    var said: [(pid: Int32, evidence: String, fds: [Int32])] = []
+    for h in holders where !h.evidence.isEmpty {
+      if let i = said.firstIndex(where: { $0.pid == h.pid && $0.evidence == h.evidence }) {
+        if !said[i].fds.contains(h.fd) { said[i].fds.append(h.fd) }
+        continue
+      }
+      said.append((h.pid, h.evidence, [h.fd]))
+    }
+    for s in said {
+      let h = holders.first { $0.pid == s.pid && $0.evidence == s.evidence }!
+      lines.append("  evidence: \(s.pid) (\(shown(h.comm))) fd \(s.fds.map(String.init).joined(separator: ", ")): "
+        + "\(h.classification.rawValue) — \(shown(s.evidence))")
+    }
     // Member verdicts: already escaped, as every verdict is.
     for e in evidence { lines.append("  evidence: \(e)") }
     if let fix {
