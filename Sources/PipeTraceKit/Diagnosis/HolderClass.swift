@@ -97,22 +97,22 @@ struct HolderClassifier {
     }
     // 3. Orphans: reparented to init, or below an orphan that was started after the reader and is
     // not the reader's own ancestor (a live orphan running a whole pipeline is that pipeline's parent).
-    if holder.stat.ppid == 1 && holder.pid != 1 {
-      // The reader an orphan too, of the same session, and this one started no later than it:
-      // maybe two stages of a pipeline whose parent exited. /proc cannot tell which.
-      if reader.stat.ppid == 1, holder.stat.session == reader.stat.session, holder.stat.startTime <= reader.stat.startTime {
+    let ancestors = Relation.ancestors(of: holder.stat)
+    let top = holder.stat.ppid == 1 ? holder.stat : ancestors.last(where: { $0.pid != 1 && $0.ppid == 1 })
+    if let top, top.pid != 1, !Relation.ancestors(of: reader.stat).contains(where: { $0.pid == top.pid }),
+      top.pid == holder.pid || (top.pgid == reader.stat.pgid && top.startTime >= reader.stat.startTime)
+    {
+      // The reader an orphan too, of the same session, and that orphan started no later than it:
+      // maybe stages of a pipeline whose parent exited. /proc cannot tell which.
+      if reader.stat.ppid == 1, top.session == reader.stat.session, top.startTime <= reader.stat.startTime {
         return Result(classification: .unknown,
-                      evidence: "\(detail); the reader is an orphan too and this one started no later than it: "
+                      evidence: "\(detail); the reader is an orphan too and \(top.pid) started no later than it: "
                         + "they may be stages of one pipeline whose parent exited")
       }
-      return Result(classification: .leaked,
-                    evidence: "\(detail): its parent is gone, so it inherited fd \(fd) from a process that exited")
-    }
-    let ancestors = Relation.ancestors(of: holder.stat)
-    let readerAncestors = Set(Relation.ancestors(of: reader.stat).map(\.pid))
-    if let top = ancestors.last(where: { $0.pid != 1 }), top.ppid == 1, top.pgid == reader.stat.pgid,
-      top.startTime >= reader.stat.startTime, !readerAncestors.contains(top.pid)
-    {
+      if top.pid == holder.pid {
+        return Result(classification: .leaked,
+                      evidence: "\(detail): its parent is gone, so it inherited fd \(fd) from a process that exited")
+      }
       return Result(classification: .leaked,
                     evidence: "below orphan \(top.pid) (\(top.comm)), reparented to init and started after \(reader.pid): "
                       + "its parent is gone")

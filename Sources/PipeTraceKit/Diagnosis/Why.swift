@@ -101,8 +101,9 @@ public struct HangDiagnosis: Sendable {
     }
 
     /// The shell command that performs it, safe to paste: one independent command per holder and
-    /// object (`;`, not `&&`: a holder that exits first does not keep the others open): `--expect` quoted, the program named as
-    /// it can be run (`pipetrace` on PATH, else the path of the running binary: `SelfCommand`).
+    /// object (`;`, not `&&`: a holder that exits first does not keep the others open), `--expect`
+    /// quoted, the program named as it can be run (`pipetrace` on PATH, else the path of the
+    /// running binary: `SelfCommand`).
     public var command: String { command(program: SelfCommand.name) }
 
     public func command(program: String) -> String {
@@ -514,7 +515,8 @@ struct WaitForAnalyzer {
     result.evidence += memberVerdicts.map { "in its pipeline: \($0)" }
     let others = groupByPid(pipeline + peers + unknown + own).map { Self.group($0.1) }
     if !closes.isEmpty {
-      result.conclude(leaked.isEmpty ? .pipelineLeak(subject, members: others) : .leak(subject, leaked: groupByPid(leaked).map { Self.group($0.1) }, others: others))
+      let leakedGroups = groupByPid(leaked).map { Self.group($0.1) }
+      result.conclude(leaked.isEmpty ? .pipelineLeak(subject, members: others) : .leak(subject, leaked: leakedGroups, others: others))
       guard offerFix(closes, into: &result, subject: subject) else { return result }
       if !own.isEmpty {
         result.cautions.append("\(root.pid) holds the other side itself too (fd \(own.map { String($0.fd) }.joined(separator: ", "))): "
