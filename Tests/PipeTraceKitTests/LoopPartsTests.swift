@@ -245,6 +245,26 @@ final class LoopPartsTests: XCTestCase {
     XCTAssertEqual(notes.texts.count, 2)
   }
 
+  /// The responder's lineage proves an adoption (a forker that exited while its child lives) and
+  /// keeps nothing else: an exited process is forgotten once its last recorded child exits.
+  func testLineageKeepsOnlyWhatProvesAnAdoption() {
+    let responder = HangResponder(diagnoseAfter: 1, unstickAfter: 1)
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 1))  // reader forks a subshell
+    responder.handle(.fork(pid: 11, tid: 11, child: 12, kind: .fork, timestamp: 2))  // which forks the leak
+    responder.handle(.fork(pid: 12, tid: 12, child: 13, kind: .thread, timestamp: 2))
+    XCTAssertNil(responder.lineage.goneParent(of: 12))
+    responder.handle(.exit(pid: 11, tid: 11, code: 0, signal: nil, coreDumped: false, timestamp: 3))
+    XCTAssertEqual(responder.lineage.goneParent(of: 12), 11, "the subshell is gone: 12 was adopted")
+    XCTAssertNil(responder.lineage.forkedBy[13], "threads are not children")
+    responder.handle(.exit(pid: 12, tid: 12, code: 0, signal: nil, coreDumped: false, timestamp: 4))
+    XCTAssertTrue(responder.lineage.exited.isEmpty, "nothing left to prove")
+    XCTAssertEqual(responder.lineage.forkedBy, [:])
+    // A pid reused: the new process is not taken for the exited one.
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 5))
+    responder.handle(.fork(pid: 11, tid: 11, child: 14, kind: .fork, timestamp: 6))
+    XCTAssertNil(responder.lineage.goneParent(of: 14))
+  }
+
   final class NoteCollector: EventSink {
     var texts: [String] = []
     func handle(_ event: Event) { if case .note(_, let text, _) = event { texts.append(text) } }

@@ -47,10 +47,10 @@ public final class HangResponder: EventSink, TraceTicker {
     case .syscall(let r):
       if inProgress[r.tid]?.record.timestamp == r.timestamp { inProgress[r.tid] = nil }
     case .fork(let pid, _, let child, let kind, _):
-      if kind != .thread { lineage.forkedBy[child] = pid }
+      if kind != .thread { lineage.fork(child: child, by: pid) }
     case .exit(let pid, let tid, _, _, _, _):
       inProgress[tid] = nil
-      if pid == tid { lineage.exited.insert(pid) }
+      if pid == tid { lineage.exit(pid) }
     case .detached(_, let tid, _):
       inProgress[tid] = nil
     default:

@@ -26,14 +26,39 @@ public enum HolderClass: String, Sendable {
 
 /// What the trace saw of processes' births and deaths: who forked whom, who exited. With it a
 /// stuck detector can prove an adoption that /proc cannot (a subreaper that adopted a grandchild
-/// looks like the grandchild's parent).
+/// looks like the grandchild's parent). It keeps only what can still prove one: the forker of
+/// each live process, and an exited process only while a child it forked lives.
 public struct Lineage: Sendable {
-  /// Child pid → the pid that forked it (threads excluded).
-  public var forkedBy: [Int32: Int32] = [:]
-  /// Processes the trace saw exit.
-  public var exited = Set<Int32>()
+  /// Live child pid → the pid that forked it (threads excluded).
+  public private(set) var forkedBy: [Int32: Int32] = [:]
+  /// Exited processes with a live child they forked.
+  public private(set) var exited = Set<Int32>()
+  /// Per forker, how many of its recorded children live.
+  private var liveChildren: [Int32: Int] = [:]
 
   public init() {}
+
+  public mutating func fork(child: Int32, by parent: Int32) {
+    if let old = forkedBy[child] { release(old) }  // a pid reused without its exit seen
+    exited.remove(child)
+    forkedBy[child] = parent
+    liveChildren[parent, default: 0] += 1
+  }
+
+  public mutating func exit(_ pid: Int32) {
+    if let parent = forkedBy.removeValue(forKey: pid) { release(parent) }
+    if liveChildren[pid] != nil { exited.insert(pid) }
+  }
+
+  private mutating func release(_ parent: Int32) {
+    let left = (liveChildren[parent] ?? 1) - 1
+    if left > 0 {
+      liveChildren[parent] = left
+    } else {
+      liveChildren[parent] = nil
+      exited.remove(parent)
+    }
+  }
 
   /// The process that forked `pid`, when the trace saw it fork and then exit.
   public func goneParent(of pid: Int32) -> Int32? {
