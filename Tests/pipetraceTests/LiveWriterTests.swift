@@ -45,10 +45,11 @@ final class LiveWriterTests: XCTestCase {
   /// being written to".
   func testPipelineProducersAreLiveStages() throws {
     try procs.write("app.log", "start\n")
-    for (script, reader) in [("(sleep 30; echo data) | wc -c", "wc"), ("sleep 30 | cat", "cat"),
-                             ("tail -f app.log | grep ERROR", "grep")] {
+    for (script, reader, producer) in [("(sleep 30; echo data) | wc -c", "wc", "sleep"), ("sleep 30 | cat", "cat", "sleep"),
+                                       ("tail -f app.log | grep ERROR", "grep", "tail")] {
       let sh = try procs.launch(["/bin/sh", "-c", script])
       let consumer = try blockedDescendant(of: sh.pid, comm: reader, in: [0])
+      _ = try blockedDescendant(of: sh.pid, comm: producer, in: [230, 35, 7, 271, 232, 281])
       let (status, d) = try whyJSON(consumer)
       XCTAssertEqual(status, 2, "\(script): \(d)")
       XCTAssertTrue(d["fix"] is NSNull, "\(script): \(d)")
@@ -74,6 +75,8 @@ final class LiveWriterTests: XCTestCase {
     let parent = try procs.pid(fromFile: "p.pid")
     try waitUntil("the pipeline's parent orphaned") { procStatusField(parent, "PPid") == "1" }
     let consumer = try blockedDescendant(of: parent, comm: "wc", in: [0])
+    // The sleep too, so that every process of the tree is adopted (by pid) before its parent dies.
+    _ = try blockedDescendant(of: parent, comm: "sleep", in: [230, 35])
     let (status, d) = try whyJSON(consumer)
     XCTAssertEqual(status, 2, "\(d)")
     XCTAssertTrue(d["fix"] is NSNull, "\(d)")
