@@ -53,7 +53,7 @@ struct TraceOptions: ParsableArguments {
   @Option(name: .customLong("stuck-after"), help: ArgumentHelp("Print the `why` diagnosis of a read/poll on a pipe blocked this long.", valueName: "seconds"))
   var stuckAfter: Double = 5
 
-  @Option(name: .customLong("unstick-after"), help: ArgumentHelp("Also close the leaked write ends (the fix `why` names) once blocked this long.", valueName: "seconds"))
+  @Option(name: .customLong("unstick-after"), help: ArgumentHelp("Also close the write ends `why` proves leaked (its Fix; never a live writer) once blocked this long; each decision is noted.", valueName: "seconds"))
   var unstickAfter: Double?
 
   @Flag(name: .customLong("no-seccomp"), help: "Stop on every syscall instead of installing a seccomp filter.")

@@ -12,10 +12,14 @@ struct Why: ParsableCommand {
       frees the number instead). Processes whose fds pipetrace may not read are counted: the \
       answer may then be incomplete.
 
-      Exit status: 0 a fix was found (the Fix line); 2 blocked, but no safe fix (a deadlock, live \
-      work, a peer that must answer); 3 not blocked (running, stopped, or an idle event loop); \
-      1 no answer (no such process, a zombie or kernel thread, its state unreadable); 64 a usage \
-      error (a pid that is not a number, an unknown option).
+      Each holder is classified on evidence (leaked, pipeline stage, server/peer, itself or its own \
+      thread, unknown); a Fix only closes proven leaks, never a live writer.
+
+      Exit status: 0 a proven leak (the Fix line); 2 blocked, but nothing proven safe to close (a \
+      deadlock, live pipeline stages, a server or peer, its own thread, a stopped or unknown \
+      holder); 3 not blocked (running, stopped, or an idle event loop); 1 no answer (no such \
+      process, a zombie or kernel thread, its state unreadable); 64 a usage error (a pid that is \
+      not a number, an unknown option).
 
       Examples:
         pipetrace why 1234

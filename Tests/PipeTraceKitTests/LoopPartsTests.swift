@@ -222,7 +222,7 @@ final class LoopPartsTests: XCTestCase {
     var diagnosis = HangDiagnosis(pid: 10, comm: "reader", cmdline: "reader", state: "S", threads: [], holders: [],
                                   chain: [], verdict: "canned", cautions: [])
     diagnosis.noFixReason = "a canned reason"
-    responder.diagnose = { _ in diagnosis }
+    responder.diagnose = { _, _ in diagnosis }
     let notes = NoteCollector()
     let tracer = try Tracer(options: Tracer.Options(), sinks: [notes, responder])
     responder.handle(.syscallEntry(pollRecord(tid: 10, started: 1, on: Self.pipeTarget)))
@@ -236,13 +236,33 @@ final class LoopPartsTests: XCTestCase {
     responder.tick(now: entered + 1.5, tracer: tracer)
     responder.tick(now: entered + 2.5, tracer: tracer)
     XCTAssertEqual(notes.texts.count, 2)
-    XCTAssertEqual(notes.texts[1], "pipetrace: no safe close unblocks it: a canned reason")
+    XCTAssertEqual(notes.texts[1], "pipetrace: unstick 10: refused (other), no proven leak: a canned reason")
     // The call returned: nothing more about it.
     var done = pollRecord(tid: 10, started: 1, on: Self.pipeTarget)
     done.ret = 1
     responder.handle(.syscall(done))
     responder.tick(now: entered + 9, tracer: tracer)
     XCTAssertEqual(notes.texts.count, 2)
+  }
+
+  /// The responder's lineage proves an adoption (a forker that exited while its child lives) and
+  /// keeps nothing else: an exited process is forgotten once its last recorded child exits.
+  func testLineageKeepsOnlyWhatProvesAnAdoption() {
+    let responder = HangResponder(diagnoseAfter: 1, unstickAfter: 1)
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 1))  // reader forks a subshell
+    responder.handle(.fork(pid: 11, tid: 11, child: 12, kind: .fork, timestamp: 2))  // which forks the leak
+    responder.handle(.fork(pid: 12, tid: 12, child: 13, kind: .thread, timestamp: 2))
+    XCTAssertNil(responder.lineage.goneParent(of: 12))
+    responder.handle(.exit(pid: 11, tid: 11, code: 0, signal: nil, coreDumped: false, timestamp: 3))
+    XCTAssertEqual(responder.lineage.goneParent(of: 12), 11, "the subshell is gone: 12 was adopted")
+    XCTAssertNil(responder.lineage.forkedBy[13], "threads are not children")
+    responder.handle(.exit(pid: 12, tid: 12, code: 0, signal: nil, coreDumped: false, timestamp: 4))
+    XCTAssertTrue(responder.lineage.exited.isEmpty, "nothing left to prove")
+    XCTAssertEqual(responder.lineage.forkedBy, [:])
+    // A pid reused: the new process is not taken for the exited one.
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 5))
+    responder.handle(.fork(pid: 11, tid: 11, child: 14, kind: .fork, timestamp: 6))
+    XCTAssertNil(responder.lineage.goneParent(of: 14))
   }
 
   final class NoteCollector: EventSink {

@@ -22,6 +22,30 @@ extension TestProcesses {
     return (python, output, sleeper)
   }
 
+  /// Python's `communicate()` on a script that backgrounds a subshell `(sleep 300; echo late) &`:
+  /// two holders, the subshell (in wait4) and its sleeper. Returns once Python blocks in read and
+  /// the script has exited, leaving both orphaned.
+  public func startBackgroundSubshellHang() throws -> (python: Child, output: TestPipe, sub: Int32, sleeper: Int32) {
+    try write("c.sh", "#!/bin/sh\n(sleep 300; echo late) &\necho $! > sub.pid\necho start ok\n", executable: true)
+    let output = TestPipe()
+    let python = try launch([
+      "python3", "-c",
+      "import subprocess; out = subprocess.Popen('./c.sh', shell=True, stdout=subprocess.PIPE).communicate()[0]; "
+        + "print(out.decode().splitlines()[0])",
+    ], stdout: output.writeEnd)
+    output.closeWrite()
+    let sub = try pid(fromFile: "sub.pid")
+    try waitUntilBlocked(sub, in: [61])
+    guard let sleeper = childrenOf(sub).first else { throw Timeout(description: "the subshell has no sleeper") }
+    adopt(sleeper)
+    try waitUntilBlocked(sleeper, in: [230, 35])
+    try waitUntilBlocked(python.pid, in: [0])
+    // c.sh and the shell Python started it with are gone (zombies hold no fds): only the subshell
+    // and its sleeper still hold the pipe.
+    try waitUntil("c.sh exited") { procStatusField(sub, "PPid") == "1" && !childrenOf(python.pid).contains { isAlive($0) } }
+    return (python, output, sub, sleeper)
+  }
+
   /// `out=$(sh -c 'sleep 300 & …; echo start ok')`: returns once the outer shell blocks in read
   /// and the inner one has exited, leaving the sleeper holding the substitution's pipe.
   public func startShellSubstitutionHang() throws -> (sh: Child, output: TestPipe, sleeper: Int32) {

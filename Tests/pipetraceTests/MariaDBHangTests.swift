@@ -126,6 +126,34 @@ final class MariaDBHangTests: XCTestCase {
     XCTAssertTrue(calls.contains { $0.contains("python3 poll(") }, blocking)
   }
 
+  /// Issue 19 item 2: a `mariadb -e 'select sleep(N)'` client of a running mariadbd (started with
+  /// `&`: ppid 1) waits for its server's answer, not for a leak: mariadbd listens on the socket the
+  /// connection was accepted on. No Fix, exit 2, and the client gets its answer.
+  func testClientOfARunningServerIsNotALeak() throws {
+    let starter = try procs.launch(["/bin/sh", "-c", startLine + "echo $! > m.pid\n"])
+    XCTAssertEqual(starter.wait(), 0)
+    let mariadbd = try procs.pid(fromFile: "m.pid")
+    defer { try? procs.stop(daemon: mariadbd) }
+    try waitUntilAnswering()
+    try waitUntil("mariadbd orphaned") { procStatusField(mariadbd, "PPid") == "1" }
+    let output = TestPipe()
+    let client = try procs.launch(["/usr/bin/mariadb", "--socket=\(socket)", "-N", "-e", "select sleep(6)"], stdout: output.writeEnd)
+    output.closeWrite()
+    try waitUntil("the query running") {
+      (query("select count(*) from information_schema.processlist where info = 'select sleep(6)'") ?? "") == "1\n"
+    }
+    try waitUntilBlocked(client.pid, in: [0, 7, 45, 232, 271])
+    let (status, d) = try whyJSON(client.pid)
+    XCTAssertEqual(status, 2, "\(d)")
+    XCTAssertTrue(d["fix"] is NSNull, "\(d)")
+    let holders = d["holders"] as? [[String: Any]] ?? []
+    XCTAssertTrue(holders.contains { $0["pid"] as? Int == Int(mariadbd) && $0["classification"] as? String == "server_peer" },
+                  "\(holders)")
+    XCTAssertEqual(try output.readToEOF(timeout: 30), "0\n", "the answer reached the client")
+    XCTAssertEqual(client.wait(), 0)
+    try procs.stop(daemon: mariadbd)
+  }
+
   // MARK: Unstuck by the trace itself (issue 13 item 8)
 
   /// The Python wrapper of the original post, writing what `run` returned to the file `result`.

@@ -380,16 +380,25 @@ final class RealHangTests: XCTestCase {
       print(open(sys.argv[1]).read())
       """)
     let reader = try procs.launch(["python3", "reader.py", evilPath])
-    // A writer on the FIFO with a hostile argv of its own (and a byte that is not UTF-8).
+    // A writer on the FIFO with a hostile argv of its own (and a byte that is not UTF-8), leaked:
+    // the process that opened the FIFO exits and leaves it to a child (an orphan). (A process that
+    // opened the FIFO itself is no proven leak.)
     try procs.write("hold.py", """
       import os, sys
       fd = os.open(sys.argv[1], os.O_WRONLY)
       os.set_inheritable(fd, True)
+      pid = os.fork()
+      if pid:
+          open('holder.pid', 'w').write(f'{pid}\\n')
+          os._exit(0)
       os.execv('/bin/sleep', [b'sleep\\n\\xff\\x1b[31m', b'300'])
       """)
-    let holder = try procs.launch(["python3", "hold.py", evilPath])
+    let opener = try procs.launch(["python3", "hold.py", evilPath])
+    let holderPid = try procs.pid(fromFile: "holder.pid")
+    XCTAssertEqual(opener.wait(), 0)
+    try waitUntil("holder orphaned") { procStatusField(holderPid, "PPid") == "1" }
     try waitUntilBlocked(reader.pid, in: [0])
-    try waitUntilBlocked(holder.pid, in: [230, 35])
+    try waitUntilBlocked(holderPid, in: [230, 35])
 
     let text = try CLI.run(["why", "\(reader.pid)"])
     XCTAssertEqual(text.status, 0, text.stdout + text.stderr)
@@ -407,7 +416,7 @@ final class RealHangTests: XCTestCase {
     XCTAssertFalse(fix.contains("\n"))
     // The path goes into --expect as $'...' (bash, zsh, ksh): it still names the FIFO exactly.
     XCTAssertEqual(try runFix(String(fix), shell: "/bin/bash").status, 0)
-    XCTAssertEqual(fdLink(holder.pid, 3), "/dev/null")
+    XCTAssertEqual(fdLink(holderPid, 3), "/dev/null")
     try waitUntil("reader saw EOF") { !isAlive(reader.pid) }
     XCTAssertEqual(reader.wait(), 0)
   }

@@ -26,13 +26,13 @@ final class UnstickTests: XCTestCase {
 
   /// The reader: a shell waiting for `$(HOLDER & echo hi)`, which writes what it got to `got`
   /// (and then, with `linger`, sleeps).
-  func readerScript(_ holder: String, linger: Bool = true) -> String {
-    "out=$(\(holder.replacingOccurrences(of: "python3", with: TestProcesses.python)) & echo hi); echo \"got $out\" > got"
+  func readerScript(_ holder: String, linger: Bool = true, gate: Bool = false) -> String {
+    (gate ? ": < go; " : "") + "out=$(\(holder.replacingOccurrences(of: "python3", with: TestProcesses.python)) & echo hi); echo \"got $out\" > got"
       + (linger ? "; sleep 120" : "")
   }
 
   func removeFiles() {
-    for name in ["got", "holder", "reader"] { try? FileManager.default.removeItem(atPath: processes.directory.appendingPathComponent(name).path) }
+    for name in ["got", "holder", "reader", "go"] { try? FileManager.default.removeItem(atPath: processes.directory.appendingPathComponent(name).path) }
   }
 
   func gotFile() -> String { processes.directory.appendingPathComponent("got").path }
@@ -67,12 +67,16 @@ final class UnstickTests: XCTestCase {
     return (subreaper, try processes.pid(fromFile: "reader"))
   }
 
-  /// Attached with --tree to a tree that holds the reader and its holder: the holder's fd is closed
+  /// Attached with --tree to a tree that holds the reader and then starts its holder (the reader
+  /// waits at the FIFO `go` until the trace is attached: the trace sees the holder's parent fork it
+  /// and exit, which proves the subreaper adopted a leak; from /proc alone the holder is a sibling of
+  /// the reader under their live parent, no proven leak, and is left alone): the holder's fd is closed
   /// while it is blocked in its own traced call; SIGINT then ends pipetrace within a second and
   /// every process is left running, untraced, not stopped, blocked where it was.
   func testAttachedUnstickOfATracedBlockedHolderThenSIGINT() throws {
     for holder in Self.holders {
-      let (subreaper, readerPid) = try launchUnderSubreaper(readerScript(holder.command))
+      XCTAssertEqual(mkfifo(processes.directory.appendingPathComponent("go").path, 0o600), 0)
+      let (subreaper, readerPid) = try launchUnderSubreaper(readerScript(holder.command, gate: true))
       // Everything under the subreaper (the holder's and the reader's sleeps too), by pid, also
       // when an assertion throws.
       defer {
@@ -85,15 +89,18 @@ final class UnstickTests: XCTestCase {
         subreaper.wait()
         removeFiles()
       }
-      let holderPid = try processes.pid(fromFile: "holder")
-      try waitUntilBlocked(holderPid, in: holder.blockedIn)
-      try waitUntilBlocked(readerPid, in: [0])
-      try waitUntil("the holder adopted by the subreaper") { procStatusField(holderPid, "PPid") == String(subreaper.pid) }
       let trace = temporaryFile("unstick-\(holder.name).txt")
       defer { unlink(trace) }
       let tracer = try BackgroundProcess(
         CLI.binary, ["-o", trace, "--stuck-after", "0.3", "--unstick-after", "0.3", "--tree", "-p", String(subreaper.pid)])
       defer { tracer.stop() }
+      try waitUntil("the tree attached") {
+        [subreaper.pid, readerPid].allSatisfy { procStatusField($0, "TracerPid") == String(tracer.pid) }
+      }
+      let gate = open(processes.directory.appendingPathComponent("go").path, O_WRONLY)
+      XCTAssertGreaterThanOrEqual(gate, 0)
+      close(gate)
+      let holderPid = try processes.pid(fromFile: "holder")
       XCTAssertEqual(try waitForReaderOutput(), "got hi\n", "holder in \(holder.name)")
       // The reader now sleeps; the holder is blocked again in its own call.
       try waitUntilBlocked(holderPid, in: holder.blockedIn)

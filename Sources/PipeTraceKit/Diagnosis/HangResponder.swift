@@ -1,6 +1,9 @@
 /// What a live trace does about a call that waits on a pipe for too long: print the `why`
-/// diagnosis into the trace, and with `unstickAfter` close the leaked write ends (the fix `why`
-/// proposes: holders that are neither the reader nor a live direct child of it) so the reader goes on.
+/// diagnosis into the trace, and with `unstickAfter` close the leaked write ends so the reader goes
+/// on — only when the diagnosis proves the leak (`outcome == .fix`); a pipeline stage, a server, a
+/// process's own write end or a holder it cannot classify is never closed. Each decision, acted on
+/// or refused, is a note in the trace. The forks and exits it sees are the lineage that proves an
+/// adoption /proc cannot (a subreaper reader that adopted the leaked process).
 ///
 /// A consumer of the event stream (it learns which calls are in progress from their entry and exit
 /// events) ticked by the loop; a close it decides on is a request the loop carries out between
@@ -15,8 +18,10 @@ public final class HangResponder: EventSink, TraceTicker {
   private var inProgress: [Int32: (record: SyscallRecord, since: Double)] = [:]
   private var diagnosed = Set<CallKey>()
   private var unstuck = Set<CallKey>()
+  /// Who forked whom and who exited, as the trace saw it.
+  public private(set) var lineage = Lineage()
   /// Replaces the live diagnosis (tests feed canned ones).
-  var diagnose: (Int32) -> HangDiagnosis? = { try? diagnoseHang(pid: $0) }
+  var diagnose: ((Int32, Lineage) -> HangDiagnosis?) = { try? diagnoseHang(pid: $0, lineage: $1) }
 
   private struct CallKey: Hashable {
     var tid: Int32
@@ -48,7 +53,12 @@ public final class HangResponder: EventSink, TraceTicker {
       }
     case .syscall(let r):
       if inProgress[r.tid]?.record.timestamp == r.timestamp { inProgress[r.tid] = nil }
-    case .exit(_, let tid, _, _, _, _), .detached(_, let tid, _):
+    case .fork(let pid, _, let child, let kind, _):
+      if kind != .thread { lineage.fork(child: child, by: pid) }
+    case .exit(let pid, let tid, _, _, _, _):
+      inProgress[tid] = nil
+      if pid == tid { lineage.exit(pid) }
+    case .detached(_, let tid, _):
       inProgress[tid] = nil
     default:
       break
@@ -110,7 +120,7 @@ public final class HangResponder: EventSink, TraceTicker {
 
   func respond(tracer: Tracer, pid: Int32, tid: Int32, record: SyscallRecord, blockedFor: Double) {
     let decision = decide(tid: tid, record: record, blockedFor: blockedFor)
-    guard decision != .ignore, let diagnosis = diagnose(pid) else { return }
+    guard decision != .ignore, let diagnosis = diagnose(pid, lineage) else { return }
     let key = CallKey(tid: tid, started: record.timestamp)
     guard StuckPolicy.isHang(diagnosis) else {
       // An idle event loop (or a call that is not blocked after all): no note, no fix, not asked again.
@@ -126,10 +136,13 @@ public final class HangResponder: EventSink, TraceTicker {
     }
     guard decision == .fix || decision == .diagnoseAndFix else { return }
     unstuck.insert(key)
-    guard let fix = diagnosis.fix else {
-      tracer.note(pid: tid, "pipetrace: no safe close unblocks it: \(diagnosis.noFixReason ?? "no leaked holder")")
+    guard diagnosis.outcome == .fix, let fix = diagnosis.fix else {
+      tracer.note(pid: tid, "pipetrace: unstick \(pid): refused (\(diagnosis.verdictCase.kind)), no proven leak: "
+        + (diagnosis.noFixReason ?? "no leaked holder"))
       return
     }
+    tracer.note(pid: tid, "pipetrace: unstick \(pid): acting on a proven leak: "
+      + fix.closes.map { "\($0.pid) fd \($0.fds.map(String.init).joined(separator: " "))" }.joined(separator: "; "))
     for close in fix.closes { perform(close, tracer: tracer) }
   }
 

@@ -23,6 +23,16 @@ public struct ProcessSnapshot: Sendable {
     return inCalls.first { !$0.fds.isEmpty || $0.waitPid != nil } ?? inCalls.first
   }
 
+  /// Its children (every thread's /proc/PID/task/TID/children: a child belongs to the thread
+  /// that forked it), zombies included.
+  var childPids: [Int32] {
+    threads.flatMap { thread in
+      (ProcFS.read("/proc/\(pid)/task/\(thread.tid)/children") ?? "").split(separator: " ").compactMap {
+        Int32($0.trimmingCharacters())
+      }
+    }
+  }
+
   /// True when no thread sleeps in a syscall: it is on a CPU, runnable, stopped or in a fault.
   public var isBlocked: Bool { threads.contains { $0.blocked != nil } }
 

@@ -29,6 +29,9 @@ public enum Relation: String, Sendable {
     if holder.ppid == 1 {
       return (.orphan, "an orphan reparented to init (pid 1); \(family)\(startedLater)")
     }
+    // Under the reader's own parent: a sibling (a stage of the same pipeline, or adopted by a
+    // subreaper parent: /proc cannot tell; HolderClassifier weighs the evidence).
+    if holder.ppid == reader.ppid { return (.sibling, "a sibling of \(reader.pid) (same parent \(reader.ppid))") }
     // Orphans go to the nearest subreaper ancestor; one that is also the reader's ancestor and shares
     // the reader's process group was most likely started (and abandoned) below the reader.
     if readerAncestors.contains(where: { $0.pid == holder.ppid }), holder.pgid == reader.pgid,
@@ -43,7 +46,6 @@ public enum Relation: String, Sendable {
     {
       return (.orphan, "a descendant of orphan \(top.pid) (\(top.comm)), which was reparented to init; \(family)\(startedLater)")
     }
-    if holder.ppid == reader.ppid { return (.sibling, "a sibling of \(reader.pid) (same parent \(reader.ppid))") }
     return (.unrelated, "not related to \(reader.pid) by parentage; \(family)")
   }
 

@@ -24,6 +24,15 @@ public struct HangDiagnosis: Sendable {
   /// Processes whose fd table could not be read (another user's, without privilege): a holder
   /// among them would be missing from the answer.
   public var uninspected: [Int32] = []
+  /// The verdict as a case with its evidence (`verdict` is its text).
+  public var verdictCase: Verdict = .text("")
+  /// Evidence lines shown below the verdict (what a pipeline member is stuck on, …), escaped text as
+  /// the verdict is.
+  public var evidence: [String] = []
+  /// With no fix: the close a user may run if sure (holders pipetrace cannot prove leaked), shown
+  /// commented out, and why pipetrace doubts it.
+  public var suggestion: Fix?
+  public var doubt: String?
 
   public enum Outcome: String, Sendable {
     /// Blocked on a leak, and `fix` undoes it.
@@ -74,6 +83,9 @@ public struct HangDiagnosis: Sendable {
     /// It also holds the socket listening where the connection was accepted (`WaitedObject.listener`):
     /// the server that accepted the connection, not a process that inherited it.
     public var listens = false
+    /// What it is to the blocked process, on evidence (`HolderClass`); only `.leaked` is ever closed.
+    public var classification: HolderClass = .unknown
+    public var evidence: String = ""
   }
 
   public struct ChainStep: Sendable {
@@ -97,15 +109,17 @@ public struct HangDiagnosis: Sendable {
       public var target: Int32 { tid ?? pid }
     }
 
-    /// The shell command that performs it, safe to paste: `--expect` quoted, the program named as
-    /// it can be run (`pipetrace` on PATH, else the path of the running binary: `SelfCommand`).
+    /// The shell command that performs it, safe to paste: one independent command per holder and
+    /// object (`;`, not `&&`: a holder that exits first does not keep the others open), `--expect`
+    /// quoted, the program named as it can be run (`pipetrace` on PATH, else the path of the
+    /// running binary: `SelfCommand`).
     public var command: String { command(program: SelfCommand.name) }
 
     public func command(program: String) -> String {
       closes.map { c in
         "\(program) --inject-close \(c.target) \(c.fds.map(String.init).joined(separator: " ")) --expect "
           + shellQuoted([c.expect])
-      }.joined(separator: " && ")
+      }.joined(separator: "; ")
     }
   }
 }
@@ -116,9 +130,10 @@ public struct DiagnosisError: Error, Sendable, CustomStringConvertible {
   public init(_ description: String) { self.description = description }
 }
 
-/// Diagnoses `pid` now. Throws `DiagnosisError` for a pid that cannot be diagnosed (missing, a
+/// Diagnoses `pid` now; `lineage` is what a trace saw of forks and exits (it proves adoptions
+/// /proc cannot). Throws `DiagnosisError` for a pid that cannot be diagnosed (missing, a
 /// kernel thread, a zombie).
-public func diagnoseHang(pid: Int32) throws -> HangDiagnosis {
+public func diagnoseHang(pid: Int32, lineage: Lineage? = nil) throws -> HangDiagnosis {
   if pid <= 0 { throw DiagnosisError("invalid pid \(pid): must be a positive process id") }
   guard let snapshot = ProcessSnapshot.read(pid) else { throw DiagnosisError("no such process: \(pid)") }
   let comm = DisplayText.escape(snapshot.comm)
@@ -132,7 +147,7 @@ public func diagnoseHang(pid: Int32) throws -> HangDiagnosis {
   if snapshot.stat.pid != pid {
     throw DiagnosisError("pid \(pid) is a thread of process \(snapshot.stat.pid): ask about \(snapshot.stat.pid)")
   }
-  var analyzer = WaitForAnalyzer(index: PipeHolderIndex.scan())
+  var analyzer = WaitForAnalyzer(index: PipeHolderIndex.scan(), lineage: lineage)
   return analyzer.diagnose(snapshot)
 }
 
@@ -147,8 +162,12 @@ struct WaitForAnalyzer {
   var primaries: [Int32: (call: BlockedCall?, waits: [Wait], idle: Bool)] = [:]
   /// Processes whose first waiting thread idles but whose other threads work (`ThreadActivity`).
   var atWork: [Int32: ThreadActivity] = [:]
+  let classifier: HolderClassifier
 
-  init(index: PipeHolderIndex) { self.index = index }
+  init(index: PipeHolderIndex, lineage: Lineage? = nil) {
+    self.index = index
+    classifier = HolderClassifier(lineage: lineage)
+  }
 
   mutating func snapshot(_ pid: Int32) -> ProcessSnapshot? {
     if let s = snapshots[pid] { return s }
@@ -196,12 +215,17 @@ struct WaitForAnalyzer {
       for fd in object.otherSideHolders(in: index, wants: waited.wants) where seen.insert(fd).inserted {
         guard let holder = snapshot(fd.pid), let link = ProcFS.fdTarget(fd.tableOwner, fd: fd.fd)?.path else { continue }
         let (relation, detail) = Relation.of(holder: holder.stat, reader: process.stat)
+        let found = classifier.classify(
+          holder: holder, fd: fd.fd, reader: process, waitingTid: process.threads.first { $0.blocked == call }?.tid,
+          object: object, relation: relation, detail: detail)
         holders.append(HangDiagnosis.Holder(
           pid: fd.pid, fd: fd.fd, link: link, kind: object.kind, inode: fd.inode, end: fd.end,
           waitedOn: object.label, comm: holder.comm, cmdline: holder.cmdline, ppid: holder.stat.ppid,
           state: holder.stat.stateName, blocked: holder.primaryBlock, relation: relation, relationDetail: detail,
-          tid: fd.tid, listens: object.holdsListener(fd.pid, in: index)))
+          tid: fd.tid, listens: object.holdsListener(fd.pid, in: index),
+          classification: found.classification, evidence: found.evidence))
       }
+      classifier.propagateLeaks(&holders)
       result.append(Wait(fd: waited, object: object, holders: holders))
     }
     return result
@@ -242,15 +266,8 @@ struct WaitForAnalyzer {
 
   /// Live children a wait4/waitid with this pid argument waits for.
   mutating func waitedChildren(of process: ProcessSnapshot, waitPid: Int32) -> [ProcessSnapshot] {
-    var children: [Int32] = []
-    for thread in process.threads {
-      let text = ProcFS.read("/proc/\(process.pid)/task/\(thread.tid)/children") ?? ""
-      children += text.split(separator: " ").compactMap { Int32($0.trimmingCharacters()) }
-    }
-    return children.compactMap { snapshot($0) }.filter { child in
-      if waitPid == -1 { return true }
-      if waitPid > 0 { return child.pid == waitPid }
-      return child.stat.pgid == (waitPid == 0 ? process.stat.pgid : -waitPid)
+    process.childPids.compactMap { snapshot($0) }.filter { child in
+      HolderClassifier.covers(waitPid, child: child.stat, parent: process.stat)
     }
   }
 
@@ -403,18 +420,17 @@ struct WaitForAnalyzer {
     return diagnoseEOFWait(root, call: call, waits: relevant.filter { $0.fd.wants == .read }, into: result)
   }
 
-  /// What a holder is to the waiting process: part of its running pipeline (a live descendant), a
-  /// leak (an orphan left behind, or for pipes, FIFOs and ptys anyone else), or a socket's peer.
-  enum Role { case itself, pipeline, leaked, peer }
+  /// What a holder is to the waiting process, from its evidence-based class: only `.leaked` is
+  /// ever closed; a pipeline stage's own leaks are looked for in its own diagnosis.
+  enum Role { case itself, pipeline, leaked, peer, unknown }
 
   static func role(_ h: HangDiagnosis.Holder) -> Role {
-    // A TCP peer and a terminal's other side are never leaks; nor a server holding the listener it accepted on.
-    if h.kind == .tcp || h.kind == .terminal { return .peer }
-    switch h.relation {
-    case .itself: return .itself
-    case .child, .grandchild, .descendant: return .pipeline
-    case .orphan: return h.kind == .socket && h.listens ? .peer : .leaked
-    default: return h.kind == .socket ? .peer : .leaked
+    switch h.classification {
+    case .itself, .ownThread: return .itself
+    case .pipelineStage: return .pipeline
+    case .leaked: return .leaked
+    case .serverPeer: return .peer
+    case .unknown: return .unknown
     }
   }
 
@@ -513,58 +529,95 @@ struct WaitForAnalyzer {
       }
       return result
     }
+    let subject = Verdict.Subject(pid: root.pid, comm: root.comm, waited: waitText)
     let own = holders.filter { Self.role($0) == .itself }
     let pipeline = holders.filter { Self.role($0) == .pipeline }
     let leaked = holders.filter { Self.role($0) == .leaked }
     let peers = holders.filter { Self.role($0) == .peer }
+    let unknown = holders.filter { Self.role($0) == .unknown }
 
-    var sentences: [String] = []
-    if !own.isEmpty {
-      sentences.append("\(name) waits for EOF on \(waitText) but holds the other side itself (fd "
-        + "\(own.map { String($0.fd) }.joined(separator: ", "))): it can never see EOF")
-    }
-    if !leaked.isEmpty {
-      sentences.append((own.isEmpty ? "\(name) waits for EOF on \(waitText), but" : "and")
-        + " the other side is also held by \(whoText(leaked))")
-    }
-    var closes = self.closes(for: leaked + own)
-    var memberVerdicts: [String] = []
-    var memberPids: [Int32] = []
-    for h in pipeline where !memberPids.contains(h.pid) { memberPids.append(h.pid) }
-    if !pipeline.isEmpty {
-      memberVerdicts = adoptFixes(of: memberPids, root: root, into: &result, closes: &closes)
-      let lead = sentences.isEmpty ? "\(name) waits for EOF on \(waitText); its" : "its"
-      sentences.append("\(lead) own pipeline still holds it: \(whoText(pipeline))"
-        + (memberVerdicts.isEmpty ? "; EOF comes when they finish" : ", which cannot finish: " + memberVerdicts.joined(separator: " ")))
-    }
-    if !peers.isEmpty {
-      let lead = sentences.isEmpty ? "\(name) waits for data on \(waitText) from its peer" : "its peer"
-      sentences.append("\(lead) \(whoText(peers)), which has not sent it or closed (a server or client, not a leak)")
-    }
-    result.verdict = sentences.joined(separator: "; ") + "."
-    if closes.isEmpty {
-      if !peers.isEmpty && pipeline.isEmpty {
-        result.noFixReason = "the other side is held by its peer, not leaked: the peer must answer or close"
-      } else {
-        result.noFixReason = "the other side is held only by live descendants of \(root.pid): they are still its work, "
-          + "not a leak (see the chain for what they wait on)"
+    var closes = self.closes(for: leaked)
+    let memberPids = groupByPid(pipeline).map(\.0)
+    let memberVerdicts = pipeline.isEmpty ? [] : adoptFixes(of: memberPids, root: root, into: &result, closes: &closes)
+    result.evidence += memberVerdicts.map { "in its pipeline: \($0)" }
+    let others = groupByPid(pipeline + peers + unknown + own).map { Self.group($0.1) }
+    if !closes.isEmpty {
+      let leakedGroups = groupByPid(leaked).map { Self.group($0.1) }
+      result.conclude(leaked.isEmpty ? .pipelineLeak(subject, members: others) : .leak(subject, leaked: leakedGroups, others: others))
+      guard offerFix(closes, into: &result, subject: subject) else { return result }
+      if !own.isEmpty {
+        result.cautions.append("\(root.pid) holds the other side itself too (fd \(own.map { String($0.fd) }.joined(separator: ", "))): "
+          + "it sees EOF only once it closes that itself")
+      }
+      if !pipeline.isEmpty {
+        result.cautions.append("its own pipeline (" + memberPids.map(String.init).joined(separator: ", ")
+          + ") holds the other side too: EOF comes once they finish")
+      }
+      if !peers.isEmpty || !unknown.isEmpty {
+        result.cautions.append("also held by " + groupByPid(peers + unknown).map { "\($0.0)" }.joined(separator: ", ")
+          + ", which pipetrace leaves alone: EOF comes once they close it")
+      }
+      if !result.uninspected.isEmpty {
+        result.cautions.append("\(result.uninspected.count) processes could not be inspected: another holder may remain")
       }
       return result
     }
-    result.fix = HangDiagnosis.Fix(closes: closes)
-    result.outcome = .fix
-    if !own.isEmpty {
-      result.cautions.append("replacing fds of \(root.pid) itself: if the program later writes to that fd, "
-        + "the data goes to /dev/null")
+    if !unknown.isEmpty {
+      result.conclude(.unknown(subject, holders: groupByPid(unknown).map { Self.group($0.1) }))
+      result.noFixReason = "pipetrace cannot prove that \(groupByPid(unknown).map { String($0.0) }.joined(separator: ", ")) leaked it"
+      result.suggestion = HangDiagnosis.Fix(closes: self.closes(for: unknown))
+      result.doubt = unknown.map { "\($0.pid): \($0.evidence)" }.first
+      return result
     }
     if !pipeline.isEmpty {
-      result.cautions.append("its own pipeline (" + memberPids.map(String.init).joined(separator: ", ")
-        + ") holds the other side too: EOF comes once they finish")
+      result.conclude(.stillWritten(subject, writers: groupByPid(pipeline + peers).map { Self.group($0.1) }))
+      result.noFixReason = "the other side is held by live stages of its pipeline (or an ancestor), not leaked: "
+        + "they may still write; EOF comes when they finish (see the chain for what they wait on)"
+      return result
     }
-    if !result.uninspected.isEmpty {
-      result.cautions.append("\(result.uninspected.count) processes could not be inspected: another holder may remain")
+    if !peers.isEmpty {
+      result.conclude(.peer(subject, peers: groupByPid(peers).map { Self.group($0.1) }))
+      result.noFixReason = "the other side is held by its server or peer, not leaked: the peer must answer or close"
+      return result
+    }
+    let threads = own.filter { $0.classification == .ownThread }
+    if !threads.isEmpty {
+      result.conclude(.ownThread(subject, threads: [Self.group(threads)]))
+      result.noFixReason = "its own thread holds the other side: a wakeup it writes itself, never closed by pipetrace"
+    } else {
+      result.conclude(.selfHeld(subject, fds: own.map(\.fd)))
+      result.noFixReason = "only the process itself holds the other side; pipetrace never closes a process's own "
+        + "write end (if you are sure no signal handler writes it, close it in the program)"
     }
     return result
+  }
+
+  /// One holder process's fds as a verdict's group.
+  static func group(_ fds: [HangDiagnosis.Holder]) -> Verdict.HolderGroup {
+    Verdict.HolderGroup(pid: fds[0].pid, comm: fds[0].comm, fds: fds.map(\.fd),
+                        classification: fds[0].classification, evidence: fds[0].evidence)
+  }
+
+  /// Makes `closes` the fix, unless a holder to close is stopped (the close would be refused):
+  /// then no fix, and what to do first. Returns whether the fix stands.
+  mutating func offerFix(_ closes: [HangDiagnosis.Fix.Close], into result: inout HangDiagnosis, subject: Verdict.Subject?) -> Bool {
+    var stopped: [Verdict.HolderGroup] = []
+    for pid in Set(closes.map(\.pid)).sorted() {
+      guard let p = snapshot(pid), p.stat.state == "T" else { continue }
+      stopped.append(Verdict.HolderGroup(pid: pid, comm: p.comm, fds: closes.filter { $0.pid == pid }.flatMap(\.fds),
+                                         classification: .leaked, evidence: "stopped (SIGSTOP or job control)"))
+    }
+    if stopped.isEmpty {
+      result.fix = HangDiagnosis.Fix(closes: closes)
+      result.outcome = .fix
+      return true
+    }
+    if let subject { result.conclude(.stoppedLeak(subject, stopped: stopped)) }
+    let cont = stopped.map { "kill -CONT \($0.pid)" }.joined(separator: "; ")
+    result.noFixReason = "the leaked holder \(stopped.map { String($0.pid) }.joined(separator: ", ")) is stopped: "
+      + "`\(cont)` first, then ask again (a stopped process cannot be made to close an fd)"
+    result.outcome = .noFix
+    return false
   }
 
   /// A writer waiting for room: who could read.
@@ -609,9 +662,7 @@ struct WaitForAnalyzer {
       + (childVerdicts.isEmpty ? ", which is not blocked (still working)." : "; " + childVerdicts.joined(separator: "; ") + ".")
     if closes.isEmpty {
       result.noFixReason = "its children are not stuck on a leak"
-    } else {
-      result.fix = HangDiagnosis.Fix(closes: closes)
-      result.outcome = .fix
+    } else if offerFix(closes, into: &result, subject: nil) {
       for c in blockedChildren { result.cautions += nested[c]?.cautions ?? [] }
     }
     return result

@@ -24,7 +24,7 @@ extension HangDiagnosis {
         let mode = h.end.map { "\($0.rawValue) end of " } ?? ""
         let thread = h.tid.map { " thread \($0) (own fd table)" } ?? ""
         lines.append("  \(h.pid)\(thread) \(shown(h.comm)) fd \(h.fd) (\(mode)\(shown(h.link))) — "
-          + "\(h.relation.rawValue): \(shown(h.relationDetail)); ppid \(h.ppid); \(doing)")
+          + "\(h.classification.rawValue) (\(h.relation.rawValue): \(shown(h.relationDetail))); ppid \(h.ppid); \(doing)")
         if !h.cmdline.isEmpty { lines.append("      \(shown(h.cmdline))") }
       }
     }
@@ -39,12 +39,32 @@ extension HangDiagnosis {
         + "a holder among them would be missing, so this answer may be incomplete.")
     }
     lines.append("Verdict: \(verdict)")
+    // Below it, each holder's class and the evidence for it, once per process and evidence.
+    var said: [(pid: Int32, evidence: String, fds: [Int32])] = []
+    for h in holders where !h.evidence.isEmpty {
+      if let i = said.firstIndex(where: { $0.pid == h.pid && $0.evidence == h.evidence }) {
+        if !said[i].fds.contains(h.fd) { said[i].fds.append(h.fd) }
+        continue
+      }
+      said.append((h.pid, h.evidence, [h.fd]))
+    }
+    for s in said {
+      let h = holders.first { $0.pid == s.pid && $0.evidence == s.evidence }!
+      lines.append("  evidence: \(s.pid) (\(shown(h.comm))) fd \(s.fds.map(String.init).joined(separator: ", ")): "
+        + "\(h.classification.rawValue) — \(shown(s.evidence))")
+    }
+    // Member verdicts: already escaped, as every verdict is.
+    for e in evidence { lines.append("  evidence: \(e)") }
     if let fix {
       lines.append("Fix: \(fix.command)")
       lines.append("  (each fd is replaced by /dev/null, so its number stays taken; --plain-close frees it instead)")
       for c in cautions { lines.append("  caution: \(c)") }
     } else {
       lines.append("No fix: \(noFixReason ?? "none found")")
+      if let suggestion {
+        lines.append("# if you are sure: \(suggestion.command)")
+        if let doubt { lines.append("#   doubt: \(shown(doubt))") }
+      }
     }
     // Composed lines hold escaped text only; this last pass keeps a control character from any
     // source out of the terminal.
@@ -75,9 +95,13 @@ extension HangDiagnosis {
         ("ppid", .int(Int64(h.ppid))), ("relation", .string(h.relation.rawValue)),
         ("relation_detail", .string(h.relationDetail)), ("state", .string(h.state)), ("blocked", call(h.blocked)),
         ("tid", h.tid.map { .int(Int64($0)) } ?? .null), ("listens", .bool(h.listens)),
+        ("classification", .string(h.classification.rawValue)), ("evidence", .string(h.evidence)),
       ])
     }
     let fixValue: JSONValue = fix.map { .string($0.command) } ?? .null
+    let evidenceValue: JSONValue = .array(evidence.map { .string($0) })
+    let suggestionValue: JSONValue = suggestion.map { .string($0.command) } ?? .null
+    let doubtValue: JSONValue = doubt.map { .string($0) } ?? .null
     let closes: JSONValue = .array((fix?.closes ?? []).map { c in
       .object([("pid", .int(Int64(c.pid))), ("fds", .array(c.fds.map { .int(Int64($0)) })),
                ("expect", .string(c.expect)), ("tid", c.tid.map { .int(Int64($0)) } ?? .null)])
@@ -95,6 +119,10 @@ extension HangDiagnosis {
                                             ("text", .string($0.text))]) })),
       ("cycle", cycle.map { .array($0.map { .int(Int64($0)) }) } ?? .null),
       ("verdict", .string(verdict)),
+      ("verdict_kind", .string(verdictCase.kind)),
+      ("evidence", evidenceValue),
+      ("suggestion", suggestionValue),
+      ("doubt", doubtValue),
       ("fix", fixValue),
       ("closes", closes),
       ("no_fix_reason", noFixReason.map { .string($0) } ?? .null),
@@ -107,4 +135,44 @@ extension HangDiagnosis {
 
   /// One JSON object on one line.
   public func json() -> String { jsonValue.text + "\n" }
+}
+
+/// The verdict's one line: who, which fd, why (at most about 200 characters; the evidence of each
+/// holder is on its own line below it).
+extension Verdict {
+  public var text: String {
+    let shown = DisplayText.escape
+    func name(_ s: Subject) -> String { "\(s.pid) (\(shown(s.comm)))" }
+    func who(_ groups: [HolderGroup], limit: Int = 3) -> String {
+      let named = groups.prefix(limit).map { "\($0.pid) (\(shown($0.comm)), fd \($0.fds.map(String.init).joined(separator: " ")))" }
+      return named.joined(separator: ", ") + (groups.count > limit ? " and \(groups.count - limit) more" : "")
+    }
+    func cut(_ text: String) -> String { text.count <= 200 ? text : String(text.prefix(197)) + "..." }
+    switch self {
+    case .leak(let s, let leaked, _):
+      return cut("\(name(s)) waits for EOF on \(shown(s.waited)), held open by leaked \(who(leaked)): "
+        + "inherited from a process that is gone.")
+    case .pipelineLeak(let s, let members):
+      return cut("\(name(s)) waits for EOF on \(shown(s.waited)); its pipeline \(who(members)) cannot finish "
+        + "because of a leak (below).")
+    case .stoppedLeak(let s, let stopped):
+      return cut("\(name(s)) waits for EOF on \(shown(s.waited)), held open by leaked \(who(stopped)), which is stopped: "
+        + stopped.map { "`kill -CONT \($0.pid)`" }.joined(separator: ", ") + " first, then ask again.")
+    case .stillWritten(let s, let writers):
+      return cut("\(name(s)) reads \(shown(s.waited)), still being written to by \(who(writers)): "
+        + (writers.count == 1 ? "a live stage" : "live stages") + " of its pipeline, not a leak.")
+    case .peer(let s, let peers):
+      return cut("\(name(s)) waits for data on \(shown(s.waited)) from \(who(peers)), its server or peer: not a leak.")
+    case .ownThread(let s, let threads):
+      return cut("\(name(s)) waits on \(shown(s.waited)) for its own thread: only it holds the other side "
+        + "(fd \(threads.flatMap(\.fds).map(String.init).joined(separator: ", "))), shared by its threads.")
+    case .selfHeld(let s, let fds):
+      return cut("\(name(s)) waits for EOF on \(shown(s.waited)) but holds the other side itself (fd "
+        + fds.map(String.init).joined(separator: ", ") + "): it can never see EOF from another process.")
+    case .unknown(let s, let holders):
+      return cut("\(name(s)) waits on \(shown(s.waited)), held by \(who(holders)), which pipetrace cannot prove leaked.")
+    case .text(let t):
+      return t
+    }
+  }
 }

@@ -55,7 +55,7 @@ public enum HTMLReport {
     "\(b.name)(\(b.fd.map { "\($0)" + (b.target.map { "<\($0)>" } ?? "") } ?? ""))"
   }
 
-  static func verdictBox(_ r: Report, _ v: Verdict) -> String {
+  static func verdictBox(_ r: Report, _ v: ReportVerdict) -> String {
     var s = "<section id=\"verdict\" class=\"verdict\"><h2>Verdict</h2>\n"
     guard let b = v.call else { return s + "<p class=\"verdict-text\">\(esc(v.verdict))</p></section>\n" }
     s += "<p class=\"what\"><b>\(b.pid) \(esc(r.laneName(b.pid)))</b> blocked <b>\(esc(NumberText.duration(b.dur)))</b> in <code>\(esc(callText(b)))</code> at \(esc(r.relative(b.ts))), "
@@ -82,7 +82,7 @@ public enum HTMLReport {
 
   /// The lanes to draw: the processes the verdict names and their ancestors first, then the rest
   /// in tree order, up to `laneLimit`; drawn in tree order.
-  static func lanes(_ r: Report, _ v: Verdict) -> (lanes: [(process: ProcessRecord, depth: Int)], omitted: Int) {
+  static func lanes(_ r: Report, _ v: ReportVerdict) -> (lanes: [(process: ProcessRecord, depth: Int)], omitted: Int) {
     let tree = r.processTree()
     guard tree.count > laneLimit else { return (tree, 0) }
     var wanted = Set<Int32>()
@@ -96,7 +96,7 @@ public enum HTMLReport {
     return (kept, tree.count - kept.count)
   }
 
-  static func timeline(_ r: Report, _ v: Verdict, start: Double, end: Double) -> String {
+  static func timeline(_ r: Report, _ v: ReportVerdict, start: Double, end: Double) -> String {
     let (lanes, omitted) = self.lanes(r, v)
     var laneOf: [Int32: Int] = [:]
     for (k, l) in lanes.enumerated() { laneOf[l.process.pid] = k }
@@ -212,7 +212,7 @@ public enum HTMLReport {
     return h + "</table>\n" + more(tree.count - min(tree.count, processRowLimit), "processes", id: "processes-more")
   }
 
-  static func pipeSections(_ r: Report, _ v: Verdict) -> String {
+  static func pipeSections(_ r: Report, _ v: ReportVerdict) -> String {
     var h = "<h2>Pipes</h2>\n"
     if r.pipes.isEmpty { h += "<p>none seen</p>\n" }
     let verdictPipe = v.holder?.pipe ?? v.call?.target

@@ -2,7 +2,7 @@
 /// held the pipe and how they got it, and what the fix was or would be. Where the trace carries a
 /// `--stuck-after` diagnosis of that call, its Verdict and Fix are `why`'s own words; otherwise
 /// they come from the report's model (the leaked pipe ends, the release).
-public struct Verdict: Sendable {
+public struct ReportVerdict: Sendable {
   /// Who held the other end of the pipe the call waited on.
   public struct Holder: Sendable {
     public var pid: Int32
@@ -33,14 +33,14 @@ extension Report {
 
   /// The verdict on the call that matters most: the one a diagnosis in the trace is about, else
   /// the first blocking call (waits on pipes, sockets and children first, then the longest).
-  public func verdict() -> Verdict {
+  public func verdict() -> ReportVerdict {
     let notes = diagnosisNotes
     func covers(_ n: TracerNote, _ b: BlockingCall) -> Bool {
       n.pid == b.tid && n.ts >= b.ts && n.ts <= b.ts + b.dur + 1
     }
     let diagnosed = blocking.first { b in notes.contains { covers($0, b) } }
     guard let call = diagnosed ?? blocking.first else {
-      return Verdict(call: nil, holder: nil,
+      return ReportVerdict(call: nil, holder: nil,
                      verdict: "Nothing blocked for \(NumberText.duration(minBlock)) or longer.",
                      fix: nil, done: [], fromDiagnosis: false)
     }
@@ -54,21 +54,21 @@ extension Report {
         lines.first { $0.hasPrefix(prefix) }.map { String($0) }
       }
       let verdict = line("Verdict: ").map { String($0.dropFirst("Verdict: ".count)) } ?? "see the diagnosis in the trace"
-      return Verdict(call: call, holder: holder, verdict: verdict, fix: line("Fix: ").map { String($0.dropFirst("Fix: ".count)) } ?? line("No fix: "),
+      return ReportVerdict(call: call, holder: holder, verdict: verdict, fix: line("Fix: ").map { String($0.dropFirst("Fix: ".count)) } ?? line("No fix: "),
                      done: done, fromDiagnosis: true)
     }
-    return Verdict(call: call, holder: holder, verdict: modelVerdict(call, holder), fix: modelFix(call, holder),
+    return ReportVerdict(call: call, holder: holder, verdict: modelVerdict(call, holder), fix: modelFix(call, holder),
                    done: done, fromDiagnosis: false)
   }
 
   /// The process that kept the call waiting: a leaked write end (the one held longest), else for a
   /// read that saw EOF or data, the last process to let go of or write to the pipe.
-  func holder(of b: BlockingCall) -> Verdict.Holder? {
+  func holder(of b: BlockingCall) -> ReportVerdict.Holder? {
     let leaked = leaks.filter { $0.blockedPid == b.pid && $0.blockedTs == b.ts }
     if let l = leaked.max(by: { ($0.releasedAt ?? .infinity) < ($1.releasedAt ?? .infinity) }) {
       let held = l.releasedAt.map { "until \(relative($0))" } ?? "until the trace ended"
       let got = inheritance(pid: l.holderPid, pipe: l.pipe)
-      return Verdict.Holder(
+      return ReportVerdict.Holder(
         pid: l.holderPid, name: laneName(l.holderPid), fd: l.fd, end: l.end, pipe: l.pipe,
         how: (got.map { $0 + ", then " } ?? "") + "exec'd \(l.program) at \(relative(l.execTs)) holding it \(held) and never used it")
     }
@@ -81,7 +81,7 @@ extension Report {
     return p.history.first { $0.pid == pid && $0.text.hasPrefix("inherited by") }.map { "\($0.text) at \(relative($0.ts))" }
   }
 
-  private func modelVerdict(_ b: BlockingCall, _ holder: Verdict.Holder?) -> String {
+  private func modelVerdict(_ b: BlockingCall, _ holder: ReportVerdict.Holder?) -> String {
     let what = "\(b.pid) (\(laneName(b.pid))) blocked \(NumberText.duration(b.dur)) in \(b.name)"
       + (b.fd.map { "(\($0)\(b.target.map { "<\($0)>" } ?? ""))" } ?? "()")
     if let h = holder {
@@ -99,7 +99,7 @@ extension Report {
     return what + ". The trace cannot tell what released it (nothing traced wrote to or closed the other side)."
   }
 
-  private func modelFix(_ b: BlockingCall, _ holder: Verdict.Holder?) -> String? {
+  private func modelFix(_ b: BlockingCall, _ holder: ReportVerdict.Holder?) -> String? {
     guard let h = holder else { return nil }
     var fix = "the holder must not keep the write end: open the pipe O_CLOEXEC or close it in the child before exec"
     if h.pipe.hasPrefix("pipe:[") {
