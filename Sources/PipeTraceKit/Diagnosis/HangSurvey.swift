@@ -90,20 +90,29 @@ public struct HangSurvey: Sendable {
     var processes = 0, tasks = 0
     let me = getpid()
     for pid in ProcFS.allPids() where pid != me {
-      guard let stat = ProcStat.read(pid), !stat.isKernelThread, !stat.isZombie else { continue }
-      processes += 1
       var unreadable = false
       var onFds: (tid: Int32, blockedFor: Double)?
       var onChild: (tid: Int32, blockedFor: Double)?
-      let table = ProcFS.isI386(pid) ? SyscallTable.i386 : .x86_64
+      var table: SyscallTable?
+      var counted = false
+      // The leader's task comes first (tids sort and the leader's tid is the pid): its stat says
+      // whether this is a kernel thread or a zombie, without a second read of /proc/PID/stat.
       for tid in ProcFS.threadIds(of: pid) {
+        guard let t = ProcStat.read(pid, tid: tid) else { continue }
+        if !counted {
+          if t.isKernelThread || (tid == pid && t.isZombie) { break }
+          counted = true
+          processes += 1
+        }
         tasks += 1
-        guard let t = ProcStat.read(pid, tid: tid), t.state == "S" || t.state == "D" else { continue }
+        guard t.state == "S" || t.state == "D" else { continue }
         guard let state = SyscallState.read(pid, tid: tid) else {
           unreadable = true
           continue
         }
-        guard case .inSyscall(let nr, _, _, _) = state, let kind = waitKind(table.row(nr)) else { continue }
+        guard case .inSyscall(let nr, _, _, _) = state else { continue }
+        if table == nil { table = ProcFS.isI386(pid) ? SyscallTable.i386 : .x86_64 }
+        guard let kind = waitKind(table!.row(nr)) else { continue }
         let blocked = now.flatMap { SchedulerClock.blockedFor(pid: pid, tid: tid, now: $0) } ?? .infinity
         guard blocked >= minimum else { continue }
         if kind == .fds, blocked > onFds?.blockedFor ?? -1 { onFds = (tid, blocked) }
@@ -204,10 +213,26 @@ enum SchedulerClock {
   }
 
   static func execStart(_ path: String) -> Double? {
-    guard let text = ProcFS.read(path) else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("se.exec_start") {
-      guard let colon = line.firstIndex(of: ":") else { return nil }
-      return Double(line[line.index(after: colon)...].trimmingCharacters())
+    guard let bytes = ProcFS.readBytes(path) else { return nil }
+    // `se.exec_start    :     522906.540784` (the third line): the number after the colon.
+    let key = Array("se.exec_start".utf8)
+    guard let at = firstRange(of: key, in: bytes), let colon = bytes[at...].firstIndex(of: UInt8(ascii: ":")) else { return nil }
+    var whole: Double = 0, scale: Double = 0
+    var seen = false
+    for b in bytes[(colon + 1)...] {
+      if b == UInt8(ascii: " ") && !seen { continue }
+      if b == UInt8(ascii: "."), scale == 0 { scale = 1; continue }
+      guard b >= 0x30 && b <= 0x39 else { break }
+      seen = true
+      if scale == 0 { whole = whole * 10 + Double(b - 0x30) } else { scale /= 10; whole += Double(b - 0x30) * scale }
+    }
+    return seen ? whole : nil
+  }
+
+  private static func firstRange(of key: [UInt8], in bytes: [UInt8]) -> Int? {
+    guard bytes.count >= key.count else { return nil }
+    for i in 0...(bytes.count - key.count) where bytes[i] == key[0] && bytes[i..<(i + key.count)].elementsEqual(key) {
+      return i
     }
     return nil
   }
