@@ -75,21 +75,21 @@ public struct HangSurvey: Sendable {
   /// `why --all`'s exit status: 0 nothing stuck, 2 something stuck.
   public var exitStatus: Int32 { stuck.isEmpty ? 0 : 2 }
 
-  /// Surveys the machine now.
+  /// Surveys the machine now (or only `pids`: an autopsy of one process tree).
   ///
   /// Tasks blocked on fds (reads, writes, polls, selects, epoll waits, a poll's restart) are
   /// diagnosed; tasks waiting for a child are not diagnosed on their own (a wait chain would be
   /// explained once per generation): each is attached to the stuck process below it, if any, and
   /// otherwise counted as waiting on live work. A deadlock through a wait4 is still found, from the
   /// child's side (it is blocked writing to the pipe its parent would read).
-  public static func scan(minimum: Double) -> HangSurvey {
+  public static func scan(minimum: Double, pids: [Int32]? = nil) -> HangSurvey {
     let now = SchedulerClock.now()
     var fdWaits: [(pid: Int32, tid: Int32, blockedFor: Double)] = []
     var childWaits: [Int32: (tid: Int32, blockedFor: Double)] = [:]
     var uninspected: [Int32] = []
     var processes = 0, tasks = 0
     let me = getpid()
-    for pid in ProcFS.allPids() where pid != me {
+    for pid in pids ?? ProcFS.allPids() where pid != me {
       var unreadable = false
       var onFds: (tid: Int32, blockedFor: Double)?
       var onChild: (tid: Int32, blockedFor: Double)?

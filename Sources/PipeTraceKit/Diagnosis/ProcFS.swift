@@ -270,7 +270,10 @@ public struct ProcStat: Sendable, Equatable {
     return decimal(digits).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
   }
 
-  public var stateName: String {
+  public var stateName: String { ProcStat.stateName(state) }
+
+  /// A state letter in words.
+  public static func stateName(_ state: Character) -> String {
     switch state {
     case "R": return "running"
     case "S": return "sleeping"
