@@ -27,8 +27,17 @@ struct Why: ParsableCommand {
         pipetrace why --stack $(pgrep -n make)
       """)
 
-  @Argument(help: "The process to explain.", completion: .pids)
-  var pid: String
+  @Argument(help: "The process to explain (not with --all).", completion: .pids)
+  var pid: String?
+
+  @Flag(name: .long, help: "Every process on the machine blocked at least --min seconds on another process: the stuck ones (a proven leak, a deadlock, a wait nothing can end), one line each with the Fix where `why PID` prints one; the healthy ones (pipelines, peers, idle loops) counted. Exit status 0 nothing stuck, 2 something stuck.")
+  var all = false
+
+  @Option(name: .long, help: "With --all: the shortest blocked time that counts, in seconds.")
+  var min: Double = 5
+
+  @Flag(name: .long, help: "With --all: also list the healthy waits.")
+  var verbose = false
 
   @Flag(name: .long, help: "One JSON object instead of text.")
   var json = false
@@ -37,6 +46,9 @@ struct Why: ParsableCommand {
   var stack = false
 
   func run() throws {
+    if all { return try survey() }
+    if min != 5 || verbose { throw CLIFailure("--min and --verbose go with --all") }
+    guard let pid else { throw CLIFailure("why needs a pid (or --all)") }
     guard let number = Int32(pid) else { throw CLIFailure("invalid pid '\(pid)': expected a number") }
     let diagnosis: HangDiagnosis
     do {
@@ -58,5 +70,16 @@ struct Why: ParsableCommand {
     bytes.withUTF8 { try? writeAll(1, UnsafeRawBufferPointer($0)) }
     let status = diagnosis.outcome.exitStatus
     if status != 0 { throw ExitCodeValue(status) }
+  }
+
+  /// `why --all`.
+  private func survey() throws {
+    if let pid { throw CLIFailure("--all explains every blocked process: give no pid (got '\(pid)')") }
+    if stack { throw CLIFailure("--stack goes with a pid, not --all") }
+    guard min.isFinite, min >= 0 else { throw CLIFailure("invalid --min \(min): expected seconds >= 0") }
+    let survey = HangSurvey.scan(minimum: min)
+    var text = json ? survey.json() : survey.render(verbose: verbose)
+    text.withUTF8 { try? writeAll(1, UnsafeRawBufferPointer($0)) }
+    if survey.exitStatus != 0 { throw ExitCodeValue(survey.exitStatus) }
   }
 }

@@ -3,6 +3,8 @@ public indirect enum JSONValue: Sendable, Equatable {
   case null
   case bool(Bool)
   case int(Int64)
+  /// A number written with a fixed count of decimals (seconds: `12.345`).
+  case fixed(Double, places: Int)
   case string(String)
   case array([JSONValue])
   /// Keys keep their order.
@@ -22,6 +24,7 @@ public indirect enum JSONValue: Sendable, Equatable {
     case .null: out += "null"
     case .bool(let b): out += b ? "true" : "false"
     case .int(let i): out += String(i)
+    case .fixed(let value, let places): out += NumberText.fixed(value, places: places)
     case .string(let s): out += JSONString.quoted(s)
     case .array(let items):
       out += "["

@@ -220,27 +220,69 @@ public struct ProcStat: Sendable, Equatable {
   /// Reads /proc/PID/stat (or a thread's with `tid`).
   public static func read(_ pid: Int32, tid: Int32? = nil) -> ProcStat? {
     let path = tid.map { "/proc/\(pid)/task/\($0)/stat" } ?? "/proc/\(pid)/stat"
-    // comm is whatever the process set (prctl PR_SET_NAME): any bytes, kept exactly.
     guard let bytes = ProcFS.readBytes(path) else { return nil }
-    return parse(DisplayText.decode(bytes))
+    return parse(bytes: bytes)
   }
 
   /// `pid (comm) state ppid pgrp session tty tpgid flags … starttime(22)`; comm may hold spaces and ')'.
-  public static func parse(_ text: String) -> ProcStat? {
-    guard let open = text.firstIndex(of: "("), let close = text.lastIndex(of: ")"),
-      let pid = Int32(text[..<open].trimmingCharacters())
+  public static func parse(_ text: String) -> ProcStat? { parse(bytes: Array(text.utf8)) }
+
+  /// The same over the file's bytes (`why --all` parses one per task on the machine: no String
+  /// splitting). comm is whatever the process set (prctl PR_SET_NAME): any bytes, kept exactly.
+  static func parse(bytes: [UInt8]) -> ProcStat? {
+    guard let open = bytes.firstIndex(of: UInt8(ascii: "(")), let close = bytes.lastIndex(of: UInt8(ascii: ")")),
+      open < close, let pid = decimal(bytes[..<open]).map(Int32.init(truncatingIfNeeded:))
     else { return nil }
-    let comm = String(text[text.index(after: open)..<close])
-    let rest = text[text.index(after: close)...].split(separator: " ")
-    // rest[0] = state (field 3), so field n is rest[n - 3].
-    guard rest.count >= 20, let state = rest[0].first, let ppid = Int32(rest[1]), let pgid = Int32(rest[2]),
-      let session = Int32(rest[3]), let flags = UInt64(rest[6]), let start = UInt64(rest[19])
+    // Fields 3… after ") ": field n starts after the (n-3)th space.
+    var fields: [ArraySlice<UInt8>] = []
+    fields.reserveCapacity(20)
+    var start = close + 2
+    var i = start
+    while i <= bytes.count, fields.count < 20 {
+      if i == bytes.count || bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\n") {
+        if start < bytes.count { fields.append(bytes[start..<i]) }
+        start = i + 1
+      }
+      i += 1
+    }
+    guard fields.count == 20, let state = fields[0].first, let ppid = signed(fields[1]), let pgid = signed(fields[2]),
+      let session = signed(fields[3]), let flags = decimal(fields[6]), let startTime = decimal(fields[19])
     else { return nil }
-    return ProcStat(pid: pid, comm: comm, state: state, ppid: ppid, pgid: pgid, session: session,
-                    flags: flags, startTime: start)
+    return ProcStat(pid: pid, comm: DisplayText.decode(bytes[(open + 1)..<close]), state: Character(Unicode.Scalar(state)),
+                    ppid: Int32(truncatingIfNeeded: ppid), pgid: Int32(truncatingIfNeeded: pgid),
+                    session: Int32(truncatingIfNeeded: session), flags: flags, startTime: startTime)
   }
 
-  public var stateName: String {
+  /// An unsigned decimal (spaces around it allowed), nil for anything else.
+  static func decimal(_ digits: ArraySlice<UInt8>) -> UInt64? {
+    var value: UInt64 = 0
+    var seen = false
+    var ended = false
+    for b in digits {
+      if b == UInt8(ascii: " ") {
+        ended = seen
+        continue
+      }
+      if ended { return nil }
+      guard b >= 0x30 && b <= 0x39 else { return nil }
+      let (m, o1) = value.multipliedReportingOverflow(by: 10)
+      let (a, o2) = m.addingReportingOverflow(UInt64(b - 0x30))
+      if o1 || o2 { return nil }
+      value = a
+      seen = true
+    }
+    return seen ? value : nil
+  }
+
+  static func signed(_ digits: ArraySlice<UInt8>) -> Int64? {
+    if digits.first == UInt8(ascii: "-") { return decimal(digits.dropFirst()).flatMap { $0 <= UInt64(Int64.max) ? -Int64($0) : nil } }
+    return decimal(digits).flatMap { $0 <= UInt64(Int64.max) ? Int64($0) : nil }
+  }
+
+  public var stateName: String { ProcStat.stateName(state) }
+
+  /// A state letter in words.
+  public static func stateName(_ state: Character) -> String {
     switch state {
     case "R": return "running"
     case "S": return "sleeping"

@@ -14,21 +14,23 @@ public enum ChromeTrace {
     let q = JSONString.quoted
     var events: [String] = []
     var named = Set<Int32>()
+    let laneNames = r.laneNames()
+    func laneName(_ pid: Int32) -> String { laneNames[pid] ?? r.laneName(pid) }
     func threadName(pid: Int32, tid: Int32) {
       guard named.insert(tid).inserted else { return }
-      let name = tid == pid ? r.laneName(pid) : "\(r.laneName(pid)) thread \(tid)"
+      let name = tid == pid ? laneName(pid) : "\(laneName(pid)) thread \(tid)"
       events.append("{\"ph\":\"M\",\"name\":\"thread_name\",\"pid\":\(pid),\"tid\":\(tid),\"ts\":0,\"args\":{\"name\":\(q(name))}}")
     }
     // The last end of a call per process: its lifetime slice must enclose them.
     var lastEnd: [Int32: Double] = [:]
     for c in r.calls { lastEnd[c.pid] = max(lastEnd[c.pid] ?? c.ts, c.ts + c.dur) }
     for (k, (p, _)) in r.processTree().enumerated() {
-      events.append("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"ts\":0,\"args\":{\"name\":\(q(r.laneName(p.pid)))}}")
+      events.append("{\"ph\":\"M\",\"name\":\"process_name\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"ts\":0,\"args\":{\"name\":\(q(laneName(p.pid)))}}")
       events.append("{\"ph\":\"M\",\"name\":\"process_sort_index\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"ts\":0,\"args\":{\"sort_index\":\(k)}}")
       threadName(pid: p.pid, tid: p.pid)
       let until = max(p.end ?? end, lastEnd[p.pid] ?? p.start)
       let command = p.argv.isEmpty ? (p.program ?? "") : p.argv.joined(separator: " ")
-      events.append("{\"ph\":\"X\",\"name\":\(q(r.laneName(p.pid))),\"cat\":\"process\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"ts\":\(us(p.start)),\"dur\":\(durUs(until - p.start)),\"args\":{\"status\":\(q(r.statusText(p))),\"command\":\(q(command)),\"parent\":\(p.parent.map { "\($0)" } ?? "null")}}")
+      events.append("{\"ph\":\"X\",\"name\":\(q(laneName(p.pid))),\"cat\":\"process\",\"pid\":\(p.pid),\"tid\":\(p.pid),\"ts\":\(us(p.start)),\"dur\":\(durUs(until - p.start)),\"args\":{\"status\":\(q(r.statusText(p))),\"command\":\(q(command)),\"parent\":\(p.parent.map { "\($0)" } ?? "null")}}")
     }
     struct CallKey: Hashable {
       var tid: Int32
@@ -43,7 +45,7 @@ public enum ChromeTrace {
     /// pid and time → the thread whose call there is a release (a flow starts inside that slice).
     var callStarts: [CallKey: Int32] = [:]
     func blockingArgs(_ b: Report.BlockingCall) -> String {
-      "\"blocked\":true,\"released_by\":\(q(b.releasedBy.map { "\($0.pid) \(r.laneName($0.pid)): \($0.event)" } ?? (b.returned ? "unknown" : "still blocked at the end")))"
+      "\"blocked\":true,\"released_by\":\(q(b.releasedBy.map { "\($0.pid) \(laneName($0.pid)): \($0.event)" } ?? (b.returned ? "unknown" : "still blocked at the end")))"
     }
     for c in r.calls {
       threadName(pid: c.pid, tid: c.tid)

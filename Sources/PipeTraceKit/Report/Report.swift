@@ -118,6 +118,16 @@ extension Report {
     return "pid \(pid)"
   }
 
+  /// Every process's lane name at once, in one pass over the tree (parents first): `laneName` per
+  /// process walks the ancestors, which is quadratic over a deep chain of forks that never exec.
+  func laneNames() -> [Int32: String] {
+    var names: [Int32: String] = [:]
+    for (p, _) in processTree() {
+      names[p.pid] = programNames[p.pid] ?? p.parent.flatMap { names[$0] } ?? "pid \(p.pid)"
+    }
+    return names
+  }
+
   /// The processes as a tree, parents before their children, each with its depth (a process whose
   /// parent is not in the trace is a root).
   func processTree() -> [(process: ProcessRecord, depth: Int)] {
