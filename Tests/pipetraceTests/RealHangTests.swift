@@ -334,7 +334,7 @@ final class RealHangTests: XCTestCase {
     try waitUntil("running") { (try? String(contentsOfFile: "/proc/\(busy.pid)/syscall", encoding: .utf8))?.hasPrefix("running") ?? false }
     XCTAssertEqual(try CLI.run(["why", "\(busy.pid)"]).status, 3)
     XCTAssertEqual(try CLI.run(["why", "99999999"]).status, 1)
-    XCTAssertEqual(try CLI.run(["why", "abc"]).status, 1)
+    XCTAssertEqual(try CLI.run(["why", "abc"]).status, 64)  // a usage error, as in every mode
   }
 
   /// An event loop in epoll_wait for room to write (EPOLLOUT) on a full socket is a writer whose
