@@ -49,6 +49,11 @@ struct Run: ParsableCommand {
     valueName: "action"))
   var onLeak: String = "report"
 
+  @Option(name: .customLong("stuck-after"), help: ArgumentHelp(
+    "Name a task of the tree blocked this long on a proven leaked pipe inside the command (and, with --on-leak close or kill, unstick it); 0: off.",
+    valueName: "seconds"))
+  var stuckAfter: Double = 5
+
   @Option(name: .short, help: ArgumentHelp("Run this string with /bin/sh -c.", valueName: "shell string"))
   var c: String?
 
@@ -75,6 +80,7 @@ struct Run: ParsableCommand {
       throw CLIFailure("--on-leak takes report, close or kill, not '\(onLeak)'")
     }
     if let t = timeout, !(t > 0) { throw CLIFailure("--timeout takes a number of seconds above 0, not \(t)") }
+    guard stuckAfter >= 0 else { throw CLIFailure("--stuck-after takes a number of seconds of 0 or more, not \(stuckAfter)") }
     guard grace >= 0 else { throw CLIFailure("--grace takes a number of seconds of 0 or more, not \(grace)") }
     guard trim >= 0 else { throw CLIFailure("--trim takes a count of 0 or more, not \(trim)") }
     guard let keepBytes = Self.byteCount(keep), keepBytes >= 2 else {
@@ -91,6 +97,7 @@ struct Run: ParsableCommand {
     // Printed whole at the end: what does not fit in memory waits in a temporary file.
     config.spill = !json && !config.tee
     config.onLeak = action
+    config.stuckAfter = stuckAfter > 0 ? stuckAfter : nil
     switch input {
     case nil: config.input = .null
     case "-": config.input = .inherit

@@ -43,6 +43,9 @@ public final class CommandRunner {
     /// at the end (without it, the middle is left out and counted).
     public var spill = false
     public var onLeak: LeakAction = .report
+    /// A task of the tree blocked this long on a proven leak inside the command's own pipeline is
+    /// named (and, with `onLeak` close or kill, unstuck or ended): `RunStuckDetector`. nil: off.
+    public var stuckAfter: Double? = 5
     public init(command: [String]) {
       self.command = command
       arguments = command.map { Array($0.utf8) }
@@ -69,6 +72,12 @@ public final class CommandRunner {
     defer { TracerSignals.unblock() }
     let session = TracerThread(arguments: configuration.arguments,
                                io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
+    if let after = configuration.stuckAfter {
+      let (action, grace, found) = (configuration.onLeak, configuration.grace, session.stuck)
+      session.detector = { tree in
+        RunStuckDetector(stuckAfter: after, action: action, grace: grace, tree: tree, found: found, say: { printError($0) })
+      }
+    }
     switch session.start() {
     case .success: break
     case .failure(let e):
@@ -144,6 +153,7 @@ public final class CommandRunner {
     record.stdout = stdoutCapture.finish()
     record.stderr = stderrCapture.finish()
     record.teeFailed = stdoutCapture.teeError != nil || stderrCapture.teeError != nil
+    record.stuck = session.stuckFindings
     return record
   }
 
@@ -256,6 +266,26 @@ public struct RunRecord: Sendable {
   public var killed: [Int32] = []
   /// With `--on-leak=kill`: the holders still alive after the grace period, then sent SIGKILL.
   public var sigkilled: [Int32] = []
+  /// A blocked task of the tree, its proven leak, and what was done (`--stuck-after`).
+  public struct Stuck: Sendable {
+    public struct Holder: Sendable {
+      public var pid: Int32
+      public var fds: [Int32]
+    }
+    public var pid: Int32
+    public var tid: Int32
+    public var comm: String
+    public var syscall: String
+    public var blockedFor: Double
+    public var verdict: String
+    /// The command that closes the leaked fds (`why`'s Fix line).
+    public var fix: String
+    public var holders: [Holder]
+    /// report (named only), close or kill.
+    public var action: CommandRunner.LeakAction
+  }
+  /// Leaks found inside the command's own pipeline while it ran (`--stuck-after`).
+  public var stuck: [Stuck] = []
   /// Holders whose leaked fds were closed (`--on-leak=close`).
   public var closed: [Holder] = []
   public var timedOut = false
@@ -318,6 +348,9 @@ final class TracerThread: @unchecked Sendable {
   let arguments: [[UInt8]]
   let io: Tracer.LaunchIO
   private(set) var tree = ProcessTree(root: 0)
+  /// Makes the stuck detector for the tree, once the command runs (set before `start()`).
+  var detector: ((ProcessTree) -> RunStuckDetector)?
+  let stuck = RunStuckDetector.Findings()
   private let started = DispatchSemaphore(value: 0)
   private let done = DispatchSemaphore(value: 0)
   private let launchResult = Mutex<Result<Int32, TraceError>?>(nil)
@@ -352,6 +385,9 @@ final class TracerThread: @unchecked Sendable {
       let pid = try tracer.launch(arguments: arguments, io: io)
       tree = ProcessTree(root: pid)
       tracer.add(sink: tree)
+      if let make = detector {
+        tracer.add(ticker: make(tree))
+      }
       let handle = DetachHandle(tracer: tracer)
       tracerBox.withLock { $0 = handle }
       launchResult.withLock { $0 = .success(pid) }
@@ -366,6 +402,9 @@ final class TracerThread: @unchecked Sendable {
     }
     done.signal()
   }
+
+  /// What the stuck detector found (and did).
+  var stuckFindings: [RunRecord.Stuck] { stuck.all }
 
   func takeSignal() -> Int32? {
     pendingSignal.withLock { s in

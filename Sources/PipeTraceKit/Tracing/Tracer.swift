@@ -138,6 +138,9 @@ public final class Tracer {
     if let t = sink as? TraceTicker { tickers.append(t) }
   }
 
+  /// A ticker that consumes no events (it reads /proc on its ticks).
+  func add(ticker: TraceTicker) { tickers.append(ticker) }
+
   // MARK: Starting
 
   /// Starts `argv` traced; its first instruction already runs under the tracer. Returns its pid.
