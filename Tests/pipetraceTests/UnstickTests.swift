@@ -151,3 +151,25 @@ final class UnstickTests: XCTestCase {
     }
   }
 }
+
+/// Launched with `--unstick-after`, the trace ends with the command: the holder it unstuck (or any
+/// other leftover) runs on untraced, and pipetrace exits with the command's status.
+final class UnstickLeftoverTests: XCTestCase {
+  func testTheTraceEndsWithTheCommandAndLeavesTheHolderRunning() throws {
+    let pidFile = temporaryFile("holder.pid")
+    defer { unlink(pidFile) }
+    var holder: Int32 = 0
+    defer { if holder > 0 && isAlive(holder) { kill(holder, SIGKILL) } }
+    let started = Date()
+    let r = try CLI.run(["-o", "/dev/null", "--stuck-after", "1", "--unstick-after", "1", "--", "/bin/sh", "-c",
+                         "{ sleep 300 2>/dev/null & echo $! > \"$0\"; echo hi; } | wc -l; exit 3", pidFile], timeout: 60)
+    holder = Int32(((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    XCTAssertEqual(r.status, 3, r.stderr)
+    XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespaces), "1\n")
+    XCTAssertLessThan(Date().timeIntervalSince(started), 30, "it waited for the leftover")
+    XCTAssertGreaterThan(holder, 0)
+    XCTAssertTrue(isAlive(holder), "the leftover was killed")
+    XCTAssertEqual(procStatusField(holder, "TracerPid"), "0", "the leftover is still traced")
+    XCTAssertEqual(procStatusField(holder, "Seccomp"), "0", "the leftover carries a seccomp filter")
+  }
+}

@@ -45,6 +45,10 @@ public final class Tracer {
     public var stopCheckMilliseconds: Int32 = 100
     /// How long an injection may wait for every thread of its target to stop.
     public var holdTimeout: Double = 3
+    /// Launch mode: when the launched command exits, detach from what it left behind (a daemon)
+    /// and end the trace, instead of following it to its end. Needs `useSeccomp` off: a process
+    /// carrying the filter cannot run untraced (`--unstick-after`).
+    public var detachLeftovers = false
     public init() {}
   }
 
@@ -542,6 +546,8 @@ public final class Tracer {
       // A signal to pipetrace went to the command (or reached it from the terminal) and it is gone
       // now: what it left behind must not keep the trace going, as strace does not wait for it.
       if launchedSignals > 0 && !tracees.isEmpty { endLaunchedTrace() }
+      // What it left runs on, untraced (it carries no filter: see `Options.detachLeftovers`).
+      if options.detachLeftovers && !useSeccomp && !detaching && !tracees.isEmpty { beginDetach() }
     }
     if let a = activeInjection, a.pid == t.tgid { checkHeld() }
   }
