@@ -18,13 +18,20 @@ final class RunTreeKillTests: XCTestCase {
     }
   }
 
-  /// Kills what survived by pid, again and again while it forks, until none is left.
+  /// Ends what survived, by pid: the fixture forks no more once PIDFILE.stop exists (a child
+  /// forked just before still writes its pid), then SIGKILL to every survivor until none is left
+  /// twice in a row.
   func cleanUp(_ pidFile: String, _ binary: String) {
-    _ = eventually(timeout: 30) {
-      let left = survivors(pidFile, binary)
-      for p in left { kill(p, SIGKILL) }
-      return left.isEmpty
+    let stop = pidFile + ".stop"
+    close(open(stop, O_WRONLY | O_CREAT | O_CLOEXEC, 0o600))
+    for _ in 0..<2 {
+      _ = eventually(timeout: 60) {
+        let left = survivors(pidFile, binary)
+        for p in left { kill(p, SIGKILL) }
+        return left.isEmpty
+      }
     }
+    unlink(stop)
     unlink(pidFile)
   }
 
