@@ -29,6 +29,11 @@ for i in $(seq "$runs"); do
   total=$((total + n))
   [ "$n" -gt "$worst" ] && worst=$n
   [ "$n" -gt 0 ] && runsWithSurvivors=$((runsWithSurvivors + 1))
+  # The fixture forks no more once PIDFILE.stop exists; then kill the rest by pid.
+  touch "$dir/pids.stop"
   while [ "$(alive kill)" -gt 0 ]; do sleep 0.1; done
+  sleep 0.2
+  while [ "$(alive kill)" -gt 0 ]; do sleep 0.1; done
+  rm -f "$dir/pids.stop"
 done
 echo "runs=$runs processes_forked=$forked survivors_total=$total worst_run=$worst runs_with_survivors=$runsWithSurvivors"
