@@ -8,12 +8,20 @@ struct Run: ParsableCommand {
     discussion: """
       When the command has exited but its output pipes are still held open (a daemon it started \
       with '&'), pipetrace waits --grace seconds, names the holders, and returns what was read. \
-      On --timeout it kills the whole process tree (SIGKILL), found through the tracer's fork events.
+      On --timeout it kills the whole process tree (SIGKILL), found through the tracer's fork events, \
+      also the children it forks while it is killed. A SIGTERM or SIGINT to run does the same while \
+      the command runs; once it has exited (during --grace) it only ends the wait, and the holders \
+      get what --on-leak says.
+
+      A leak inside the command's own pipeline ('{ sleep 300 & echo hi; } | wc -l') never reaches \
+      run's pipes: with --stuck-after S (default 5), a task of the tree blocked S seconds on a leak \
+      that 'why' proves is named on stderr, and --on-leak close or kill unsticks it or ends its \
+      holders.
 
       What happens to the holders (--on-leak): 'report' leaves them running, writing into a pipe \
       whose reader is gone: their next write fails with EPIPE, or SIGPIPE ends them. 'close' puts \
       /dev/null in place of the leaked fds inside them (as --inject-close does) and they run on. \
-      'kill' sends SIGTERM, \
+      'kill' sends SIGTERM to them and what they start, \
       then SIGKILL after another --grace seconds to those still alive.
 
       Output: each stream keeps at most --keep bytes in memory (its first and last halves). Without \
