@@ -3,12 +3,14 @@
 #   1. `make -j2` of a generated 40-file C project (gcc -pipe), the default pipe set, launch mode;
 #      beside it the floor of any ptrace tracer here (Benchmarks/ptrace_floor.c: the same stops,
 #      nothing done at them), with and without exit stops.
+#      `pipetrace run` (process lifetimes only) with its stuck detector on (--stuck-after 5, the
+#      default: /proc read per task every 1.25 s) and off (--stuck-after 0).
 #   2. N rounds of fork + SIGKILL + waitpid (strace's kill_child pattern), idle and with the machine
 #      busy (one CPU-bound loop per CPU running beside it): the tracer's spin-before-sleep must help
 #      the first and not hurt the second.
 # Each case is run in turns (untraced, strace, pipetrace) TURNS times; the best time of each is kept,
 # because this VM's speed drifts by a third within a minute.
-# Usage: Benchmarks/real_workloads.sh [TURNS=3] [ROUNDS=2000]
+# Usage: Benchmarks/real_workloads.sh [TURNS=3] [ROUNDS=2000]   (WORKLOADS="1" runs only the first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 turns=${1:-3}
@@ -47,8 +49,10 @@ make_c_project "$proj"
 cc -O2 -DTRACED="$(echo "$set_list" | sed 's/[a-z0-9_]\+/SYS_&/g')" -o "$work/ptrace_floor" Benchmarks/ptrace_floor.c
 build() { make -s -C "$proj" clean >/dev/null; once "$@" make -s -C "$proj" -j2; }
 echo "workload 1: make -j2 of 40 C files (gcc -pipe), default pipe set, best of $turns turns"
-u=(); s=(); p=(); f=(); e=()
+u=(); s=(); p=(); f=(); e=(); r=(); r0=()
 for _ in $(seq "$turns"); do
+  r+=("$(build "$pt" run --stuck-after 5 --)")
+  r0+=("$(build "$pt" run --stuck-after 0 --)")
   u+=("$(build)")
   s+=("$(build strace -f --seccomp-bpf -ttt -T -y -o "$work/s.log" -e trace=$set_list)")
   p+=("$(build "$pt" -o "$work/p.log" --)")
@@ -56,15 +60,20 @@ for _ in $(seq "$turns"); do
   e+=("$(build env FLOOR_ENTRY_ONLY=1 "$work/ptrace_floor")")
 done
 u1=$(min "${u[@]}"); s1=$(min "${s[@]}"); p1=$(min "${p[@]}"); f1=$(min "${f[@]}"); e1=$(min "${e[@]}")
+r1=$(min "${r[@]}"); r01=$(min "${r0[@]}")
 printf '  untraced                                %7.3fs\n' "$u1"
 printf '  strace -f --seccomp-bpf -ttt -T -y -e   %7.3fs  (%sx untraced)\n' "$s1" "$(ratio "$s1" "$u1")"
 printf '  pipetrace                               %7.3fs  (%sx untraced, %sx strace; targets <= 1.2x, <= 1x)\n' \
   "$p1" "$(ratio "$p1" "$u1")" "$(ratio "$p1" "$s1")"
 printf '  floor: stops only, entry and exit       %7.3fs  (%sx untraced)\n' "$f1" "$(ratio "$f1" "$u1")"
 printf '  floor: stops only, entries only         %7.3fs  (%sx untraced)\n' "$e1" "$(ratio "$e1" "$u1")"
+printf '  pipetrace run --stuck-after 5          %7.3fs  (%sx untraced, %sx run without the detector)\n' \
+  "$r1" "$(ratio "$r1" "$u1")" "$(ratio "$r1" "$r01")"
+printf '  pipetrace run --stuck-after 0 (off)     %7.3fs  (%sx untraced)\n' "$r01" "$(ratio "$r01" "$u1")"
 printf '  lines: strace %s, pipetrace %s\n' "$(wc -l <"$work/s.log")" "$(wc -l <"$work/p.log")"
 
 # --- 2. fork + SIGKILL + waitpid -----------------------------------------------------------------
+case " ${WORKLOADS:-1 2} " in *" 2 "*) ;; *) exit 0 ;; esac
 cat >"$work/forkkill.c" <<'C'
 #include <signal.h>
 #include <stdlib.h>

@@ -10,12 +10,20 @@ struct Run: ParsableCommand {
     discussion: """
       When the command has exited but its output pipes are still held open (a daemon it started \
       with '&'), pipetrace waits --grace seconds, names the holders, and returns what was read. \
-      On --timeout it kills the whole process tree (SIGKILL), found through the tracer's fork events.
+      On --timeout it kills the whole process tree (SIGKILL), found through the tracer's fork events, \
+      also the children it forks while it is killed. A SIGTERM or SIGINT to run does the same while \
+      the command runs; once it has exited (during --grace) it only ends the wait, and the holders \
+      get what --on-leak says.
+
+      A leak inside the command's own pipeline ('{ sleep 300 & echo hi; } | wc -l') never reaches \
+      run's pipes: with --stuck-after S (default 5), a task of the tree blocked S seconds on a leak \
+      that 'why' proves is named on stderr, and --on-leak close or kill unsticks it or ends its \
+      holders.
 
       What happens to the holders (--on-leak): 'report' leaves them running, writing into a pipe \
       whose reader is gone: their next write fails with EPIPE, or SIGPIPE ends them. 'close' puts \
       /dev/null in place of the leaked fds inside them (as --inject-close does) and they run on. \
-      'kill' sends SIGTERM, \
+      'kill' sends SIGTERM to them and what they start, \
       then SIGKILL after another --grace seconds to those still alive.
 
       Output: each stream keeps at most --keep bytes in memory (its first and last halves). Without \
@@ -60,6 +68,11 @@ struct Run: ParsableCommand {
     valueName: "action"))
   var onLeak: CommandRunner.LeakAction = .report
 
+  @Option(name: .customLong("stuck-after"), help: ArgumentHelp(
+    "Name a task of the tree blocked this long on a proven leaked pipe inside the command (and, with --on-leak close or kill, unstick it); 0: off.",
+    valueName: "seconds"))
+  var stuckAfter: Double = 5
+
   @Option(name: .short, help: ArgumentHelp("Run this string with /bin/sh -c.", valueName: "shell string"))
   var c: String?
 
@@ -82,6 +95,7 @@ struct Run: ParsableCommand {
     }
     guard !argv.isEmpty else { throw CLIFailure("nothing to run: give a command after -- or -c 'shell string'") }
     if let t = timeout, !(t > 0) { throw CLIFailure("--timeout takes a number of seconds above 0, not \(t)") }
+    guard stuckAfter >= 0 else { throw CLIFailure("--stuck-after takes a number of seconds of 0 or more, not \(stuckAfter)") }
     guard grace >= 0 else { throw CLIFailure("--grace takes a number of seconds of 0 or more, not \(grace)") }
     guard trim >= 0 else { throw CLIFailure("--trim takes a count of 0 or more, not \(trim)") }
     guard let keepBytes = Self.byteCount(keep), keepBytes >= 2 else {
@@ -98,6 +112,7 @@ struct Run: ParsableCommand {
     // Printed whole at the end: what does not fit in memory waits in a temporary file.
     config.spill = !json && !config.tee
     config.onLeak = onLeak
+    config.stuckAfter = stuckAfter > 0 ? stuckAfter : nil
     switch input {
     case nil: config.input = .null
     case "-": config.input = .inherit

@@ -49,7 +49,12 @@ struct TraceCommand {
     var tracerOptions = Tracer.Options()
     tracerOptions.selection = try syscallSelection(text)
     tracerOptions.decoding = try decodeOptions()
-    tracerOptions.useSeccomp = !options.noSeccomp
+    // --unstick-after: the command's leftovers (the holder it unstuck) are let go when it exits, and
+    // a process with the seccomp filter cannot run untraced (its filtered calls would fail with
+    // ENOSYS; PTRACE_O_SUSPEND_SECCOMP suspends the filter only while traced): no filter then.
+    let detachLeftovers = options.unstickAfter != nil && options.p.isEmpty
+    tracerOptions.useSeccomp = !options.noSeccomp && !detachLeftovers
+    tracerOptions.detachLeftovers = detachLeftovers
     tracerOptions.followForks = text.followsForks
     tracerOptions.signalAware = true
     if let spin = options.spinMicroseconds {

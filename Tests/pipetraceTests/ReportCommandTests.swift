@@ -15,10 +15,12 @@ final class ReportCommandTests: XCTestCase {
     try? FileManager.default.removeItem(at: dir)
   }
 
-  /// A reader blocked 2 s on a pipe whose last writer (pid 12) closed it.
+  /// A reader blocked 2 s on a pipe whose last writer (pid 12, started by its child 11) closed it.
   static let trace = """
     {"event":"syscall","pid":10,"tid":10,"ts":50.0,"name":"pipe2","args":[[3,4],0],"ret":0,"dur":0.00001,"fds":[{"arg":0,"index":0,"fd":3,"kind":"pipe","inode":42,"path":"pipe:[42]"},{"arg":0,"index":1,"fd":4,"kind":"pipe","inode":42,"path":"pipe:[42]"}]}
-    {"event":"fork","pid":10,"tid":10,"child":12,"kind":"fork","ts":50.001}
+    {"event":"fork","pid":10,"tid":10,"child":11,"kind":"fork","ts":50.0005}
+    {"event":"fork","pid":11,"tid":11,"child":12,"kind":"fork","ts":50.001}
+    {"event":"exit","pid":11,"tid":11,"code":0,"signal":null,"core":false,"ts":50.0015}
     {"event":"exec","pid":12,"tid":12,"path":"/usr/bin/daemon","argv":["daemon"],"ts":50.002}
     {"event":"syscall","pid":10,"tid":10,"ts":50.003,"name":"close","args":[4],"ret":0,"dur":0.00001,"fds":[{"arg":0,"fd":4,"kind":"pipe","inode":42,"path":"pipe:[42]"}]}
     {"event":"exit","pid":12,"tid":12,"code":0,"signal":null,"core":false,"ts":52.004}
@@ -199,7 +201,7 @@ final class ReportCommandTests: XCTestCase {
     try (Self.trace + "{\"event\":\"sysc\n").write(toFile: path, atomically: true, encoding: .utf8)
     let r = try CLI.run(["report", path])
     XCTAssertEqual(r.status, 0)
-    XCTAssertTrue(r.stderr.contains("1 unreadable line(s); first at \(path):8"), r.stderr)
+    XCTAssertTrue(r.stderr.contains("1 unreadable line(s); first at \(path):10"), r.stderr)
     XCTAssertTrue(r.stdout.contains("Unreadable lines: 1"))
   }
 
@@ -209,6 +211,36 @@ final class ReportCommandTests: XCTestCase {
     XCTAssertTrue(r.stderr.hasPrefix("pipetrace: "), r.stderr)
     let none = try CLI.run(["report"])
     XCTAssertNotEqual(none.status, 0)
+  }
+
+  /// A real trace of `subprocess.run("sleep 1 & echo hi", shell=True, capture_output=True)`: the
+  /// shell exits at once, the sleep keeps both pipes 1 s. The poll is released by the sleep letting
+  /// go of the last write end (its close at exit, reported after the poll returned), never by the
+  /// shell's exit while the sleep still held the pipe; the shell, python's direct child that wrote
+  /// nothing to stderr, is no leaked end.
+  func testAPollIsReleasedByTheLastWriterNotTheFirstToLeave() throws {
+    let trace = dir.appendingPathComponent("py.jsonl").path
+    let traced = try CLI.run(["--json", "-o", trace, "--", TestProcesses.python, "-c",
+                              "import subprocess; subprocess.run('sleep 1 & echo hi', shell=True, capture_output=True)"])
+    XCTAssertEqual(traced.status, 0, traced.stderr)
+    let r = try CLI.run(["report", "--format", "json", trace])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let obj = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+    let processes = obj["processes"] as? [[String: Any]] ?? []
+    let root = try XCTUnwrap(processes.first?["pid"] as? Int)
+    let sleeper = try XCTUnwrap(processes.first { ($0["program"] as? String)?.hasSuffix("/sleep") ?? false }?["pid"] as? Int, "\(processes)")
+    let shell = try XCTUnwrap(processes.first { ($0["parent"] as? Int) == root && (($0["program"] as? String)?.hasSuffix("/sh") ?? false) }?["pid"] as? Int)
+    let blocking = obj["blocking"] as? [[String: Any]] ?? []
+    let poll = try XCTUnwrap(blocking.first { $0["pid"] as? Int == root && ($0["dur"] as? Double ?? 0) >= 0.9 }, "\(blocking)")
+    let released = try XCTUnwrap(poll["released_by"] as? [String: Any], "\(poll)")
+    XCTAssertEqual(released["pid"] as? Int, sleeper, "\(poll)")
+    let start = try XCTUnwrap(poll["ts"] as? Double), end = start + (poll["dur"] as? Double ?? 0)
+    let at = try XCTUnwrap(released["ts"] as? Double)
+    XCTAssertGreaterThanOrEqual(at, start + 0.9, "released before it blocked: \(poll)")
+    XCTAssertLessThanOrEqual(at, end + 0.001, "\(poll)")
+    let leaks = obj["leaks"] as? [[String: Any]] ?? []
+    XCTAssertFalse(leaks.contains { $0["holder_pid"] as? Int == shell }, "the direct child is called a leak: \(leaks)")
+    XCTAssertTrue(leaks.contains { $0["holder_pid"] as? Int == sleeper }, "\(leaks)")
   }
 }
 

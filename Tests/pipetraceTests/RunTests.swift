@@ -224,3 +224,95 @@ extension RunTests {
     }
   }
 }
+
+/// `run --stuck-after`: a leak inside the command's own pipeline (not on run's pipes) is named,
+/// unstuck (--on-leak=close) or ended (--on-leak=kill) once a task has been blocked on it that long.
+final class RunStuckTests: XCTestCase {
+  let leakyPipeline = "{ sleep 300 & echo hi; } | wc -l"
+
+  func runJSON(_ args: [String]) throws -> (ProgramResult, [String: Any]) {
+    let r = try CLI.run(["run", "--json"] + args, timeout: 60)
+    let obj = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+    return (r, try XCTUnwrap(obj, "not JSON: \(r.stdout) \(r.stderr)"))
+  }
+
+  /// The holders named by the detector, killed by pid when the test is done.
+  func stuckHolders(_ obj: [String: Any]) -> [Int32] {
+    let stuck = obj["stuck"] as? [[String: Any]] ?? []
+    return stuck.flatMap { ($0["holders"] as? [[String: Any]] ?? []).compactMap { ($0["pid"] as? Int).map(Int32.init) } }
+  }
+
+  func reap(_ pids: [Int32]) {
+    for p in pids where isAlive(p) {
+      kill(p, SIGKILL)
+      _ = eventually { !isAlive(p) }
+    }
+  }
+
+  func testOnLeakCloseUnsticksALeakInsideTheCommandsPipeline() throws {
+    let (r, obj) = try runJSON(["--stuck-after", "1", "--grace", "0.3", "--on-leak=close", "-c", leakyPipeline])
+    let holders = stuckHolders(obj)
+    defer { reap(holders) }
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(obj["stdout"] as? String, "1\n")
+    let stuck = obj["stuck"] as? [[String: Any]] ?? []
+    XCTAssertEqual(stuck.count, 1, "\(obj)")
+    XCTAssertEqual(stuck.first?["comm"] as? String, "wc")
+    XCTAssertEqual(stuck.first?["action"] as? String, "close")
+    XCTAssertEqual(holders.count, 1)
+    // The holder runs on, its fd 1 now /dev/null.
+    if let h = holders.first {
+      XCTAssertTrue(isAlive(h))
+      XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(h)/fd/1"), "/dev/null")
+    }
+    XCTAssertTrue(r.stderr.contains("blocked for"), r.stderr)
+  }
+
+  func testOnLeakKillEndsTheHolderOfALeakInsideTheCommandsPipeline() throws {
+    let (r, obj) = try runJSON(["--stuck-after", "1", "--grace", "0.3", "--on-leak=kill", "-c", leakyPipeline])
+    let holders = stuckHolders(obj)
+    defer { reap(holders) }
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(obj["stdout"] as? String, "1\n")
+    XCTAssertEqual((obj["stuck"] as? [[String: Any]])?.first?["action"] as? String, "kill")
+    XCTAssertEqual(holders.count, 1)
+    for h in holders { XCTAssertTrue(eventually { !isAlive(h) }, "holder \(h) still runs") }
+  }
+
+  /// The default: named on stderr within --stuck-after, and nothing done: run waits on (here until
+  /// its --timeout).
+  func testReportNamesTheLeakAndKeepsWaiting() throws {
+    let started = Date()
+    let r = try CLI.run(["run", "--stuck-after", "1", "--timeout", "4", "-c", leakyPipeline], timeout: 60)
+    XCTAssertEqual(r.status, 124, r.stderr)
+    XCTAssertGreaterThanOrEqual(Date().timeIntervalSince(started), 4, "it did not keep waiting")
+    XCTAssertTrue(r.stderr.contains("pipetrace: run: wc (pid "), r.stderr)
+    XCTAssertTrue(r.stderr.contains("Fix: "), r.stderr)
+    XCTAssertEqual(r.stdout, "")
+  }
+
+  /// A live producer is never cut: `why` gives a fix only for a proven leak (the contract the
+  /// detector acts on).
+  func testAHealthyPipelineIsLeftAlone() throws {
+    try XCTSkipIf(whyOffersAFixForALivePipelineStage(), "needs why's proven-leak classification (branch safety)")
+    let (r, obj) = try runJSON(["--stuck-after", "0.5", "--on-leak=close", "-c", "(sleep 2; echo data) | wc -c"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual((obj["stdout"] as? String)?.trimmingCharacters(in: .whitespaces), "5\n")
+    XCTAssertEqual((obj["stuck"] as? [Any])?.count, 0, "\(obj)")
+  }
+
+  /// Whether this build's `why` still calls the producer of a live pipeline a leak.
+  func whyOffersAFixForALivePipelineStage() throws -> Bool {
+    let p = try TestProcesses()
+    defer { p.cleanUp() }
+    let sh = try p.launch(["/bin/sh", "-c", "sleep 30 | cat"])
+    var cat: Int32 = 0
+    try waitUntil("cat blocked") {
+      cat = childrenOf(sh.pid).first { procStatusField($0, "Name") == "cat" } ?? 0
+      return cat != 0 && blockedSyscall(cat) == 0
+    }
+    let r = try CLI.run(["why", "\(cat)"])
+    for c in childrenOf(sh.pid) { kill(c, SIGKILL) }
+    return r.status == 0
+  }
+}

@@ -128,9 +128,10 @@ final class UnstickTests: XCTestCase {
     }
   }
 
-  /// Launched: the holders carry pipetrace's seccomp filter (the injected close itself is a traced
-  /// call). The reader gets its output; SIGTERM then ends the command's leftovers and pipetrace.
-  func testLaunchedUnstickOfATracedBlockedHolderThenSIGTERM() throws {
+  /// Launched: the injected close is a traced call of the holder. The reader gets its output, the
+  /// command exits, and the trace ends with it: the holders run on, untraced (with --unstick-after
+  /// no seccomp filter is installed, so they can), and pipetrace exits with the command's status.
+  func testLaunchedUnstickOfATracedBlockedHolderEndsWithTheCommand() throws {
     for holder in Self.holders {
       let trace = temporaryFile("unstick-launch-\(holder.name).json")
       defer { unlink(trace) }
@@ -140,21 +141,45 @@ final class UnstickTests: XCTestCase {
         directory: processes.directory.path)
       defer { tracer.stop() }
       XCTAssertEqual(try waitForReaderOutput(), "got hi\n", "holder in \(holder.name)")
-      // The trace is flushed once the tracees go quiet.
-      var events: [[String: Any]] = []
-      let closeReported = eventually(timeout: 5) {
-        events = (try? JSONLines.read(trace)) ?? []
-        return events.contains { ($0["text"] as? String).map { $0.contains("inject-close") && $0.contains(": replaced by /dev/null") } ?? false }
-      }
+      let status = try tracer.wait(timeout: 30)
+      let events = (try? JSONLines.read(trace)) ?? []
       let pids = events.filter { $0["event"] as? String == "fork" }.compactMap { ($0["child"] as? Int).map(Int32.init) }
-      for pid in pids { processes.adopt(pid) }
-      XCTAssertTrue(closeReported, "no close reported (holder in \(holder.name)):\n\((try? String(contentsOfFile: trace, encoding: .utf8))?.suffix(3000) ?? "no trace")")
-      let signalled = Date()
-      kill(tracer.pid, SIGTERM)
-      _ = try tracer.wait(timeout: 5)
-      XCTAssertLessThan(Date().timeIntervalSince(signalled), 1.0, "pipetrace slow to end after SIGTERM (holder in \(holder.name))")
-      for pid in pids { XCTAssertFalse(isAlive(pid), "\(pid) outlived the traced command (holder in \(holder.name))") }
+      let leftovers = pids.filter(isAlive)
+      defer {
+        for pid in leftovers where isAlive(pid) { kill(pid, SIGKILL) }
+        for pid in leftovers { processes.adopt(pid) }
+      }
+      XCTAssertEqual(status, 0, "holder in \(holder.name)")
+      XCTAssertTrue(events.contains { ($0["text"] as? String).map { $0.contains("inject-close") && $0.contains(": replaced by /dev/null") } ?? false },
+                    "no close reported (holder in \(holder.name)):\n\((try? String(contentsOfFile: trace, encoding: .utf8))?.suffix(3000) ?? "no trace")")
+      XCTAssertFalse(leftovers.isEmpty, "the holder did not outlive the command (holder in \(holder.name))")
+      for pid in leftovers {
+        XCTAssertEqual(procStatusField(pid, "TracerPid"), "0", "\(pid) still traced (holder in \(holder.name))")
+        XCTAssertFalse(procStatusField(pid, "State")?.hasPrefix("T") ?? false, "\(pid) left stopped")
+      }
       removeFiles()
     }
+  }
+}
+
+/// Launched with `--unstick-after`, the trace ends with the command: the holder it unstuck (or any
+/// other leftover) runs on untraced, and pipetrace exits with the command's status.
+final class UnstickLeftoverTests: XCTestCase {
+  func testTheTraceEndsWithTheCommandAndLeavesTheHolderRunning() throws {
+    let pidFile = temporaryFile("holder.pid")
+    defer { unlink(pidFile) }
+    var holder: Int32 = 0
+    defer { if holder > 0 && isAlive(holder) { kill(holder, SIGKILL) } }
+    let started = Date()
+    let r = try CLI.run(["-o", "/dev/null", "--stuck-after", "1", "--unstick-after", "1", "--", "/bin/sh", "-c",
+                         "{ sleep 300 2>/dev/null & echo $! > \"$0\"; echo hi; } | wc -l; exit 3", pidFile], timeout: 60)
+    holder = Int32(((try? String(contentsOfFile: pidFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    XCTAssertEqual(r.status, 3, r.stderr)
+    XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespaces), "1\n")
+    XCTAssertLessThan(Date().timeIntervalSince(started), 30, "it waited for the leftover")
+    XCTAssertGreaterThan(holder, 0)
+    XCTAssertTrue(isAlive(holder), "the leftover was killed")
+    XCTAssertEqual(procStatusField(holder, "TracerPid"), "0", "the leftover is still traced")
+    XCTAssertEqual(procStatusField(holder, "Seccomp"), "0", "the leftover carries a seccomp filter")
   }
 }

@@ -149,24 +149,31 @@ public final class HangResponder: EventSink, TraceTicker {
   /// One close of the fix. A holder this trace follows is closed through the trace itself (it stays
   /// traced, and the loop does it between stops); any other is injected into directly.
   private func perform(_ close: HangDiagnosis.Fix.Close, tracer: Tracer) {
-    let expect = close.expect
-    let report: (Result<[(fd: Int32, outcome: InjectClose.Outcome)], InjectionError>) -> Void = { [self] result in
+    HangResponder.perform(close, tracer: tracer) { [self] result in
       switch result {
       case .success(let results):
         for (fd, outcome) in results {
           closes.append((close.pid, fd, outcome))
-          tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (\(DisplayText.escape(expect))): \(outcome.text)")
+          tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (\(DisplayText.escape(close.expect))): \(outcome.text)")
         }
       case .failure(let error):
         tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) failed: \(error)")
       }
     }
+  }
+
+  /// Carries out one close of a fix from the trace loop (tracer thread): `report` gets the outcome
+  /// of each fd, once the process runs again.
+  static func perform(_ close: HangDiagnosis.Fix.Close, tracer: Tracer,
+                      report: @escaping (Result<[(fd: Int32, outcome: InjectClose.Outcome)], InjectionError>) -> Void) {
+    let expect = close.expect
     guard tracer.isTracing(process: close.pid) else {
       return report(Result { () throws(InjectionError) in try InjectClose.close(pid: close.target, fds: close.fds, expect: expect) })
     }
     let plan: InjectClose.Plan
     do {
-      plan = try InjectClose.plan(pid: close.target, fds: close.fds, expect: expect, tracedBy: getpid())
+      // TracerPid names the tracing thread (this one: `run` traces from a thread of its own).
+      plan = try InjectClose.plan(pid: close.target, fds: close.fds, expect: expect, tracedBy: ProcFS.currentThreadId)
     } catch {
       return report(.failure(error))
     }

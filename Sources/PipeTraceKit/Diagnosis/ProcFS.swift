@@ -61,6 +61,11 @@ public enum ProcFS {
     list("/proc/\(pid)/task").compactMap { Int32($0) }.sorted()
   }
 
+  /// The calling thread's id (/proc/thread-self is `PID/task/TID`).
+  static var currentThreadId: Int32 {
+    ProcFS.readLink("/proc/thread-self").flatMap { $0.split(separator: "/").last.flatMap { Int32($0) } } ?? getpid()
+  }
+
   public static func exists(_ pid: Int32) -> Bool {
     pid > 0 && access("/proc/\(pid)", F_OK) == 0
   }

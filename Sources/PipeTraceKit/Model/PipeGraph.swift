@@ -52,6 +52,9 @@ public final class PipeRecord {
   public internal(set) var omittedHistory = 0
   public internal(set) var carries: [PipeCarry] = []
   public internal(set) var lastWriteEndRelease: EventRef?
+  /// The release that left no write end known to the trace: what a reader's EOF (and a poll's
+  /// POLLHUP) waited for. An earlier holder's exit, while another still holds the pipe, is not it.
+  public internal(set) var lastWriterGone: EventRef?
   /// The last successful write, kept compact (writes are frequent); `lastWrite` describes it.
   var lastWriteCall: LastWrite?
   public var lastWrite: EventRef? {

@@ -34,7 +34,8 @@ public final class ProcessModel {
   /// Pids in the order they appeared.
   public private(set) var order: [Int32] = []
   private var tables: [Int32: PipeEndTable] = [:]
-  /// Told of every write-end release and every write on a pipe (`isWrite`), as they are seen.
+  /// Told of every release of the last write end and every write on a pipe (`isWrite`), as they
+  /// are seen.
   /// A tracer reports a call at its exit, so a close that began before a read returned can reach
   /// the stream after that read: the report uses this to look back.
   var pipeActivity: ((PipeRecord, EventRef, _ isWrite: Bool) -> Void)?
@@ -159,7 +160,10 @@ public final class ProcessModel {
       let what = how == "exit" || how.hasPrefix("killed") || how == "closed on exec" ? how : "\(how)(\(fd))"
       let ref = EventRef(pid: pid, event: what, ts: ts)
       p.lastWriteEndRelease = ref
-      if p.watched { pipeActivity?(p, ref, false) }
+      if p.writeHolders == 0 {
+        p.lastWriterGone = ref
+        if p.watched { pipeActivity?(p, ref, false) }
+      }
     }
     if p.holderCount == 0 {
       p.closedAt = ts

@@ -27,7 +27,7 @@ public final class ReportBuilder: EventSink {
     var call: Report.BlockingCall
     var pipe: PipeRecord?
     /// Every pipe a poll or select watched (the ready one is `pipe`), for the leaked-ends search.
-    var polled: [PipeRecord] = []
+    var polled: [(fd: Int32, pipe: PipeRecord)] = []
     /// wait4 on a child whose exit was not in the stream yet.
     var waitedChild: Int32?
     /// 0: waits on a pipe, socket or child (what hangs are made of); 1: anything else; 2: futex
@@ -64,11 +64,25 @@ public final class ReportBuilder: EventSink {
   /// At most this many of the tracer's notes are kept (a trace of a long hang repeats few).
   static let noteLimit = 200
 
-  /// Pipe reads whose releaser may still arrive (see `ProcessModel.pipeActivity`).
+  /// Pipe reads and polls whose releaser may still arrive (see `ProcessModel.pipeActivity`).
   private struct LateWaiter {
     var index: Int
+    var startTs: Double
     var returnTs: Double
-    var eof: Bool
+    /// What can have released it: a write (data), the last write end let go (EOF), or either (a
+    /// poll without its revents).
+    var kind: Kind
+    /// A poll's fd on this pipe (the release reads `fd N ready: …`).
+    var polledFd: Int32?
+    enum Kind { case data, eof, either }
+
+    func accepts(isWrite: Bool) -> Bool {
+      switch kind {
+      case .data: return isWrite
+      case .eof: return !isWrite
+      case .either: return true
+      }
+    }
   }
   private var lateWaiters: [ObjectIdentifier: [LateWaiter]] = [:]
 
@@ -82,10 +96,16 @@ public final class ReportBuilder: EventSink {
   private func lateActivity(_ pipe: PipeRecord, _ ref: EventRef, isWrite: Bool) {
     let key = ObjectIdentifier(pipe)
     guard var waiters = lateWaiters[key] else { return }
-    for w in waiters where w.eof != isWrite && ref.ts <= w.returnTs + timeResolution {
+    for w in waiters where w.accepts(isWrite: isWrite) && within(ref, from: w.startTs, to: w.returnTs) != nil {
       // On a tie (second-resolution -t logs) the later report wins: it finished closer to the return.
       if let current = blocked[w.index].call.releasedBy, current.ts > ref.ts { continue }
-      blocked[w.index].call.releasedBy = ref
+      if let fd = w.polledFd {
+        blocked[w.index].call.fd = fd
+        blocked[w.index].call.target = pipe.label
+        blocked[w.index].call.releasedBy = EventRef(pid: ref.pid, event: "fd \(fd) ready: \(ref.event)", ts: ref.ts)
+      } else {
+        blocked[w.index].call.releasedBy = ref
+      }
     }
     // After a few seconds nothing reported can have started before these reads returned.
     waiters.removeAll { $0.returnTs < ref.ts - 5 }
@@ -181,7 +201,15 @@ public final class ReportBuilder: EventSink {
     if let p = b.pipe, returned, let ret = r.ret, r.errno == nil, ProcessModel.endHint(r.name) == .read {
       p.watched = true
       lateWaiters[ObjectIdentifier(p), default: []].append(
-        LateWaiter(index: blocked.count - 1, returnTs: r.timestamp + dur, eof: ret == 0))
+        LateWaiter(index: blocked.count - 1, startTs: r.timestamp, returnTs: r.timestamp + dur, kind: ret == 0 ? .eof : .data))
+    } else if returned, let ret = r.ret, ret > 0, r.errno == nil, !b.polled.isEmpty {
+      // A poll: a write or the last close on a pipe it watched, reported after it returned.
+      let ready = Self.readyFd(r)
+      for (fd, p) in b.polled where ready == nil || ready == fd {
+        p.watched = true
+        lateWaiters[ObjectIdentifier(p), default: []].append(
+          LateWaiter(index: blocked.count - 1, startTs: r.timestamp, returnTs: r.timestamp + dur, kind: .either, polledFd: fd))
+      }
     }
     if r.ret == nil && returned && r.errno != nil {
       awaitingSignal[r.tid] = blocked.count - 1
@@ -246,7 +274,7 @@ public final class ReportBuilder: EventSink {
       if ProcessModel.endHint(r.name) == .write {
         return  // a write blocked on a full pipe is released by a read we do not track
       }
-      b.call.releasedBy = ret == 0 ? p.lastWriteEndRelease : p.lastWrite
+      b.call.releasedBy = within(ret == 0 ? p.lastWriterGone : p.lastWrite, from: r.timestamp, to: returnTs)
     } else if traits.contains(.waitsOnChild) {
       guard let ret = r.ret, ret > 0 else { return }
       let child = Int32(truncatingIfNeeded: ret)
@@ -257,7 +285,7 @@ public final class ReportBuilder: EventSink {
       }
     } else if traits.contains(.waitsOnFds) {
       let polled = Self.polledFds(r).compactMap { fd in pipeAt(r, fd: fd).map { (fd, $0) } }
-      b.polled = polled.map(\.1)
+      b.polled = polled
       if let (fd, p) = polled.first {
         b.call.fd = fd
         b.call.target = p.label
@@ -267,8 +295,7 @@ public final class ReportBuilder: EventSink {
         // No revents in the trace (a restart_syscall's result is not decoded by every strace):
         // the last write or close on a watched pipe before the return released it.
         let events = polled.flatMap { fd, p in
-          [p.lastWrite, p.lastWriteEndRelease].compactMap { $0 }.filter { $0.ts <= returnTs + timeResolution }
-            .map { (fd, $0) }
+          [p.lastWrite, p.lastWriterGone].compactMap { within($0, from: r.timestamp, to: returnTs) }.map { (fd, $0) }
         }
         if let (fd, last) = events.max(by: { $0.1.ts < $1.1.ts }) {
           b.call.fd = fd
@@ -281,7 +308,7 @@ public final class ReportBuilder: EventSink {
       if let p = pipeAt(r, fd: fd) {
         b.pipe = p
         b.call.target = p.label
-        let candidates = [p.lastWrite, p.lastWriteEndRelease].compactMap { $0 }
+        let candidates = [p.lastWrite, p.lastWriterGone].compactMap { within($0, from: r.timestamp, to: returnTs) }
         if let last = candidates.max(by: { $0.ts < $1.ts }) {
           b.call.releasedBy = EventRef(pid: last.pid, event: "fd \(fd) ready: \(last.event)", ts: last.ts)
           return
@@ -289,6 +316,13 @@ public final class ReportBuilder: EventSink {
       }
       b.call.releasedBy = EventRef(pid: r.pid, event: "fd \(fd) ready", ts: returnTs)
     }
+  }
+
+  /// `ref` when it happened while the call was blocked (its start to its return, give or take the
+  /// log's time resolution): what happened before a call began cannot have released it.
+  private func within(_ ref: EventRef?, from: Double, to: Double) -> EventRef? {
+    guard let ref, ref.ts >= from - timeResolution, ref.ts <= to + timeResolution else { return nil }
+    return ref
   }
 
   static func exitText(_ p: ProcessRecord) -> String {
@@ -376,17 +410,23 @@ public final class ReportBuilder: EventSink {
     findLeaks()
   }
 
-  /// A process exec'd holding a pipe end it never used, while another process blocked reading it.
+  /// A process exec'd holding a pipe end it never used, while another process blocked reading it,
+  /// and still held it when the wait was released (or at its end): one that let go earlier did not
+  /// keep the reader waiting. A direct child of the reader is not one: the reader started it
+  /// for that pipe and waits for its work (a command that wrote nothing to its stderr).
   private func findLeaks() {
     var seen = Set<String>()
     for b in blocked {
       guard ProcessModel.endHint(b.call.name) == .read || b.call.name.contains("poll") || b.call.name.contains("select") else { continue }
       let from = b.call.ts, to = b.call.ts + b.call.dur
-      var pipes = b.polled
+      var pipes = b.polled.map(\.pipe)
       if let p = b.pipe, !pipes.contains(where: { $0 === p }) { pipes.insert(p, at: 0) }
       for p in pipes {
       for c in p.carries where c.pid != b.call.pid && !c.used && c.end != .read {
-        guard c.ts <= to, (c.releasedAt ?? .infinity) >= from else { continue }
+        // Held until what released the wait (or, unreleased, to its end).
+        let until = b.call.releasedBy?.ts ?? to
+        guard c.ts <= to, (c.releasedAt ?? .infinity) >= until - timeResolution else { continue }
+        if model.processes[c.pid]?.parent == b.call.pid { continue }
         let key = "\(c.pid)/\(c.fd)/\(p.id)/\(b.call.pid)"
         guard seen.insert(key).inserted else { continue }
         leaks.append(Report.Leak(

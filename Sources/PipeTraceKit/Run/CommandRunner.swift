@@ -43,6 +43,9 @@ public final class CommandRunner {
     /// at the end (without it, the middle is left out and counted).
     public var spill = false
     public var onLeak: LeakAction = .report
+    /// A task of the tree blocked this long on a proven leak inside the command's own pipeline is
+    /// named (and, with `onLeak` close or kill, unstuck or ended): `RunStuckDetector`. nil: off.
+    public var stuckAfter: Double? = 5
     public init(command: [String]) {
       self.command = command
       arguments = command.map { Array($0.utf8) }
@@ -69,6 +72,12 @@ public final class CommandRunner {
     defer { TracerSignals.unblock() }
     let session = TracerThread(arguments: configuration.arguments,
                                io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
+    if let after = configuration.stuckAfter {
+      let (action, grace, found) = (configuration.onLeak, configuration.grace, session.stuck)
+      session.detector = { tree in
+        RunStuckDetector(stuckAfter: after, action: action, grace: grace, tree: tree, found: found, say: { printError($0) })
+      }
+    }
     switch session.start() {
     case .success: break
     case .failure(let e):
@@ -91,13 +100,19 @@ public final class CommandRunner {
     while !open.isEmpty {
       if let sig = session.takeSignal() {
         record.interruptedBy = sig
-        record.killed = killTree(session.tree)
+        if session.tree.rootExit != nil {
+          // During --grace only what CMD left behind runs: the signal ends the wait, and the
+          // holders get what --on-leak says, as at the end of the grace (report: they run on).
+          handleLeak(&record, pipes: [out.inode, err.inode], session: session, open: &open, buffer: &buffer)
+        } else {
+          record.killed = killTree(session)
+        }
         break
       }
       let now = Clock.monotonic()
       if let d = deadline, now >= d {
         record.timedOut = true
-        record.killed = killTree(session.tree)
+        record.killed = killTree(session)
         // Their write ends close as they die; read what is left, briefly.
         drain(&open, &buffer, seconds: 0.5)
         break
@@ -138,6 +153,7 @@ public final class CommandRunner {
     record.stdout = stdoutCapture.finish()
     record.stderr = stderrCapture.finish()
     record.teeFailed = stdoutCapture.teeError != nil || stderrCapture.teeError != nil
+    record.stuck = session.stuckFindings
     return record
   }
 
@@ -177,11 +193,11 @@ public final class CommandRunner {
     }
   }
 
-  /// SIGKILL to every live process of the tree. Returns their pids.
-  private func killTree(_ tree: ProcessTree) -> [Int32] {
-    let pids = tree.livePids
-    for p in pids { kill(p, SIGKILL) }
-    return pids
+  /// SIGKILL to every process of the tree, also those it forks while it is being killed (the
+  /// tracer kills each new child at its first sight), until no traced process is left. Returns
+  /// their pids.
+  private func killTree(_ session: TracerThread) -> [Int32] {
+    session.kill(.all, wait: 10)
   }
 
   private func handleLeak(_ record: inout RunRecord, pipes: [UInt64], session: TracerThread,
@@ -195,7 +211,9 @@ public final class CommandRunner {
     case .kill:
       // Each holder as it was when found (its start time), so that a pid reused meanwhile is never hit.
       let targets = Set(holders.map(\.pid)).sorted().compactMap { ProcStat.read($0) }.filter { !$0.isZombie }
-      for t in targets { kill(t.pid, SIGTERM) }
+      // Through the tracer: the holders and every process they started, also those they start
+      // while they shut down (each gets SIGTERM when it is first seen).
+      session.kill(.processes(Set(targets.map(\.pid))), signal: SIGTERM, wait: 0)
       record.killed = targets.map(\.pid)
       func alive() -> [Int32] {
         targets.filter { t in ProcStat.read(t.pid).map { !$0.isZombie && $0.startTime == t.startTime } ?? false }.map(\.pid)
@@ -205,8 +223,12 @@ public final class CommandRunner {
       while !alive().isEmpty && Clock.monotonic() < until {
         if open.isEmpty { usleep(10_000) } else { drain(&open, &buffer, seconds: 0.01) }
       }
-      record.sigkilled = alive()
-      for p in record.sigkilled { kill(p, SIGKILL) }
+      // Those still alive, and whatever holds the pipes now (a holder may have forked since it was
+      // found): SIGKILL, through the tracer, with every child they fork meanwhile.
+      let remaining = Set(alive()).union(LeakedPipeHolders.find(writingTo: pipes, excluding: getpid()).map(\.pid))
+      guard !remaining.isEmpty else { return }
+      session.kill(.processes(remaining), wait: 10)
+      record.sigkilled = session.killedSoFar
     case .close:
       // The holders are our tracees: let go of them first, a process has one tracer.
       session.finish()
@@ -244,6 +266,26 @@ public struct RunRecord: Sendable {
   public var killed: [Int32] = []
   /// With `--on-leak=kill`: the holders still alive after the grace period, then sent SIGKILL.
   public var sigkilled: [Int32] = []
+  /// A blocked task of the tree, its proven leak, and what was done (`--stuck-after`).
+  public struct Stuck: Sendable {
+    public struct Holder: Sendable {
+      public var pid: Int32
+      public var fds: [Int32]
+    }
+    public var pid: Int32
+    public var tid: Int32
+    public var comm: String
+    public var syscall: String
+    public var blockedFor: Double
+    public var verdict: String
+    /// The command that closes the leaked fds (`why`'s Fix line).
+    public var fix: String
+    public var holders: [Holder]
+    /// report (named only), close or kill.
+    public var action: CommandRunner.LeakAction
+  }
+  /// Leaks found inside the command's own pipeline while it ran (`--stuck-after`).
+  public var stuck: [Stuck] = []
   /// Holders whose leaked fds were closed (`--on-leak=close`).
   public var closed: [Holder] = []
   public var timedOut = false
@@ -306,6 +348,9 @@ final class TracerThread: @unchecked Sendable {
   let arguments: [[UInt8]]
   let io: Tracer.LaunchIO
   private(set) var tree = ProcessTree(root: 0)
+  /// Makes the stuck detector for the tree, once the command runs (set before `start()`).
+  var detector: ((ProcessTree) -> RunStuckDetector)?
+  let stuck = RunStuckDetector.Findings()
   private let started = DispatchSemaphore(value: 0)
   private let done = DispatchSemaphore(value: 0)
   private let launchResult = Mutex<Result<Int32, TraceError>?>(nil)
@@ -340,14 +385,17 @@ final class TracerThread: @unchecked Sendable {
       let pid = try tracer.launch(arguments: arguments, io: io)
       tree = ProcessTree(root: pid)
       tracer.add(sink: tree)
+      if let make = detector {
+        tracer.add(ticker: make(tree))
+      }
       let handle = DetachHandle(tracer: tracer)
       tracerBox.withLock { $0 = handle }
       launchResult.withLock { $0 = .success(pid) }
       started.signal()
       _ = tracer.run()
-      // Break the cycle tracer -> onSignal -> self -> tracerBox -> tracer.
+      // Break the cycle tracer -> onSignal -> self -> tracerBox -> tracer (the box stays: what the
+      // tracer killed is read from it after its end).
       tracer.onSignal = nil
-      tracerBox.withLock { $0 = nil }
     } catch {
       launchResult.withLock { $0 = .failure(error) }
       started.signal()
@@ -355,12 +403,36 @@ final class TracerThread: @unchecked Sendable {
     done.signal()
   }
 
+  /// What the stuck detector found (and did).
+  var stuckFindings: [RunRecord.Stuck] { stuck.all }
+
   func takeSignal() -> Int32? {
     pendingSignal.withLock { s in
       defer { s = nil }
       return s
     }
   }
+
+  /// SIGKILLs the processes in `scope` and every child they fork meanwhile (see
+  /// `Tracer.requestKill`). With `.all` it waits (at most `seconds`) until no tracee is left and
+  /// the tracer thread has ended. Returns every pid killed so far.
+  @discardableResult
+  func kill(_ scope: Tracer.KillScope, signal: Int32 = SIGKILL, wait seconds: Double) -> [Int32] {
+    guard !finished else { return [] }
+    let tracer = tracerBox.withLock { $0?.tracer }
+    tracer?.requestKill(scope, signal: signal)
+    if case .all = scope {
+      if done.wait(timeout: .now() + seconds) == .success { finished = true }
+    } else if let tracer {
+      // Every process in scope has exited (the tracer has seen its end), or the time is up.
+      let until = Clock.monotonic() + seconds
+      while !tracer.killComplete && Clock.monotonic() < until { usleep(2_000) }
+    }
+    return tracer?.killedProcesses ?? []
+  }
+
+  /// Every pid `kill` has ended so far (children killed at their birth included).
+  var killedSoFar: [Int32] { tracerBox.withLock { $0?.tracer.killedProcesses } ?? [] }
 
   /// Detaches from whatever is still traced and waits for the tracer thread to end.
   func finish() {

@@ -41,7 +41,14 @@ public enum RunReport {
     s += ",\"holders\":" + holders(r.holders)
     s += ",\"closed\":" + holders(r.closed)
     s += ",\"killed\":[" + r.killed.map(String.init).joined(separator: ",") + "]"
-    s += ",\"sigkilled\":[" + r.sigkilled.map(String.init).joined(separator: ",") + "]}"
+    s += ",\"sigkilled\":[" + r.sigkilled.map(String.init).joined(separator: ",") + "]"
+    s += ",\"stuck\":[" + r.stuck.map { f in
+      "{\"pid\":\(f.pid),\"tid\":\(f.tid),\"comm\":\(JSONString.quoted(f.comm)),\"syscall\":\(JSONString.quoted(f.syscall))"
+        + ",\"blocked_for\":\(NumberText.fixed(f.blockedFor, places: 3)),\"verdict\":\(JSONString.quoted(f.verdict))"
+        + ",\"fix\":\(JSONString.quoted(f.fix)),\"action\":\(JSONString.quoted(f.action.rawValue)),\"holders\":["
+        + f.holders.map { "{\"pid\":\($0.pid),\"fds\":[\($0.fds.map(String.init).joined(separator: ","))]}" }.joined(separator: ",")
+        + "]}"
+    }.joined(separator: ",") + "]}"
     return s
   }
 

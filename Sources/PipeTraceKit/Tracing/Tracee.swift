@@ -43,6 +43,8 @@ final class Tracee {
   /// The loop wants it held at its next PTRACE_EVENT_STOP (to run an injection); `held` once there.
   var holdRequested = false
   var held = false
+  /// The process that forked this one, when its fork event was seen (a kill of a subtree follows it).
+  var parentTgid: Int32?
 
   init(tid: Int32, tgid: Int32, fds: FdTargetCache, started: Bool) {
     self.tid = tid

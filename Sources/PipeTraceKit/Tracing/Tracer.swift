@@ -45,6 +45,10 @@ public final class Tracer {
     public var stopCheckMilliseconds: Int32 = 100
     /// How long an injection may wait for every thread of its target to stop.
     public var holdTimeout: Double = 3
+    /// Launch mode: when the launched command exits, detach from what it left behind (a daemon)
+    /// and end the trace, instead of following it to its end. Needs `useSeccomp` off: a process
+    /// carrying the filter cannot run untraced (`--unstick-after`).
+    public var detachLeftovers = false
     public init() {}
   }
 
@@ -102,6 +106,15 @@ public final class Tracer {
   private var injections: [InjectionRequest] = []
   private var activeInjection: InjectionRequest?
   private var lastTick = 0.0
+  /// Set from any thread: the ends asked for, taken by the loop in order.
+  private let endRequests = Mutex<[(scope: KillScope, signal: Int32)]>([])
+  /// What the loop is ending, and with which signal: every tracee, or these processes and every
+  /// child they create from then on. New children in scope get the signal at their first sight.
+  private var ending: (scope: KillScope, signal: Int32)?
+  private let killedPids = Mutex<[Int32]>([])
+  /// False from a `requestKill` until the loop has sent its signal and no process in its scope is
+  /// left traced (all of them have exited).
+  private let endComplete = Atomic<Bool>(true)
   private var lastSignalCheck = 0.0
   private var idleFlushed = true
 
@@ -128,6 +141,9 @@ public final class Tracer {
     events.add(sink)
     if let t = sink as? TraceTicker { tickers.append(t) }
   }
+
+  /// A ticker that consumes no events (it reads /proc on its ticks).
+  func add(ticker: TraceTicker) { tickers.append(ticker) }
 
   // MARK: Starting
 
@@ -189,6 +205,33 @@ public final class Tracer {
     detachRequested.store(true, ordering: .releasing)
   }
 
+  /// Which processes a kill ends.
+  public enum KillScope: Sendable {
+    /// Every tracee and every task they create from now on: the loop ends when none is left.
+    case all
+    /// These processes and every process they (or the children killed with them) create.
+    case processes(Set<Int32>)
+  }
+
+  /// Asks the tracer thread to send `signal` (SIGKILL by default) to the tracees in `scope`, and to
+  /// every child they fork from now on (a child is traced from its birth, PTRACE_O_TRACEFORK: it
+  /// gets the signal when it is first seen, so a tree that forks while it is being ended cannot
+  /// outrun the signal). A later request for the same processes (SIGKILL after SIGTERM) covers the
+  /// children born meanwhile too. Safe from any thread; after `.all` `run()` returns once every
+  /// tracee is gone.
+  public func requestKill(_ scope: KillScope, signal: Int32 = SIGKILL) {
+    endRequests.withLock {
+      $0.append((scope, signal))
+      endComplete.store(false, ordering: .releasing)
+    }
+  }
+
+  /// Whether every process of the last `requestKill` has exited. Safe from any thread.
+  public var killComplete: Bool { endComplete.load(ordering: .acquiring) }
+
+  /// Every process SIGKILLed by `requestKill`, in order. Safe from any thread.
+  public var killedProcesses: [Int32] { killedPids.withLock { $0 } }
+
   /// Adds a line to the trace output (a diagnosis, an action taken). Tracer thread only.
   public func note(pid: Int32, _ text: String) {
     events.emit(.note(pid: pid, text: text, timestamp: Clock.wall()))
@@ -216,6 +259,8 @@ public final class Tracer {
     if options.signalAware { _ = ct_wakeup_start(Int32(wakeInterval * 1000)) }
     defer { if options.signalAware { ct_wakeup_stop() } }
     loop: while !tracees.isEmpty {
+      for r in endRequests.withLock({ r in defer { r.removeAll() }; return r }) { beginKill(r.scope, signal: r.signal) }
+      if !endComplete.load(ordering: .acquiring) { checkEnded() }
       if !detaching && detachRequested.load(ordering: .acquiring) { beginDetach() }
       if activeInjection == nil && !injections.isEmpty && !detaching { startInjection() }
       switch nextStop() {
@@ -230,6 +275,7 @@ public final class Tracer {
       tickIfDue()
     }
     finishAll()
+    endComplete.store(true, ordering: .releasing)
     var exit: Int32 = 0
     if let s = launchedStatus?.shellStatus { exit = s }
     if launchFailure != nil { exit = 127 }
@@ -392,6 +438,8 @@ public final class Tracer {
     }
     t.awaitingForkEvent = true
     tracees[tid] = t
+    // Its parent may have been killed before its fork event: the kernel then reports none.
+    if inKillScope(parent: ProcStatus(pid: tid)?.ppid ?? 0, tgid: tgid) { endProcess(tgid) }
     resume(t)
   }
 
@@ -409,6 +457,7 @@ public final class Tracer {
     let tgid = kind == .thread ? t.tgid : child
     let fds = flags & cloneFiles != 0 ? t.fds : t.fds.copy()
     if let c = tracees[child] {
+      if kind != .thread { c.parentTgid = t.tgid }
       c.tgid = tgid
       c.fds = fds
       c.awaitingForkEvent = false
@@ -420,9 +469,11 @@ public final class Tracer {
       c.arch = t.arch  // a child runs in its parent's ABI: no mode note for it (as strace)
       // A thread of a process being held for an injection must be held too.
       if kind == .thread, activeInjection?.pid == tgid { c.holdRequested = true }
+      if kind != .thread { c.parentTgid = t.tgid }
       tracees[child] = c
     }
     events.emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
+    if kind != .thread, inKillScope(parent: t.tgid, tgid: child) { endProcess(child) }
     resume(t)
   }
 
@@ -502,6 +553,8 @@ public final class Tracer {
       // A signal to pipetrace went to the command (or reached it from the terminal) and it is gone
       // now: what it left behind must not keep the trace going, as strace does not wait for it.
       if launchedSignals > 0 && !tracees.isEmpty { endLaunchedTrace() }
+      // What it left runs on, untraced (it carries no filter: see `Options.detachLeftovers`).
+      if options.detachLeftovers && !useSeccomp && !detaching && !tracees.isEmpty { beginDetach() }
     }
     if let a = activeInjection, a.pid == t.tgid { checkHeld() }
   }
@@ -553,6 +606,69 @@ public final class Tracer {
   private func endLaunchedTrace() {
     guard useSeccomp else { return beginDetach() }
     for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, SIGKILL) }
+  }
+
+  // MARK: Killing
+
+  private func beginKill(_ scope: KillScope, signal: Int32) {
+    let traced = Set(tracees.values.map(\.tgid))
+    var targets: Set<Int32>
+    switch (ending?.scope, scope) {
+    case (.all?, _), (_, .all):
+      ending = (.all, signal)
+      targets = traced
+    case (.processes(let before)?, .processes(let pids)):
+      // The same processes again (SIGKILL after SIGTERM): with the children born since.
+      targets = withDescendants(before.union(pids))
+      ending = (.processes(targets), signal)
+    case (nil, .processes(let pids)):
+      targets = withDescendants(pids)
+      ending = (.processes(targets), signal)
+    }
+    // Only tracees: a traced pid cannot be reused before this tracer has reaped it.
+    for p in targets.intersection(traced).sorted() { endProcess(p) }
+  }
+
+  private func checkEnded() {
+    guard let e = ending else { return }
+    let left: Bool
+    switch e.scope {
+    case .all: left = !tracees.isEmpty
+    case .processes(let pids): left = tracees.values.contains { pids.contains($0.tgid) }
+    }
+    if left { return }
+    endRequests.withLock { if $0.isEmpty { endComplete.store(true, ordering: .releasing) } }
+  }
+
+  /// `pids` and every traced process they forked (and those forked), as the fork events showed.
+  private func withDescendants(_ pids: Set<Int32>) -> Set<Int32> {
+    var all = pids
+    var children: [Int32: [Int32]] = [:]
+    for t in tracees.values where t.tid == t.tgid {
+      if let p = t.parentTgid { children[p, default: []].append(t.tgid) }
+    }
+    var queue = Array(pids)
+    while let p = queue.popLast() {
+      for c in children[p] ?? [] where all.insert(c).inserted { queue.append(c) }
+    }
+    return all
+  }
+
+  /// Whether a new process `tgid`, child of `parent`, is to be ended with those being ended.
+  private func inKillScope(parent: Int32, tgid: Int32) -> Bool {
+    switch ending?.scope {
+    case nil: return false
+    case .all?: return true
+    case .processes(let pids)?: return pids.contains(parent) || pids.contains(tgid)
+    }
+  }
+
+  private func endProcess(_ tgid: Int32) {
+    guard let e = ending else { return }
+    if case .processes(let pids) = e.scope, !pids.contains(tgid) { ending = (.processes(pids.union([tgid])), e.signal) }
+    // ESRCH: already gone. A traced process dies of SIGKILL even while it is stopped.
+    guard kill(tgid, e.signal) == 0, e.signal == SIGKILL else { return }
+    killedPids.withLock { if !$0.contains(tgid) { $0.append(tgid) } }
   }
 
   // MARK: Detaching
