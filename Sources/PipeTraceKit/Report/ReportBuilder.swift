@@ -418,7 +418,7 @@ public final class ReportBuilder: EventSink {
     var seen = Set<String>()
     for b in blocked {
       guard ProcessModel.endHint(b.call.name) == .read || b.call.name.contains("poll") || b.call.name.contains("select") else { continue }
-      let from = b.call.ts, to = b.call.ts + b.call.dur
+      let to = b.call.ts + b.call.dur
       var pipes = b.polled.map(\.pipe)
       if let p = b.pipe, !pipes.contains(where: { $0 === p }) { pipes.insert(p, at: 0) }
       for p in pipes {
