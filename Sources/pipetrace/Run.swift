@@ -113,6 +113,7 @@ struct Run: ParsableCommand {
     config.spill = !json && !config.tee
     config.onLeak = onLeak
     config.stuckAfter = stuckAfter > 0 ? stuckAfter : nil
+    config.autopsyOnStderr = !json
     switch input {
     case nil: config.input = .null
     case "-": config.input = .inherit

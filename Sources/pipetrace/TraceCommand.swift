@@ -94,6 +94,13 @@ struct TraceCommand {
       if let report { sinks.append(report) }
       if let messages { sinks.append(messages) }
       tracer = try Tracer(options: tracerOptions, sinks: sinks, output: output)
+      if options.autopsy {
+        tracer.beforeFirstSignal = { tracer, pids in
+          let autopsy = Autopsy.take(pids: pids)
+          guard autopsy.tasks.contains(where: { $0.call != nil }) else { return }
+          tracer.note(pid: pids.first ?? 0, autopsy.render(prefix: "pipetrace: autopsy: "))
+        }
+      }
       if pids.isEmpty {
         json?.writeStart(command: command, attached: [], timestamp: Clock.wall())
         // Byte for byte, also arguments that are not UTF-8.

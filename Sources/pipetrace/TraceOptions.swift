@@ -56,6 +56,9 @@ struct TraceOptions: ParsableArguments {
   @Option(name: .customLong("unstick-after"), help: ArgumentHelp("Also close the write ends `why` proves leaked (its Fix; never a live writer) once blocked this long; each decision is noted.", valueName: "seconds"))
   var unstickAfter: Double?
 
+  @Flag(name: .long, help: "On SIGINT/SIGTERM/SIGHUP/SIGQUIT to pipetrace while traced tasks are blocked, first note in the trace what every task was blocked in and why's verdicts (an account of a hang its runner killed).")
+  var autopsy = false
+
   @Flag(name: .customLong("no-seccomp"), help: "Stop on every syscall instead of installing a seccomp filter.")
   var noSeccomp = false
 

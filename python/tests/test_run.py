@@ -93,6 +93,9 @@ class RunTests(unittest.TestCase):
         self.assertTrue(r.killed)
         for pid in r.killed:
             self.assertTrue(wait_gone(pid))
+        # What the tree was blocked in before the kill: the shell's exec'd sleep.
+        self.assertIsInstance(r.autopsy, dict)
+        self.assertTrue(any(t.get("comm") == "sleep" for t in r.autopsy.get("tasks", [])), r.autopsy)
         with self.assertRaises(subprocess.TimeoutExpired) as caught:
             pipetrace.run(["sh", "-c", "echo before; exec sleep 30"], timeout=0.5, check=True)
         self.assertEqual(caught.exception.output, b"before\n")

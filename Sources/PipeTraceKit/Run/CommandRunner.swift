@@ -46,6 +46,8 @@ public final class CommandRunner {
     /// A task of the tree blocked this long on a proven leak inside the command's own pipeline is
     /// named (and, with `onLeak` close or kill, unstuck or ended): `RunStuckDetector`. nil: off.
     public var stuckAfter: Double? = 5
+    /// The autopsy taken before a kill is also printed on stderr (off with `--json`: it is in the object).
+    public var autopsyOnStderr = true
     public init(command: [String]) {
       self.command = command
       arguments = command.map { Array($0.utf8) }
@@ -105,6 +107,7 @@ public final class CommandRunner {
           // holders get what --on-leak says, as at the end of the grace (report: they run on).
           handleLeak(&record, pipes: [out.inode, err.inode], session: session, open: &open, buffer: &buffer)
         } else {
+          takeAutopsy(&record, session)
           record.killed = killTree(session)
         }
         break
@@ -112,6 +115,7 @@ public final class CommandRunner {
       let now = Clock.monotonic()
       if let d = deadline, now >= d {
         record.timedOut = true
+        takeAutopsy(&record, session)
         record.killed = killTree(session)
         // Their write ends close as they die; read what is left, briefly.
         drain(&open, &buffer, seconds: 0.5)
@@ -196,6 +200,14 @@ public final class CommandRunner {
   /// SIGKILL to every process of the tree, also those it forks while it is being killed (the
   /// tracer kills each new child at its first sight), until no traced process is left. Returns
   /// their pids.
+  /// What every task of the tree was blocked in, and why's verdicts, before the tree is killed
+  /// (the timeout, or a signal to pipetrace while CMD runs): on stderr unless `--json`, and in the record.
+  private func takeAutopsy(_ record: inout RunRecord, _ session: TracerThread) {
+    let autopsy = Autopsy.take(pids: session.tree.livePids)
+    record.autopsy = autopsy
+    if configuration.autopsyOnStderr { printError(autopsy.render(prefix: "pipetrace: autopsy: ")) }
+  }
+
   private func killTree(_ session: TracerThread) -> [Int32] {
     session.kill(.all, wait: 10)
   }
@@ -286,6 +298,8 @@ public struct RunRecord: Sendable {
   }
   /// Leaks found inside the command's own pipeline while it ran (`--stuck-after`).
   public var stuck: [Stuck] = []
+  /// What the tree was blocked in when the timeout (or a signal to pipetrace) ended it.
+  public var autopsy: Autopsy?
   /// Holders whose leaked fds were closed (`--on-leak=close`).
   public var closed: [Holder] = []
   public var timedOut = false

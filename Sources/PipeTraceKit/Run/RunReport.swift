@@ -48,8 +48,9 @@ public enum RunReport {
         + ",\"fix\":\(JSONString.quoted(f.fix)),\"action\":\(JSONString.quoted(f.action.rawValue)),\"holders\":["
         + f.holders.map { "{\"pid\":\($0.pid),\"fds\":[\($0.fds.map(String.init).joined(separator: ","))]}" }.joined(separator: ",")
         + "]}"
-    }.joined(separator: ",") + "]}"
-    return s
+    }.joined(separator: ",") + "]"
+    if let autopsy = r.autopsy { s += ",\"autopsy\":" + autopsy.jsonValue.text }
+    return s + "}"
   }
 
   /// `"NAME":TEXT,"NAME_bytes":N,"NAME_omitted":N` and, when the middle was left out of memory,

@@ -122,6 +122,11 @@ public final class Tracer {
   /// (detach when attached, pass on to the command when launched). Runs on the tracer thread.
   public var onSignal: ((Int32) -> Void)?
 
+  /// Called once, on the tracer thread, at the first SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to
+  /// pipetrace, before anything is let go or killed, with the processes traced (`--autopsy`
+  /// records what they were blocked in there).
+  public var beforeFirstSignal: ((Tracer, [Int32]) -> Void)?
+
   /// `output`, when given, is flushed whenever the tracees go quiet, so a live reader sees a hang.
   /// Sinks that are also `TraceTicker`s are ticked while the trace runs.
   public init(options: Options, sinks: [EventSink], output: OutputBuffer? = nil) throws(TraceError) {
@@ -569,6 +574,10 @@ public final class Tracer {
 
   /// SIGINT/SIGTERM/SIGHUP/SIGQUIT sent to pipetrace.
   private func tracerSignal(_ sig: Int32, code: Int32) {
+    if let first = beforeFirstSignal {
+      beforeFirstSignal = nil
+      first(self, Set(tracees.values.map(\.tgid)).sorted())
+    }
     if let onSignal {
       onSignal(sig)
       return

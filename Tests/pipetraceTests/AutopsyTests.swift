@@ -1,0 +1,85 @@
+import Foundation
+import PipeTraceTestSupport
+import XCTest
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An account of a hang before its runner kills it: `run --timeout` records what every task of the
+/// tree was blocked in and why's verdicts before the kill; the trace does the same with --autopsy
+/// when a signal ends it.
+final class AutopsyTests: XCTestCase {
+  var procs: TestProcesses!
+
+  override func setUpWithError() throws { procs = try TestProcesses() }
+  override func tearDown() { procs.cleanUp() }
+
+  /// The seed's Python under `run --timeout`: the sleeper it leaked holds the pipes Python polls.
+  func seedScript(pidFile: String) throws -> [String] {
+    try procs.write("seed.sh", "#!/bin/sh\nsleep 300 &\necho $! > \(pidFile)\necho start ok\n", executable: true)
+    return ["python3", "-c",
+            "import subprocess; subprocess.run('./seed.sh', shell=True, capture_output=True)"]
+  }
+
+  func testRunTimeoutRecordsWhatTheTreeWasBlockedInBeforeTheKill() throws {
+    let command = try seedScript(pidFile: "sleeper.pid")
+    let r = try runProgram(CLI.binary, ["run", "--json", "--timeout", "3", "--"] + [TestProcesses.python] + command.dropFirst(),
+                           timeout: 60, directory: procs.directory.path)
+    XCTAssertEqual(r.status, 124, r.stderr)
+    let sleeper = try procs.pid(fromFile: "sleeper.pid")
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+    let autopsy = try XCTUnwrap(object["autopsy"] as? [String: Any], "\(object.keys)")
+    let tasks = try XCTUnwrap(autopsy["tasks"] as? [[String: Any]])
+    let python = try XCTUnwrap(tasks.first { ($0["comm"] as? String)?.hasPrefix("python") == true }, "\(tasks)")
+    XCTAssertTrue((python["call"] as? String)?.contains("pipe:[") == true, "\(python)")
+    XCTAssertTrue(tasks.contains { $0["pid"] as? Int == Int(sleeper) }, "\(tasks)")
+    let blocked = try XCTUnwrap(autopsy["blocked"] as? [String: Any])
+    let entries = try XCTUnwrap(blocked["entries"] as? [[String: Any]])
+    let seed = try XCTUnwrap(entries.first { $0["pid"] as? Int == python["pid"] as? Int }, "\(entries)")
+    XCTAssertEqual(seed["category"] as? String, "leak")
+    let fix = (seed["diagnosis"] as? [String: Any])?["fix"] as? String ?? ""
+    XCTAssertTrue(fix.contains("--inject-close \(sleeper) "), fix)
+    // The kill came after the account: the sleeper is gone now.
+    try waitUntil("the sleeper killed") { !isAlive(sleeper) }
+    // Without --json the same account is on stderr, each line marked.
+    let again = try seedScript(pidFile: "sleeper2.pid")
+    let text = try runProgram(CLI.binary, ["run", "--timeout", "3", "--"] + [TestProcesses.python] + again.dropFirst(),
+                              timeout: 60, directory: procs.directory.path)
+    XCTAssertEqual(text.status, 124)
+    let lines = text.stderr.split(separator: "\n").filter { $0.hasPrefix("pipetrace: autopsy: ") }
+    XCTAssertTrue(lines.contains { $0.contains("[leak, blocked ") }, text.stderr)
+    XCTAssertTrue(lines.contains { $0.contains("Fix: ") }, text.stderr)
+  }
+
+  func testTraceWithAutopsyNotesTheHangWhenASignalEndsIt() throws {
+    let command = try seedScript(pidFile: "sleeper.pid")
+    let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let p = try BackgroundProcess(CLI.binary, ["--autopsy", "-o", trace, "--"] + [TestProcesses.python] + command.dropFirst(),
+                                  directory: procs.directory.path)
+    defer { p.stop() }
+    let sleeper = try procs.pid(fromFile: "sleeper.pid")
+    try waitUntil("python blocked on the leaked pipes", timeout: 30) {
+      childrenOf(p.pid).contains { blockedSyscall($0).map { [7, 219, 0].contains($0) } ?? false }
+    }
+    kill(p.pid, SIGTERM)
+    _ = try p.wait(timeout: 30)
+    let text = try String(contentsOfFile: trace, encoding: .utf8)
+    let notes = text.split(separator: "\n").filter { $0.contains("pipetrace: autopsy: ") }
+    XCTAssertTrue(notes.contains { $0.contains("python") && $0.contains("[leak, blocked ") }, text)
+    XCTAssertTrue(notes.contains { $0.contains("\(sleeper) sleep [S]: in clock_nanosleep") }, text)
+    // Without --autopsy the same signal leaves no account.
+    let again = try seedScript(pidFile: "sleeper2.pid")
+    let plain = procs.directory.appendingPathComponent("plain.txt").path
+    let q = try BackgroundProcess(CLI.binary, ["-o", plain, "--"] + [TestProcesses.python] + again.dropFirst(),
+                                  directory: procs.directory.path)
+    defer { q.stop() }
+    _ = try procs.pid(fromFile: "sleeper2.pid")
+    try waitUntil("python blocked again", timeout: 30) {
+      childrenOf(q.pid).contains { blockedSyscall($0).map { [7, 219, 0].contains($0) } ?? false }
+    }
+    kill(q.pid, SIGTERM)
+    _ = try q.wait(timeout: 30)
+    XCTAssertFalse(try String(contentsOfFile: plain, encoding: .utf8).contains("autopsy"))
+  }
+}
