@@ -171,7 +171,12 @@ public final class TestProcesses {
   }
 
   /// A process this test caused to exist but is not our child (e.g. a backgrounded grandchild).
-  public func adopt(_ pid: Int32) { orphans.append(pid) }
+  /// Never pid 1, 0 or a negative (a pid file read wrong would otherwise aim clean-up's SIGKILL at
+  /// init or a process group), nor the test runner itself.
+  public func adopt(_ pid: Int32) {
+    guard pid > 1, pid != getpid() else { return }
+    orphans.append(pid)
+  }
 
   /// The first child of `parent` once it sleeps in syscall `number`, adopted for clean-up.
   public func blockedChild(of parent: Int32, in number: Int, _ what: String) throws -> Int32 {

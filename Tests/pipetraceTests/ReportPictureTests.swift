@@ -83,7 +83,7 @@ final class ReportPictureTests: XCTestCase {
     XCTAssertTrue(box.contains("<b>\(python) python3</b> blocked"), box)
     XCTAssertTrue(box.contains("<dd id=\"holder\" data-pid=\"\(sleeper)\" data-fd=\"1\"><b>\(sleeper) sleep</b>, <b>fd 1</b> (write end of pipe:["), box)
     XCTAssertTrue(box.contains("exec'd /usr/bin/sleep"), box)
-    XCTAssertTrue(box.contains("also held by sleep \(sleeper) (fd 1"), box)  // why's verdict, from the --stuck-after note
+    XCTAssertTrue(box.contains("held open by leaked \(sleeper) (sleep, fd 1"), box)  // why's verdict, from the --stuck-after note
     XCTAssertTrue(box.contains("--inject-close \(sleeper) 1 --expect"), box)
     XCTAssertTrue(box.contains("inject-close \(sleeper) fd 1 (pipe:["), box)
     XCTAssertTrue(box.contains("replaced by /dev/null"), box)

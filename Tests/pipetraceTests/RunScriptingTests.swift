@@ -64,7 +64,7 @@ final class RunScriptingTests: XCTestCase {
     let start = try XCTUnwrap(r.stderr.range(of: " [close with: "), r.stderr)
     let hint = String(r.stderr[start.upperBound...].trimmingCharacters(in: .newlines).dropLast())
     let b = CLI.binary
-    XCTAssertNotNil(hint.range(of: "^\(NSRegularExpression.escapedPattern(for: b)) --inject-close \(pid) 1 --expect 'pipe:\\[\\d+\\]' && "
+    XCTAssertNotNil(hint.range(of: "^\(NSRegularExpression.escapedPattern(for: b)) --inject-close \(pid) 1 --expect 'pipe:\\[\\d+\\]'; "
                                  + "\(NSRegularExpression.escapedPattern(for: b)) --inject-close \(pid) 2 --expect 'pipe:\\[\\d+\\]'$",
                                options: .regularExpression), hint)
     let pasted = try runProgram("/bin/sh", ["-c", hint])

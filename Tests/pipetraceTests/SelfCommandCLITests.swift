@@ -30,6 +30,6 @@ final class SelfCommandCLITests: XCTestCase {
     let holder = log.range(of: #"held by pid (\d+)"#, options: .regularExpression).map { Int32(log[$0].split(separator: " ").last!) ?? 0 } ?? 0
     defer { if holder > 0 { kill(holder, SIGKILL) } }
     XCTAssertTrue(log.contains("[close with: \(CLI.binary) --inject-close \(holder) 1 --expect 'pipe:["), log)
-    XCTAssertTrue(log.contains("]' && \(CLI.binary) --inject-close \(holder) 2 --expect 'pipe:["), log)
+    XCTAssertTrue(log.contains("]'; \(CLI.binary) --inject-close \(holder) 2 --expect 'pipe:["), log)
   }
 }

@@ -23,7 +23,7 @@ final class UsageErrorTests: XCTestCase {
       (["-p", "x"], "not a process id: 'x'"),
       (["-D", "--", "/bin/true"], "-D is not needed"),
       // why
-      (["why"], "Missing expected argument '<pid>'"),
+      (["why"], "why needs a pid (or --all)"),
       (["why", "abc"], "invalid pid 'abc'"),
       (["why", "--bogus", pid], "Unknown option '--bogus'"),
       // inject-close, both spellings

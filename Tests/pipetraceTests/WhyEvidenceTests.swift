@@ -15,8 +15,9 @@ final class WhyEvidenceTests: XCTestCase {
   override func tearDown() { procs.cleanUp() }
 
   /// A thread that unshared its fd table (unshare(CLONE_FILES)) holds the write end after the
-  /// main table closed it: `why` names "thread TID of PID" as the holder, and the Fix's
-  /// `--inject-close TID FD` acts on that thread's table, so the reader sees EOF.
+  /// main table closed it: `why` names "thread TID of PID" as the holder (not "EOF now"). It is the
+  /// reader's live parent, so a stage of its pipeline: no Fix (a live writer is never cut). The
+  /// close a user may choose, `--inject-close TID FD`, acts on that thread's table: the reader sees EOF.
   func testHolderThreadWithItsOwnFdTable() throws {
     let fixture = try compileFixture("own_fd_table")
     let out = TestPipe()
@@ -42,10 +43,11 @@ final class WhyEvidenceTests: XCTestCase {
     XCTAssertTrue(verdict.contains("thread \(tid) of \(pid)"), verdict)
     let holders = d["holders"] as? [[String: Any]] ?? []
     XCTAssertEqual(holders.compactMap { $0["tid"] as? Int }, [Int(tid)], "\(holders)")
-    XCTAssertEqual(status, 0, "\(d)")
-    let fix = try XCTUnwrap(d["fix"] as? String, "\(d)")
-    XCTAssertTrue(fix.contains("--inject-close \(tid) "), fix)
-    XCTAssertEqual(try runFix(fix).status, 0)
+    XCTAssertEqual(status, 2, "\(d)")
+    XCTAssertTrue(d["fix"] is NSNull, "\(d)")
+    XCTAssertEqual(holders.first?["classification"] as? String, "pipeline_stage", "\(holders)")
+    let pipe = try XCTUnwrap(holders.first?["link"] as? String)
+    XCTAssertEqual(try CLI.run(["--inject-close", "\(tid)", "4", "--expect", pipe]).status, 0)
     try waitUntil("the reader saw EOF and exited") { procStatusField(reader, "State")?.hasPrefix("Z") ?? true }
     XCTAssertTrue(isAlive(pid), "the holder runs on")
     XCTAssertEqual(fdLink(tid, 4), "/dev/null", "the thread's own table changed")

@@ -34,6 +34,8 @@ public enum Verdict: Sendable {
     public var fds: [Int32]
     public var classification: HolderClass
     public var evidence: String
+    /// The thread whose own fd table holds them (unshare(CLONE_FILES)); nil: the process's table.
+    public var tid: Int32? = nil
   }
 
   /// The JSON name of the case.

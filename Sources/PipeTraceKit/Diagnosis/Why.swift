@@ -595,7 +595,7 @@ struct WaitForAnalyzer {
   /// One holder process's fds as a verdict's group.
   static func group(_ fds: [HangDiagnosis.Holder]) -> Verdict.HolderGroup {
     Verdict.HolderGroup(pid: fds[0].pid, comm: fds[0].comm, fds: fds.map(\.fd),
-                        classification: fds[0].classification, evidence: fds[0].evidence)
+                        classification: fds[0].classification, evidence: fds[0].evidence, tid: fds[0].tid)
   }
 
   /// Makes `closes` the fix, unless a holder to close is stopped (the close would be refused):

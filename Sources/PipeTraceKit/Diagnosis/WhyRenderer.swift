@@ -144,7 +144,9 @@ extension Verdict {
     let shown = DisplayText.escape
     func name(_ s: Subject) -> String { "\(s.pid) (\(shown(s.comm)))" }
     func who(_ groups: [HolderGroup], limit: Int = 3) -> String {
-      let named = groups.prefix(limit).map { "\($0.pid) (\(shown($0.comm)), fd \($0.fds.map(String.init).joined(separator: " ")))" }
+      let named = groups.prefix(limit).map {
+        "\($0.tid.map { "thread \($0) of " } ?? "")\($0.pid) (\(shown($0.comm)), fd \($0.fds.map(String.init).joined(separator: " ")))"
+      }
       return named.joined(separator: ", ") + (groups.count > limit ? " and \(groups.count - limit) more" : "")
     }
     func cut(_ text: String) -> String { text.count <= 200 ? text : String(text.prefix(197)) + "..." }
