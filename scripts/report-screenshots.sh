@@ -13,6 +13,11 @@ chromium=$(command -v chromium || command -v chromium-browser) || { echo "chromi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 python=$(python3 -c 'import sys; print(sys.executable)')  # the interpreter, not a version manager's shim
+# Named `pipetrace` on PATH, so the commands the report shows are spelled as a user types them.
+mkdir "$work/bin"
+ln -s "$(cd "$(dirname "$pt")" && pwd)/$(basename "$pt")" "$work/bin/pipetrace"
+export PATH="$work/bin:$PATH"
+pt=pipetrace
 
 shot() {  # shot REPORT.html OUT.png
   "$chromium" --headless --no-sandbox --disable-gpu --hide-scrollbars --user-data-dir="$work/profile" \
