@@ -60,7 +60,7 @@ final class CompletionTests: XCTestCase {
     for option in ["--timeout", "--tee", "--grace", "--on-leak", "--json", "--keep"] {
       XCTAssertTrue(run.contains(option), "\(option) not in \(run)")
     }
-    XCTAssertFalse(run.contains("--stuck-after") || run.contains("--strace-compat"), "trace options offered for run: \(run)")
+    XCTAssertFalse(run.contains("--unstick-after") || run.contains("--strace-compat"), "trace options offered for run: \(run)")
     XCTAssertEqual(try bash("report", "--format", "h"), ["html"])
     XCTAssertEqual(try bash("run", "--on-leak", ""), ["report", "close", "kill"])
     XCTAssertEqual(try bash("-X", ""), ["raw", "abbrev", "verbose"])
