@@ -49,8 +49,14 @@ int main(int argc, char **argv) {
   if (pipe(p) != 0 || p[0] != 3 || p[1] != 4) return 3;
   if (dup2(4, 5) != 5 || close(4) != 0) return 4;
   signal(SIGUSR1, on_usr1);
+  // SIGUSR1 must reach the main thread's pause(): the swapping thread starts with it blocked.
+  sigset_t usr1;
+  sigemptyset(&usr1);
+  sigaddset(&usr1, SIGUSR1);
+  pthread_sigmask(SIG_BLOCK, &usr1, NULL);
   pthread_t t;
   pthread_create(&t, NULL, swap, NULL);
+  pthread_sigmask(SIG_UNBLOCK, &usr1, NULL);
   printf("ready\n");
   fflush(stdout);
   for (;;) {

@@ -495,6 +495,8 @@ final class InjectionSafetyTests: XCTestCase {
 
   /// Its `pipe_hits N file_hits M` line (asked for with SIGUSR1).
   func swapperCounts(_ swapper: Child, _ output: TestPipe) throws -> String {
+    // Polled, not a blocking read: a line that never comes fails the test instead of hanging it.
+    _ = fcntl(output.readEnd, F_SETFL, fcntl(output.readEnd, F_GETFL) | O_NONBLOCK)
     kill(swapper.pid, SIGUSR1)
     var line = ""
     var buffer = [UInt8](repeating: 0, count: 256)
