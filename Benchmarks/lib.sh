@@ -24,3 +24,35 @@ installed_pipetrace() {
   (cd "$root" && swift build -c release --static-swift-stdlib --scratch-path .build-static --product pipetrace >/dev/null)
   echo "$root/.build-static/release/pipetrace"
 }
+
+# The seed hang the `why` benchmarks explain: python communicate() on a script that backgrounds a
+# sleeper holding the pipe. Sets $work (a temporary directory) and $reader (python's pid) and a trap
+# that ends both (by pid) and removes $work; returns once the reader sleeps in read(2).
+plant_seed_hang() {
+  work=$(mktemp -d)
+  printf '#!/bin/sh\nsleep 300 &\necho $! > %s/sleeper.pid\necho start ok\n' "$work" > "$work/b.sh"
+  chmod +x "$work/b.sh"
+  python3 -c 'import subprocess,sys; subprocess.Popen(sys.argv[1], shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT).communicate()' "$work/b.sh" &
+  reader=$!
+  trap end_seed_hang EXIT
+  for _ in $(seq 500); do
+    [ -s "$work/sleeper.pid" ] && [ "$(cut -d' ' -f1 /proc/$reader/syscall 2>/dev/null)" = 0 ] && break
+    sleep 0.01
+  done
+}
+
+end_seed_hang() {
+  [ -s "$work/sleeper.pid" ] && kill "$(cat "$work/sleeper.pid")" 2>/dev/null || true
+  kill "$reader" 2>/dev/null || true
+  wait "$reader" 2>/dev/null || true
+  rm -rf "$work"
+}
+
+# Total wall seconds of $reps runs of "$@" (output discarded, failures ignored).
+time_runs() {  # prints total seconds for $reps runs of "$@"
+  local start end
+  start=$(date +%s.%N)
+  for _ in $(seq "$reps"); do "$@" >/dev/null 2>&1 || true; done
+  end=$(date +%s.%N)
+  echo "$end - $start" | bc -l
+}

@@ -9,33 +9,10 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 # The binary install.sh installs (PIPETRACE=path: another one).
 bin=${PIPETRACE:-$(installed_pipetrace)}
 command -v lsof >/dev/null || { echo "lsof not installed" >&2; exit 1; }
-work=$(mktemp -d)
-printf '#!/bin/sh\nsleep 300 &\necho $! > %s/sleeper.pid\necho start ok\n' "$work" > "$work/b.sh"
-chmod +x "$work/b.sh"
-python3 -c 'import subprocess,sys; subprocess.Popen(sys.argv[1], shell=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT).communicate()' "$work/b.sh" &
-reader=$!
-cleanup() {
-  [ -s "$work/sleeper.pid" ] && kill "$(cat "$work/sleeper.pid")" 2>/dev/null || true
-  kill "$reader" 2>/dev/null || true
-  wait "$reader" 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-# Wait for the hang itself: the reader asleep in read(2).
-for _ in $(seq 500); do
-  [ -s "$work/sleeper.pid" ] && [ "$(cut -d' ' -f1 /proc/$reader/syscall 2>/dev/null)" = 0 ] && break
-  sleep 0.01
-done
+plant_seed_hang
 echo "reader $reader ($(cat /proc/$reader/comm)), sleeper $(cat "$work/sleeper.pid"), $(ls /proc | grep -c '^[0-9]') processes; $reps runs each"
 "$bin" why "$reader" | tail -2
 
-time_runs() {  # prints total seconds for $reps runs of "$@"
-  local start end
-  start=$(date +%s.%N)
-  for _ in $(seq "$reps"); do "$@" >/dev/null 2>&1 || true; done
-  end=$(date +%s.%N)
-  echo "$end - $start" | bc -l
-}
 "$bin" why "$reader" >/dev/null; lsof +E -p "$reader" >/dev/null 2>&1 || true   # warm caches
 t_why=$(time_runs "$bin" why "$reader")
 t_lsof=$(time_runs lsof +E -p "$reader")
