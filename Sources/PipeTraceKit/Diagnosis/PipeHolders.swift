@@ -100,6 +100,10 @@ public struct PipeHolderIndex: Sendable {
   /// leader): only a process with more than one thread is asked, one syscall per thread, so a
   /// server's hundreds of threads sharing one table cost no fd directory reads.
   static func threadsWithOwnFdTable(_ pid: Int32) -> [Int32] {
+    // /proc/PID/task has a link per thread plus two: one stat tells a single-threaded process
+    // (most of them) without listing the directory.
+    var st = stat()
+    if stat("/proc/\(pid)/task", &st) == 0, st.st_nlink <= 3 { return [] }
     let tids = ProcFS.threadIds(of: pid)
     guard tids.count > 1 else { return [] }
     return tids.filter { $0 != pid && ct_has_own_fd_table(pid, $0) == 1 }
