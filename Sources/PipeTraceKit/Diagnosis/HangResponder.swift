@@ -132,16 +132,16 @@ public final class HangResponder: EventSink, TraceTicker {
       diagnosed.insert(key)
       diagnoses.append(diagnosis)
       let seconds = String(Int(blockedFor * 10) / 10) + "." + String(Int(blockedFor * 10) % 10)
-      tracer.note(pid: tid, "pipetrace: \(HangResponder.effectiveCall(record).name) in \(tid) blocked for \(seconds) s; why \(pid):\n" + diagnosis.render())
+      tracer.note(pid: pid, "pipetrace: \(HangResponder.effectiveCall(record).name) in \(tid) blocked for \(seconds) s; why \(pid):\n" + diagnosis.render())
     }
     guard decision == .fix || decision == .diagnoseAndFix else { return }
     unstuck.insert(key)
     guard diagnosis.outcome == .fix, let fix = diagnosis.fix else {
-      tracer.note(pid: tid, "pipetrace: unstick \(pid): refused (\(diagnosis.verdictCase.kind)), no proven leak: "
+      tracer.note(pid: pid, "pipetrace: unstick \(pid): refused (\(diagnosis.verdictCase.kind)), no proven leak: "
         + (diagnosis.noFixReason ?? "no leaked holder"))
       return
     }
-    tracer.note(pid: tid, "pipetrace: unstick \(pid): acting on a proven leak: "
+    tracer.note(pid: pid, "pipetrace: unstick \(pid): acting on a proven leak: "
       + fix.closes.map { "\($0.pid) fd \($0.fds.map(String.init).joined(separator: " "))" }.joined(separator: "; "))
     for close in fix.closes { perform(close, tracer: tracer) }
   }
