@@ -96,9 +96,15 @@ public final class ReportBuilder: EventSink {
   private func lateActivity(_ pipe: PipeRecord, _ ref: EventRef, isWrite: Bool) {
     let key = ObjectIdentifier(pipe)
     guard var waiters = lateWaiters[key] else { return }
-    for w in waiters where w.accepts(isWrite: isWrite) && within(ref, from: w.startTs, to: w.returnTs) != nil {
+    for w in waiters where w.accepts(isWrite: isWrite) {
+      // A writer's exit closes its fds in the kernel before the tracer sees the exit: reported late,
+      // up to a second after the return, it still released a poll that only knew "fd N ready".
+      let current = blocked[w.index].call.releasedBy
+      let onlyReady = current.map { $0.pid == blocked[w.index].call.pid && !$0.event.contains(":") } ?? true
+      let slack = !isWrite && w.polledFd != nil && onlyReady ? 1.0 : 0
+      guard within(ref, from: w.startTs, to: w.returnTs + slack) != nil else { continue }
       // On a tie (second-resolution -t logs) the later report wins: it finished closer to the return.
-      if let current = blocked[w.index].call.releasedBy, current.ts > ref.ts { continue }
+      if let current, !onlyReady, current.ts > ref.ts { continue }
       if let fd = w.polledFd {
         blocked[w.index].call.fd = fd
         blocked[w.index].call.target = pipe.label
