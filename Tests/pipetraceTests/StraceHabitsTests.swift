@@ -65,7 +65,7 @@ final class StraceHabitsTests: XCTestCase {
   /// pipetrace does not decode like strace yet (SIGCHLD's si_utime/si_stime, fcntl's FD_CLOEXEC)
   /// left out of both sides.
   static func normalized(_ text: String) -> String {
-    var t = text.replacingOccurrences(of: #", si_utime=\d+, si_stime=\d+( /\* [^*]* \*/)?"#, with: "", options: .regularExpression)
+    var t = text.replacingOccurrences(of: #", si_utime=\d+( /\* [^*]* \*/)?, si_stime=\d+( /\* [^*]* \*/)?"#, with: "", options: .regularExpression)
     t = t.replacingOccurrences(of: "F_SETFD, FD_CLOEXEC", with: "F_SETFD, 1")
     t = t.replacingOccurrences(of: #"\) +="#, with: ") =", options: .regularExpression)
     return zeroDigits(t).replacingOccurrences(of: "0+", with: "0", options: .regularExpression)
