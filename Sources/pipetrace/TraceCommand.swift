@@ -96,7 +96,7 @@ struct TraceCommand {
       tracer = try Tracer(options: tracerOptions, sinks: sinks, output: output)
       if options.autopsy {
         tracer.beforeFirstSignal = { tracer, pids in
-          let autopsy = Autopsy.take(pids: pids)
+          let autopsy = Autopsy.take(pids: pids, heldIn: tracer.callsInProgress())
           guard autopsy.tasks.contains(where: { $0.call != nil }) else { return }
           tracer.note(pid: pids.first ?? 0, autopsy.render(prefix: "pipetrace: autopsy: "))
         }

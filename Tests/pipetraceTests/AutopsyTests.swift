@@ -59,8 +59,11 @@ final class AutopsyTests: XCTestCase {
                                   directory: procs.directory.path)
     defer { p.stop() }
     let sleeper = try procs.pid(fromFile: "sleeper.pid")
-    try waitUntil("python blocked on the leaked pipes", timeout: 30) {
+    // Both asleep before the signal: a task caught at one of pipetrace's own stops (the sleeper
+    // still in its execve) is "held at pipetrace's stop", not in clock_nanosleep.
+    try waitUntil("python blocked on the leaked pipes, the sleeper asleep", timeout: 30) {
       childrenOf(p.pid).contains { blockedSyscall($0).map { [7, 219, 0].contains($0) } ?? false }
+        && blockedSyscall(sleeper) == 230
     }
     kill(p.pid, SIGTERM)
     _ = try p.wait(timeout: 30)

@@ -18,14 +18,17 @@ public struct Autopsy: Sendable {
   /// User-space stacks of the blocked threads, when asked for.
   public var stacks: [StackSnapshot.ThreadStack]?
 
-  /// Reads `pids` (a process tree, in the order the caller knows it) now.
-  public static func take(pids: [Int32]) -> Autopsy {
+  /// Reads `pids` (a process tree, in the order the caller knows it) now. `heldIn` names the call
+  /// of each task the caller itself holds at a trace stop (state `t`), which /proc cannot tell.
+  public static func take(pids: [Int32], heldIn: [Int32: String] = [:]) -> Autopsy {
     var tasks: [Task] = []
     for pid in pids {
       guard let snapshot = ProcessSnapshot.read(pid) else { continue }
       for t in snapshot.threads {
         let comm = ProcStat.read(pid, tid: t.tid)?.comm ?? snapshot.comm
-        tasks.append(Task(pid: pid, tid: t.tid, comm: comm, state: t.state, call: t.blocked?.summary))
+        var call = t.blocked?.summary
+        if call == nil, t.state == "t", let held = heldIn[t.tid] { call = "\(held) (held at pipetrace's stop)" }
+        tasks.append(Task(pid: pid, tid: t.tid, comm: comm, state: t.state, call: call))
       }
     }
     return Autopsy(tasks: tasks, survey: HangSurvey.scan(minimum: 0, pids: pids), stacks: nil)

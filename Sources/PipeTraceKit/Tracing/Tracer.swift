@@ -243,6 +243,15 @@ public final class Tracer {
     output?.flush()
   }
 
+  /// The call each task this tracer holds at a stop is in, by thread id: /proc says only "tracing
+  /// stop" for them (an autopsy taken on the tracer thread sees its own tracees that way). Tracer
+  /// thread only.
+  public func callsInProgress() -> [Int32: String] {
+    var calls: [Int32: String] = [:]
+    for (tid, t) in tracees { if let c = t.current { calls[tid] = c.record.name } }
+    return calls
+  }
+
   /// Whether `tgid` is traced by this tracer.
   public func isTracing(process tgid: Int32) -> Bool {
     tracees.values.contains { $0.tgid == tgid }
