@@ -212,11 +212,17 @@ extension RunTests {
 
   func testDetachedHolderIsNotLeftWithAFilter() throws {
     // The daemon outlives the run and keeps working: it forks, closes and writes after the run.
+    // It waits for the test's word, not for a time: a loaded machine may take longer than any
+    // fixed sleep to reach the end of the grace, and a daemon gone by then leaks nothing.
     let marker = temporaryFile("later")
-    defer { unlink(marker) }
-    let script = "(sleep 0.5; ls / >/dev/null && echo later > \(marker)) & echo start ok"
+    let go = temporaryFile("go")
+    defer { unlink(marker); unlink(go) }
+    let script = "(until [ -e \(go) ]; do sleep 0.05; done; ls / >/dev/null && echo later > \(marker)) & echo start ok"
     let (_, obj) = try runJSON(["--grace", "0.1", "-c", script])
-    XCTAssertEqual((obj["holders"] as? [[String: Any]])?.isEmpty, false)
+    let holders = (obj["holders"] as? [[String: Any]] ?? []).compactMap { ($0["pid"] as? Int).map(Int32.init) }
+    defer { for p in holders where p > 1 && isAlive(p) { kill(p, SIGKILL); _ = eventually { !isAlive(p) } } }
+    XCTAssertFalse(holders.isEmpty)
+    XCTAssertTrue(FileManager.default.createFile(atPath: go, contents: nil))
     // It forked ls after the run let go of it: had it kept a seccomp filter, that fork would fail.
     XCTAssertTrue(eventually { (try? String(contentsOfFile: marker, encoding: .utf8)) == "later\n" })
     for h in obj["holders"] as? [[String: Any]] ?? [] {
