@@ -52,6 +52,77 @@ final class AutopsyTests: XCTestCase {
     XCTAssertTrue(lines.contains { $0.contains("Fix: ") }, text.stderr)
   }
 
+  /// The frames of the thread `tid` in an autopsy's `stacks`, as "module(symbol)" strings.
+  func frames(of tid: Int, in autopsy: [String: Any]) throws -> [String] {
+    let stacks = try XCTUnwrap(autopsy["stacks"] as? [[String: Any]], "no stacks in \(autopsy.keys)")
+    let stack = try XCTUnwrap(stacks.first { $0["tid"] as? Int == tid }, "no stack of \(tid) in \(stacks)")
+    let frames = try XCTUnwrap(stack["frames"] as? [[String: Any]], "\(stack)")
+    return frames.map { "\($0["module"] as? String ?? "?")(\($0["symbol"] as? String ?? ""))" }
+  }
+
+  /// Python's poll, as `why --stack` shows it: libc's poll under the select module's poll method.
+  func isPythonPoll(_ frames: [String]) -> Bool {
+    frames.contains { $0.contains("libc") && $0.contains("poll)") } && frames.contains { $0.contains("select_poll_poll") }
+  }
+
+  func testRunTimeoutWithStackRecordsTheBlockedThreadsStacksThenKillsTheTree() throws {
+    let command = try seedScript(pidFile: "sleeper.pid")
+    let r = try runProgram(CLI.binary, ["run", "--json", "--stack", "--timeout", "3", "--"] + [TestProcesses.python] + command.dropFirst(),
+                           timeout: 60, directory: procs.directory.path)
+    XCTAssertEqual(r.status, 124, r.stderr)
+    let sleeper = try procs.pid(fromFile: "sleeper.pid")
+    let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+    let autopsy = try XCTUnwrap(object["autopsy"] as? [String: Any], "\(object.keys)")
+    let tasks = try XCTUnwrap(autopsy["tasks"] as? [[String: Any]])
+    let python = try XCTUnwrap(tasks.first { ($0["comm"] as? String)?.hasPrefix("python") == true }, "\(tasks)")
+    let pythonPid = try XCTUnwrap(python["pid"] as? Int)
+    let pythonFrames = try frames(of: pythonPid, in: autopsy)
+    XCTAssertTrue(isPythonPoll(pythonFrames), "\(pythonFrames)")
+    XCTAssertTrue(try frames(of: Int(sleeper), in: autopsy).contains { $0.contains("nanosleep") })
+    // Unwound, let go, then killed with the rest of the tree: nothing is left.
+    try waitUntil("the tree killed") { !isAlive(sleeper) && !isAlive(Int32(pythonPid)) }
+    // Without --json the stacks are on stderr, in the autopsy's lines.
+    let again = try seedScript(pidFile: "sleeper2.pid")
+    let text = try runProgram(CLI.binary, ["run", "--stack", "--timeout", "3", "--"] + [TestProcesses.python] + again.dropFirst(),
+                              timeout: 60, directory: procs.directory.path)
+    XCTAssertEqual(text.status, 124)
+    let sleeper2 = try procs.pid(fromFile: "sleeper2.pid")
+    let lines = text.stderr.split(separator: "\n").filter { $0.hasPrefix("pipetrace: autopsy: ") }
+    XCTAssertTrue(lines.contains { $0.contains("Stack of \(sleeper2)") }, text.stderr)
+    XCTAssertTrue(lines.contains { $0.contains("libc") && $0.contains("poll+0x") }, text.stderr)
+    try waitUntil("the second tree killed") { !isAlive(sleeper2) }
+    // Without --stack no thread is stopped and there is no `stacks` key (it costs: opt-in).
+    let plain = try runProgram(CLI.binary, ["run", "--json", "--timeout", "1", "--", "sleep", "30"], timeout: 60)
+    let plainObject = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(plain.stdout.utf8)) as? [String: Any], plain.stdout)
+    XCTAssertNil((plainObject["autopsy"] as? [String: Any])?["stacks"], plain.stdout)
+  }
+
+  func testTraceWithAutopsyStackNotesTheBlockedThreadsStacksWhenASignalEndsIt() throws {
+    let command = try seedScript(pidFile: "sleeper.pid")
+    let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let p = try BackgroundProcess(CLI.binary, ["--autopsy-stack", "-o", trace, "--"] + [TestProcesses.python] + command.dropFirst(),
+                                  directory: procs.directory.path)
+    defer { p.stop() }
+    let sleeper = try procs.pid(fromFile: "sleeper.pid")
+    var python: Int32 = 0
+    try waitUntil("python blocked on the leaked pipes, the sleeper asleep", timeout: 30) {
+      python = childrenOf(p.pid).first { blockedSyscall($0).map { [7, 219, 0].contains($0) } ?? false } ?? 0
+      return python != 0 && blockedSyscall(sleeper) == 230
+    }
+    kill(p.pid, SIGTERM)
+    _ = try p.wait(timeout: 30)
+    let text = try String(contentsOfFile: trace, encoding: .utf8)
+    let notes = text.split(separator: "\n").filter { $0.contains("pipetrace: autopsy: ") }
+    XCTAssertTrue(notes.contains { $0.contains("python") && $0.contains("[leak, blocked ") }, text)
+    let start = try XCTUnwrap(notes.firstIndex { $0.contains("Stack of \(python):") }, text)
+    let pythonFrames = notes[notes.index(after: start)...].prefix { $0.contains(" > ") }.map(String.init)
+    XCTAssertTrue(pythonFrames.contains { $0.contains("libc") && $0.contains("poll+0x") }, text)
+    XCTAssertTrue(pythonFrames.contains { $0.contains("select_poll_poll") }, text)
+    XCTAssertTrue(notes.contains { $0.contains("Stack of \(sleeper):") }, text)
+    // The signal then ended the command as without the stacks, and what it left was killed.
+    try waitUntil("nothing left") { !isAlive(sleeper) && !isAlive(python) }
+  }
+
   func testTraceWithAutopsyNotesTheHangWhenASignalEndsIt() throws {
     let command = try seedScript(pidFile: "sleeper.pid")
     let trace = procs.directory.appendingPathComponent("trace.txt").path
