@@ -123,6 +123,36 @@ final class AutopsyTests: XCTestCase {
     try waitUntil("nothing left") { !isAlive(sleeper) && !isAlive(python) }
   }
 
+  /// Attached, the signal lets the targets go: the stacks taken at it must leave them exactly as
+  /// they were, still waiting in the same call, untraced, and finishing normally once the leak ends.
+  func testAutopsyStackLeavesAnAttachedTargetWaitingAsBefore() throws {
+    let command = try seedScript(pidFile: "sleeper.pid")
+    let python = try procs.launch(command)
+    let sleeper = try procs.pid(fromFile: "sleeper.pid")
+    try waitUntil("python blocked on the leaked pipes", timeout: 30) { blockedSyscall(python.pid).map { [7, 0].contains($0) } ?? false }
+    let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let p = try BackgroundProcess(CLI.binary, ["--autopsy-stack", "-o", trace, "-p", String(python.pid)], directory: procs.directory.path)
+    defer { p.stop() }
+    // Attached and let go from the attach stop (a task still at it is "tracing stop", in no call).
+    try waitUntil("attached", timeout: 30) {
+      procStatusField(python.pid, "TracerPid") == String(p.pid) && procStatusField(python.pid, "State")?.hasPrefix("S") == true
+    }
+    kill(p.pid, SIGTERM)
+    XCTAssertEqual(try p.wait(timeout: 30), 0)
+    let text = try String(contentsOfFile: trace, encoding: .utf8)
+    let notes = text.split(separator: "\n").filter { $0.contains("pipetrace: autopsy: ") }
+    let start = try XCTUnwrap(notes.firstIndex { $0.contains("Stack of \(python.pid):") }, text)
+    let frames = notes[notes.index(after: start)...].prefix { $0.contains(" > ") }
+    XCTAssertTrue(frames.contains { $0.contains("libc") && $0.contains("poll+0x") }, text)
+    // Let go as it was: untraced, still in its poll (continued as restart_syscall), alive.
+    XCTAssertEqual(procStatusField(python.pid, "TracerPid"), "0")
+    XCTAssertTrue(python.isRunning)
+    XCTAssertTrue([7, 219].contains(blockedSyscall(python.pid) ?? -1), "\(String(describing: blockedSyscall(python.pid)))")
+    // The leak ends: its communicate() gets EOF and the script ends normally.
+    kill(sleeper, SIGKILL)
+    XCTAssertEqual(try python.wait(timeout: 30), 0)
+  }
+
   func testTraceWithAutopsyNotesTheHangWhenASignalEndsIt() throws {
     let command = try seedScript(pidFile: "sleeper.pid")
     let trace = procs.directory.appendingPathComponent("trace.txt").path
