@@ -73,6 +73,9 @@ struct Run: ParsableCommand {
     valueName: "seconds"))
   var stuckAfter: Double = 5
 
+  @Flag(name: .long, help: "With --timeout (or a signal that ends the command): also the user-space stack of every blocked thread in the autopsy (each process is stopped for a moment before the kill).")
+  var stack = false
+
   @Option(name: .short, help: ArgumentHelp("Run this string with /bin/sh -c.", valueName: "shell string"))
   var c: String?
 
@@ -114,6 +117,7 @@ struct Run: ParsableCommand {
     config.onLeak = onLeak
     config.stuckAfter = stuckAfter > 0 ? stuckAfter : nil
     config.autopsyOnStderr = !json
+    config.autopsyStacks = stack
     switch input {
     case nil: config.input = .null
     case "-": config.input = .inherit

@@ -94,10 +94,12 @@ struct TraceCommand {
       if let report { sinks.append(report) }
       if let messages { sinks.append(messages) }
       tracer = try Tracer(options: tracerOptions, sinks: sinks, output: output)
-      if options.autopsy {
+      if options.autopsy || options.autopsyStack {
+        let stacks = options.autopsyStack || options.stack
         tracer.beforeFirstSignal = { tracer, pids in
-          let autopsy = Autopsy.take(pids: pids, heldIn: tracer.callsInProgress())
-          guard autopsy.tasks.contains(where: { $0.call != nil }) else { return }
+          var autopsy = Autopsy.take(pids: pids, heldIn: tracer.callsInProgress())
+          guard !autopsy.blockedThreads.isEmpty else { return }
+          if stacks { autopsy.addStacks(through: tracer) }
           tracer.note(pid: pids.first ?? 0, autopsy.render(prefix: "pipetrace: autopsy: "))
         }
       }

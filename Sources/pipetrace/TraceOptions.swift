@@ -59,6 +59,9 @@ struct TraceOptions: ParsableArguments {
   @Flag(name: .long, help: "On SIGINT/SIGTERM/SIGHUP/SIGQUIT to pipetrace while traced tasks are blocked, first note in the trace what every task was blocked in and why's verdicts (an account of a hang its runner killed).")
   var autopsy = false
 
+  @Flag(name: .customLong("autopsy-stack"), help: "--autopsy with the user-space stack of every blocked thread (each process is stopped for a moment, at the signal only; -k with --autopsy does the same).")
+  var autopsyStack = false
+
   @Flag(name: .customLong("no-seccomp"), help: "Stop on every syscall instead of installing a seccomp filter.")
   var noSeccomp = false
 

@@ -59,7 +59,8 @@ class Completed(subprocess.CompletedProcess):
     - `wall`: seconds the command ran;
     - `stdout_omitted`, `stderr_omitted`: bytes left out of the middle of a stream larger than
       pipetrace's `keep` bound (0 when the stream is whole);
-    - `autopsy`: what the tree was blocked in when the timeout fired (a dict, or None);
+    - `autopsy`: what the tree was blocked in when the timeout fired (a dict, or None; with
+      stack=True its "stacks" list holds the blocked threads' frames);
     - `report`: the whole JSON object pipetrace printed.
     """
 
@@ -120,6 +121,7 @@ def run(
     errors: Optional[str] = None,
     cwd: Optional[Union[str, bytes, os.PathLike]] = None,
     env: Optional[Dict[str, str]] = None,
+    stack: bool = False,
     pipetrace: Optional[str] = None,
 ) -> Completed:
     """Runs `args` as subprocess.run(args, capture_output=True) would, without hanging on leaks.
@@ -139,6 +141,8 @@ def run(
     - `keep`: bytes of each stream kept (pipetrace's --keep; K, M, G suffixes as a string).
     - `text`, `encoding`, `errors`: decode stdout and stderr as subprocess.run does.
     - `cwd`, `env`: the command's working directory and environment.
+    - `stack=True`: the autopsy also holds the user-space stacks of the blocked threads
+      (`autopsy["stacks"]`, pipetrace's `run --stack`); each is stopped for a moment before the kill.
     - `pipetrace`: the binary to use instead of find_binary().
     """
     if on_leak not in ON_LEAK_ACTIONS:
@@ -151,6 +155,8 @@ def run(
         command += ["--grace", _seconds("grace", grace)]
     if keep is not None:
         command += ["--keep", str(keep)]
+    if stack:
+        command += ["--stack"]
     if input is not None:
         command += ["--input", "-"]
         if isinstance(input, str):

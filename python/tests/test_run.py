@@ -7,6 +7,7 @@ pipetrace names, checked to be the sleep this test started before they are signa
 import os
 import signal
 import subprocess
+import sys
 import time
 import unittest
 
@@ -99,6 +100,28 @@ class RunTests(unittest.TestCase):
         with self.assertRaises(subprocess.TimeoutExpired) as caught:
             pipetrace.run(["sh", "-c", "echo before; exec sleep 30"], timeout=0.5, check=True)
         self.assertEqual(caught.exception.output, b"before\n")
+
+    def test_timeout_with_stack_gives_the_blocked_threads_stacks(self):
+        # The seed's Python: its poll on the pipes the sleeper leaked, unwound before the kill.
+        marker = "302.{}".format(os.getpid())
+        script = "import subprocess; subprocess.run('sleep {} & echo start ok', shell=True, capture_output=True)".format(marker)
+        r = pipetrace.run([sys.executable, "-c", script], timeout=3, stack=True)
+        self.assertTrue(r.timed_out)
+        tasks = r.autopsy["tasks"]
+        python = [t for t in tasks if t["comm"].startswith("python")]
+        sleeper = [t for t in tasks if t["comm"] == "sleep"]
+        self.assertTrue(python and sleeper, tasks)
+        stacks = {s["tid"]: s for s in r.autopsy["stacks"]}
+        symbols = [f["symbol"] or "" for f in stacks[python[0]["tid"]]["frames"]]
+        self.assertTrue(any(s.endswith("poll") for s in symbols), symbols)
+        self.assertIn("select_poll_poll", symbols)
+        # Unwound, let go, then killed with the tree.
+        for pid in r.killed:
+            self.assertTrue(wait_gone(pid))
+        self.assertIn(sleeper[0]["pid"], r.killed)
+        # Without stack=True: no stacks (no thread is stopped).
+        plain = pipetrace.run(["sh", "-c", "exec sleep 30"], timeout=0.5)
+        self.assertNotIn("stacks", plain.autopsy)
 
     def test_input_reaches_the_command(self):
         r = pipetrace.run(["cat"], input=b"abc\x00\xff")

@@ -34,6 +34,24 @@ public struct Autopsy: Sendable {
     return Autopsy(tasks: tasks, survey: HangSurvey.scan(minimum: 0, pids: pids), stacks: nil)
   }
 
+  /// The threads blocked in a call (or held by the caller in one): those whose stacks `--stack` adds.
+  public var blockedThreads: [(pid: Int32, tid: Int32)] {
+    tasks.filter { $0.call != nil }.map { ($0.pid, $0.tid) }
+  }
+
+  /// Adds the user stacks of the blocked threads, taken through `tracer`'s loop (its own tracees
+  /// cannot be seized by anyone else: see `StackSnapshot.capture(_:through:deadline:done:)`). On the
+  /// tracer thread, from one of its callbacks (`beforeFirstSignal`); returns once every thread is
+  /// unwound and running again as before, or after about twice the tracer's hold timeout.
+  public mutating func addStacks(through tracer: Tracer) {
+    var taken: [StackSnapshot.ThreadStack]?
+    let limit = tracer.options.holdTimeout
+    let capture = StackSnapshot.capture(blockedThreads, through: tracer, deadline: Clock.monotonic() + limit) { taken = $0 }
+    tracer.serveRequests(until: { taken != nil }, seconds: 2 * limit)
+    if taken == nil { capture.abandon() }
+    stacks = taken ?? capture.result
+  }
+
   /// Text for stderr: each task on a line, then each blocked process's verdict (and the Fix `why`
   /// would print), all prefixed so that they stand apart from the command's own output.
   public func render(prefix: String = "pipetrace: autopsy: ") -> String {

@@ -48,6 +48,9 @@ public final class CommandRunner {
     public var stuckAfter: Double? = 5
     /// The autopsy taken before a kill is also printed on stderr (off with `--json`: it is in the object).
     public var autopsyOnStderr = true
+    /// The autopsy also holds the user stacks of the tree's blocked threads (`--stack`): each
+    /// process is stopped for a moment, through the tracer, before the kill.
+    public var autopsyStacks = false
     public init(command: [String]) {
       self.command = command
       arguments = command.map { Array($0.utf8) }
@@ -74,6 +77,7 @@ public final class CommandRunner {
     defer { TracerSignals.unblock() }
     let session = TracerThread(arguments: configuration.arguments,
                                io: Tracer.LaunchIO(stdin: stdinFd, stdout: out.write, stderr: err.write, closeOtherFds: true))
+    session.takesWork = configuration.autopsyStacks
     if let after = configuration.stuckAfter {
       let (action, grace, found) = (configuration.onLeak, configuration.grace, session.stuck)
       session.detector = { tree in
@@ -203,7 +207,8 @@ public final class CommandRunner {
   /// What every task of the tree was blocked in, and why's verdicts, before the tree is killed
   /// (the timeout, or a signal to pipetrace while CMD runs): on stderr unless `--json`, and in the record.
   private func takeAutopsy(_ record: inout RunRecord, _ session: TracerThread) {
-    let autopsy = Autopsy.take(pids: session.tree.livePids)
+    var autopsy = Autopsy.take(pids: session.tree.livePids)
+    if configuration.autopsyStacks { autopsy.stacks = session.stacks(of: autopsy.blockedThreads) }
     record.autopsy = autopsy
     if configuration.autopsyOnStderr { printError(autopsy.render(prefix: "pipetrace: autopsy: ")) }
   }
@@ -364,6 +369,10 @@ final class TracerThread: @unchecked Sendable {
   private(set) var tree = ProcessTree(root: 0)
   /// Makes the stuck detector for the tree, once the command runs (set before `start()`).
   var detector: ((ProcessTree) -> RunStuckDetector)?
+  /// Other threads may ask for work on the tracer thread (`stacks(of:)`); set before `start()`.
+  var takesWork = false
+  /// Set by the tracer thread before `start()` returns, when `takesWork`.
+  private var mailbox: TracerMailbox?
   let stuck = RunStuckDetector.Findings()
   private let started = DispatchSemaphore(value: 0)
   private let done = DispatchSemaphore(value: 0)
@@ -399,14 +408,20 @@ final class TracerThread: @unchecked Sendable {
       let pid = try tracer.launch(arguments: arguments, io: io)
       tree = ProcessTree(root: pid)
       tracer.add(sink: tree)
-      if let make = detector {
-        tracer.add(ticker: make(tree))
+      let tickers: [TraceTicker] = detector.map { [$0(tree)] } ?? []
+      if takesWork {
+        let box = TracerMailbox(wrapping: tickers)
+        mailbox = box
+        tracer.add(ticker: box)
+      } else {
+        for t in tickers { tracer.add(ticker: t) }
       }
       let handle = DetachHandle(tracer: tracer)
       tracerBox.withLock { $0 = handle }
       launchResult.withLock { $0 = .success(pid) }
       started.signal()
       _ = tracer.run()
+      mailbox?.close()
       // Break the cycle tracer -> onSignal -> self -> tracerBox -> tracer (the box stays: what the
       // tracer killed is read from it after its end).
       tracer.onSignal = nil
@@ -443,6 +458,31 @@ final class TracerThread: @unchecked Sendable {
       while !tracer.killComplete && Clock.monotonic() < until { usleep(2_000) }
     }
     return tracer?.killedProcesses ?? []
+  }
+
+  /// The user stacks of `threads` (tasks of the tree), taken on the tracer thread (a task has one
+  /// tracer, and only its thread may unwind it): see `StackSnapshot.capture(_:through:deadline:done:)`.
+  /// Needs `takesWork`. Returns once each is unwound and running again as before, or after about
+  /// twice the tracer's hold timeout (the missing ones then say so).
+  func stacks(of threads: [(pid: Int32, tid: Int32)]) -> [StackSnapshot.ThreadStack] {
+    guard let mailbox, !threads.isEmpty else { return [] }
+    final class Answer: Sendable {
+      let stacks = Mutex<[StackSnapshot.ThreadStack]?>(nil)
+      let ready = DispatchSemaphore(value: 0)
+      func give(_ s: [StackSnapshot.ThreadStack]) {
+        stacks.withLock { $0 = s }
+        ready.signal()
+      }
+    }
+    let answer = Answer(), limit = Tracer.Options().holdTimeout
+    mailbox.post { tracer in
+      guard let tracer else {
+        return answer.give(StackSnapshot.unavailable(threads, "the trace has ended"))
+      }
+      StackSnapshot.capture(threads, through: tracer, deadline: Clock.monotonic() + limit) { answer.give($0) }
+    }
+    _ = answer.ready.wait(timeout: .now() + 2 * limit + 1)
+    return answer.stacks.withLock { $0 } ?? StackSnapshot.unavailable(threads, "not stopped in time")
   }
 
   /// Every pid `kill` has ended so far (children killed at their birth included).

@@ -829,3 +829,25 @@ public protocol TraceTicker: AnyObject {
   var tickInterval: Double { get }
   func tick(now: Double, tracer: Tracer)
 }
+
+extension Tracer {
+  /// Serves stops (and the queued `request`s) until `done()` holds, the trace is ending, or
+  /// `seconds` have passed: for a callback already on the tracer thread (`beforeFirstSignal`) that
+  /// needs its requests carried out before it returns. Signal-aware mode only (the wake-up timer
+  /// bounds each wait); the tracer's own signals wait for the loop.
+  func serveRequests(until done: () -> Bool, seconds: Double) {
+    guard options.signalAware else { return }
+    let deadline = Clock.monotonic() + seconds
+    while !done() && !detaching && !tracees.isEmpty && Clock.monotonic() < deadline {
+      if activeInjection == nil && !injections.isEmpty { startInjection() }
+      if let a = activeInjection, Clock.monotonic() > a.deadline {
+        abortInjection("its threads did not all stop within \(Int(options.holdTimeout)) s")
+      }
+      switch WaitResult.wait(block: true, retryOnInterrupt: false) {
+      case .stop(let tid, let stop): dispatch(tid, stop)
+      case .noChildren: return
+      case .nothing, .failed: break
+      }
+    }
+  }
+}
