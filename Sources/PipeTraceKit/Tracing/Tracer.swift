@@ -85,7 +85,7 @@ public final class Tracer {
   }
   /// How often the tickers want to be ticked (the shortest of their intervals).
   private var tickInterval: Double?
-  private var tracees: [Int32: Tracee] = [:]
+  private let tracees = TaskTable()
   private var spin: SpinPolicy
   private let output: OutputBuffer?
 
@@ -248,13 +248,13 @@ public final class Tracer {
   /// thread only.
   public func callsInProgress() -> [Int32: String] {
     var calls: [Int32: String] = [:]
-    for (tid, t) in tracees { if let c = t.current { calls[tid] = c.record.name } }
+    for t in tracees.all { if let c = t.current { calls[t.tid] = c.record.name } }
     return calls
   }
 
   /// Whether `tgid` is traced by this tracer.
   public func isTracing(process tgid: Int32) -> Bool {
-    tracees.values.contains { $0.tgid == tgid }
+    tracees.isTracing(process: tgid)
   }
 
   /// Queues an injection into traced process `request.pid`. The loop stops every thread of it at a
@@ -355,7 +355,7 @@ public final class Tracer {
   }
 
   private func finishAll() {
-    for t in tracees.values { reportUnfinished(t) }
+    for t in tracees.all { reportUnfinished(t) }
     events.finish()
     if launchErrorFd >= 0 {
       close(launchErrorFd)
@@ -447,7 +447,7 @@ public final class Tracer {
     let t = Tracee(tid: tid, tgid: tgid, fds: FdTargetCache(), started: true)
     // A new thread shares its process's fd table (the fork event sets it right in any case). Looked
     // up by the leader, not by a scan of every tracee: a deep fork chain has thousands of them.
-    if tgid != tid, let leader = tracees[tgid] ?? tracees.values.first(where: { $0.tgid == tgid && $0.tid != tid }) {
+    if tgid != tid, let leader = tracees[tgid] ?? tracees.threads(of: tgid).first(where: { $0.tid != tid }) {
       t.fds = leader.fds
     }
     t.awaitingForkEvent = true
@@ -472,7 +472,7 @@ public final class Tracer {
     let fds = flags & cloneFiles != 0 ? t.fds : t.fds.copy()
     if let c = tracees[child] {
       if kind != .thread { c.parentTgid = t.tgid }
-      c.tgid = tgid
+      tracees.move(c, toProcess: tgid)
       c.fds = fds
       c.awaitingForkEvent = false
       c.arch = t.arch
@@ -585,7 +585,7 @@ public final class Tracer {
   private func tracerSignal(_ sig: Int32, code: Int32) {
     if let first = beforeFirstSignal {
       beforeFirstSignal = nil
-      first(self, Set(tracees.values.map(\.tgid)).sorted())
+      first(self, tracees.processes.sorted())
     }
     if let onSignal {
       onSignal(sig)
@@ -610,7 +610,7 @@ public final class Tracer {
     if tracees[l.pid] != nil {
       kill(l.pid, sig)
     } else {
-      for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, sig) }
+      for tgid in tracees.processes { kill(tgid, sig) }
     }
   }
 
@@ -623,13 +623,13 @@ public final class Tracer {
   /// detached and go on.
   private func endLaunchedTrace() {
     guard useSeccomp else { return beginDetach() }
-    for tgid in Set(tracees.values.map(\.tgid)) { kill(tgid, SIGKILL) }
+    for tgid in tracees.processes { kill(tgid, SIGKILL) }
   }
 
   // MARK: Killing
 
   private func beginKill(_ scope: KillScope, signal: Int32) {
-    let traced = Set(tracees.values.map(\.tgid))
+    let traced = tracees.processes
     var targets: Set<Int32>
     switch (ending?.scope, scope) {
     case (.all?, _), (_, .all):
@@ -637,10 +637,10 @@ public final class Tracer {
       targets = traced
     case (.processes(let before)?, .processes(let pids)):
       // The same processes again (SIGKILL after SIGTERM): with the children born since.
-      targets = withDescendants(before.union(pids))
+      targets = tracees.withDescendants(before.union(pids))
       ending = (.processes(targets), signal)
     case (nil, .processes(let pids)):
-      targets = withDescendants(pids)
+      targets = tracees.withDescendants(pids)
       ending = (.processes(targets), signal)
     }
     // Only tracees: a traced pid cannot be reused before this tracer has reaped it.
@@ -652,24 +652,10 @@ public final class Tracer {
     let left: Bool
     switch e.scope {
     case .all: left = !tracees.isEmpty
-    case .processes(let pids): left = tracees.values.contains { pids.contains($0.tgid) }
+    case .processes(let pids): left = pids.contains(where: tracees.isTracing(process:))
     }
     if left { return }
     endRequests.withLock { if $0.isEmpty { endComplete.store(true, ordering: .releasing) } }
-  }
-
-  /// `pids` and every traced process they forked (and those forked), as the fork events showed.
-  private func withDescendants(_ pids: Set<Int32>) -> Set<Int32> {
-    var all = pids
-    var children: [Int32: [Int32]] = [:]
-    for t in tracees.values where t.tid == t.tgid {
-      if let p = t.parentTgid { children[p, default: []].append(t.tgid) }
-    }
-    var queue = Array(pids)
-    while let p = queue.popLast() {
-      for c in children[p] ?? [] where all.insert(c).inserted { queue.append(c) }
-    }
-    return all
   }
 
   /// Whether a new process `tgid`, child of `parent`, is to be ended with those being ended.
@@ -698,7 +684,7 @@ public final class Tracer {
     for r in injections { r.completion(.failure(InjectionError("the tracer is detaching"))) }
     injections.removeAll()
     detaching = true
-    for t in tracees.values {
+    for t in tracees.all {
       if t.held {
         // Already in a PTRACE_EVENT_STOP: let go of it here.
         detach(t, at: .interrupt)
@@ -727,7 +713,7 @@ public final class Tracer {
 
   private func startInjection() {
     let r = injections.removeFirst()
-    let threads = tracees.values.filter { $0.tgid == r.pid }
+    let threads = tracees.threads(of: r.pid)
     guard !threads.isEmpty else {
       return r.completion(.failure(InjectionError("process \(r.pid) is not traced by this tracer")))
     }
@@ -753,7 +739,7 @@ public final class Tracer {
   /// Once every live thread of the target is held, runs the injection and lets them all go.
   private func checkHeld() {
     guard let a = activeInjection else { return }
-    let threads = tracees.values.filter { $0.tgid == a.pid }
+    let threads = tracees.threads(of: a.pid)
     if threads.isEmpty {
       activeInjection = nil
       return a.completion(.failure(InjectionError("process \(a.pid) exited before it could be stopped")))
@@ -797,7 +783,7 @@ public final class Tracer {
   private func abortInjection(_ reason: String, request: InjectionRequest? = nil) {
     guard let a = request ?? activeInjection else { return }
     activeInjection = nil
-    for t in tracees.values where t.tgid == a.pid {
+    for t in tracees.threads(of: a.pid) {
       t.holdRequested = false
       if t.held {
         t.held = false
