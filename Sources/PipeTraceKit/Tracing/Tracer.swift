@@ -177,7 +177,7 @@ public final class Tracer {
     let t = Tracee(tid: child.pid, tgid: child.pid, fds: FdTargetCache(), started: true)
     t.beforeExec = true
     tracees[child.pid] = t
-    resume(t)
+    restart(t, proceed(t))
     return child.pid
   }
 
@@ -365,7 +365,36 @@ public final class Tracer {
 
   // MARK: Dispatch
 
+  /// Handles one stop, then lets the task (the one now under that tid: an exec may have replaced
+  /// it) go on as the handler said.
   private func dispatch(_ tid: Int32, _ stop: TraceStop) {
+    let action = handle(tid, stop)
+    if let t = tracees[tid] { restart(t, action) }
+  }
+
+  /// The one place the loop lets a stopped tracee go on.
+  private func restart(_ t: Tracee, _ action: StopAction) {
+    switch action {
+    case .syscall(let signal), .cont(let signal):
+      // Any ptrace stop consumes a pending PTRACE_INTERRUPT: ask again for a thread to be held.
+      if t.holdRequested { try? Ptrace.interrupt(t.tid) }
+      // ESRCH: it was killed meanwhile; its exit comes through waitpid.
+      try? Ptrace.resume(t.tid, action == .cont(signal) ? .cont : .syscall, signal: signal)
+    case .listen:
+      do { try Ptrace.resume(t.tid, .listen) } catch { restart(t, proceed(t)) }
+    case .hold, .gone:
+      break
+    }
+  }
+
+  /// Resumes a tracee the way its state asks: only until the next event when no syscall stop is
+  /// wanted (seccomp mode between calls, or no syscalls at all), else to the next syscall stop.
+  private func proceed(_ t: Tracee, signal: Int32 = 0) -> StopAction {
+    eventsOnly || (useSeccomp && !t.inSyscall) ? .cont(signal) : .syscall(signal)
+  }
+
+  /// Acts on one stop (events emitted, tracer state updated) and says how the task goes on.
+  private func handle(_ tid: Int32, _ stop: TraceStop) -> StopAction {
     guard let t = tracees[tid] else { return unknownTask(tid, stop) }
     if stop.isTermination { return taskExited(t, stop) }
     if detaching { return detach(t, at: stop) }
@@ -373,49 +402,39 @@ public final class Tracer {
     if case .groupStop = stop {} else { t.inGroupStop = false }
     switch stop {
     case .syscall:
-      syscallStop(t)
+      return syscallStop(t)
     case .seccomp:
-      guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
+      guard let info = try? Ptrace.syscallInfo(t.tid) else { return proceed(t) }
       syscalls.entry(t, auditArch: info.arch, number: info.nr, args: info.args)
       if let data = try? Ptrace.eventMessage(t.tid), data != UInt(SeccompFilter.tag) {
         // The tracee's own filter sent this call to a tracer: untraced, the kernel would skip it
         // with ENOSYS (nobody asked for its seccomp stops), so the result is the same traced.
         try? Ptrace.skipSyscall(t.tid, failingWith: ENOSYS)
       }
-      resume(t)
+      return proceed(t)
     case .newTask(let event):
-      newTask(of: t, event)
+      return newTask(of: t, event)
     case .exec:
-      exec(t)
+      return exec(t)
     case .groupStop(let sig):
-      groupStop(t, sig)
+      return groupStop(t, sig)
     case .signal(let sig):
-      signalStop(t, sig)
+      return signalStop(t, sig)
     case .interrupt:
       if t.holdRequested { return hold(t) }
-      resume(t)
+      return proceed(t)
     case .vforkDone, .exiting, .other, .exited, .killed:
-      resume(t)
+      return proceed(t)
     }
   }
 
-  /// Resumes a tracee the way its state asks: only until the next event when no syscall stop is
-  /// wanted (seccomp mode between calls, or no syscalls at all), else to the next syscall stop.
-  private func resume(_ t: Tracee, signal: Int32 = 0) {
-    // Any ptrace stop consumes a pending PTRACE_INTERRUPT: ask again for a thread to be held.
-    if t.holdRequested { try? Ptrace.interrupt(t.tid) }
-    let how: Ptrace.Resume = eventsOnly || (useSeccomp && !t.inSyscall) ? .cont : .syscall
-    // ESRCH: it was killed meanwhile; its exit comes through waitpid.
-    try? Ptrace.resume(t.tid, how, signal: signal)
-  }
-
-  private func syscallStop(_ t: Tracee) {
+  private func syscallStop(_ t: Tracee) -> StopAction {
     // An exit stop of a call nobody needs: no request at all.
     if t.inSyscall && t.current == nil {
       t.inSyscall = false
-      return resume(t)
+      return proceed(t)
     }
-    guard let info = try? Ptrace.syscallInfo(t.tid) else { return resume(t) }
+    guard let info = try? Ptrace.syscallInfo(t.tid) else { return proceed(t) }
     switch Int32(info.op) {
     case Int32(CT_SYSCALL_INFO_ENTRY), Int32(CT_SYSCALL_INFO_SECCOMP):
       syscalls.entry(t, auditArch: info.arch, number: info.nr, args: info.args)
@@ -424,24 +443,24 @@ public final class Tracer {
     default:
       break
     }
-    resume(t)
+    return proceed(t)
   }
 
   /// The attach stop, or a new child's first stop: nothing to report.
-  private func firstStop(_ t: Tracee, _ stop: TraceStop) {
+  private func firstStop(_ t: Tracee, _ stop: TraceStop) -> StopAction {
     t.started = true
     if t.attached { syscalls.callInProgress(t) }
     if case .groupStop(let sig) = stop { return groupStop(t, sig) }
     if t.holdRequested, case .interrupt = stop { return hold(t) }
-    resume(t)
+    return proceed(t)
   }
 
   /// A stop from a task not seen before: a new child whose first stop beat its parent's fork event.
-  private func unknownTask(_ tid: Int32, _ stop: TraceStop) {
-    if stop.isTermination { return }
+  private func unknownTask(_ tid: Int32, _ stop: TraceStop) -> StopAction {
+    if stop.isTermination { return .gone }
     if detaching {
       try? Ptrace.detach(tid)
-      return
+      return .gone
     }
     let tgid = ProcStatus(pid: tid)?.tgid ?? tid
     let t = Tracee(tid: tid, tgid: tgid, fds: FdTargetCache(), started: true)
@@ -454,11 +473,11 @@ public final class Tracer {
     tracees[tid] = t
     // Its parent may have been killed before its fork event: the kernel then reports none.
     if inKillScope(parent: ProcStatus(pid: tid)?.ppid ?? 0, tgid: tgid) { endProcess(tgid) }
-    resume(t)
+    return proceed(t)
   }
 
-  private func newTask(of t: Tracee, _ event: TraceStop.ForkEvent) {
-    guard let msg = try? Ptrace.eventMessage(t.tid) else { return resume(t) }
+  private func newTask(of t: Tracee, _ event: TraceStop.ForkEvent) -> StopAction {
+    guard let msg = try? Ptrace.eventMessage(t.tid) else { return proceed(t) }
     let child = Int32(truncatingIfNeeded: msg)
     var kind: ForkKind = event == .fork ? .fork : event == .vfork ? .vfork : .clone
     // clone(2) with SIGCHLD is a fork event and may still share the fd table (CLONE_FILES): the
@@ -488,10 +507,10 @@ public final class Tracer {
     }
     events.emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
     if kind != .thread, inKillScope(parent: t.tgid, tgid: child) { endProcess(child) }
-    resume(t)
+    return proceed(t)
   }
 
-  private func exec(_ t0: Tracee) {
+  private func exec(_ t0: Tracee) -> StopAction {
     var t = t0
     if let msg = try? Ptrace.eventMessage(t.tid) {
       let former = Int32(truncatingIfNeeded: msg)
@@ -521,30 +540,30 @@ public final class Tracer {
       }
     }
     events.emit(.exec(pid: t.tgid, tid: t.tid, path: path, argv: argv, timestamp: Clock.wall()))
-    resume(t)
+    return proceed(t)
   }
 
   /// Group-stop of a seized tracee: keep it stopped (job control) but keep watching it.
-  private func groupStop(_ t: Tracee, _ sig: Int32) {
+  private func groupStop(_ t: Tracee, _ sig: Int32) -> StopAction {
     t.inGroupStop = true
     if t.holdRequested || t.held, let a = activeInjection, a.pid == t.tgid {
       abortInjection("process \(a.pid) was stopped by \(Signals.name(sig)) (job control): continue it first")
     }
-    do { try Ptrace.resume(t.tid, .listen) } catch { resume(t) }
+    return .listen
   }
 
-  private func signalStop(_ t: Tracee, _ sig: Int32) {
+  private func signalStop(_ t: Tracee, _ sig: Int32) -> StopAction {
     // No siginfo for a stop that is not a signal delivery: nothing to pass on.
-    guard let info = SignalInfo(tracee: t.tid) else { return resume(t) }
+    guard let info = SignalInfo(tracee: t.tid) else { return proceed(t) }
     if !t.beforeExec {
       // -k: strace prints the stack where the signal arrived.
       let stack = syscalls.unwinder?.capture(tid: t.tid, tgid: t.tgid)
       events.emit(.signal(SignalRecord(pid: t.tgid, tid: t.tid, info: info, stack: stack, timestamp: Clock.wall())))
     }
-    resume(t, signal: sig)
+    return proceed(t, signal: sig)
   }
 
-  private func taskExited(_ t: Tracee, _ stop: TraceStop) {
+  private func taskExited(_ t: Tracee, _ stop: TraceStop) -> StopAction {
     tracees[t.tid] = nil
     if t.awaitingForkEvent { exitedBeforeForkEvent.insert(t.tid) }
     reportUnfinished(t)
@@ -571,6 +590,7 @@ public final class Tracer {
       if options.detachLeftovers && !useSeccomp && !detaching && !tracees.isEmpty { beginDetach() }
     }
     if let a = activeInjection, a.pid == t.tgid { checkHeld() }
+    return .gone
   }
 
   private func reportUnfinished(_ t: Tracee) {
@@ -694,7 +714,8 @@ public final class Tracer {
     }
   }
 
-  private func detach(_ t: Tracee, at stop: TraceStop) {
+  @discardableResult
+  private func detach(_ t: Tracee, at stop: TraceStop) -> StopAction {
     // A signal-delivery stop (GETSIGINFO fails for a group-stop): the signal goes with the detach.
     var deliver: Int32 = 0
     if case .signal(let sig) = stop, SignalInfo(tracee: t.tid) != nil { deliver = sig }
@@ -707,6 +728,7 @@ public final class Tracer {
     try? Ptrace.detach(t.tid, signal: deliver)
     tracees[t.tid] = nil
     events.emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
+    return .gone
   }
 
   // MARK: Injections into tracees
@@ -730,10 +752,11 @@ public final class Tracer {
   }
 
   /// A thread of the target reached its PTRACE_EVENT_STOP: keep it there.
-  private func hold(_ t: Tracee) {
+  private func hold(_ t: Tracee) -> StopAction {
     t.holdRequested = false
     t.held = true
     checkHeld()
+    return .hold
   }
 
   /// Once every live thread of the target is held, runs the injection and lets them all go.
@@ -775,7 +798,7 @@ public final class Tracer {
     }
     for t in threads where tracees[t.tid] === t {
       t.held = false
-      resume(t)
+      restart(t, proceed(t))
     }
     a.completion(result)
   }
@@ -787,7 +810,7 @@ public final class Tracer {
       t.holdRequested = false
       if t.held {
         t.held = false
-        resume(t)
+        restart(t, proceed(t))
       }
     }
     a.completion(.failure(InjectionError("cannot inject into \(a.pid): \(reason)")))
