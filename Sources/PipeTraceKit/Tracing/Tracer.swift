@@ -103,8 +103,7 @@ public final class Tracer {
   private var exitedBeforeForkEvent = Set<Int32>()
   /// Set from any thread; the tracer thread detaches from everything at its next check.
   private let detachRequested = Atomic<Bool>(false)
-  private var injections: [InjectionRequest] = []
-  private var activeInjection: InjectionRequest?
+  private let injector: InjectionScheduler
   private var lastTick = 0.0
   /// Set from any thread: the ends asked for, taken by the loop in order.
   private let endRequests = Mutex<[(scope: KillScope, signal: Int32)]>([])
@@ -140,6 +139,8 @@ public final class Tracer {
     spin = SpinPolicy(microseconds: options.spinMicroseconds, cpus: Int(ct_usable_cpus()), adaptive: options.adaptiveSpin)
     tickers = sinks.compactMap { $0 as? TraceTicker }
     tickInterval = tickers.map(\.tickInterval).min()  // didSet does not run in init
+    injector = InjectionScheduler(tracees: tracees, events: events, holdTimeout: options.holdTimeout)
+    injector.letGo = { [unowned self] t in self.restart(t, self.proceed(t)) }
   }
 
   public func add(sink: EventSink) {
@@ -262,7 +263,7 @@ public final class Tracer {
   /// adopted, shows the calls it made in the trace, lets every thread go on exactly as it was, and
   /// then calls `request.completion` — all on the tracer thread, between stops.
   func request(_ request: InjectionRequest) {
-    injections.append(request)
+    injector.request(request)
   }
 
   // MARK: The loop
@@ -276,7 +277,7 @@ public final class Tracer {
       for r in endRequests.withLock({ r in defer { r.removeAll() }; return r }) { beginKill(r.scope, signal: r.signal) }
       if !endComplete.load(ordering: .acquiring) { checkEnded() }
       if !detaching && detachRequested.load(ordering: .acquiring) { beginDetach() }
-      if activeInjection == nil && !injections.isEmpty && !detaching { startInjection() }
+      if injector.canStart && !detaching { injector.startInjection() }
       switch nextStop() {
       case .stop(let tid, let stop):
         idleFlushed = false
@@ -348,7 +349,7 @@ public final class Tracer {
       // signals are taken): look for them every 50 ms anyway.
       takeTracerSignal(now: now)
     }
-    if let a = activeInjection, now > a.deadline { abortInjection("its threads did not all stop within \(Int(options.holdTimeout)) s") }
+    injector.checkDeadline(now: now)
     guard let interval = tickInterval, now - lastTick >= interval else { return }
     lastTick = now
     for t in tickers { t.tick(now: now, tracer: self) }
@@ -421,7 +422,7 @@ public final class Tracer {
     case .signal(let sig):
       return signalStop(t, sig)
     case .interrupt:
-      if t.holdRequested { return hold(t) }
+      if t.holdRequested { return injector.hold(t) }
       return proceed(t)
     case .vforkDone, .exiting, .other, .exited, .killed:
       return proceed(t)
@@ -451,7 +452,7 @@ public final class Tracer {
     t.started = true
     if t.attached { syscalls.callInProgress(t) }
     if case .groupStop(let sig) = stop { return groupStop(t, sig) }
-    if t.holdRequested, case .interrupt = stop { return hold(t) }
+    if t.holdRequested, case .interrupt = stop { return injector.hold(t) }
     return proceed(t)
   }
 
@@ -501,7 +502,7 @@ public final class Tracer {
       let c = Tracee(tid: child, tgid: tgid, fds: fds, started: false)
       c.arch = t.arch  // a child runs in its parent's ABI: no mode note for it (as strace)
       // A thread of a process being held for an injection must be held too.
-      if kind == .thread, activeInjection?.pid == tgid { c.holdRequested = true }
+      if kind == .thread, injector.isInjecting(into: tgid) { c.holdRequested = true }
       if kind != .thread { c.parentTgid = t.tgid }
       tracees[child] = c
     }
@@ -546,8 +547,8 @@ public final class Tracer {
   /// Group-stop of a seized tracee: keep it stopped (job control) but keep watching it.
   private func groupStop(_ t: Tracee, _ sig: Int32) -> StopAction {
     t.inGroupStop = true
-    if t.holdRequested || t.held, let a = activeInjection, a.pid == t.tgid {
-      abortInjection("process \(a.pid) was stopped by \(Signals.name(sig)) (job control): continue it first")
+    if t.holdRequested || t.held, injector.isInjecting(into: t.tgid) {
+      injector.abortInjection("process \(t.tgid) was stopped by \(Signals.name(sig)) (job control): continue it first")
     }
     return .listen
   }
@@ -589,7 +590,7 @@ public final class Tracer {
       // What it left runs on, untraced (it carries no filter: see `Options.detachLeftovers`).
       if options.detachLeftovers && !useSeccomp && !detaching && !tracees.isEmpty { beginDetach() }
     }
-    if let a = activeInjection, a.pid == t.tgid { checkHeld() }
+    if injector.isInjecting(into: t.tgid) { injector.checkHeld() }
     return .gone
   }
 
@@ -700,9 +701,7 @@ public final class Tracer {
   /// Stops every tracee once more; `dispatch` detaches each at that stop, passing on any signal it
   /// was about to receive, so nothing is left stopped, traced or missing a signal.
   private func beginDetach() {
-    if let a = activeInjection { abortInjection("the tracer is detaching", request: a) }
-    for r in injections { r.completion(.failure(InjectionError("the tracer is detaching"))) }
-    injections.removeAll()
+    injector.cancelAll("the tracer is detaching")
     detaching = true
     for t in tracees.all {
       if t.held {
@@ -730,106 +729,6 @@ public final class Tracer {
     events.emit(.detached(pid: t.tgid, tid: t.tid, timestamp: Clock.wall()))
     return .gone
   }
-
-  // MARK: Injections into tracees
-
-  private func startInjection() {
-    let r = injections.removeFirst()
-    let threads = tracees.threads(of: r.pid)
-    guard !threads.isEmpty else {
-      return r.completion(.failure(InjectionError("process \(r.pid) is not traced by this tracer")))
-    }
-    if threads.contains(where: \.inGroupStop) {
-      return r.completion(.failure(InjectionError("process \(r.pid) is stopped (job control): continue it first")))
-    }
-    var active = r
-    active.deadline = Clock.monotonic() + options.holdTimeout
-    activeInjection = active
-    for t in threads {
-      t.holdRequested = true
-      try? Ptrace.interrupt(t.tid)
-    }
-  }
-
-  /// A thread of the target reached its PTRACE_EVENT_STOP: keep it there.
-  private func hold(_ t: Tracee) -> StopAction {
-    t.holdRequested = false
-    t.held = true
-    checkHeld()
-    return .hold
-  }
-
-  /// Once every live thread of the target is held, runs the injection and lets them all go.
-  private func checkHeld() {
-    guard let a = activeInjection else { return }
-    let threads = tracees.threads(of: a.pid)
-    if threads.isEmpty {
-      activeInjection = nil
-      return a.completion(.failure(InjectionError("process \(a.pid) exited before it could be stopped")))
-    }
-    guard threads.allSatisfy(\.held) else { return }
-    activeInjection = nil
-    guard let executor = threads.first(where: { $0.tid == (a.tid ?? a.pid) }) ?? (a.tid == nil ? threads[0] : nil) else {
-      return a.completion(.failure(InjectionError("thread \(a.tid!) of \(a.pid) is not traced by this tracer")))
-    }
-    let result: Result<[SyscallRecord], InjectionError>
-    do {
-      let session = try RemoteSyscallSession(adopting: executor.tid, of: a.pid)
-      defer { session.detach() }
-      let started = Clock.wall(), mono = Clock.monotonic()
-      var calls = try a.perform(session)
-      // What ran in the tracee is part of the trace (and of the fd caches) like any other call.
-      let duration = (Clock.monotonic() - mono) / Double(max(1, calls.count))
-      for i in calls.indices {
-        calls[i].pid = a.pid
-        calls[i].tid = executor.tid
-        calls[i].timestamp = started
-        calls[i].duration = duration
-      }
-      result = .success(calls)
-    } catch {
-      result = .failure(error)
-    }
-    if case .success(let calls) = result {
-      for c in calls {
-        for effect in FdEffect.of(c) { executor.fds.apply(effect) }
-        events.emit(.syscall(c))
-      }
-    }
-    for t in threads where tracees[t.tid] === t {
-      t.held = false
-      restart(t, proceed(t))
-    }
-    a.completion(result)
-  }
-
-  private func abortInjection(_ reason: String, request: InjectionRequest? = nil) {
-    guard let a = request ?? activeInjection else { return }
-    activeInjection = nil
-    for t in tracees.threads(of: a.pid) {
-      t.holdRequested = false
-      if t.held {
-        t.held = false
-        restart(t, proceed(t))
-      }
-    }
-    a.completion(.failure(InjectionError("cannot inject into \(a.pid): \(reason)")))
-  }
-}
-
-/// Syscalls to run inside a traced process, with every thread of it held at a known stop.
-struct InjectionRequest {
-  /// The traced process (thread group id).
-  var pid: Int32
-  /// The thread that must run the calls (one with an fd table of its own); nil: any, the main one first.
-  var tid: Int32? = nil
-  /// Runs the calls through the adopted session; returns them as records for the trace (pid,
-  /// tid, time and duration are filled in by the tracer).
-  var perform: (RemoteSyscallSession) throws(InjectionError) -> [SyscallRecord]
-  /// Called on the tracer thread once the process runs again.
-  var completion: (Result<[SyscallRecord], InjectionError>) -> Void
-  /// CLOCK_MONOTONIC by which every thread must be held (set when it starts).
-  var deadline: Double = .infinity
 }
 
 /// A consumer that acts while the trace runs (the stuck detector): the loop calls `tick` from its
