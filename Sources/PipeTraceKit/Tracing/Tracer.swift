@@ -96,6 +96,7 @@ public final class Tracer {
   private var launchFailure: TraceError?
   private var launchedStatus: TraceStop?
   private var stoppedBySignal: Int32?
+  private var signalPolicy = TracerSignalPolicy()
   private var detaching = false
   /// Neither shown nor modelled syscalls: only process events are traced, no filter, no syscall stop.
   private let eventsOnly: Bool
@@ -586,7 +587,7 @@ public final class Tracer {
       }
       // A signal to pipetrace went to the command (or reached it from the terminal) and it is gone
       // now: what it left behind must not keep the trace going, as strace does not wait for it.
-      if launchedSignals > 0 && !tracees.isEmpty { endLaunchedTrace() }
+      if signalPolicy.launchedSignals > 0 && !tracees.isEmpty { endLaunchedTrace() }
       // What it left runs on, untraced (it carries no filter: see `Options.detachLeftovers`).
       if options.detachLeftovers && !useSeccomp && !detaching && !tracees.isEmpty { beginDetach() }
     }
@@ -612,31 +613,23 @@ public final class Tracer {
       onSignal(sig)
       return
     }
-    guard let l = launched else {
-      // Attached: let go of everything; the targets run on as if never traced.
+    switch signalPolicy.respond(code: code, launched: launched != nil, commandGone: launchedStatus != nil) {
+    case .detach:
       stoppedBySignal = sig
       beginDetach()
-      return
-    }
-    launchedSignals += 1
-    if launchedStatus != nil || launchedSignals > 1 {
-      // The command is gone (or this is the second request): what it left behind (a daemon that
-      // ignores SIGINT) must not keep pipetrace waiting.
+    case .endTrace:
       stoppedBySignal = sig
-      return endLaunchedTrace()
-    }
-    // Launched: a terminal signal already reached the command's process group; one sent to
-    // pipetrace alone (si_code <= 0) is passed on, so `kill PIPETRACE` ends the traced command.
-    guard code <= 0 else { return }
-    if tracees[l.pid] != nil {
-      kill(l.pid, sig)
-    } else {
-      for tgid in tracees.processes { kill(tgid, sig) }
+      endLaunchedTrace()
+    case .passOn:
+      if let l = launched, tracees[l.pid] != nil {
+        kill(l.pid, sig)
+      } else {
+        for tgid in tracees.processes { kill(tgid, sig) }
+      }
+    case .none:
+      break
     }
   }
-
-  /// Tracer signals received in launch mode.
-  private var launchedSignals = 0
 
   /// Ends a launched trace early. Tracees that carry pipetrace's seccomp filter cannot run on
   /// untraced (their filtered calls would fail with ENOSYS): they are killed, as PTRACE_O_EXITKILL
