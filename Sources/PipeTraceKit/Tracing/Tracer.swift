@@ -43,16 +43,8 @@ public final class Tracer {
   /// Set from any thread; the tracer thread detaches from everything at its next check.
   private let detachRequested = Atomic<Bool>(false)
   private let injector: InjectionScheduler
+  private let kills: KillPlan
   private var lastTick = 0.0
-  /// Set from any thread: the ends asked for, taken by the loop in order.
-  private let endRequests = Mutex<[(scope: KillScope, signal: Int32)]>([])
-  /// What the loop is ending, and with which signal: every tracee, or these processes and every
-  /// child they create from then on. New children in scope get the signal at their first sight.
-  private var ending: (scope: KillScope, signal: Int32)?
-  private let killedPids = Mutex<[Int32]>([])
-  /// False from a `requestKill` until the loop has sent its signal and no process in its scope is
-  /// left traced (all of them have exited).
-  private let endComplete = Atomic<Bool>(true)
   private var lastSignalCheck = 0.0
   private var idleFlushed = true
 
@@ -78,6 +70,7 @@ public final class Tracer {
     spin = SpinPolicy(microseconds: options.spinMicroseconds, cpus: Int(ct_usable_cpus()), adaptive: options.adaptiveSpin)
     tickers = sinks.compactMap { $0 as? TraceTicker }
     tickInterval = tickers.map(\.tickInterval).min()  // didSet does not run in init
+    kills = KillPlan(tracees: tracees)
     injector = InjectionScheduler(tracees: tracees, events: events, holdTimeout: options.holdTimeout)
     injector.letGo = { [unowned self] t in self.restart(t, self.proceed(t)) }
   }
@@ -150,14 +143,6 @@ public final class Tracer {
     detachRequested.store(true, ordering: .releasing)
   }
 
-  /// Which processes a kill ends.
-  public enum KillScope: Sendable {
-    /// Every tracee and every task they create from now on: the loop ends when none is left.
-    case all
-    /// These processes and every process they (or the children killed with them) create.
-    case processes(Set<Int32>)
-  }
-
   /// Asks the tracer thread to send `signal` (SIGKILL by default) to the tracees in `scope`, and to
   /// every child they fork from now on (a child is traced from its birth, PTRACE_O_TRACEFORK: it
   /// gets the signal when it is first seen, so a tree that forks while it is being ended cannot
@@ -165,17 +150,14 @@ public final class Tracer {
   /// children born meanwhile too. Safe from any thread; after `.all` `run()` returns once every
   /// tracee is gone.
   public func requestKill(_ scope: KillScope, signal: Int32 = SIGKILL) {
-    endRequests.withLock {
-      $0.append((scope, signal))
-      endComplete.store(false, ordering: .releasing)
-    }
+    kills.request(scope, signal: signal)
   }
 
   /// Whether every process of the last `requestKill` has exited. Safe from any thread.
-  public var killComplete: Bool { endComplete.load(ordering: .acquiring) }
+  public var killComplete: Bool { kills.complete }
 
   /// Every process SIGKILLed by `requestKill`, in order. Safe from any thread.
-  public var killedProcesses: [Int32] { killedPids.withLock { $0 } }
+  public var killedProcesses: [Int32] { kills.killed }
 
   /// Adds a line to the trace output (a diagnosis, an action taken). Tracer thread only.
   public func note(pid: Int32, _ text: String) {
@@ -213,8 +195,8 @@ public final class Tracer {
     if options.signalAware { _ = ct_wakeup_start(Int32(wakeInterval * 1000)) }
     defer { if options.signalAware { ct_wakeup_stop() } }
     loop: while !tracees.isEmpty {
-      for r in endRequests.withLock({ r in defer { r.removeAll() }; return r }) { beginKill(r.scope, signal: r.signal) }
-      if !endComplete.load(ordering: .acquiring) { checkEnded() }
+      kills.takeRequests()
+      if !kills.complete { kills.checkEnded() }
       if !detaching && detachRequested.load(ordering: .acquiring) { beginDetach() }
       if injector.canStart && !detaching { injector.startInjection() }
       switch nextStop() {
@@ -229,7 +211,7 @@ public final class Tracer {
       tickIfDue()
     }
     finishAll()
-    endComplete.store(true, ordering: .releasing)
+    kills.markComplete()
     var exit: Int32 = 0
     if let s = launchedStatus?.shellStatus { exit = s }
     if launchFailure != nil { exit = 127 }
@@ -412,7 +394,7 @@ public final class Tracer {
     t.awaitingForkEvent = true
     tracees[tid] = t
     // Its parent may have been killed before its fork event: the kernel then reports none.
-    if inKillScope(parent: ProcStatus(pid: tid)?.ppid ?? 0, tgid: tgid) { endProcess(tgid) }
+    if kills.inKillScope(parent: ProcStatus(pid: tid)?.ppid ?? 0, tgid: tgid) { kills.endProcess(tgid) }
     return proceed(t)
   }
 
@@ -446,7 +428,7 @@ public final class Tracer {
       tracees[child] = c
     }
     events.emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
-    if kind != .thread, inKillScope(parent: t.tgid, tgid: child) { endProcess(child) }
+    if kind != .thread, kills.inKillScope(parent: t.tgid, tgid: child) { kills.endProcess(child) }
     return proceed(t)
   }
 
@@ -576,55 +558,6 @@ public final class Tracer {
   private func endLaunchedTrace() {
     guard useSeccomp else { return beginDetach() }
     for tgid in tracees.processes { kill(tgid, SIGKILL) }
-  }
-
-  // MARK: Killing
-
-  private func beginKill(_ scope: KillScope, signal: Int32) {
-    let traced = tracees.processes
-    var targets: Set<Int32>
-    switch (ending?.scope, scope) {
-    case (.all?, _), (_, .all):
-      ending = (.all, signal)
-      targets = traced
-    case (.processes(let before)?, .processes(let pids)):
-      // The same processes again (SIGKILL after SIGTERM): with the children born since.
-      targets = tracees.withDescendants(before.union(pids))
-      ending = (.processes(targets), signal)
-    case (nil, .processes(let pids)):
-      targets = tracees.withDescendants(pids)
-      ending = (.processes(targets), signal)
-    }
-    // Only tracees: a traced pid cannot be reused before this tracer has reaped it.
-    for p in targets.intersection(traced).sorted() { endProcess(p) }
-  }
-
-  private func checkEnded() {
-    guard let e = ending else { return }
-    let left: Bool
-    switch e.scope {
-    case .all: left = !tracees.isEmpty
-    case .processes(let pids): left = pids.contains(where: tracees.isTracing(process:))
-    }
-    if left { return }
-    endRequests.withLock { if $0.isEmpty { endComplete.store(true, ordering: .releasing) } }
-  }
-
-  /// Whether a new process `tgid`, child of `parent`, is to be ended with those being ended.
-  private func inKillScope(parent: Int32, tgid: Int32) -> Bool {
-    switch ending?.scope {
-    case nil: return false
-    case .all?: return true
-    case .processes(let pids)?: return pids.contains(parent) || pids.contains(tgid)
-    }
-  }
-
-  private func endProcess(_ tgid: Int32) {
-    guard let e = ending else { return }
-    if case .processes(let pids) = e.scope, !pids.contains(tgid) { ending = (.processes(pids.union([tgid])), e.signal) }
-    // ESRCH: already gone. A traced process dies of SIGKILL even while it is stopped.
-    guard kill(tgid, e.signal) == 0, e.signal == SIGKILL else { return }
-    killedPids.withLock { if !$0.contains(tgid) { $0.append(tgid) } }
   }
 
   // MARK: Detaching
