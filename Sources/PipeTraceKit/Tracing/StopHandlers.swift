@@ -38,7 +38,7 @@ extension Tracer {
     case .interrupt:
       if t.holdRequested { return injector.hold(t) }
       return proceed(t)
-    case .vforkDone, .exiting, .other, .exited, .killed:
+    case .other, .exited, .killed:
       return proceed(t)
     }
   }
