@@ -295,7 +295,7 @@ public final class Tracer {
   }
 
   /// The one place the loop lets a stopped tracee go on.
-  private func restart(_ t: Tracee, _ action: StopAction) {
+  func restart(_ t: Tracee, _ action: StopAction) {
     switch action {
     case .syscall(let signal), .cont(let signal):
       // Any ptrace stop consumes a pending PTRACE_INTERRUPT: ask again for a thread to be held.
