@@ -246,8 +246,8 @@ _Static_assert(CT_F_GET_RW_HINT == F_GET_RW_HINT && CT_F_SET_RW_HINT == F_SET_RW
 _Static_assert(CT_F_GET_FILE_RW_HINT == F_GET_FILE_RW_HINT, "mirrored");
 _Static_assert(CT_F_SET_FILE_RW_HINT == F_SET_FILE_RW_HINT, "mirrored");
 _Static_assert(CT_F_GETDELEG == F_GETDELEG && CT_F_SETDELEG == F_SETDELEG, "mirrored");
-_Static_assert(CT_CLONE_VM == CLONE_VM && CT_CLONE_FILES == CLONE_FILES && CT_CLONE_PIDFD == CLONE_PIDFD, "mirrored");
-_Static_assert(CT_CLONE_VFORK == CLONE_VFORK && CT_CLONE_THREAD == CLONE_THREAD, "mirrored");
+_Static_assert(CT_CLONE_FILES == CLONE_FILES && CT_CLONE_PIDFD == CLONE_PIDFD, "mirrored");
+_Static_assert(CT_CLONE_THREAD == CLONE_THREAD, "mirrored");
 _Static_assert(CT_CLONE_SETTLS == CLONE_SETTLS && CT_CLONE_PARENT_SETTID == CLONE_PARENT_SETTID, "mirrored");
 _Static_assert(CT_CLONE_CHILD_CLEARTID == CLONE_CHILD_CLEARTID, "mirrored");
 _Static_assert(CT_CLONE_CHILD_SETTID == CLONE_CHILD_SETTID, "mirrored");
@@ -256,8 +256,7 @@ _Static_assert(CT_CLONE_ARGS_SIZE_VER0 == CLONE_ARGS_SIZE_VER0 && CT_CLONE_ARGS_
 _Static_assert(CT_EPOLL_CTL_DEL == EPOLL_CTL_DEL, "mirrored");
 _Static_assert(CT_PROT_EXEC == PROT_EXEC, "mirrored");
 _Static_assert(CT_SIGCHLD == SIGCHLD && CT_SIGSYS == SIGSYS, "mirrored");
-_Static_assert(CT_SI_USER == SI_USER && CT_SI_KERNEL == SI_KERNEL && CT_SI_QUEUE == SI_QUEUE, "mirrored");
-_Static_assert(CT_SI_TIMER == SI_TIMER && CT_SI_MESGQ == SI_MESGQ && CT_SI_TKILL == SI_TKILL, "mirrored");
+_Static_assert(CT_SI_USER == SI_USER && CT_SI_TIMER == SI_TIMER && CT_SI_TKILL == SI_TKILL, "mirrored");
 _Static_assert(CT_CLD_EXITED == CLD_EXITED, "mirrored");
 _Static_assert(CT_P_PID == P_PID && CT_P_PGID == P_PGID && CT_P_PIDFD == P_PIDFD, "mirrored");
 _Static_assert(CT_SI_SIGIO == SI_SIGIO, "mirrored");

@@ -85,7 +85,6 @@ int64_t ct_regs_return_value_i386(const ct_regs *regs) { return (int32_t)(uint32
 _Static_assert(offsetof(ucontext_t, uc_mcontext) == 40, "kernel ucontext layout");
 _Static_assert(offsetof(ucontext_t, uc_sigmask) == 296, "kernel ucontext layout");
 _Static_assert(CT_UCONTEXT_SIZE == 296 + 8, "kernel ucontext size");
-_Static_assert(CT_NT_X86_XSTATE == NT_X86_XSTATE, "regset note type");
 
 enum { CT_UC_FP_XSTATE = 1, CT_UC_SIGCONTEXT_SS = 2, CT_UC_STRICT_RESTORE_SS = 4 };
 

@@ -14,7 +14,6 @@ enum {
   CT_O_TRACEVFORK = 0x04,
   CT_O_TRACECLONE = 0x08,
   CT_O_TRACEEXEC = 0x10,
-  CT_O_TRACEEXIT = 0x40,
   CT_O_TRACESECCOMP = 0x80,
   CT_O_EXITKILL = 0x100000,
 };
@@ -25,8 +24,6 @@ enum {
   CT_EVENT_VFORK = 2,
   CT_EVENT_CLONE = 3,
   CT_EVENT_EXEC = 4,
-  CT_EVENT_VFORK_DONE = 5,
-  CT_EVENT_EXIT = 6,
   CT_EVENT_SECCOMP = 7,
   CT_EVENT_STOP = 128,
 };
@@ -43,7 +40,7 @@ long ct_peekdata(pid_t pid, uintptr_t addr, long *word);
 long ct_pokedata(pid_t pid, uintptr_t addr, long word);
 
 // PTRACE_GET_SYSCALL_INFO flattened: one request gives number, arguments or return value on every arch.
-enum { CT_SYSCALL_INFO_NONE = 0, CT_SYSCALL_INFO_ENTRY = 1, CT_SYSCALL_INFO_EXIT = 2, CT_SYSCALL_INFO_SECCOMP = 3 };
+enum { CT_SYSCALL_INFO_ENTRY = 1, CT_SYSCALL_INFO_EXIT = 2, CT_SYSCALL_INFO_SECCOMP = 3 };
 typedef struct {
   uint8_t op;
   uint32_t arch;

@@ -43,7 +43,7 @@ int64_t ct_regs_return_value_i386(const ct_regs *regs);
 
 // Self-completing injection for a 64-bit x86_64 thread: a chain of rt_sigreturn frames written below
 // its stack, each setting every register for the next call; the last puts the thread back as it was.
-enum { CT_UCONTEXT_SIZE = 304, CT_NT_X86_XSTATE = 0x202 };
+enum { CT_UCONTEXT_SIZE = 304 };
 // The first CT_UCONTEXT_SIZE bytes of a ucontext for rt_sigreturn: every register of `regs`, the
 // blocked-signal mask, the FPU state at `fpstate` (an XSAVE image, 64-byte aligned), the
 // alternate signal stack left as it is.

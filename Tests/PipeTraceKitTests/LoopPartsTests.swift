@@ -29,6 +29,9 @@ final class LoopPartsTests: XCTestCase {
     XCTAssertEqual(TraceStop(status: stopped(SIGUSR1)), .signal(SIGUSR1))
     XCTAssertEqual(TraceStop(status: stopped(SIGTRAP)), .signal(SIGTRAP))
     XCTAssertEqual(TraceStop(status: 0xffff), .other(status: 0xffff))  // WIFCONTINUED
+    // Events the tracer never asks for (PTRACE_EVENT_VFORK_DONE, PTRACE_EVENT_EXIT): nothing to act on.
+    XCTAssertEqual(TraceStop(status: stopped(SIGTRAP, event: 5)), .other(status: stopped(SIGTRAP, event: 5)))
+    XCTAssertEqual(TraceStop(status: stopped(SIGTRAP, event: 6)), .other(status: stopped(SIGTRAP, event: 6)))
     XCTAssertEqual(TraceStop.killed(signal: SIGTERM, coreDumped: false).shellStatus, 128 + SIGTERM)
   }
 

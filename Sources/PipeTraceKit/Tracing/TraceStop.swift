@@ -20,17 +20,14 @@ enum TraceStop: Equatable {
   case newTask(ForkEvent)
   /// execve succeeded (PTRACE_EVENT_EXEC); the event message is the tid that called it.
   case exec
-  /// The vfork child released its parent's memory (PTRACE_EVENT_VFORK_DONE).
-  case vforkDone
-  /// The task is about to exit (PTRACE_EVENT_EXIT).
-  case exiting
   /// A job-control stop of a seized task (PTRACE_EVENT_STOP with a stop signal).
   case groupStop(signal: Int32)
   /// PTRACE_EVENT_STOP otherwise: a PTRACE_INTERRUPT, or the first stop of a new or attached task.
   case interrupt
   /// A signal is about to be delivered; PTRACE_GETSIGINFO tells more.
   case signal(Int32)
-  /// Anything else waitpid reports (continued, an unknown event): nothing to do but resume.
+  /// Anything else waitpid reports: nothing to do but resume. The tracer asks for no other event
+  /// (PTRACE_O_TRACEVFORKDONE, PTRACE_O_TRACEEXIT) and waits without WCONTINUED, so none is expected.
   case other(status: Int32)
 
   enum ForkEvent: Equatable {
@@ -64,8 +61,6 @@ enum TraceStop: Equatable {
     case Int32(CT_EVENT_VFORK): return .newTask(.vfork)
     case Int32(CT_EVENT_CLONE): return .newTask(.clone)
     case Int32(CT_EVENT_EXEC): return .exec
-    case Int32(CT_EVENT_VFORK_DONE): return .vforkDone
-    case Int32(CT_EVENT_EXIT): return .exiting
     case Int32(CT_EVENT_STOP):
       switch signal {
       case SIGSTOP, SIGTSTP, SIGTTIN, SIGTTOU: return .groupStop(signal: signal)
