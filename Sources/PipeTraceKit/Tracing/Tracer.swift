@@ -411,10 +411,8 @@ extension Tracer {
     guard options.signalAware else { return }
     let deadline = Clock.monotonic() + seconds
     while !done() && !detaching && !tracees.isEmpty && Clock.monotonic() < deadline {
-      if activeInjection == nil && !injections.isEmpty { startInjection() }
-      if let a = activeInjection, Clock.monotonic() > a.deadline {
-        abortInjection("its threads did not all stop within \(Int(options.holdTimeout)) s")
-      }
+      if injector.canStart { injector.startInjection() }
+      injector.checkDeadline(now: Clock.monotonic())
       switch WaitResult.wait(block: true, retryOnInterrupt: false) {
       case .stop(let tid, let stop): dispatch(tid, stop)
       case .noChildren: return
