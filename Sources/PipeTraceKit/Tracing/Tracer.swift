@@ -87,6 +87,7 @@ public final class Tracer {
   private var tickInterval: Double?
   private var tracees: [Int32: Tracee] = [:]
   private var spin: SpinPolicy
+  private var childSignals = ChildSignalWait()
   private let output: OutputBuffer?
 
   /// Launched with a seccomp filter (the stop handler keeps the flag; it decides on exit stops).
@@ -300,6 +301,20 @@ public final class Tracer {
   /// are taken and the output is flushed).
   private func nextStop() -> WaitResult {
     guard options.signalAware else { return WaitResult.wait(block: true) }
+    // Thousands of tracees: each waitpid(-1) would walk them all (see `ChildSignalWait`).
+    if childSignals.applies(tracees: tracees.count) {
+      switch childSignals.next(timeout: wakeInterval) {
+      case .wait(let r):
+        return r
+      case .tracerSignal(let sig, let code):
+        lastSignalCheck = Clock.monotonic()
+        tracerSignal(sig, code: code)
+        return .nothing
+      case .idle:
+        return idle()
+      }
+    }
+    childSignals.forget()
     // Polling for a short while beats sleeping when a CPU is free: a tracee that makes syscalls
     // back to back stops again within microseconds, and waking an idle vCPU costs more than that.
     // Without it no poll comes first: the blocking waitpid returns at once when a stop is ready,
@@ -318,6 +333,11 @@ public final class Tracer {
     // and the output of a quiet trace reaches its reader.
     let r = WaitResult.wait(block: true, retryOnInterrupt: false)
     guard case .failed(.EINTR) = r else { return r }
+    return idle()
+  }
+
+  /// After an idle wait: the output is flushed and the tracer's own signals are taken.
+  private func idle() -> WaitResult {
     if !idleFlushed {
       output?.flush()
       idleFlushed = true
@@ -331,6 +351,7 @@ public final class Tracer {
     lastSignalCheck = now
     var code: Int32 = 0
     let sig = ct_wait_tracer_signal(0, &code)
+    if sig == SIGCHLD { childSignals.took(now: now) }
     if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
   }
 
@@ -486,6 +507,8 @@ public final class Tracer {
       if kind != .thread { c.parentTgid = t.tgid }
       tracees[child] = c
     }
+    // Its first stop comes now, as its parent goes on: likely unannounced (see ChildSignalWait).
+    childSignals.expect(child)
     events.emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
     if kind != .thread, inKillScope(parent: t.tgid, tgid: child) { endProcess(child) }
     resume(t)
@@ -546,6 +569,8 @@ public final class Tracer {
 
   private func taskExited(_ t: Tracee, _ stop: TraceStop) {
     tracees[t.tid] = nil
+    // Its parent's SIGCHLD stop comes with its exit: likely unannounced (see ChildSignalWait).
+    if let p = t.parentTgid { childSignals.expect(p) }
     if t.awaitingForkEvent { exitedBeforeForkEvent.insert(t.tid) }
     reportUnfinished(t)
     syscalls.unwinder?.threadGone(tid: t.tid)
