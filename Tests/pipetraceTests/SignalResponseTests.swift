@@ -36,13 +36,8 @@ final class SignalResponseTests: XCTestCase {
   /// 300 interrupt stops at once, far more than SIGCHLDs (one sent while another is pending is
   /// dropped). pipetrace ends with 0 and every thread runs on, untraced and not stopped.
   func testSIGINTDetachesFromHundredsOfThreads() throws {
-    let program = try compileFixture("many_threads", flags: ["-pthread"])
-    let ready = TestPipe()
-    let target = try BackgroundProcess(program, ["300"], stdout: ready.writeEnd)
+    let target = try startManyThreads(300)
     defer { target.stop() }
-    ready.closeWrite()
-    var line = [UInt8](repeating: 0, count: 6)
-    XCTAssertEqual(read(ready.readEnd, &line, 6), 6, "the target started its threads")
     let trace = temporaryFile("threads.txt")
     defer { unlink(trace) }
     let tracer = try BackgroundProcess(CLI.binary, ["-o", trace, "-p", String(target.pid)])
@@ -72,13 +67,8 @@ final class SignalResponseTests: XCTestCase {
     // passed in the other runs. Not understood yet, so it does not gate CI; it runs on request.
     try XCTSkipUnless(ProcessInfo.processInfo.environment["PIPETRACE_TEST_KNOWN_RACES"] == "1",
                       "a known, open race (issue 20 item 4): PIPETRACE_TEST_KNOWN_RACES=1 runs it")
-    let program = try compileFixture("many_threads", flags: ["-pthread"])
-    let ready = TestPipe()
-    let target = try BackgroundProcess(program, ["50"], stdout: ready.writeEnd)
+    let target = try startManyThreads(50)
     defer { target.stop() }
-    ready.closeWrite()
-    var line = [UInt8](repeating: 0, count: 6)
-    XCTAssertEqual(read(ready.readEnd, &line, 6), 6, "the target started its threads")
     for delay in [0, 1, 2, 5, 10, 20, 40] {
       // A background job of a non-interactive shell: SIGINT and SIGQUIT ignored, then exec.
       let tracer = try BackgroundProcess("/bin/sh", ["-c", "trap '' INT QUIT; exec \"$0\" \"$@\"", CLI.binary,
@@ -106,6 +96,18 @@ final class SignalResponseTests: XCTestCase {
       }
     }
     XCTAssertTrue(target.isRunning)
+  }
+
+  /// Tests/Fixtures/many_threads with `threads` threads besides its main one, once they all exist.
+  private func startManyThreads(_ threads: Int) throws -> BackgroundProcess {
+    let program = try compileFixture("many_threads", flags: ["-pthread"])
+    let ready = TestPipe()
+    let target = try BackgroundProcess(program, [String(threads)], stdout: ready.writeEnd)
+    ready.closeWrite()
+    var line = [UInt8](repeating: 0, count: 6)
+    XCTAssertEqual(read(ready.readEnd, &line, 6), 6, "the target started its threads")
+    ready.closeRead()
+    return target
   }
 }
 
