@@ -62,25 +62,35 @@ int ct_unblock_tracer_signals(void) {
   return pthread_sigmask(SIG_UNBLOCK, &set, NULL) == 0 ? 0 : -1;
 }
 
-int ct_wait_tracer_signal(int timeout_ms, int *code) {
+int ct_take_tracer_signal(int timeout_ms, int *code, pid_t *pid) {
   sigset_t set;
   tracer_set(&set);
   siginfo_t info;
-  for (;;) {
-    int r;
-    if (timeout_ms < 0) {
-      r = sigwaitinfo(&set, &info);
-    } else {
-      struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
-      r = sigtimedwait(&set, &info, &ts);
-      if (r < 0 && errno == EAGAIN) return 0;
-    }
-    if (r >= 0) {
-      if (code) *code = info.si_code;
-      return r;
-    }
-    if (errno != EINTR) return -1;
+  int r;
+  if (timeout_ms < 0) {
+    r = sigwaitinfo(&set, &info);
+  } else {
+    struct timespec ts = {timeout_ms / 1000, (long)(timeout_ms % 1000) * 1000000L};
+    r = sigtimedwait(&set, &info, &ts);
+    if (r < 0 && errno == EAGAIN) return 0;
   }
+  if (r < 0) return -1;
+  if (code) *code = info.si_code;
+  if (pid) *pid = info.si_pid;
+  return r;
+}
+
+int ct_wait_tracer_signal(int timeout_ms, int *code) {
+  for (;;) {
+    int r = ct_take_tracer_signal(timeout_ms, code, NULL);
+    if (r >= 0 || errno != EINTR) return r;
+  }
+}
+
+int ct_sigchld_reports_stops(void) {
+  struct sigaction sa;
+  if (sigaction(SIGCHLD, NULL, &sa) != 0) return 0;
+  return sa.sa_handler != SIG_IGN && !(sa.sa_flags & SA_NOCLDSTOP);
 }
 
 // A real-time signal nothing else in pipetrace uses (glibc keeps the first two for itself).

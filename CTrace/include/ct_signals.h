@@ -21,6 +21,12 @@ int ct_unblock_tracer_signals(void);
 // in *code when code is not NULL: <= 0 when a process sent it, SI_KERNEL when the terminal did),
 // 0 on timeout.
 int ct_wait_tracer_signal(int timeout_ms, int *_Nullable code);
+// The same, once: a signal that interrupts the wait (the wake-up timer's) returns -1 with EINTR. In
+// *pid the sender's pid (si_pid): for SIGCHLD, the child or tracee whose stop or exit sent it.
+int ct_take_tracer_signal(int timeout_ms, int *_Nullable code, pid_t *_Nullable pid);
+// Whether the kernel sends this process a SIGCHLD for every stop and exit of its tracees: SIGCHLD
+// not ignored and without SA_NOCLDSTOP.
+int ct_sigchld_reports_stops(void);
 
 // The tracer thread sleeps in a blocking waitpid, as strace does (one system call per stop). A
 // CLOCK_MONOTONIC timer sends the calling thread a signal of its own every interval_ms, which

@@ -1,7 +1,8 @@
 // A fork chain: `fork_chain DEPTH [EVERY [exec]]`. Process 1 forks process 2 and waits for it,
 // which forks process 3 and waits, ... down to process DEPTH, which exits 0; each exits with its
-// child's status, so DEPTH processes are alive at the bottom. Every EVERY-th process (default 1000,
-// 0: none) prints `DEPTH SECONDS` (CLOCK_MONOTONIC) on stdout as it starts: the rate the chain grows.
+// child's status, so DEPTH processes are alive at the bottom. The first and every EVERY-th process
+// (default 1000, 0: none) print `DEPTH SECONDS` (CLOCK_MONOTONIC) on stdout as they start: the rate
+// the chain grows at.
 // With `exec`, each child execs this program again (fork, exec, wait). Without it the kernel's own
 // cost grows with depth: every process of a plain fork chain links to the anon_vmas of all its
 // ancestors (anon_vma_chain, quadratic in depth), traced or not.
@@ -20,7 +21,7 @@ int main(int argc, char **argv) {
   long level = argc > 4 ? atol(argv[4]) : 1;
   setvbuf(stdout, NULL, _IONBF, 0);
   for (;; level++) {
-    if (every > 0 && level % every == 0) {
+    if (every > 0 && (level % every == 0 || level == 1)) {
       struct timespec ts;
       clock_gettime(CLOCK_MONOTONIC, &ts);
       printf("%ld %ld.%09ld\n", level, (long)ts.tv_sec, ts.tv_nsec);

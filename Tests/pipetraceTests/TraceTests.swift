@@ -8,11 +8,6 @@ import Glibc
 
 /// The tracing engine through the CLI, on real processes.
 final class TraceTests: XCTestCase {
-  /// A program whose own seccomp filter returns SECCOMP_RET_TRACE (getpid with data 0, close with
-  /// 0x1234) gets ENOSYS for those calls untraced, the kernel's rule when no tracer asked for
-  /// seccomp stops. Traced, the results are the same: with pipetrace's filter (only its own tagged
-  /// stops are its; any other is skipped with ENOSYS as the kernel would), without a filter
-  /// (-e trace=all) and with --no-seccomp; the trace shows the calls failing with ENOSYS.
   /// A fork chain 2000 deep (each process forks and execs the next and waits for it: 2000 processes
   /// alive at the bottom) is traced to its end: every process's fork and exit are in the trace, the
   /// command's status comes through, nothing is left. The time is bounded only by the run's timeout;
@@ -33,6 +28,34 @@ final class TraceTests: XCTestCase {
     XCTAssertEqual(forks.count, depth - 1)
   }
 
+  /// 300 processes (more tracees than the tracer walks with waitpid(-1): it sleeps for SIGCHLD and
+  /// takes the task each one names) wake at the same moment and each makes 20 dup/close pairs: far
+  /// more stops at once than SIGCHLDs (one sent while another is pending is dropped). Every stop is
+  /// taken: every call and every exit is in the trace and the command ends with its status. A stop
+  /// lost would leave its process stopped for good and the run to its timeout.
+  func testStopsThatComeTogetherAmongManyTraceesAreAllTaken() throws {
+    let program = try compileFixture("stop_storm")
+    let trace = temporaryFile("storm.jsonl")
+    defer { unlink(trace) }
+    let (children, calls) = (300, 20)
+    let r = try CLI.run(["--json", "-o", trace, "--", program, String(children), String(calls)], timeout: 300)
+    XCTAssertEqual(r.status, 0, r.stderr)
+    let events = try JSONLines.read(trace)
+    let exits = events.filter { $0["event"] as? String == "exit" }
+    XCTAssertEqual(Set(exits.compactMap { $0["pid"] as? Int }).count, children + 1)
+    var dups: [Int: Int] = [:]
+    for e in events where e["event"] as? String == "syscall" && e["name"] as? String == "dup" {
+      dups[e["pid"] as? Int ?? 0, default: 0] += 1
+    }
+    XCTAssertEqual(dups.count, children)
+    XCTAssertEqual(Set(dups.values), [calls])
+  }
+
+  /// A program whose own seccomp filter returns SECCOMP_RET_TRACE (getpid with data 0, close with
+  /// 0x1234) gets ENOSYS for those calls untraced, the kernel's rule when no tracer asked for
+  /// seccomp stops. Traced, the results are the same: with pipetrace's filter (only its own tagged
+  /// stops are its; any other is skipped with ENOSYS as the kernel would), without a filter
+  /// (-e trace=all) and with --no-seccomp; the trace shows the calls failing with ENOSYS.
   func testATraceesOwnSeccompTraceActionKeepsItsResult() throws {
     let program = try compileFixture("seccomp_ret_trace")
     let untraced = try runProgram(program, [])

@@ -120,6 +120,8 @@ extension Tracer {
       if kind != .thread { c.parentTgid = t.tgid }
       tracees[child] = c
     }
+    // Its first stop comes now, as its parent goes on: likely unannounced (see ChildSignalWait).
+    childSignals.expect(child)
     events.emit(.fork(pid: t.tgid, tid: t.tid, child: child, kind: kind, timestamp: Clock.wall()))
     if kind != .thread, kills.inKillScope(parent: t.tgid, tgid: child) { kills.endProcess(child) }
     return proceed(t)
@@ -180,6 +182,8 @@ extension Tracer {
 
   private func taskExited(_ t: Tracee, _ stop: TraceStop) -> StopAction {
     tracees[t.tid] = nil
+    // Its parent's SIGCHLD stop comes with its exit: likely unannounced (see ChildSignalWait).
+    if let p = t.parentTgid { childSignals.expect(p) }
     if t.awaitingForkEvent { exitedBeforeForkEvent.insert(t.tid) }
     reportUnfinished(t)
     syscalls.unwinder?.threadGone(tid: t.tid)

@@ -25,6 +25,7 @@ public final class Tracer {
   private var tickInterval: Double?
   let tracees = TaskTable()
   private var spin: SpinPolicy
+  var childSignals = ChildSignalWait()
   private let output: OutputBuffer?
 
   /// Launched with a seccomp filter (the stop handler keeps the flag; it decides on exit stops).
@@ -222,6 +223,20 @@ public final class Tracer {
   /// are taken and the output is flushed).
   private func nextStop() -> WaitResult {
     guard options.signalAware else { return WaitResult.wait(block: true) }
+    // Thousands of tracees: each waitpid(-1) would walk them all (see `ChildSignalWait`).
+    if childSignals.applies(tracees: tracees.count) {
+      switch childSignals.next(timeout: wakeInterval) {
+      case .wait(let r):
+        return r
+      case .tracerSignal(let sig, let code):
+        lastSignalCheck = Clock.monotonic()
+        tracerSignal(sig, code: code)
+        return .nothing
+      case .idle:
+        return idle()
+      }
+    }
+    childSignals.forget()
     // Polling for a short while beats sleeping when a CPU is free: a tracee that makes syscalls
     // back to back stops again within microseconds, and waking an idle vCPU costs more than that.
     // Without it no poll comes first: the blocking waitpid returns at once when a stop is ready,
@@ -240,6 +255,11 @@ public final class Tracer {
     // and the output of a quiet trace reaches its reader.
     let r = WaitResult.wait(block: true, retryOnInterrupt: false)
     guard case .failed(.EINTR) = r else { return r }
+    return idle()
+  }
+
+  /// After an idle wait: the output is flushed and the tracer's own signals are taken.
+  private func idle() -> WaitResult {
     if !idleFlushed {
       output?.flush()
       idleFlushed = true
@@ -253,6 +273,7 @@ public final class Tracer {
     lastSignalCheck = now
     var code: Int32 = 0
     let sig = ct_wait_tracer_signal(0, &code)
+    if sig == SIGCHLD { childSignals.took(now: now) }
     if sig > 0 && sig != SIGCHLD { tracerSignal(sig, code: code) }
   }
 
