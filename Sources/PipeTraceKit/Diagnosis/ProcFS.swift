@@ -66,6 +66,11 @@ public enum ProcFS {
     ProcFS.readLink("/proc/thread-self").flatMap { $0.split(separator: "/").last.flatMap { Int32($0) } } ?? getpid()
   }
 
+  /// A task's working directory (readlink of /proc/TID/cwd, bytes kept), nil when it cannot be read.
+  static func workingDirectory(_ tid: Int32) -> String? {
+    readLink("/proc/\(tid)/cwd")
+  }
+
   public static func exists(_ pid: Int32) -> Bool {
     pid > 0 && access("/proc/\(pid)", F_OK) == 0
   }

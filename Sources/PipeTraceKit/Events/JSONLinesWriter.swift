@@ -243,6 +243,7 @@ public final class JSONLinesWriter: EventSink {
         appendValue(f.value)
       }
       out.append(byte: UInt8(ascii: "}"))
+    case .workingDirectory(let value, _): appendValue(value)
     case .changed(let entry, let exit):
       out.append("{\"entry\":")
       appendValue(entry)
