@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 
 @testable import PipeTraceKit
@@ -61,6 +62,31 @@ final class SharedHelpersTests: XCTestCase {
     JSONLinesWriter(output: out).handle(.note(pid: 1, text: hostile, timestamp: 2))
     XCTAssertEqual(String(decoding: out.bytes, as: UTF8.self), #"{"event":"note","pid":1,"ts":2.000000,"text":\#(expected)}"# + "\n")
     out.bytes = []
+  }
+
+  /// An octal escape is three digits when an octal digit follows it, in strace's escaping (`a\0012`,
+  /// not `a\12`, a newline's) and in a `$'...'` word for bash, which reads up to three digits too:
+  /// bash gives back the exact bytes.
+  func testOctalEscapesBeforeADigitHaveThreeDigits() throws {
+    XCTAssertEqual(DisplayText.escape("a\u{1}2"), #"a\0012"#)
+    XCTAssertEqual(DisplayText.escape("a\u{1}9 \u{1b}"), #"a\19 \33"#)
+    let words = ["a\u{1}2", "\u{1}", "x\u{85}7", "\u{1b}[1m'q'\\", "e\u{9}1 é", "a" + DisplayText.decode([0xFF, 0x35])]
+    for word in words {
+      let quoted = shellQuoted([word])
+      let bash = Process()
+      bash.executableURL = URL(fileURLWithPath: "/bin/bash")
+      bash.arguments = ["-c", "printf %s " + quoted]
+      let pipe = Pipe()
+      bash.standardOutput = pipe
+      try bash.run()
+      let bytes = [UInt8](pipe.fileHandleForReading.readDataToEndOfFile())
+      bash.waitUntilExit()
+      XCTAssertEqual(bytes, DisplayText.encode(word), quoted)
+    }
+    XCTAssertEqual(shellQuoted(["a\u{1}2"]), #"$'a\0012'"#)
+    XCTAssertEqual(shellQuoted(["a\u{1}9"]), #"$'a\19'"#)
+    // run's log line keeps UTF-8 text and shows ⏎ for a newline, but escapes controls the same way.
+    XCTAssertEqual("a\u{1}2\u{1b}x\n\u{7f}7 é".replacingNewlines(), #"a\0012\33x⏎\1777 é"#)
   }
 
   func testMapsLinesOfEveryKind() throws {

@@ -178,11 +178,7 @@ public enum StraceText {
           appendHexByte(b, to: &out)
           continue
         }
-        let nextIsDigit = i + 1 < bytes.count && bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x37
-        let oct = String(b, radix: 8)
-        out.append(UInt8(ascii: "\\"))
-        if nextIsDigit { out.append(contentsOf: String(repeating: "0", count: 3 - oct.count).utf8) }
-        out.append(contentsOf: oct.utf8)
+        NumberText.appendOctalEscape(b, next: i + 1 < bytes.count ? bytes[i + 1] : nil, to: &out)
       }
     }
   }

@@ -117,10 +117,15 @@ private struct HolderPipe: Hashable {
 extension String {
   func replacingNewlines() -> String {
     var out = ""
-    for scalar in unicodeScalars {
+    let scalars = Array(unicodeScalars)
+    for (i, scalar) in scalars.enumerated() {
       switch scalar.value {
       case 0x0A: out += "⏎"
-      case 0..<0x20, 0x7F...0x9F: out += DisplayText.escape(String(scalar))
+      case 0..<0x20, 0x7F...0x9F:
+        // The escaper sees the next character too: an octal digit after it takes three digits.
+        let next = i + 1 < scalars.count && scalars[i + 1].isASCII ? String(scalars[i + 1]) : ""
+        let escaped = DisplayText.escape(String(scalar) + next)
+        out += escaped.dropLast(next.isEmpty ? 0 : DisplayText.escape(next).count)
       default: out.unicodeScalars.append(scalar)
       }
     }
