@@ -28,7 +28,7 @@ public enum InjectClose {
     /// link text and the inode cannot belong to two different objects of an fd that is changing.
     /// Nil when not open.
     static func snapshot(pid: Int32, fd: Int32) -> (target: FdTarget, identity: Identity)? {
-      let held = open("/proc/\(pid)/fd/\(fd)", Int32(CT_O_PATH | CT_O_CLOEXEC))
+      let held = ProcFS.openFdTarget(pid, fd: fd)
       guard held >= 0 else { return nil }
       defer { Glibc.close(held) }
       var st = stat()
@@ -115,7 +115,7 @@ public enum InjectClose {
       throw InjectionError("\(name) is a zombie: it has exited, its fds are already closed")
     }
     // Another user's process: its fd table is closed to us, and so is ptrace. Say so, not "not open".
-    if access("/proc/\(table)/fd/", R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+    if !ProcFS.canReadFds(table) && (errno == EACCES || errno == EPERM) {
       throw InjectionError(PtracePermission.explain(pid: pid))
     }
     let threads = ProcFS.threadIds(of: pid)
