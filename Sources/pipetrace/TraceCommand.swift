@@ -98,7 +98,7 @@ struct TraceCommand {
         tracer.beforeFirstSignal = { tracer, pids in
           let autopsy = Autopsy.take(pids: pids, heldIn: tracer.callsInProgress())
           guard autopsy.tasks.contains(where: { $0.call != nil }) else { return }
-          tracer.note(pid: pids.first ?? 0, autopsy.render(prefix: "pipetrace: autopsy: "))
+          tracer.note(pid: ProcessID(pids.first ?? 0), autopsy.render(prefix: "pipetrace: autopsy: "))
         }
       }
       if pids.isEmpty {
