@@ -57,7 +57,7 @@ final class SharedHelpersTests: XCTestCase {
     let expected = #""a\"b\\c\nd\u0001e\u007ff é""#
     XCTAssertEqual(JSONString.quoted(hostile), expected)
     XCTAssertEqual(JSONValue.string(hostile).text, expected, "why --json")
-    XCTAssertEqual(JSONText.ref(EventRef(pid: 1, event: hostile, ts: 2)), #"{"pid":1,"event":\#(expected),"ts":2.0}"#)
+    XCTAssertEqual(JSONReport.ref(EventRef(pid: 1, event: hostile, ts: 2)).text, #"{"pid":1,"event":\#(expected),"ts":2.0}"#)
     let out = OutputBuffer(fd: -1)
     JSONLinesWriter(output: out).handle(.note(pid: 1, text: hostile, timestamp: 2))
     XCTAssertEqual(String(decoding: out.bytes, as: UTF8.self), #"{"event":"note","pid":1,"ts":2.000000,"text":\#(expected)}"# + "\n")
@@ -151,6 +151,29 @@ final class SharedHelpersTests: XCTestCase {
       lines += 1
     }
     XCTAssertEqual(lines, 11)
+  }
+
+  /// run --json, byte for byte, every field filled (a middle left out of memory, a stuck leak).
+  func testRunJSONBytes() {
+    var r = RunRecord(command: ["sh", "-c", "a\"b"])
+    r.exitCode = 3
+    r.wall = 1.23456
+    r.stdout.head = Array("x\n".utf8)
+    r.stdout.tail = [0xFF, 0x61]
+    r.stdout.total = 10
+    r.stderr.head = Array("e".utf8)
+    r.stderr.total = 1
+    r.holders = [RunRecord.Holder(pid: 5, fd: 1, comm: "sl\u{1b}p", pipe: "pipe:[1]")]
+    r.closed = r.holders
+    r.killed = [5, 6]
+    r.sigkilled = [6]
+    r.stuck = [RunRecord.Stuck(pid: 7, tid: 8, comm: "cat", syscall: "read", blockedFor: 2.5, verdict: "v", fix: "f",
+                               holders: [.init(pid: 5, fds: [1, 2])], action: .close)]
+    XCTAssertEqual(RunReport.json(r), #"{"cmd":["sh","-c","a\"b"],"exit_code":3,"signal":null,"wall":1.235,"timed_out":false,"stdout":"x\n","stdout_bytes":10,"stdout_omitted":6,"stdout_tail":{"hex":"ff61"},"stderr":"e","stderr_bytes":1,"stderr_omitted":0,"holders":[{"pid":5,"fd":1,"comm":"sl\u001bp"}],"closed":[{"pid":5,"fd":1,"comm":"sl\u001bp"}],"killed":[5,6],"sigkilled":[6],"stuck":[{"pid":7,"tid":8,"comm":"cat","syscall":"read","blocked_for":2.500,"verdict":"v","fix":"f","action":"close","holders":[{"pid":5,"fds":[1,2]}]}]}"#)
+    r.signal = 9
+    r.exitCode = nil
+    r.timedOut = true
+    XCTAssertTrue(RunReport.json(r).contains(#""exit_code":null,"signal":"SIGKILL","wall":1.235,"timed_out":true,"#))
   }
 
   func testMapsLinesOfEveryKind() throws {
