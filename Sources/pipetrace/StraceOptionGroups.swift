@@ -15,7 +15,7 @@ struct ColumnOptions: ParsableArguments {
   @Flag(name: [.customShort("T"), .customLong("syscall-times")], help: "Time spent in each syscall (entry to exit), <0.000012>.")
   var durations = false
 
-  @Flag(name: .customShort("y"), help: "Paths of fd arguments and returned fds, 3</dev/null>. -yy: as strace -yy, sockets with their protocol and addresses (3<UNIX-STREAM:[1234->1235]>, 4<TCP:[127.0.0.1:5432->127.0.0.1:40000]>), devices with their numbers (1</dev/null<char 1:3>>), pidfds with their process (5<pid:1234>); with --json, fds entries get socket, device or pid.")
+  @Flag(name: .customShort("y"), help: "Paths of fd arguments and returned fds, 3</dev/null>, and AT_FDCWD with the working directory, AT_FDCWD</home/me>. -yy: as strace -yy, sockets with their protocol and addresses (3<UNIX-STREAM:[1234->1235]>, 4<TCP:[127.0.0.1:5432->127.0.0.1:40000]>), devices with their numbers (1</dev/null<char 1:3>>), pidfds with their process (5<pid:1234>); with --json, fds entries get socket, device or pid.")
   var y: Int
 
   @Option(name: [.customShort("a"), .customLong("columns")], help: ArgumentHelp("Align ' = RET' in this column (strace's default with the options above: 40).", valueName: "column"))

@@ -100,7 +100,7 @@ struct TraceCommand {
           var autopsy = Autopsy.take(pids: pids, heldIn: tracer.callsInProgress())
           guard !autopsy.blockedThreads.isEmpty else { return }
           if stacks { autopsy.addStacks(through: tracer) }
-          tracer.note(pid: pids.first ?? 0, autopsy.render(prefix: "pipetrace: autopsy: "))
+          tracer.note(pid: ProcessID(pids.first ?? 0), autopsy.render(prefix: "pipetrace: autopsy: "))
         }
       }
       if pids.isEmpty {
@@ -173,7 +173,8 @@ struct TraceCommand {
   /// -s, -x/-xx, -X, -v, -yy.
   func decodeOptions() throws -> DecodeOptions {
     // strace takes -yyy and more as -yy.
-    var d = DecodeOptions(stringLimit: options.s, verbose: options.v, fdDetails: options.columns.y >= 2)
+    var d = DecodeOptions(stringLimit: options.s, verbose: options.v, fdDetails: options.columns.y >= 2,
+                          workingDirectories: options.columns.y >= 1)
     if let x = options.xlatStyle { d.xlatStyle = x }
     StraceText.hexStrings = options.x >= 2 ? .all : options.x == 1 ? .nonASCII : .none
     return d

@@ -175,7 +175,7 @@ final class InjectSignalTests: XCTestCase {
     input.closeRead(); output.closeWrite(); spare.closeWrite()
     let pid = python.pid
     try waitUntilBlocked(pid, in: [0])
-    let session = try RemoteSyscallSession(pid: pid, tid: pid)
+    let session = try RemoteSyscallSession(pid: ProcessID(pid), tid: ThreadID(pid))
     kill(pid, SIGUSR1)  // pending while the thread is stopped under us
     XCTAssertEqual(try session.run(3, [2]), 0, "close(2) in the target")
     session.detach()

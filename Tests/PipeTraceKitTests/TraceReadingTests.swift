@@ -114,6 +114,19 @@ final class TraceReadingTests: TraceFileTestCase {
     try waitUntil("the reading thread to end") { threads() == before }
   }
 
+  /// An fd object's keys are matched exactly too (bug 5's rule): `pin` is not -yy's `pid`,
+  /// `patx` not `path`, `arx` not `arg`, `inoxx` not `inode`, `kilo` not `kind`; they are skipped.
+  func testFdObjectKeysAreMatchedExactly() throws {
+    let line = #"{"event":"syscall","pid":7,"tid":7,"ts":1.5,"name":"read","args":[3,"x",1],"ret":1,"dur":0.001,"fds":[{"arg":0,"fd":3,"kind":"pipe","inode":5,"path":"pipe:[5]","pin":9,"patx":"evil","arx":2,"inoxx":6,"kilo":"socket","soc":"s","dev":"d"}]}"#
+    let path = try TraceFixtures.write(line + "\n", in: dir, name: "fdkeys.jsonl")
+    let reader = try JSONLinesReader(path: path)
+    guard case .syscall(let r)? = reader.next() else { return XCTFail("no syscall") }
+    guard case .fd(let fd, let target?) = r.args[0] else { return XCTFail("\(r.args)") }
+    XCTAssertEqual(fd, 3)
+    XCTAssertEqual(target, FdTarget(kind: .pipe, path: "pipe:[5]", inode: 5))
+    if case .fd = r.args[2] { XCTFail("arx read as arg: \(r.args)") }
+  }
+
   func testDataBytesAreLeftOutOnlyWhenAsked() throws {
     let line = #"{"event":"syscall","pid":7,"tid":7,"ts":1.5,"name":"openat","args":["AT_FDCWD","/etc/x\u00e9","O_RDONLY|O_CLOEXEC","0x1ff"],"ret":3,"dur":0.001}"#
     let path = try TraceFixtures.write(line + "\n" + line.replacingOccurrences(of: "openat", with: "read") + "\n", in: dir, name: "one.jsonl")

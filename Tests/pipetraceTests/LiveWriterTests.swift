@@ -156,6 +156,10 @@ final class LiveWriterTests: XCTestCase {
     XCTAssertTrue(d["fix"] is NSNull, "\(d)")
     XCTAssertEqual(classifications(d)[Int(server)], "server_peer", "\(d)")
     XCTAssertEqual(d["verdict_kind"] as? String, "peer")
+    // The one listener answer (WaitedObject.listenerFd) gives both the flag and the evidence's fd.
+    let held = (d["holders"] as? [[String: Any]] ?? []).first { $0["pid"] as? Int == Int(server) }
+    XCTAssertEqual(held?["listens"] as? Bool, true, "\(d)")
+    XCTAssertEqual(held?["evidence"] as? String, "a server: it listens on srv.sock (fd 3), on which this connection was accepted", "\(d)")
 
     let late = try startLateServer("late.sock", delay: 3)
     let trace = procs.directory.appendingPathComponent("trace.txt").path

@@ -430,6 +430,24 @@ final class StraceHabitsTests: XCTestCase {
     XCTAssertFalse(text.contains("hostname"), text)
   }
 
+  /// -y and -yy name the working directory after AT_FDCWD (`openat(AT_FDCWD</dir>, …)`) in every
+  /// call that takes a directory fd, escaped as a path (`<`, `>`, a byte before a digit), under -X
+  /// raw and verbose too, as strace prints it.
+  func testDirfdAtFdcwdShowsTheWorkingDirectory() throws {
+    let dir = temporaryFile("cwd<a>\u{01}2 \u{e9}\nx")
+    XCTAssertEqual(mkdir(dir, 0o700), 0)
+    defer { rmdir(dir) }
+    // (not faccessat2, whose AT_EACCESS pipetrace prints as AT_REMOVEDIR, the same bit)
+    let script = #"cd "$1" && echo hi > f && cat f && test -r f && chmod 600 f && readlink f; mkdir d; rm -rf f d"#
+    let calls = "trace=openat,faccessat,fchmodat,readlinkat,unlinkat,mkdirat"
+    for flags in [["-y"], ["-yy"], ["-y", "-X", "raw"], ["-y", "-X", "verbose"]] {
+      // (no signals: -X raw and verbose do not decode siginfo as strace does yet)
+      let r = try both(flags + ["-e", calls, "-e", "signal=none"], ["/bin/sh", "-c", script, "sh", dir], nullStdio: true)
+      XCTAssertEqual(Self.byProcess(r.ours), Self.byProcess(r.theirs), "\(flags)")
+      XCTAssertTrue(r.ours.contains(#"\74a\76\0012 \303\251\nx>, "f""#), r.ours)
+    }
+  }
+
   /// --trace-fds (strace 6.3 and later, so against the strace built from source when there is one).
   func testTraceFdsMatchesStrace() throws {
     let newer = "/tmp/strace-src/src/strace"

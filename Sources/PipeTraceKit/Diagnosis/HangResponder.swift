@@ -75,7 +75,9 @@ public final class HangResponder: EventSink, TraceTicker {
   public func tick(now: Double, tracer: Tracer) {
     for (tid, call) in inProgress.sorted(by: { $0.key < $1.key }) {
       let blocked = blockedFor(call.record, since: call.since, now: now)
-      if blocked >= stuckAfter { respond(tracer: tracer, pid: call.record.pid, tid: tid, record: call.record, blockedFor: blocked) }
+      if blocked >= stuckAfter {
+        respond(tracer: tracer, pid: ProcessID(call.record.pid), tid: ThreadID(tid), record: call.record, blockedFor: blocked)
+      }
     }
   }
 
@@ -118,10 +120,10 @@ public final class HangResponder: EventSink, TraceTicker {
     }
   }
 
-  func respond(tracer: Tracer, pid: Int32, tid: Int32, record: SyscallRecord, blockedFor: Double) {
-    let decision = decide(tid: tid, record: record, blockedFor: blockedFor)
-    guard decision != .ignore, let diagnosis = diagnose(pid, lineage) else { return }
-    let key = CallKey(tid: tid, started: record.timestamp)
+  func respond(tracer: Tracer, pid: ProcessID, tid: ThreadID, record: SyscallRecord, blockedFor: Double) {
+    let decision = decide(tid: tid.rawValue, record: record, blockedFor: blockedFor)
+    guard decision != .ignore, let diagnosis = diagnose(pid.rawValue, lineage) else { return }
+    let key = CallKey(tid: tid.rawValue, started: record.timestamp)
     guard StuckPolicy.isHang(diagnosis) else {
       // An idle event loop (or a call that is not blocked after all): no note, no fix, not asked again.
       diagnosed.insert(key)
@@ -154,10 +156,10 @@ public final class HangResponder: EventSink, TraceTicker {
       case .success(let results):
         for (fd, outcome) in results {
           closes.append((close.pid, fd, outcome))
-          tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) fd \(fd) (\(DisplayText.escape(close.expect))): \(outcome.text)")
+          tracer.note(pid: ProcessID(close.pid), "pipetrace: inject-close \(close.pid) fd \(fd) (\(DisplayText.escape(close.expect))): \(outcome.text)")
         }
       case .failure(let error):
-        tracer.note(pid: close.pid, "pipetrace: inject-close \(close.pid) failed: \(error)")
+        tracer.note(pid: ProcessID(close.pid), "pipetrace: inject-close \(close.pid) failed: \(error)")
       }
     }
   }
@@ -179,7 +181,7 @@ public final class HangResponder: EventSink, TraceTicker {
     }
     var outcomes: [(fd: Int32, outcome: InjectClose.Outcome)] = []
     tracer.request(InjectionRequest(
-      pid: close.pid, tid: plan.ownTable ? plan.table : nil,
+      pid: close.pid, tid: plan.ownTableThread?.rawValue,
       perform: { session throws(InjectionError) in
         let done = try InjectClose.performRecording(plan, in: session)
         outcomes = done.results

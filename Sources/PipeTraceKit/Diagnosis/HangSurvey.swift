@@ -214,10 +214,10 @@ public struct HangSurvey: Sendable {
 /// it runs: a blocked task's time since it last ran is the difference.
 enum SchedulerClock {
   /// Milliseconds on the scheduler's clock now; nil when the kernel has no sched files.
-  static func now() -> Double? { execStart("/proc/thread-self/sched") }
+  static func now() -> Double? { execStart(ProcFS.ownThreadPath("sched")) }
 
   static func blockedFor(pid: Int32, tid: Int32, now: Double) -> Double? {
-    execStart("/proc/\(pid)/task/\(tid)/sched").map { max(0, (now - $0) / 1000) }
+    execStart(ProcFS.taskPath(pid, tid: tid, "sched")).map { max(0, (now - $0) / 1000) }
   }
 
   static func execStart(_ path: String) -> Double? {

@@ -77,9 +77,10 @@ struct HolderClassifier {
     var evidence: String
   }
 
-  /// `holder` holds, on `fd`, the other side of what `reader` waits on (`object`).
+  /// `holder` holds, on `fd`, the other side of what `reader` waits on (`object`); on `listenerFd`
+  /// it holds the socket the connection was accepted on (`WaitedObject.listenerFd`), if it does.
   func classify(holder: ProcessSnapshot, fd: Int32, reader: ProcessSnapshot, waitingTid: Int32?,
-                object: WaitedObject, relation: Relation, detail: String) -> Result
+                object: WaitedObject, listenerFd: Int32?, relation: Relation, detail: String) -> Result
   {
     // 1. The reader itself: another thread may write (its own wakeup), one thread only itself.
     if relation == .itself {
@@ -94,7 +95,7 @@ struct HolderClassifier {
     }
     // 2. The trace saw it forked by a process that has exited since: adopted, inherited from the gone.
     if let gone = lineage?.goneParent(of: holder.pid), gone != holder.stat.ppid {
-      if let server = serverEvidence(holder: holder, object: object) { return server }
+      if let server = serverEvidence(object: object, listenerFd: listenerFd) { return server }
       return Result(classification: .leaked,
                     evidence: "the trace saw \(gone) fork it and exit; now adopted by \(holder.stat.ppid): it inherited fd \(fd) from a process that is gone")
     }
@@ -116,7 +117,7 @@ struct HolderClassifier {
     default:
       break
     }
-    if let server = serverEvidence(holder: holder, object: object) { return server }
+    if let server = serverEvidence(object: object, listenerFd: listenerFd) { return server }
     if holder.stat.state == "Z" {
       return Result(classification: .unknown, evidence: "a zombie")
     }
@@ -179,10 +180,10 @@ struct HolderClassifier {
     }
   }
 
-  /// A socket whose holder's end was accepted on a listening socket the holder itself holds: a
-  /// server; an unnamed end connected to the reader's accepted one: a client. (A socketpair has
-  /// no name on either end.)
-  func serverEvidence(holder: ProcessSnapshot, object: WaitedObject) -> Result? {
+  /// A socket whose holder's end was accepted on a listening socket the holder itself holds (on
+  /// `listenerFd`): a server; an unnamed end connected to the reader's accepted one: a client. (A
+  /// socketpair has no name on either end.)
+  func serverEvidence(object: WaitedObject, listenerFd: Int32?) -> Result? {
     // A TCP connection's other end on this machine, and a terminal's master side: a peer, never a leak.
     if object.kind == .tcp {
       return Result(classification: .serverPeer, evidence: "its TCP peer on this machine (\(object.name)): a server or client, never a leak")
@@ -198,27 +199,17 @@ struct HolderClassifier {
       return Result(classification: .unknown,
                     evidence: "its end, socket:[\(object.peer)], is not a UNIX socket pipetrace can look up: it may be a server or a client")
     }
-    let name = Self.name(of: mine)
+    let name = SocketPeer.name(mine)
     // An unnamed end facing the reader's named (accepted) one: a client that connected to the
     // reader's listening socket itself.
     if name.isEmpty, !object.name.isEmpty {
       return Result(classification: .serverPeer, evidence: "a client: it connected to \(object.name), where the reader accepted it")
     }
-    guard !name.isEmpty else { return nil }
-    for fd in ProcFS.openFds(holder.pid) {
-      guard let target = ProcFS.fdTarget(holder.pid, fd: fd), target.kind == .socket,
-        let inode = target.inode, inode <= UInt64(UInt32.max)
-      else { continue }
-      var info = ct_unix_socket()
-      guard ct_unix_socket_lookup(UInt32(inode), &info) == 0, info.state == 10, Self.name(of: info) == name else { continue }
-      return Result(classification: .serverPeer,
-                    evidence: "a server: it listens on \(name) (fd \(fd)), on which this connection was accepted")
-    }
-    return nil
-  }
-
-  static func name(of info: ct_unix_socket) -> String {
-    withUnsafeBytes(of: info.name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+    // The listener is looked up by this end's name (`WaitedObject.peerName`): held, the holder is
+    // the server that accepted the connection.
+    guard !name.isEmpty, let fd = listenerFd else { return nil }
+    return Result(classification: .serverPeer,
+                  evidence: "a server: it listens on \(name) (fd \(fd)), on which this connection was accepted")
   }
 
   /// Whether a wait4/waitid pid argument covers `child` of `parent`.

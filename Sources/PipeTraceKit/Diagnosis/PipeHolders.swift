@@ -42,7 +42,7 @@ public struct PipeHolderIndex: Sendable {
     var index = PipeHolderIndex()
     var link = [UInt8](repeating: 0, count: 64)
     for pid in ProcFS.allPids() {
-      let fdDir = open("/proc/\(pid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+      let fdDir = ProcFS.openFdDirectory(pid)
       if fdDir < 0 {
         // A process that exited meanwhile is no loss; one we may not look into is.
         if errno == EACCES || errno == EPERM, ProcStat.read(pid).map({ !$0.isKernelThread }) ?? false {
@@ -52,7 +52,7 @@ public struct PipeHolderIndex: Sendable {
       }
       index.add(fdDir: fdDir, pid: pid, tid: nil, link: &link)
       for tid in threadsWithOwnFdTable(pid) {
-        let dir = open("/proc/\(pid)/task/\(tid)/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        let dir = ProcFS.openFdDirectory(pid, tid: tid)
         if dir >= 0 { index.add(fdDir: dir, pid: pid, tid: tid, link: &link) }
       }
     }
@@ -102,8 +102,7 @@ public struct PipeHolderIndex: Sendable {
   static func threadsWithOwnFdTable(_ pid: Int32) -> [Int32] {
     // /proc/PID/task has a link per thread plus two: one stat tells a single-threaded process
     // (most of them) without listing the directory.
-    var st = stat()
-    if stat("/proc/\(pid)/task", &st) == 0, st.st_nlink <= 3 { return [] }
+    if let links = ProcFS.taskLinkCount(pid), links <= 3 { return [] }
     let tids = ProcFS.threadIds(of: pid)
     guard tids.count > 1 else { return [] }
     return tids.filter { $0 != pid && ct_has_own_fd_table(pid, $0) == 1 }
@@ -140,8 +139,7 @@ public struct PipeHolderIndex: Sendable {
   /// `end` is the access mode: `.read`, `.write`, or nil for read-write.
   public func pathHolders(where matches: (stat) -> Bool) -> [PipeFd] {
     pathFds.compactMap { fd in
-      var st = stat()
-      guard stat("/proc/\(fd.tableOwner)/fd/\(fd.fd)", &st) == 0, matches(st) else { return nil }
+      guard let st = ProcFS.fdStat(fd.tableOwner, fd: fd.fd), matches(st) else { return nil }
       var resolved = fd
       resolved.inode = UInt64(st.st_ino)
       resolved.end = PipeHolderIndex.accessMode(pid: fd.tableOwner, fd: fd.fd)
@@ -154,8 +152,7 @@ public struct PipeHolderIndex: Sendable {
     if let flags = ProcFS.fdFlags(pid, fd: fd) {
       return flags & 3 == 1 ? .write : .read
     }
-    var st = stat()
-    guard lstat("/proc/\(pid)/fd/\(fd)", &st) == 0 else { return nil }
+    guard let st = ProcFS.fdStat(pid, fd: fd, follow: false) else { return nil }
     if st.st_mode & S_IWUSR != 0 { return .write }
     if st.st_mode & S_IRUSR != 0 { return .read }
     return nil

@@ -27,7 +27,7 @@ public struct ProcessSnapshot: Sendable {
   /// that forked it), zombies included.
   var childPids: [Int32] {
     threads.flatMap { thread in
-      (ProcFS.read("/proc/\(pid)/task/\(thread.tid)/children") ?? "").split(separator: " ").compactMap {
+      (ProcFS.taskFile(pid, tid: thread.tid, "children") ?? "").split(separator: " ").compactMap {
         Int32($0.trimmingCharacters())
       }
     }

@@ -26,7 +26,7 @@ enum RestartedCall {
   /// A resumed sleep may show neither (the kernel tail-calls into it: the stack ends at
   /// do_syscall_64); clock_nanosleep's own arguments (a clock id, flags 0 or 1) still tell it.
   static func original(pid: Int32, tid: Int32, wchan: String?, args: [UInt64]) -> String? {
-    if let stack = ProcFS.read("/proc/\(pid)/task/\(tid)/stack") {
+    if let stack = ProcFS.taskFile(pid, tid: tid, "stack") {
       for (marker, name) in stackMarkers where stack.contains(marker) { return name }
     }
     if let wchan {

@@ -96,8 +96,7 @@ public struct WaitedObject: Sendable, Equatable {
                           name: SocketPeer.name(info), peerName: peerName,
                           listener: SocketPeer.unixListener(named: peerName))
     case .file, .tty, .device:
-      var st = stat()
-      guard stat("/proc/\(pid)/fd/\(fd)", &st) == 0 else { return nil }
+      guard let st = ProcFS.fdStat(pid, fd: fd) else { return nil }
       if st.st_mode & S_IFMT == S_IFIFO {
         return WaitedObject(kind: .fifo, link: target.path, inode: UInt64(st.st_ino), device: UInt64(st.st_dev))
       }

@@ -215,14 +215,15 @@ struct WaitForAnalyzer {
       for fd in object.otherSideHolders(in: index, wants: waited.wants) where seen.insert(fd).inserted {
         guard let holder = snapshot(fd.pid), let link = ProcFS.fdTarget(fd.tableOwner, fd: fd.fd)?.path else { continue }
         let (relation, detail) = Relation.of(holder: holder.stat, reader: process.stat)
+        let listenerFd = object.listenerFd(of: fd.pid, in: index)
         let found = classifier.classify(
           holder: holder, fd: fd.fd, reader: process, waitingTid: process.threads.first { $0.blocked == call }?.tid,
-          object: object, relation: relation, detail: detail)
+          object: object, listenerFd: listenerFd, relation: relation, detail: detail)
         holders.append(HangDiagnosis.Holder(
           pid: fd.pid, fd: fd.fd, link: link, kind: object.kind, inode: fd.inode, end: fd.end,
           waitedOn: object.label, comm: holder.comm, cmdline: holder.cmdline, ppid: holder.stat.ppid,
           state: holder.stat.stateName, blocked: holder.primaryBlock, relation: relation, relationDetail: detail,
-          tid: fd.tid, listens: object.holdsListener(fd.pid, in: index),
+          tid: fd.tid, listens: listenerFd != nil,
           classification: found.classification, evidence: found.evidence))
       }
       classifier.propagateLeaks(&holders)

@@ -1,10 +1,13 @@
 /// Verdict pieces for the evidence that is never a leak: a terminal's input, a server's listener.
 /// Kept apart from Why.swift's classification, which calls them.
 extension WaitedObject {
-  /// Whether `pid` holds the socket listening where this connection was accepted: the server that
-  /// accepted it (a process that only inherited the connection does not hold the listener).
-  func holdsListener(_ pid: Int32, in index: PipeHolderIndex) -> Bool {
-    listener != 0 && index.socketHolders(of: listener).contains { $0.pid == pid }
+  /// The fd (the lowest, when several) on which `pid` holds the socket listening where this
+  /// connection was accepted, nil when it holds none: the server that accepted it (a process that
+  /// only inherited the connection does not hold the listener). The one answer to "is it the
+  /// server": `Holder.listens` and `HolderClassifier`'s server evidence both come from it.
+  func listenerFd(of pid: Int32, in index: PipeHolderIndex) -> Int32? {
+    guard listener != 0 else { return nil }
+    return index.socketHolders(of: listener).filter { $0.pid == pid }.map(\.fd).min()
   }
 }
 

@@ -99,6 +99,10 @@ public enum ArgValue: Sendable {
   case bitset([ArgValue])
   /// An argument the kernel changed: `entry => exit` (clone3's `{…} => {parent_tid=[1234]}`).
   indirect case changed(ArgValue, ArgValue)
+  /// AT_FDCWD as the options print it (`.symbol`, `.int` or `.raw`) with the working directory it
+  /// stands for, read at the call as strace -y reads it: `AT_FDCWD</home/me>` (a path shown as
+  /// readlink gave it, ` (deleted)` inside the brackets). JSON writes the value alone.
+  indirect case workingDirectory(ArgValue, path: String)
 
   public struct Field: Sendable {
     public var name: String

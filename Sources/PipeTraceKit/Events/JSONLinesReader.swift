@@ -229,21 +229,18 @@ struct JSONLineParser {
   /// The `event` value, matched on its bytes.
   mutating func parseEventKind() throws(JSONLineError) -> EventKind {
     guard let b = try parseStringSpan() else { return .unknown(try parseString()) }
-    func equals(_ s: StaticString) -> Bool {
-      s.utf8CodeUnitCount == b.count && memcmp(s.utf8Start, b.baseAddress!, b.count) == 0
-    }
-    switch b.count {
-    case 7 where equals("syscall"): return .syscall
-    case 4 where equals("fork"): return .fork
-    case 4 where equals("exec"): return .exec
-    case 4 where equals("exit"): return .exit
-    case 6 where equals("signal"): return .signal
-    case 8 where equals("detached"): return .detached
-    case 4 where equals("note"): return .note
-    case 5 where equals("start"): return .start
-    case 11 where equals("personality"): return .personality
-    default: return .unknown(String(decoding: b, as: UTF8.self))
-    }
+    func equals(_ s: StaticString) -> Bool { TraceJSON.matches(s, b, from: 0, count: b.count) }
+    typealias E = TraceJSON.EventName
+    if equals(E.syscall) { return .syscall }
+    if equals(E.fork) { return .fork }
+    if equals(E.exec) { return .exec }
+    if equals(E.exit) { return .exit }
+    if equals(E.signal) { return .signal }
+    if equals(E.detached) { return .detached }
+    if equals(E.note) { return .note }
+    if equals(E.start) { return .start }
+    if equals(E.personality) { return .personality }
+    return .unknown(String(decoding: b, as: UTF8.self))
   }
 
   private mutating func lookupErrno(_ name: String) -> Errno {
@@ -296,50 +293,52 @@ struct JSONLineParser {
     guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
     let n = i - from
     i += 1
+    // The length and the first bytes choose the candidate; the whole key must then be it, as
+    // `TraceJSON.Key` spells it (the writer's list).
     @inline(__always) func at(_ k: Int) -> UInt8 { bytes[from + k] }
-    // Exact: the first bytes choose the candidate, the whole key must then be it.
     @inline(__always) func exactly(_ key: StaticString, _ k: TopKey) -> TopKey {
-      memcmp(key.utf8Start, bytes.baseAddress! + from, n) == 0 ? k : .other
+      TraceJSON.matches(key, bytes, from: from, count: n) ? k : .other
     }
+    typealias K = TraceJSON.Key
     switch n {
-    case 2: return at(0) == 0x74 && at(1) == 0x73 ? .ts : .other  // ts
+    case 2: return exactly(K.ts, .ts)
     case 3:
-      switch (at(0), at(1), at(2)) {
-      case (0x70, 0x69, 0x64): return .pid
-      case (0x74, 0x69, 0x64): return .tid
-      case (0x72, 0x65, 0x74): return .ret
-      case (0x64, 0x75, 0x72): return .dur
-      case (0x66, 0x64, 0x73): return .fds
-      case (0x73, 0x69, 0x67): return .sig
-      case (0x75, 0x69, 0x64): return .uid
+      switch at(0) {
+      case 0x70: return exactly(K.pid, .pid)  // p
+      case 0x74: return exactly(K.tid, .tid)  // t
+      case 0x72: return exactly(K.ret, .ret)  // r
+      case 0x64: return exactly(K.dur, .dur)  // d
+      case 0x66: return exactly(K.fds, .fds)  // f
+      case 0x73: return exactly(K.sig, .sig)  // s
+      case 0x75: return exactly(K.uid, .uid)  // u
       default: return .other
       }
     case 4:
-      switch (at(0), at(1), at(2), at(3)) {
-      case (0x6E, 0x61, 0x6D, 0x65): return .name
-      case (0x61, 0x72, 0x67, 0x73): return .args
-      case (0x6B, 0x69, 0x6E, 0x64): return .kind
-      case (0x70, 0x61, 0x74, 0x68): return .path
-      case (0x61, 0x72, 0x67, 0x76): return .argv
-      case (0x63, 0x6F, 0x64, 0x65): return .code
-      case (0x63, 0x6F, 0x72, 0x65): return .core
-      case (0x74, 0x65, 0x78, 0x74): return .text
-      case (0x6D, 0x6F, 0x64, 0x65): return .mode
+      switch at(0) {
+      case 0x6E: return exactly(K.name, .name)  // n
+      case 0x61: return at(3) == 0x73 ? exactly(K.args, .args) : exactly(K.argv, .argv)  // a…s, a…v
+      case 0x6B: return exactly(K.kind, .kind)  // k
+      case 0x70: return exactly(K.path, .path)  // p
+      case 0x63: return at(2) == 0x64 ? exactly(K.code, .code) : exactly(K.core, .core)  // cod, cor
+      case 0x74: return exactly(K.text, .text)  // t
+      case 0x6D: return exactly(K.mode, .mode)  // m
       default: return .other
       }
     case 5:
-      if at(0) == 0x65 && at(1) == 0x76 { return exactly("event", .event) }
-      if at(0) == 0x65 && at(1) == 0x72 { return exactly("errno", .errno) }
-      if at(0) == 0x63 && at(1) == 0x68 { return exactly("child", .child) }
-      return .other
+      switch at(1) {
+      case 0x76: return exactly(K.event, .event)  // ev
+      case 0x72: return exactly(K.errno, .errno)  // er
+      case 0x68: return exactly(K.child, .child)  // ch
+      default: return .other
+      }
     case 6:
-      if at(0) == 0x73 && at(1) == 0x69 { return exactly("signal", .signal) }
-      if at(0) == 0x73 && at(1) == 0x65 { return exactly("sender", .sender) }
-      if at(0) == 0x72 { return exactly("ret_fd", .retFd) }
-      if at(0) == 0x73 && at(1) == 0x74 { return exactly("status", .status) }
-      return .other
-    case 10:
-      return exactly("ret_detail", .retDetail)
+      switch at(1) {
+      case 0x69: return exactly(K.signal, .signal)  // si
+      case 0x65: return at(0) == 0x72 ? exactly(K.retFd, .retFd) : exactly(K.sender, .sender)  // re, se
+      case 0x74: return exactly(K.status, .status)  // st
+      default: return .other
+      }
+    case 10: return exactly(K.retDetail, .retDetail)
     default: return .other
     }
   }
@@ -691,7 +690,7 @@ struct JSONLineParser {
     guard peek() == UInt8(ascii: "{") else { return try parseString() }
     i += 1
     skipSpace()
-    guard try parseKey() == "hex" else { throw JSONLineError(reason: "expected a string or {\"hex\":…} at column \(i)") }
+    guard try parseKey() == JSONString.hexKey else { throw JSONLineError(reason: "expected a string or {\"hex\":…} at column \(i)") }
     skipSpace()
     try expect(UInt8(ascii: ":"))
     skipSpace()
@@ -786,7 +785,7 @@ struct JSONLineParser {
         let key = try parseKey()
         skipSpace()
         try expect(UInt8(ascii: ":"))
-        if fields.isEmpty && key == "hex" && peek() == UInt8(ascii: "\""), let bytes = try parseHexBytes() {
+        if fields.isEmpty && key == JSONString.hexKey && peek() == UInt8(ascii: "\""), let bytes = try parseHexBytes() {
           // README: a string that is not UTF-8 is `{"hex":"…"}`, its bytes in hex.
           return .string(keepData ? bytes : [], truncated: !keepData)
         }
@@ -882,22 +881,34 @@ struct JSONLineParser {
       while i < bytes.count && bytes[i] != UInt8(ascii: "\"") { i += 1 }
       guard i < bytes.count else { throw JSONLineError(reason: "truncated JSON line") }
       let keyLength = i - keyStart
-      let k0 = bytes[keyStart], k1 = keyLength > 1 ? bytes[keyStart + 1] : 0
       i += 1
       skipSpace()
       try expect(UInt8(ascii: ":"))
       skipSpace()
-      switch (keyLength, k0, k1) {
-      case (3, 0x61, 0x72): arg = Int(try parseInt())  // arg
-      case (5, 0x69, 0x6E) where bytes[keyStart + 2] == 0x64: index = try parseNullableInt().map { Int($0) }  // index
-      case (2, 0x66, 0x64): fd = Int32(truncatingIfNeeded: try parseInt())  // fd
-      case (4, 0x6B, 0x69): kind = try parseFdKind()  // kind
-      case (4, 0x70, 0x61): path = try parseString()  // path
-      case (5, 0x69, 0x6E): inode = try parseNullableInt().map { UInt64(bitPattern: $0) }  // inode
-      case (6, 0x73, 0x6F): detail = .socket(try parseString())  // socket (-yy)
-      case (6, 0x64, 0x65): detail = .device(try parseString())  // device (-yy)
-      case (3, 0x70, 0x69): detail = .process(Int32(truncatingIfNeeded: try parseInt()))  // pid (-yy)
-      default: try skipValue()
+      @inline(__always) func key(_ name: StaticString) -> Bool {
+        TraceJSON.matches(name, bytes, from: keyStart, count: keyLength)
+      }
+      typealias K = TraceJSON.FdKey
+      if key(K.arg) {
+        arg = Int(try parseInt())
+      } else if key(K.index) {
+        index = try parseNullableInt().map { Int($0) }
+      } else if key(K.fd) {
+        fd = Int32(truncatingIfNeeded: try parseInt())
+      } else if key(TraceJSON.Key.kind) {
+        kind = try parseFdKind()
+      } else if key(TraceJSON.Key.path) {
+        path = try parseString()
+      } else if key(K.inode) {
+        inode = try parseNullableInt().map { UInt64(bitPattern: $0) }
+      } else if key(K.socket) {
+        detail = .socket(try parseString())  // -yy
+      } else if key(K.device) {
+        detail = .device(try parseString())  // -yy
+      } else if key(TraceJSON.Key.pid) {
+        detail = .process(Int32(truncatingIfNeeded: try parseInt()))  // -yy's pidfd
+      } else {
+        try skipValue()
       }
       skipSpace()
       if peek() == UInt8(ascii: ",") {

@@ -2,6 +2,12 @@ import CTrace
 
 /// The `--json` sink: one object per line (schema in README.md). Stable: the report reads it.
 public final class JSONLinesWriter: EventSink {
+  private typealias Key = TraceJSON.Key
+  private typealias FdKey = TraceJSON.FdKey
+  private typealias FrameKey = TraceJSON.FrameKey
+  private typealias ValueKey = TraceJSON.ValueKey
+  private typealias EventName = TraceJSON.EventName
+
   let out: OutputBuffer
   private var scratch: [UInt8] = []
 
@@ -11,11 +17,16 @@ public final class JSONLinesWriter: EventSink {
 
   /// The first line of a trace.
   public func writeStart(command: [String]?, attached: [Int32], timestamp: Double) {
-    out.append("{\"event\":\"start\",\"version\":1,\"ts\":")
+    key(Key.event, first: true)
+    string(EventName.start)
+    key(Key.version)
+    out.append(byte: UInt8(ascii: "1"))
+    key(Key.ts)
     out.append(seconds: timestamp)
-    out.append(",\"command\":")
+    key(Key.command)
     if let c = command { appendStrings(c) } else { out.append("null") }
-    out.append(",\"attached\":[")
+    key(Key.attached)
+    out.append(byte: UInt8(ascii: "["))
     out.append(attached.map(String.init).joined(separator: ","))
     out.append("]}\n")
     out.lineDone()
@@ -26,40 +37,43 @@ public final class JSONLinesWriter: EventSink {
     case .syscallEntry:
       return
     case .syscall(let r):
-      head("syscall", r.pid, r.tid, r.timestamp)
-      out.append(",\"name\":")
+      head(EventName.syscall, r.pid, r.tid, r.timestamp)
+      key(Key.name)
       appendString(r.name)
-      out.append(",\"args\":[")
+      key(Key.args)
+      out.append(byte: UInt8(ascii: "["))
       var fds: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []
       for (i, a) in r.args.enumerated() {
         if i > 0 { out.append(byte: UInt8(ascii: ",")) }
         appendValue(a)
         collectFds(a, arg: i, index: nil, into: &fds)
       }
-      out.append("],\"ret\":")
+      out.append(byte: UInt8(ascii: "]"))
+      key(Key.ret)
       if let ret = r.ret {
         out.append(int: ret)
         if let e = r.errno {
-          out.append(",\"errno\":")
+          key(Key.errno)
           appendString(e.name)
         }
       } else {
         out.append("null")
       }
-      out.append(",\"dur\":")
+      key(Key.dur)
       if let d = r.duration { out.append(seconds: d) } else { out.append("null") }
       if let detail = r.retDetail {
         // What poll/select returned ready (`([{fd=3, revents=POLLIN}])`): the report's "released by".
-        out.append(",\"ret_detail\":")
+        key(Key.retDetail)
         appendString(detail)
       }
       if let t = r.retTarget, let ret = r.ret {
-        out.append(",\"ret_fd\":")
+        key(Key.retFd)
         appendTarget(fd: Int32(truncatingIfNeeded: ret), t, arg: nil, index: nil)
       }
       if let stack = r.stack { appendStack(stack) }
       if !fds.isEmpty {
-        out.append(",\"fds\":[")
+        key(Key.fds)
+        out.append(byte: UInt8(ascii: "["))
         for (i, f) in fds.enumerated() {
           if i > 0 { out.append(byte: UInt8(ascii: ",")) }
           appendTarget(fd: f.fd, f.target, arg: f.arg, index: f.index)
@@ -68,18 +82,18 @@ public final class JSONLinesWriter: EventSink {
       }
       out.append("}\n")
     case .fork(let pid, let tid, let child, let kind, let ts):
-      head("fork", pid, tid, ts)
-      out.append(",\"child\":")
+      head(EventName.fork, pid, tid, ts)
+      key(Key.child)
       out.append(int: Int64(child))
-      out.append(",\"kind\":\"")
-      out.append(kind.rawValue)
-      out.append("\"}\n")
+      key(Key.kind)
+      string(kind.rawValue)
+      out.append("}\n")
     case .exec(let pid, let tid, let path, let argv, let ts):
-      head("exec", pid, tid, ts)
+      head(EventName.exec, pid, tid, ts)
       // Lossless: bytes that are not UTF-8 as `{"hex":…}`, as in the execve line.
-      out.append(",\"path\":")
+      key(Key.path)
       appendBytes(DisplayText.encode(path))
-      out.append(",\"argv\":")
+      key(Key.argv)
       out.append(byte: UInt8(ascii: "["))
       for (i, s) in argv.enumerated() {
         if i > 0 { out.append(byte: UInt8(ascii: ",")) }
@@ -88,42 +102,45 @@ public final class JSONLinesWriter: EventSink {
       out.append(byte: UInt8(ascii: "]"))
       out.append("}\n")
     case .exit(let pid, let tid, let code, let signal, let core, let ts):
-      head("exit", pid, tid, ts)
-      out.append(",\"code\":")
+      head(EventName.exit, pid, tid, ts)
+      key(Key.code)
       if let c = code { out.append(int: Int64(c)) } else { out.append("null") }
-      out.append(",\"signal\":")
+      key(Key.signal)
       if let s = signal { appendString(Signals.name(s)) } else { out.append("null") }
-      out.append(core ? ",\"core\":true}\n" : ",\"core\":false}\n")
+      key(Key.core)
+      out.append(core ? "true}\n" : "false}\n")
     case .signal(let s):
-      head("signal", s.pid, s.tid, s.timestamp)
-      out.append(",\"sig\":")
+      head(EventName.signal, s.pid, s.tid, s.timestamp)
+      key(Key.sig)
       appendString(Signals.name(s.signo))
-      out.append(",\"code\":")
+      key(Key.code)
       appendString(s.info.codeText(XlatPrinter()))
-      out.append(",\"sender\":")
+      key(Key.sender)
       out.append(int: Int64(s.senderPid))
-      out.append(",\"uid\":")
+      key(Key.uid)
       out.append(int: Int64(s.info.uid))
       if s.signo == Int32(CT_SIGCHLD) && s.code > 0 {
-        out.append(",\"status\":")
+        key(Key.status)
         if s.code == Int32(CT_CLD_EXITED) { out.append(int: Int64(s.info.status)) } else { appendString(Signals.name(s.info.status)) }
       }
       if let stack = s.stack { appendStack(stack) }
       out.append("}\n")
     case .personality(let pid, let tid, let arch, let ts):
-      head("personality", pid, tid, ts)
-      out.append(",\"mode\":")
+      head(EventName.personality, pid, tid, ts)
+      key(Key.mode)
       appendString(arch.modeName)
       out.append("}\n")
     case .detached(let pid, let tid, let ts):
-      head("detached", pid, tid, ts)
+      head(EventName.detached, pid, tid, ts)
       out.append("}\n")
     case .note(let pid, let text, let ts):
-      out.append("{\"event\":\"note\",\"pid\":")
+      key(Key.event, first: true)
+      string(EventName.note)
+      key(Key.pid)
       out.append(int: Int64(pid))
-      out.append(",\"ts\":")
+      key(Key.ts)
       out.append(seconds: ts)
-      out.append(",\"text\":")
+      key(Key.text)
       appendString(text)
       out.append("}\n")
     }
@@ -132,20 +149,43 @@ public final class JSONLinesWriter: EventSink {
 
   public func finish() { out.flush() }
 
+  /// `,"KEY":` (`{"KEY":` for an object's first key; without `comma` nothing before the quote).
+  @inline(__always) private func key(_ k: StaticString, first: Bool = false, comma: Bool = true) {
+    if first { out.append(byte: UInt8(ascii: "{")) } else if comma { out.append(byte: UInt8(ascii: ",")) }
+    out.append(byte: UInt8(ascii: "\""))
+    out.append(k)
+    out.append(byte: UInt8(ascii: "\""))
+    out.append(byte: UInt8(ascii: ":"))
+  }
+
+  /// A name of the schema (an event's, a fork's kind, an fd's kind) as a JSON string: plain ASCII.
+  @inline(__always) private func string(_ s: StaticString) {
+    out.append(byte: UInt8(ascii: "\""))
+    out.append(s)
+    out.append(byte: UInt8(ascii: "\""))
+  }
+
+  @inline(__always) private func string(_ s: String) {
+    out.append(byte: UInt8(ascii: "\""))
+    out.append(s)
+    out.append(byte: UInt8(ascii: "\""))
+  }
+
   /// `,"stack":[…]` (-k), innermost frame first.
   private func appendStack(_ stack: [StackFrame]) {
-    out.append(",\"stack\":[")
+    key(Key.stack)
+    out.append(byte: UInt8(ascii: "["))
     for (i, f) in stack.enumerated() {
       if i > 0 { out.append(byte: UInt8(ascii: ",")) }
-      out.append("{\"pc\":")
+      key(FrameKey.pc, first: true)
       out.append(uint: f.pc)
-      out.append(",\"module\":")
+      key(FrameKey.module)
       if let m = f.module { appendString(m) } else { out.append("null") }
-      out.append(",\"symbol\":")
+      key(FrameKey.symbol)
       if let sym = f.symbol { appendString(sym) } else { out.append("null") }
-      out.append(",\"offset\":")
+      key(FrameKey.offset)
       out.append(uint: f.symbolOffset)
-      out.append(",\"module_offset\":")
+      key(FrameKey.moduleOffset)
       out.append(uint: f.moduleOffset)
       out.append(byte: UInt8(ascii: "}"))
     }
@@ -153,13 +193,13 @@ public final class JSONLinesWriter: EventSink {
   }
 
   private func head(_ kind: StaticString, _ pid: Int32, _ tid: Int32, _ ts: Double) {
-    out.append("{\"event\":\"")
-    out.append(kind)
-    out.append("\",\"pid\":")
+    key(Key.event, first: true)
+    string(kind)
+    key(Key.pid)
     out.append(int: Int64(pid))
-    out.append(",\"tid\":")
+    key(Key.tid)
     out.append(int: Int64(tid))
-    out.append(",\"ts\":")
+    key(Key.ts)
     out.append(seconds: ts)
   }
 
@@ -179,37 +219,36 @@ public final class JSONLinesWriter: EventSink {
   private func appendTarget(fd: Int32, _ t: FdTarget, arg: Int?, index: Int?) {
     out.append(byte: UInt8(ascii: "{"))
     if let a = arg {
-      out.append("\"arg\":")
+      key(FdKey.arg, first: false, comma: false)
       out.append(int: Int64(a))
       out.append(byte: UInt8(ascii: ","))
     }
     if let i = index {
-      out.append("\"index\":")
+      key(FdKey.index, first: false, comma: false)
       out.append(int: Int64(i))
       out.append(byte: UInt8(ascii: ","))
     }
-    out.append("\"fd\":")
+    key(FdKey.fd, first: false, comma: false)
     out.append(int: Int64(fd))
-    out.append(",\"kind\":\"")
-    out.append(t.kind.rawValue)
-    out.append("\"")
+    key(Key.kind)
+    string(t.kind.rawValue)
     if let ino = t.inode {
-      out.append(",\"inode\":")
+      key(FdKey.inode)
       out.append(uint: ino)
     }
-    out.append(",\"path\":")
+    key(Key.path)
     appendString(t.path)
     // -yy: what strace -yy shows besides the path.
     switch t.detail {
     case nil: break
     case .socket(let text)?:
-      out.append(",\"socket\":")
+      key(FdKey.socket)
       appendString(text)
     case .device(let numbers)?:
-      out.append(",\"device\":")
+      key(FdKey.device)
       appendString(numbers)
     case .process(let pid)?:
-      out.append(",\"pid\":")
+      key(Key.pid)
       out.append(int: Int64(pid))
     }
     out.append(byte: UInt8(ascii: "}"))
@@ -243,10 +282,11 @@ public final class JSONLinesWriter: EventSink {
         appendValue(f.value)
       }
       out.append(byte: UInt8(ascii: "}"))
+    case .workingDirectory(let value, _): appendValue(value)
     case .changed(let entry, let exit):
-      out.append("{\"entry\":")
+      key(ValueKey.entry, first: true)
       appendValue(entry)
-      out.append(",\"exit\":")
+      key(ValueKey.exit)
       appendValue(exit)
       out.append(byte: UInt8(ascii: "}"))
     }

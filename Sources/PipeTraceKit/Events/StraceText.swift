@@ -77,25 +77,32 @@ public enum StraceText {
       append(before, to: &out, fdPaths: fdPaths)
       out.append(contentsOf: " => ".utf8)
       append(after, to: &out, fdPaths: fdPaths)
+    case .workingDirectory(let value, let path):
+      append(value, to: &out, fdPaths: fdPaths)
+      if fdPaths { appendAnnotation(path, to: &out) }
     }
   }
 
-  /// `<path>` of -y: the path escaped as strace does (`<` and `>` too, so the annotation cannot be
-  /// closed early); a deleted file's ` (deleted)` goes after the brackets, as strace prints it.
-  /// `inner`: -yy's device numbers, inside the brackets after the path (`</dev/null<char 1:3>>`).
-  public static func appendTarget(_ path: String, inner: String? = nil, to out: inout [UInt8]) {
-    let suffix = " (deleted)"
-    let deleted = path.hasSuffix(suffix) && path.hasPrefix("/")
-    let shown = deleted ? String(path.dropLast(suffix.count)) : path
+  /// `<path>` with the path's bytes as the kernel gave them (a path need not be UTF-8), escaped as
+  /// strace does, `<` and `>` too, so the annotation cannot be closed early.
+  static func appendAnnotation(_ path: String, inner: String? = nil, to out: inout [UInt8]) {
     out.append(UInt8(ascii: "<"))
-    // Its bytes as the kernel gave them (a path need not be UTF-8).
-    appendBody(DisplayText.encode(shown), hex: hexStrings, extra: "<>", to: &out)
+    appendBody(DisplayText.encode(path), hex: hexStrings, extra: "<>", to: &out)
     if let inner {
       out.append(UInt8(ascii: "<"))
       out.append(contentsOf: inner.utf8)
       out.append(UInt8(ascii: ">"))
     }
     out.append(UInt8(ascii: ">"))
+  }
+
+  /// `<path>` of -y (`appendAnnotation`); a deleted file's ` (deleted)` goes after the brackets, as
+  /// strace prints an fd's. `inner`: -yy's device numbers, inside the brackets after the path
+  /// (`</dev/null<char 1:3>>`).
+  public static func appendTarget(_ path: String, inner: String? = nil, to out: inout [UInt8]) {
+    let suffix = " (deleted)"
+    let deleted = path.hasSuffix(suffix) && path.hasPrefix("/")
+    appendAnnotation(deleted ? String(path.dropLast(suffix.count)) : path, inner: inner, to: &out)
     if deleted { out.append(contentsOf: "(deleted)".utf8) }
   }
 
@@ -171,11 +178,7 @@ public enum StraceText {
           appendHexByte(b, to: &out)
           continue
         }
-        let nextIsDigit = i + 1 < bytes.count && bytes[i + 1] >= 0x30 && bytes[i + 1] <= 0x37
-        let oct = String(b, radix: 8)
-        out.append(UInt8(ascii: "\\"))
-        if nextIsDigit { out.append(contentsOf: String(repeating: "0", count: 3 - oct.count).utf8) }
-        out.append(contentsOf: oct.utf8)
+        NumberText.appendOctalEscape(b, next: i + 1 < bytes.count ? bytes[i + 1] : nil, to: &out)
       }
     }
   }

@@ -28,7 +28,7 @@ public enum InjectClose {
     /// link text and the inode cannot belong to two different objects of an fd that is changing.
     /// Nil when not open.
     static func snapshot(pid: Int32, fd: Int32) -> (target: FdTarget, identity: Identity)? {
-      let held = open("/proc/\(pid)/fd/\(fd)", Int32(CT_O_PATH | CT_O_CLOEXEC))
+      let held = ProcFS.openFdTarget(pid, fd: fd)
       guard held >= 0 else { return nil }
       defer { Glibc.close(held) }
       var st = stat()
@@ -39,20 +39,21 @@ public enum InjectClose {
 
   /// A target that passed every check: which thread to seize and what each fd points to.
   public struct Plan: Sendable {
-    public var pid: Int32
+    public var pid: ProcessID
     public var comm: String
-    public var tid: Int32
+    /// The thread seized to run the calls.
+    public var tid: ThreadID
     public var fds: [(fd: Int32, target: FdTarget, end: PipeEnd?)]
     public var mode: Mode = .replaceWithNull
     /// Per fd, the identity found by the checks; the act happens only if it still holds.
     public var identities: [Int32: Identity] = [:]
     /// `--expect`: the link text every fd must still show.
     public var expect: String?
-    /// Whose fd table the fds are in, as /proc names it: `pid`, or `tid` when that thread has a
-    /// table of its own (unshare(CLONE_FILES)); the syscalls then run in that thread.
-    public var table: Int32 = 0
-    /// The fds are in thread `tid`'s own table, not the process's.
-    public var ownTable: Bool { table != pid }
+    /// The thread whose own fd table (unshare(CLONE_FILES)) holds the fds, nil for the process's
+    /// table; the syscalls then run in that thread.
+    public var ownTableThread: ThreadID?
+    /// Whose fd table the fds are in, as /proc names it: the process, or the thread with its own.
+    var table: Int32 { ownTableThread?.rawValue ?? pid.rawValue }
 
     /// `fd 1 -> pipe:[24684] (write end)` per fd.
     public var descriptions: [String] {
@@ -115,7 +116,7 @@ public enum InjectClose {
       throw InjectionError("\(name) is a zombie: it has exited, its fds are already closed")
     }
     // Another user's process: its fd table is closed to us, and so is ptrace. Say so, not "not open".
-    if access("/proc/\(table)/fd/", R_OK) != 0 && (errno == EACCES || errno == EPERM) {
+    if !ProcFS.canReadFds(table) && (errno == EACCES || errno == EPERM) {
       throw InjectionError(PtracePermission.explain(pid: pid))
     }
     let threads = ProcFS.threadIds(of: pid)
@@ -134,8 +135,8 @@ public enum InjectClose {
       guard table == pid || t == table, let s = ProcStat.read(pid, tid: t) else { return false }
       return !s.isZombie
     }) else { throw InjectionError("\(name) has no live thread") }
-    var plan = Plan(pid: pid, comm: stat.comm, tid: tid, fds: [], mode: mode, expect: expect)
-    plan.table = table
+    var plan = Plan(pid: ProcessID(pid), comm: stat.comm, tid: ThreadID(tid), fds: [], mode: mode, expect: expect)
+    if table != pid { plan.ownTableThread = ThreadID(table) }
     for fd in fds {
       guard let (target, identity) = Identity.snapshot(pid: table, fd: fd) else {
         throw InjectionError("fd \(fd) is not open in \(name)")
@@ -173,13 +174,13 @@ public enum InjectClose {
   public static func performRecording(_ plan: Plan, in session: RemoteSyscallSession) throws(InjectionError)
     -> (results: [(fd: Int32, outcome: Outcome)], calls: [SyscallRecord])
   {
-    if plan.ownTable && session.tid != plan.table {
+    if let own = plan.ownTableThread, session.tid != own.rawValue {
       throw InjectionError("thread \(plan.table) of \(plan.pid) has its own fd table: the calls must run in it, not in \(session.tid)")
     }
     let calls = Numbers(i386: session.isI386)
     var ran: [SyscallRecord] = []
     func record(_ name: String, _ args: [ArgValue], _ r: Int64, _ target: FdTarget? = nil) {
-      var rec = SyscallRecord(pid: plan.pid, tid: session.tid, name: name, number: -1, args: args,
+      var rec = SyscallRecord(pid: plan.pid.rawValue, tid: session.tid, name: name, number: -1, args: args,
                               ret: r < 0 ? -1 : r, errno: r < 0 ? Errno(Int32(truncatingIfNeeded: -r)) : nil, timestamp: 0)
       if r >= 0, let target { rec.retTarget = target }
       ran.append(rec)

@@ -41,8 +41,8 @@ public final class RemoteSyscallSession {
   public var isI386: Bool { ct_regs_is_i386(&original) != 0 }
 
   /// Seizes `tid` of process `pid` and waits (up to `timeout` seconds) for it to stop.
-  public convenience init(pid: Int32, tid: Int32, timeout: Double = 5) throws(InjectionError) {
-    try self.init(seizing: tid, of: pid)
+  public convenience init(pid: ProcessID, tid: ThreadID, timeout: Double = 5) throws(InjectionError) {
+    try self.init(seizing: tid.rawValue, of: pid.rawValue)
     try awaitStop(timeout: timeout)
   }
 
@@ -569,8 +569,9 @@ final class ThreadGroupHold {
   private var held: [RemoteSyscallSession] = []
 
   /// Stops every thread of `pid` but `except`; threads started meanwhile are caught on a re-read.
-  init(pid: Int32, except: Int32, timeout: Double = 5) throws(InjectionError) {
-    var seen: Set<Int32> = [except]
+  init(pid: ProcessID, except: ThreadID, timeout: Double = 5) throws(InjectionError) {
+    let pid = pid.rawValue
+    var seen: Set<Int32> = [except.rawValue]
     for _ in 0..<16 {
       let fresh = ProcFS.threadIds(of: pid).filter { !seen.contains($0) }
       if fresh.isEmpty { return }

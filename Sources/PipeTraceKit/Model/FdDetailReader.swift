@@ -45,7 +45,7 @@ enum FdDetailReader {
   /// "UNIX-STREAM", "UDPv6", "NETLINK"), as strace reads it.
   static func protocolName(tid: Int32, fd: Int32) -> String? {
     withUnsafeTemporaryAllocation(of: CChar.self, capacity: 256) { buf -> String? in
-      guard ct_socket_protocol_of("/proc/\(tid)/fd/\(fd)", buf.baseAddress!, buf.count) > 0 else { return nil }
+      guard ct_socket_protocol_of(ProcFS.fdPath(tid, fd: fd), buf.baseAddress!, buf.count) > 0 else { return nil }
       return String(cString: buf.baseAddress!)
     }
   }
@@ -93,8 +93,7 @@ enum FdDetailReader {
   /// the tracee's mount namespace), except for a deleted node, which strace cannot stat.
   static func device(tid: Int32, fd: Int32, link: String) -> FdDetail? {
     guard link.hasPrefix("/"), !link.hasSuffix(" (deleted)") else { return nil }
-    var st = stat()
-    guard stat("/proc/\(tid)/fd/\(fd)", &st) == 0 else { return nil }
+    guard let st = ProcFS.fdStat(tid, fd: fd) else { return nil }
     let type: String
     switch st.st_mode & S_IFMT {
     case S_IFCHR: type = "char"

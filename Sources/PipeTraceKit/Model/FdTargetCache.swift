@@ -33,7 +33,7 @@ final class FdTargetCache {
       guard details, t.kind == .socket, t.detail == nil else { return t }
       return withSocketDetail(t, fd: fd, tid: tid)
     }
-    guard fd >= 0, let link = ProcFS.readLink("/proc/\(tid)/fd/\(fd)") else { return nil }
+    guard fd >= 0, let link = ProcFS.fdLink(tid, fd: fd) else { return nil }
     var t = FdTarget(link: link)
     if details {
       if t.kind == .socket { return withSocketDetail(t, fd: fd, tid: tid) }

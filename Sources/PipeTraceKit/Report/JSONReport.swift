@@ -1,35 +1,68 @@
 /// `--format json`: the report as one JSON object (`summary`, `processes`, `blocking`, `pipes`, `leaks`).
 public enum JSONReport {
-  public static func render(_ r: Report) -> String {
-    let q = JSONString.quoted, n = JSONText.number
-    func summary(_ rows: [Report.SyscallSummary]) -> String {
-      "[" + rows.map {
-        "{\"name\":\(q($0.name)),\"calls\":\($0.calls),\"errors\":\($0.errors),\"total\":\(n($0.total)),\"avg\":\(n($0.avg)),\"p50\":\(n($0.p50)),\"p99\":\(n($0.p99)),\"max\":\(n($0.max))}"
-      }.joined(separator: ",") + "]"
+  public static func render(_ r: Report) -> String { value(r).text + "\n" }
+
+  static func value(_ r: Report) -> JSONValue {
+    func int<I: BinaryInteger>(_ v: I) -> JSONValue { .int(Int64(v)) }
+    func seconds(_ d: Double?) -> JSONValue { d.map { .seconds($0) } ?? .null }
+    func summary(_ rows: [Report.SyscallSummary]) -> JSONValue {
+      .array(rows.map {
+        .object([("name", .string($0.name)), ("calls", int($0.calls)), ("errors", int($0.errors)), ("total", .seconds($0.total)),
+                 ("avg", .seconds($0.avg)), ("p50", .seconds($0.p50)), ("p99", .seconds($0.p99)), ("max", .seconds($0.max))])
+      })
     }
-    var parts: [String] = []
-    parts.append("\"clock\":\(q(Report.clockNote))")
-    parts.append("\"trace\":{\"events\":\(r.eventCount),\"start\":\(r.traceStart.map(n) ?? "null"),\"end\":\(r.traceEnd.map(n) ?? "null"),\"bad_lines\":\(r.badLines.count),\"bad_line_samples\":["
-      + r.badLines.samples.map { "{\"file\":\(q($0.file)),\"line\":\($0.line),\"reason\":\(q($0.reason))}" }.joined(separator: ",") + "]}")
-    parts.append("\"min_block\":\(n(r.minBlock))")
-    parts.append("\"summary\":" + summary(r.summary))
-    parts.append("\"per_process\":[" + r.perProcess.map { "{\"pid\":\($0.pid),\"summary\":\(summary($0.syscalls))}" }.joined(separator: ",") + "]")
-    parts.append("\"processes\":[" + r.processes.map { p in
-      "{\"pid\":\(p.pid),\"parent\":\(p.parent.map { "\($0)" } ?? "null"),\"program\":\(p.program.map(q) ?? "null"),\"argv\":[\(p.argv.map(q).joined(separator: ","))],\"start\":\(n(p.start)),\"end\":\(p.end.map(n) ?? "null"),\"exit_code\":\(p.exitCode.map { "\($0)" } ?? "null"),\"signal\":\(p.signal.map { q(Signals.name($0)) } ?? "null"),\"lifetime\":\(p.end.map { n($0 - p.start) } ?? "null")}"
-    }.joined(separator: ",") + "]")
-    parts.append("\"blocking\":[" + r.blocking.map { b in
-      "{\"pid\":\(b.pid),\"tid\":\(b.tid),\"name\":\(q(b.name)),\"fd\":\(b.fd.map { "\($0)" } ?? "null"),\"target\":\(b.target.map(q) ?? "null"),\"ts\":\(n(b.ts)),\"dur\":\(n(b.dur)),\"returned\":\(b.returned),\"result\":\(q(b.result)),\"released_by\":\(JSONText.ref(b.releasedBy))}"
-    }.joined(separator: ",") + "]")
-    parts.append("\"pipes\":[" + r.pipes.map { p in
-      "{\"pipe\":\(q(p.label)),\"inode\":\(p.inode.map { "\($0)" } ?? "null"),\"created_by\":\(JSONText.ref(p.created)),\"closed_at\":\(p.closedAt.map(n) ?? "null"),\"history\":["
-        + p.history.map { "{\"ts\":\(n($0.ts)),\"pid\":\($0.pid),\"text\":\(q($0.text))}" }.joined(separator: ",")
-        + "],\"carried_through_exec\":["
-        + p.carries.map { "{\"pid\":\($0.pid),\"program\":\(q($0.program)),\"fd\":\($0.fd),\"end\":\(q($0.end.rawValue)),\"ts\":\(n($0.ts)),\"used\":\($0.used),\"released_at\":\($0.releasedAt.map(n) ?? "null")}" }.joined(separator: ",")
-        + "]}"
-    }.joined(separator: ",") + "]")
-    parts.append("\"leaks\":[" + r.leaks.map { l in
-      "{\"holder_pid\":\(l.holderPid),\"program\":\(q(l.program)),\"fd\":\(l.fd),\"end\":\(q(l.end.rawValue)),\"pipe\":\(q(l.pipe)),\"exec_ts\":\(n(l.execTs)),\"released_at\":\(l.releasedAt.map(n) ?? "null"),\"blocked_pid\":\(l.blockedPid),\"blocked_name\":\(q(l.blockedName)),\"blocked_ts\":\(n(l.blockedTs)),\"blocked_dur\":\(n(l.blockedDur))}"
-    }.joined(separator: ",") + "]")
-    return "{" + parts.joined(separator: ",") + "}\n"
+    let trace: JSONValue = .object([
+      ("events", int(r.eventCount)), ("start", seconds(r.traceStart)), ("end", seconds(r.traceEnd)),
+      ("bad_lines", int(r.badLines.count)),
+      ("bad_line_samples", .array(r.badLines.samples.map {
+        .object([("file", .string($0.file)), ("line", int($0.line)), ("reason", .string($0.reason))])
+      })),
+    ])
+    let processes: [JSONValue] = r.processes.map { p in
+      .object([
+        ("pid", int(p.pid)), ("parent", p.parent.map(int) ?? .null), ("program", p.program.map { .string($0) } ?? .null),
+        ("argv", .array(p.argv.map { .string($0) })), ("start", .seconds(p.start)), ("end", seconds(p.end)),
+        ("exit_code", p.exitCode.map(int) ?? .null), ("signal", p.signal.map { .string(Signals.name($0)) } ?? .null),
+        ("lifetime", seconds(p.end.map { $0 - p.start })),
+      ])
+    }
+    let blocking: [JSONValue] = r.blocking.map { b in
+      .object([
+        ("pid", int(b.pid)), ("tid", int(b.tid)), ("name", .string(b.name)), ("fd", b.fd.map(int) ?? .null),
+        ("target", b.target.map { .string($0) } ?? .null), ("ts", .seconds(b.ts)), ("dur", .seconds(b.dur)),
+        ("returned", .bool(b.returned)), ("result", .string(b.result)), ("released_by", ref(b.releasedBy)),
+      ])
+    }
+    let pipes: [JSONValue] = r.pipes.map { p in
+      .object([
+        ("pipe", .string(p.label)), ("inode", p.inode.map { .uint($0) } ?? .null), ("created_by", ref(p.created)),
+        ("closed_at", seconds(p.closedAt)),
+        ("history", .array(p.history.map { .object([("ts", .seconds($0.ts)), ("pid", int($0.pid)), ("text", .string($0.text))]) })),
+        ("carried_through_exec", .array(p.carries.map {
+          .object([("pid", int($0.pid)), ("program", .string($0.program)), ("fd", int($0.fd)), ("end", .string($0.end.rawValue)),
+                   ("ts", .seconds($0.ts)), ("used", .bool($0.used)), ("released_at", seconds($0.releasedAt))])
+        })),
+      ])
+    }
+    let leaks: [JSONValue] = r.leaks.map { l in
+      .object([
+        ("holder_pid", int(l.holderPid)), ("program", .string(l.program)), ("fd", int(l.fd)), ("end", .string(l.end.rawValue)),
+        ("pipe", .string(l.pipe)), ("exec_ts", .seconds(l.execTs)), ("released_at", seconds(l.releasedAt)),
+        ("blocked_pid", int(l.blockedPid)), ("blocked_name", .string(l.blockedName)), ("blocked_ts", .seconds(l.blockedTs)),
+        ("blocked_dur", .seconds(l.blockedDur)),
+      ])
+    }
+    return .object([
+      ("clock", .string(Report.clockNote)), ("trace", trace), ("min_block", .seconds(r.minBlock)),
+      ("summary", summary(r.summary)),
+      ("per_process", .array(r.perProcess.map { .object([("pid", int($0.pid)), ("summary", summary($0.syscalls))]) })),
+      ("processes", .array(processes)), ("blocking", .array(blocking)), ("pipes", .array(pipes)), ("leaks", .array(leaks)),
+    ])
+  }
+
+  /// An event that released something: `{"pid":…,"event":…,"ts":…}`, or null.
+  static func ref(_ r: EventRef?) -> JSONValue {
+    guard let r else { return .null }
+    return .object([("pid", .int(Int64(r.pid))), ("event", .string(r.event)), ("ts", .seconds(r.ts))])
   }
 }

@@ -27,36 +27,43 @@ public enum RunReport {
     return line
   }
 
-  public static func json(_ r: RunRecord) -> String {
-    func holders(_ hs: [RunRecord.Holder]) -> String {
-      "[" + hs.map { "{\"pid\":\($0.pid),\"fd\":\($0.fd),\"comm\":\(JSONString.quoted($0.comm))}" }.joined(separator: ",") + "]"
+  public static func json(_ r: RunRecord) -> String { jsonValue(r).text }
+
+  static func jsonValue(_ r: RunRecord) -> JSONValue {
+    func int(_ v: Int32) -> JSONValue { .int(Int64(v)) }
+    func holders(_ hs: [RunRecord.Holder]) -> JSONValue {
+      .array(hs.map { .object([("pid", int($0.pid)), ("fd", int($0.fd)), ("comm", .string($0.comm))]) })
     }
-    var s = "{\"cmd\":[" + r.command.map(JSONString.quoted).joined(separator: ",") + "]"
-    s += ",\"exit_code\":" + (r.exitCode.map(String.init) ?? "null")
-    s += ",\"signal\":" + (r.signal.map { JSONString.quoted(Signals.name($0)) } ?? "null")
-    s += ",\"wall\":" + NumberText.fixed(r.wall, places: 3)
-    s += ",\"timed_out\":\(r.timedOut)"
-    s += stream("stdout", r.stdout)
-    s += stream("stderr", r.stderr)
-    s += ",\"holders\":" + holders(r.holders)
-    s += ",\"closed\":" + holders(r.closed)
-    s += ",\"killed\":[" + r.killed.map(String.init).joined(separator: ",") + "]"
-    s += ",\"sigkilled\":[" + r.sigkilled.map(String.init).joined(separator: ",") + "]"
-    s += ",\"stuck\":[" + r.stuck.map { f in
-      "{\"pid\":\(f.pid),\"tid\":\(f.tid),\"comm\":\(JSONString.quoted(f.comm)),\"syscall\":\(JSONString.quoted(f.syscall))"
-        + ",\"blocked_for\":\(NumberText.fixed(f.blockedFor, places: 3)),\"verdict\":\(JSONString.quoted(f.verdict))"
-        + ",\"fix\":\(JSONString.quoted(f.fix)),\"action\":\(JSONString.quoted(f.action.rawValue)),\"holders\":["
-        + f.holders.map { "{\"pid\":\($0.pid),\"fds\":[\($0.fds.map(String.init).joined(separator: ","))]}" }.joined(separator: ",")
-        + "]}"
-    }.joined(separator: ",") + "]"
-    if let autopsy = r.autopsy { s += ",\"autopsy\":" + autopsy.jsonValue.text }
-    return s + "}"
+    var fields: [(String, JSONValue)] = [
+      ("cmd", .array(r.command.map { .string($0) })),
+      ("exit_code", r.exitCode.map(int) ?? .null),
+      ("signal", r.signal.map { .string(Signals.name($0)) } ?? .null),
+      ("wall", .fixed(r.wall, places: 3)),
+      ("timed_out", .bool(r.timedOut)),
+    ]
+    fields += stream("stdout", r.stdout) + stream("stderr", r.stderr)
+    fields += [
+      ("holders", holders(r.holders)),
+      ("closed", holders(r.closed)),
+      ("killed", .array(r.killed.map(int))),
+      ("sigkilled", .array(r.sigkilled.map(int))),
+      ("stuck", .array(r.stuck.map { f in
+        .object([
+          ("pid", int(f.pid)), ("tid", int(f.tid)), ("comm", .string(f.comm)), ("syscall", .string(f.syscall)),
+          ("blocked_for", .fixed(f.blockedFor, places: 3)), ("verdict", .string(f.verdict)), ("fix", .string(f.fix)),
+          ("action", .string(f.action.rawValue)),
+          ("holders", .array(f.holders.map { .object([("pid", int($0.pid)), ("fds", .array($0.fds.map(int)))]) })),
+        ])
+      })),
+    ]
+    if let autopsy = r.autopsy { fields.append(("autopsy", autopsy.jsonValue)) }
+    return .object(fields)
   }
 
   /// `"NAME":TEXT,"NAME_bytes":N,"NAME_omitted":N` and, when the middle was left out of memory,
   /// `"NAME_tail":TEXT`. A cut never splits a UTF-8 sequence of text that is UTF-8 otherwise (its
   /// bytes count as omitted); output that is not UTF-8 is `{"hex":...}`, every byte kept.
-  static func stream(_ name: String, _ out: CapturedOutput) -> String {
+  static func stream(_ name: String, _ out: CapturedOutput) -> [(String, JSONValue)] {
     var head = out.head[...], tail = out.tail[...]
     if out.notInMemory == 0 {
       head = (out.head + out.tail)[...]
@@ -70,10 +77,11 @@ public enum RunReport {
     }
     let omitted = out.total - head.count - tail.count
     // Bytes that are not UTF-8 as the trace's JSON writes them, {"hex":...}.
-    var s = ",\"\(name)\":" + JSONString.bytes(head)
-    s += ",\"\(name)_bytes\":\(out.total),\"\(name)_omitted\":\(omitted)"
-    if omitted > 0 { s += ",\"\(name)_tail\":" + JSONString.bytes(tail) }
-    return s
+    var fields: [(String, JSONValue)] = [
+      (name, .bytes(Array(head))), (name + "_bytes", .int(Int64(out.total))), (name + "_omitted", .int(Int64(omitted))),
+    ]
+    if omitted > 0 { fields.append((name + "_tail", .bytes(Array(tail)))) }
+    return fields
   }
 
   /// The length of `bytes` without a UTF-8 sequence cut at its end.
@@ -117,10 +125,15 @@ private struct HolderPipe: Hashable {
 extension String {
   func replacingNewlines() -> String {
     var out = ""
-    for scalar in unicodeScalars {
+    let scalars = Array(unicodeScalars)
+    for (i, scalar) in scalars.enumerated() {
       switch scalar.value {
       case 0x0A: out += "⏎"
-      case 0..<0x20, 0x7F...0x9F: out += DisplayText.escape(String(scalar))
+      case 0..<0x20, 0x7F...0x9F:
+        // The escaper sees the next character too: an octal digit after it takes three digits.
+        let next = i + 1 < scalars.count && scalars[i + 1].isASCII ? String(scalars[i + 1]) : ""
+        let escaped = DisplayText.escape(String(scalar) + next)
+        out += escaped.dropLast(next.isEmpty ? 0 : DisplayText.escape(next).count)
       default: out.unicodeScalars.append(scalar)
       }
     }

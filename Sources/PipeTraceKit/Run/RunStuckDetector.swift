@@ -88,13 +88,12 @@ final class RunStuckDetector: TraceTicker {
   /// What a thread blocked in a call that may wait on another process reads in its
   /// /proc/PID/task/TID/syscall and schedstat; nil when it runs, or waits on something else.
   static func waitState(pid: Int32, tid: Int32) -> String? {
-    let base = "/proc/\(pid)/task/\(tid)/"
-    guard let text = ProcFS.read(base + "syscall"), case .inSyscall(let nr, _, _, _)? = SyscallState.parse(text)
+    guard let text = ProcFS.taskFile(pid, tid: tid, "syscall"), case .inSyscall(let nr, _, _, _)? = SyscallState.parse(text)
     else { return nil }
     let row = SyscallTable.x86_64.row(nr)
     guard row.name == RestartedCall.name || row.traits.contains(.readsFd) || row.traits.contains(.waitsOnFds) else { return nil }
     // Unchanged schedstat: not scheduled since (no wakeup, even a spurious one).
-    guard let sched = ProcFS.read(base + "schedstat") else { return nil }
+    guard let sched = ProcFS.taskFile(pid, tid: tid, "schedstat") else { return nil }
     return text + sched
   }
 

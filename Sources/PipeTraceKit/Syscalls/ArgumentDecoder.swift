@@ -160,16 +160,19 @@ struct ArgumentDecoder {
     return .fd(n, n >= 0 ? fds.target(of: n, tid: tid, details: options.fdDetails) : nil)
   }
 
+  /// A directory fd (every `.dirfd` argument: openat, renameat's two, statx, execveat, …): an fd,
+  /// or AT_FDCWD, with -y the working directory it stands for.
   func dirfd(_ v: UInt64) -> ArgValue {
     let n = Int32(truncatingIfNeeded: v)
-    if n == Int32(CT_AT_FDCWD) {
-      switch options.xlatStyle {
-      case .abbrev: return .symbol("AT_FDCWD")
-      case .raw: return .int(Int64(n))
-      case .verbose: return .raw("\(n) /* AT_FDCWD */")
-      }
+    guard n == Int32(CT_AT_FDCWD) else { return fd(v) }
+    let value: ArgValue
+    switch options.xlatStyle {
+    case .abbrev: value = .symbol("AT_FDCWD")
+    case .raw: value = .int(Int64(n))
+    case .verbose: value = .raw("\(n) /* AT_FDCWD */")
     }
-    return fd(v)
+    guard options.workingDirectories, let cwd = ProcFS.workingDirectory(tid) else { return value }
+    return .workingDirectory(value, path: cwd)
   }
 
   /// open(2) flags: the access mode, then the other flags (`O_RDWR|O_CREAT|O_CLOEXEC`).

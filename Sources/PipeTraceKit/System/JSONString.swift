@@ -23,13 +23,18 @@ public enum JSONString {
     out.append(UInt8(ascii: "\""))
   }
 
+  /// The one key of a byte string's object (`{"hex":"ff80"}`); the trace reader matches it.
+  static let hexKey = "hex"
+
   /// Bytes that need not be UTF-8, losslessly (README "JSON lines"): valid UTF-8 as a JSON string,
   /// anything else as `{"hex":"ff8061"}`. The trace's JSON and `run --json` write bytes this way.
   static func appendBytes<Bytes: Collection>(_ b: Bytes, to out: inout [UInt8]) where Bytes.Element == UInt8 {
     if b.allSatisfy({ $0 < 0x80 }) || String(validating: b, as: UTF8.self) != nil {
       append(b, to: &out)
     } else {
-      out.append(contentsOf: Array(#"{"hex":""#.utf8))
+      out.append(contentsOf: Array(#"{""#.utf8))
+      out.append(contentsOf: hexKey.utf8)
+      out.append(contentsOf: Array(#"":""#.utf8))
       for byte in b {
         out.append(NumberText.hexDigits[Int(byte >> 4)])
         out.append(NumberText.hexDigits[Int(byte & 15)])

@@ -10,6 +10,18 @@ public enum NumberText {
   /// Lower-case hex digits (JSON's \u00XX, strace's \xXX).
   static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
+  /// `\NNN`, a byte in octal as C, strace and bash's `$'...'` read it (up to three digits): the
+  /// shortest form, three digits when an octal digit follows (`next`), so that digit cannot be
+  /// read as part of the escape (byte 1 then `2` is `\0012`; `\12` would be a newline).
+  @inline(__always)
+  static func appendOctalEscape(_ b: UInt8, next: UInt8?, to out: inout [UInt8]) {
+    out.append(UInt8(ascii: "\\"))
+    let full = next.map { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "7") } ?? false
+    if full || b >= 0o100 { out.append(UInt8(ascii: "0") + b >> 6) }
+    if full || b >= 0o10 { out.append(UInt8(ascii: "0") + (b >> 3) & 7) }
+    out.append(UInt8(ascii: "0") + b & 7)
+  }
+
   /// Decimal digits of `value`, zero-padded to at least `width`.
   @inline(__always)
   static func appendDecimal(_ value: UInt64, width: Int = 1, to out: inout [UInt8]) {

@@ -26,10 +26,7 @@ public enum SelfCommand {
 
   /// The running binary's absolute path; nil when it was deleted (replaced while running).
   static func runningBinary() -> String? {
-    var buffer = [CChar](repeating: 0, count: 4097)
-    let n = readlink("/proc/self/exe", &buffer, 4096)
-    guard n > 0 else { return nil }
-    let path = String(decoding: buffer[..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let path = ProcFS.ownExecutable, !path.isEmpty else { return nil }
     return path.hasSuffix(" (deleted)") ? nil : path
   }
 

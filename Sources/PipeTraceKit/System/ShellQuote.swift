@@ -16,21 +16,30 @@ private func needsEscape(_ s: Unicode.Scalar) -> Bool {
   s.value < 0x20 || (0x7F...0x9F).contains(s.value) || s.value >= DisplayText.rawByteBase
 }
 
+/// `$'...'`: `\'` and `\\`, the bytes of controls and of raw-byte scalars in octal
+/// (`NumberText.appendOctalEscape`: bash too reads up to three digits), the rest as is.
 private func dollarQuoted(_ word: String) -> String {
-  var out = "$'"
+  var out: [UInt8] = Array("$'".utf8)
+  var pending: [UInt8] = []  // bytes to write in octal, once the byte after them is known
+  func flush(before next: UInt8?) {
+    for (i, b) in pending.enumerated() {
+      // Only the last is followed by a character that is not an escape.
+      NumberText.appendOctalEscape(b, next: i + 1 < pending.count ? nil : next, to: &out)
+    }
+    pending.removeAll()
+  }
   for scalar in word.unicodeScalars {
-    switch scalar {
-    case "'": out += "\\'"
-    case "\\": out += "\\\\"
-    default:
-      if scalar.value >= DisplayText.rawByteBase {
-        out += "\\" + String(scalar.value - DisplayText.rawByteBase, radix: 8)
-      } else if needsEscape(scalar) {
-        for b in String(scalar).utf8 { out += "\\" + String(b, radix: 8) }
-      } else {
-        out.unicodeScalars.append(scalar)
-      }
+    if scalar.value >= DisplayText.rawByteBase {
+      pending.append(UInt8(scalar.value - DisplayText.rawByteBase))
+    } else if needsEscape(scalar) {
+      pending.append(contentsOf: String(scalar).utf8)
+    } else {
+      let bytes: [UInt8] = scalar == "'" ? Array("\\'".utf8) : scalar == "\\" ? Array("\\\\".utf8) : Array(String(scalar).utf8)
+      flush(before: bytes[0])
+      out.append(contentsOf: bytes)
     }
   }
-  return out + "'"
+  flush(before: nil)
+  out.append(contentsOf: "'".utf8)
+  return String(decoding: out, as: UTF8.self)
 }

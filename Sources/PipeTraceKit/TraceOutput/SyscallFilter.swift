@@ -100,7 +100,7 @@ public final class SyscallFilter {
     let numericFds = Self.fdArguments[r.name] ?? []
     for (i, arg) in r.args.enumerated() {
       if numericFds.contains(i), case .int(let n) = arg, let fd = Int32(exactly: n) {
-        let link = atEntry && !paths.isEmpty && fd >= 0 ? ProcFS.readLink("/proc/\(r.tid)/fd/\(fd)") : nil
+        let link = atEntry && !paths.isEmpty && fd >= 0 ? ProcFS.fdLink(r.tid, fd: fd) : nil
         if fdMatches(fd, link) { return true }
         continue
       }
@@ -111,7 +111,7 @@ public final class SyscallFilter {
         // `[3 4]`: a member without its target is read while the tracee is stopped at entry.
         for member in members {
           guard case .fd(let fd, let target) = member else { continue }
-          let link = target?.path ?? (atEntry && !paths.isEmpty ? ProcFS.readLink("/proc/\(r.tid)/fd/\(fd)") : nil)
+          let link = target?.path ?? (atEntry && !paths.isEmpty ? ProcFS.fdLink(r.tid, fd: fd) : nil)
           if fdMatches(fd, link) { return true }
         }
       default:

@@ -15,7 +15,7 @@ final class ThreadCPUTime {
 
   /// Whether this kernel exposes the figure (it needs CONFIG_SCHED_INFO).
   static var available: Bool {
-    readOnce("/proc/thread-self/schedstat") != nil
+    ProcFS.withSmallFile(ProcFS.ownThreadPath("schedstat"), capacity: 64, leadingNumber) != nil
   }
 
   func nanoseconds(pid: Int32, tid: Int32) -> UInt64? {
@@ -23,7 +23,7 @@ final class ThreadCPUTime {
     if let known = files[tid] {
       fd = known
     } else {
-      fd = open("/proc/\(pid)/task/\(tid)/schedstat", O_RDONLY | O_CLOEXEC)
+      fd = ProcFS.openTaskFile(pid, tid: tid, "schedstat")
       if fd < 0 { return nil }
       files[tid] = fd
     }
@@ -39,26 +39,23 @@ final class ThreadCPUTime {
     for fd in files.values { close(fd) }
   }
 
-  private static func readOnce(_ path: String) -> UInt64? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    if fd < 0 { return nil }
-    defer { close(fd) }
-    return read(fd)
-  }
-
   /// The leading decimal number of the file, read from its start.
   private static func read(_ fd: Int32) -> UInt64? {
     withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 64) { buf -> UInt64? in
       let n = pread(fd, buf.baseAddress, buf.count, 0)
       guard n > 0 else { return nil }
-      var v: UInt64 = 0
-      var digits = 0
-      for b in buf.prefix(n) {
-        guard b >= 0x30 && b <= 0x39 else { break }
-        v = v &* 10 &+ UInt64(b - 0x30)
-        digits += 1
-      }
-      return digits > 0 ? v : nil
+      return leadingNumber(UnsafeRawBufferPointer(start: buf.baseAddress, count: n))
     }
+  }
+
+  private static func leadingNumber(_ bytes: UnsafeRawBufferPointer) -> UInt64? {
+    var v: UInt64 = 0
+    var digits = 0
+    for b in bytes {
+      guard b >= 0x30 && b <= 0x39 else { break }
+      v = v &* 10 &+ UInt64(b - 0x30)
+      digits += 1
+    }
+    return digits > 0 ? v : nil
   }
 }

@@ -13,7 +13,7 @@ public enum PtracePermission {
     if let uids = status?.uids, uids.count == 4, Set(uids) != [me] {
       reasons.append("it runs as uid \(uids[0])\(Set(uids).count > 1 ? " (ids \(uids.map(String.init).joined(separator: "/")))" : "") and pipetrace as uid \(me); ptrace needs the same user on all ids, or CAP_SYS_PTRACE (root)")
     }
-    if let scope = ProcFS.read("/proc/sys/kernel/yama/ptrace_scope").flatMap({ Int($0.prefix { $0.isNumber }) }), scope > 0 {
+    if let scope = ProcFS.yamaPtraceScope, scope > 0 {
       let rule = [1: "only a parent may trace its descendants", 2: "only CAP_SYS_PTRACE may trace", 3: "no process may be traced"][scope] ?? "restricted"
       reasons.append("yama ptrace_scope is \(scope): \(rule)")
     }

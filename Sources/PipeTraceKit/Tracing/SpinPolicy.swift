@@ -36,33 +36,9 @@ struct SpinPolicy {
     let now = Clock.monotonic()
     if now - checkedAt >= 0.01 {
       checkedAt = now
-      busy = (SpinPolicy.runnableTasks() ?? 0) > cpus
+      busy = (ProcFS.runnableTasks() ?? 0) > cpus
     }
     return !busy
   }
 
-  /// The fourth field of /proc/loadavg, `R/T`: R tasks runnable now.
-  static func runnableTasks() -> Int? {
-    let fd = open("/proc/loadavg", O_RDONLY | O_CLOEXEC)
-    if fd < 0 { return nil }
-    defer { close(fd) }
-    var buffer = (UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0), UInt64(0))
-    return withUnsafeMutableBytes(of: &buffer) { raw -> Int? in
-      let n = read(fd, raw.baseAddress, raw.count)
-      guard n > 0 else { return nil }
-      var spaces = 0
-      var value = 0
-      for i in 0..<n {
-        let c = raw[i]
-        if c == UInt8(ascii: " ") {
-          spaces += 1
-        } else if spaces == 3 {
-          if c == UInt8(ascii: "/") { return value }
-          guard c >= 48 && c <= 57 else { return nil }
-          value = value * 10 + Int(c - 48)
-        }
-      }
-      return nil
-    }
-  }
 }

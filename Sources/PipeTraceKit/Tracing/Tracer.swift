@@ -160,9 +160,10 @@ public final class Tracer {
   /// Every process SIGKILLed by `requestKill`, in order. Safe from any thread.
   public var killedProcesses: [Int32] { kills.killed }
 
-  /// Adds a line to the trace output (a diagnosis, an action taken). Tracer thread only.
-  public func note(pid: Int32, _ text: String) {
-    events.emit(.note(pid: pid, text: text, timestamp: Clock.wall()))
+  /// Adds a line to the trace output (a diagnosis, an action taken), as process `pid`'s (a
+  /// process, never a thread: `report` lists a note's pid as a process). Tracer thread only.
+  public func note(pid: ProcessID, _ text: String) {
+    events.emit(.note(pid: pid.rawValue, text: text, timestamp: Clock.wall()))
     output?.flush()
   }
 

@@ -14,7 +14,7 @@ struct Mapping: Sendable {
 
   /// Every mapping of `pid`, in address order; empty when the file cannot be read.
   static func read(pid: Int32) -> [Mapping] {
-    guard let text = ProcFS.read("/proc/\(pid)/maps") else { return [] }
+    guard let text = ProcFS.read(ProcFS.path(pid, "maps")) else { return [] }
     return text.split(separator: "\n").compactMap(parse)
   }
 

@@ -28,7 +28,7 @@ public enum StackSnapshot {
   static func capture(pid: Int32, tid: Int32, unwinder: StackUnwinder) -> ThreadStack {
     do {
       // Seize + interrupt, no register changed: detach restores the call exactly as it was.
-      let session = try RemoteSyscallSession(pid: pid, tid: tid)
+      let session = try RemoteSyscallSession(pid: ProcessID(pid), tid: ThreadID(tid))
       defer { session.detach() }
       let frames = unwinder.capture(tid: tid, tgid: pid)
       unwinder.threadGone(tid: tid)

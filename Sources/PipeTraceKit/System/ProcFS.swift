@@ -1,9 +1,29 @@
+import CTrace
+
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Plain reads of /proc with libc only (no Foundation): `why` must stay cheaper than lsof.
+/// Plain reads of /proc with libc only (no Foundation): `why` must stay cheaper than lsof. The one
+/// place that knows /proc's layout: every other file asks here for a file's content, a link, a stat
+/// or an open fd.
 public enum ProcFS {
+  // MARK: paths
+
+  /// `/proc/PID/NAME` (NAME may be empty: the process's directory). A thread id works as PID too.
+  static func path(_ pid: Int32, _ name: String = "") -> String { "/proc/\(pid)/" + name }
+
+  /// `/proc/PID/task/TID/NAME`.
+  static func taskPath(_ pid: Int32, tid: Int32, _ name: String) -> String { "/proc/\(pid)/task/\(tid)/" + name }
+
+  /// `/proc/PID/fd/FD`: the magic link to what the fd points to (stat or open it to reach that).
+  static func fdPath(_ pid: Int32, fd: Int32) -> String { "/proc/\(pid)/fd/\(fd)" }
+
+  /// `/proc/thread-self/NAME`: the calling thread's own file.
+  static func ownThreadPath(_ name: String) -> String { "/proc/thread-self/" + name }
+
+  // MARK: reads
+
   /// The whole content of a small /proc file, or nil when it cannot be read (process gone, no permission).
   public static func read(_ path: String) -> String? {
     guard let bytes = readBytes(path) else { return nil }
@@ -26,6 +46,102 @@ public enum ProcFS {
       result.append(contentsOf: chunk[0..<n])
     }
   }
+
+  /// A task's file (`/proc/PID/task/TID/NAME`: `syscall`, `stack`, `children`, `schedstat`, …).
+  static func taskFile(_ pid: Int32, tid: Int32, _ name: String) -> String? {
+    read(taskPath(pid, tid: tid, name))
+  }
+
+  /// A file of /proc read into a stack buffer of `capacity` bytes (no heap: for files read on every
+  /// stop or tick, `/proc/loadavg`, `schedstat`); `body` gets what one read returned, nil when the
+  /// file cannot be opened or read.
+  static func withSmallFile<R>(_ path: String, capacity: Int, _ body: (UnsafeRawBufferPointer) -> R?) -> R? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    if fd < 0 { return nil }
+    defer { close(fd) }
+    return withUnsafeTemporaryAllocation(byteCount: capacity, alignment: 8) { buf -> R? in
+      let n = Glibc.read(fd, buf.baseAddress, buf.count)
+      guard n > 0 else { return nil }
+      return body(UnsafeRawBufferPointer(start: buf.baseAddress, count: n))
+    }
+  }
+
+  /// An fd on a /proc file, kept open by the caller to read again with pread (a thread's
+  /// `schedstat` at every stop); -1 when it cannot be opened.
+  static func openTaskFile(_ pid: Int32, tid: Int32, _ name: String) -> Int32 {
+    open(taskPath(pid, tid: tid, name), O_RDONLY | O_CLOEXEC)
+  }
+
+  /// The fd directory of a process (or of a thread with its own fd table) opened for readdir and
+  /// readlinkat; -1 with errno set when it cannot be (EACCES: another user's).
+  static func openFdDirectory(_ pid: Int32, tid: Int32? = nil) -> Int32 {
+    open(tid.map { taskPath(pid, tid: $0, "fd") } ?? path(pid, "fd"), O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+  }
+
+  /// Whether this process may read `pid`'s fd table; false with errno set.
+  static func canReadFds(_ pid: Int32) -> Bool {
+    access(path(pid, "fd/"), R_OK) == 0
+  }
+
+  /// An O_PATH fd on what `pid`'s fd points to (no driver's open runs); -1 when not open.
+  static func openFdTarget(_ pid: Int32, fd: Int32) -> Int32 {
+    open(fdPath(pid, fd: fd), Int32(CT_O_PATH | CT_O_CLOEXEC))
+  }
+
+  /// stat of what `pid`'s fd points to, or with `follow` false of the link itself (its mode bits
+  /// tell how the fd was opened); nil when not open.
+  static func fdStat(_ pid: Int32, fd: Int32, follow: Bool = true) -> stat? {
+    var st = stat()
+    let path = fdPath(pid, fd: fd)
+    guard (follow ? stat(path, &st) : lstat(path, &st)) == 0 else { return nil }
+    return st
+  }
+
+  /// The link count of /proc/PID/task (a link per thread plus two): one stat tells a
+  /// single-threaded process without listing the directory. nil when it cannot be read.
+  static func taskLinkCount(_ pid: Int32) -> UInt64? {
+    var st = stat()
+    guard stat(path(pid, "task"), &st) == 0 else { return nil }
+    return UInt64(st.st_nlink)
+  }
+
+  /// The fd's link text (`pipe:[1]`, a path), bytes kept; nil when not open.
+  static func fdLink(_ pid: Int32, fd: Int32) -> String? {
+    readLink(fdPath(pid, fd: fd))
+  }
+
+  /// The executable a task runs (/proc/PID/exe's link), bytes kept.
+  static func executable(_ pid: Int32) -> String? {
+    readLink(path(pid, "exe"))
+  }
+
+  /// Yama's ptrace_scope (0 classic, 1 restricted to descendants, 2 admin only, 3 none); nil
+  /// without Yama.
+  static var yamaPtraceScope: Int? {
+    read("/proc/sys/kernel/yama/ptrace_scope").flatMap { Int($0.prefix { $0.isNumber }) }
+  }
+
+  /// The fourth field of /proc/loadavg, `R/T`: R tasks runnable now (read into a stack buffer:
+  /// the tracer's spin policy asks every 10 ms).
+  static func runnableTasks() -> Int? {
+    withSmallFile("/proc/loadavg", capacity: 64) { raw -> Int? in
+      var spaces = 0
+      var value = 0
+      for c in raw {
+        if c == UInt8(ascii: " ") {
+          spaces += 1
+        } else if spaces == 3 {
+          if c == UInt8(ascii: "/") { return value }
+          guard c >= 48 && c <= 57 else { return nil }
+          value = value * 10 + Int(c - 48)
+        }
+      }
+      return nil
+    }
+  }
+
+  /// pipetrace's own executable (/proc/self/exe), bytes kept.
+  static var ownExecutable: String? { readLink("/proc/self/exe") }
 
   /// The target of a symlink such as /proc/PID/fd/N, or nil; its bytes kept exactly (see
   /// `DisplayText.decode`: a path need not be UTF-8). On the tracer's path for every new fd: no
@@ -58,16 +174,21 @@ public enum ProcFS {
   }
 
   public static func threadIds(of pid: Int32) -> [Int32] {
-    list("/proc/\(pid)/task").compactMap { Int32($0) }.sorted()
+    list(path(pid, "task")).compactMap { Int32($0) }.sorted()
   }
 
   /// The calling thread's id (/proc/thread-self is `PID/task/TID`).
   static var currentThreadId: Int32 {
-    ProcFS.readLink("/proc/thread-self").flatMap { $0.split(separator: "/").last.flatMap { Int32($0) } } ?? getpid()
+    readLink("/proc/thread-self").flatMap { $0.split(separator: "/").last.flatMap { Int32($0) } } ?? getpid()
+  }
+
+  /// A task's working directory (readlink of /proc/TID/cwd, bytes kept), nil when it cannot be read.
+  static func workingDirectory(_ tid: Int32) -> String? {
+    readLink(path(tid, "cwd"))
   }
 
   public static func exists(_ pid: Int32) -> Bool {
-    pid > 0 && access("/proc/\(pid)", F_OK) == 0
+    pid > 0 && access(path(pid), F_OK) == 0
   }
 
   /// NUL-separated argv joined with spaces; empty for kernel threads and zombies.
@@ -78,14 +199,14 @@ public enum ProcFS {
   /// The argv of /proc/PID/cmdline without loss (bytes that are not UTF-8 as `DisplayText.decode`
   /// keeps them); empty for kernel threads and zombies.
   public static func arguments(_ pid: Int32) -> [String] {
-    guard let bytes = readBytes("/proc/\(pid)/cmdline") else { return [] }
+    guard let bytes = readBytes(path(pid, "cmdline")) else { return [] }
     var parts = bytes.split(separator: 0, omittingEmptySubsequences: false).map { DisplayText.decode($0) }
     if parts.last == "" { parts.removeLast() }
     return parts
   }
 
   public static func wchan(_ pid: Int32, tid: Int32) -> String? {
-    guard let text = read("/proc/\(pid)/task/\(tid)/wchan"), !text.isEmpty, text != "0" else { return nil }
+    guard let text = taskFile(pid, tid: tid, "wchan"), !text.isEmpty, text != "0" else { return nil }
     return text
   }
 
@@ -96,7 +217,7 @@ public enum ProcFS {
 
   /// A field of /proc/PID/fdinfo/FD (`flags`, `tty-index`, …), trimmed.
   public static func fdInfoField(_ pid: Int32, fd: Int32, _ name: String) -> String? {
-    guard let text = read("/proc/\(pid)/fdinfo/\(fd)") else { return nil }
+    guard let text = read(path(pid, "fdinfo/\(fd)")) else { return nil }
     for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
       return String(line.dropFirst(name.count + 1)).trimmingCharacters()
     }
@@ -106,7 +227,7 @@ public enum ProcFS {
   /// An epoll instance's interest list from its fdinfo: per watched fd the events it asks for
   /// (`tfd:        5 events:       19 data: ...`, the mask in hex).
   public static func epollInterest(_ pid: Int32, epfd: Int32) -> [(fd: Int32, events: UInt32)] {
-    guard let text = read("/proc/\(pid)/fdinfo/\(epfd)") else { return [] }
+    guard let text = read(path(pid, "fdinfo/\(epfd)")) else { return [] }
     return text.split(separator: "\n").compactMap { line -> (Int32, UInt32)? in
       guard line.hasPrefix("tfd:") else { return nil }
       let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" })
@@ -120,7 +241,7 @@ public enum ProcFS {
   /// numbers are i386 ones.
   public static func isI386(_ pid: Int32) -> Bool {
     #if arch(x86_64)
-    let fd = open("/proc/\(pid)/exe", O_RDONLY | O_CLOEXEC)
+    let fd = open(path(pid, "exe"), O_RDONLY | O_CLOEXEC)
     if fd < 0 { return false }
     defer { close(fd) }
     var header = [UInt8](repeating: 0, count: 20)
@@ -134,12 +255,12 @@ public enum ProcFS {
 
   /// The fd numbers open in a process.
   public static func openFds(_ pid: Int32) -> [Int32] {
-    list("/proc/\(pid)/fd").compactMap { Int32($0) }.sorted()
+    list(path(pid, "fd")).compactMap { Int32($0) }.sorted()
   }
 
   /// What an fd points to; a path's bytes are kept exactly.
   public static func fdTarget(_ pid: Int32, fd: Int32) -> FdTarget? {
-    readLink("/proc/\(pid)/fd/\(fd)").map(FdTarget.init(link:))
+    fdLink(pid, fd: fd).map(FdTarget.init(link:))
   }
 }
 
@@ -152,7 +273,7 @@ public struct ProcStatus: Sendable {
   private let tid: Int32?
 
   public init?(pid: Int32, tid: Int32? = nil) {
-    let path = tid.map { "/proc/\(pid)/task/\($0)/status" } ?? "/proc/\(pid)/status"
+    let path = tid.map { ProcFS.taskPath(pid, tid: $0, "status") } ?? ProcFS.path(pid, "status")
     guard let text = ProcFS.read(path) else { return nil }
     self.pid = pid
     self.tid = tid
@@ -224,7 +345,7 @@ public struct ProcStat: Sendable, Equatable {
 
   /// Reads /proc/PID/stat (or a thread's with `tid`).
   public static func read(_ pid: Int32, tid: Int32? = nil) -> ProcStat? {
-    let path = tid.map { "/proc/\(pid)/task/\($0)/stat" } ?? "/proc/\(pid)/stat"
+    let path = tid.map { ProcFS.taskPath(pid, tid: $0, "stat") } ?? ProcFS.path(pid, "stat")
     guard let bytes = ProcFS.readBytes(path) else { return nil }
     return parse(bytes: bytes)
   }
@@ -311,7 +432,7 @@ public enum SyscallState: Sendable, Equatable {
   case inSyscall(number: Int, args: [UInt64], sp: UInt64, pc: UInt64)
 
   public static func read(_ pid: Int32, tid: Int32) -> SyscallState? {
-    ProcFS.read("/proc/\(pid)/task/\(tid)/syscall").flatMap(parse)
+    ProcFS.taskFile(pid, tid: tid, "syscall").flatMap(parse)
   }
 
   public static func parse(_ text: String) -> SyscallState? {
