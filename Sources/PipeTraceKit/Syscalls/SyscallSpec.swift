@@ -1,0 +1,102 @@
+/// A syscall of any ABI, by its place in the catalogue (`SyscallCatalogue`): what a record, a
+/// filter or a report keeps instead of the name. Two ABIs' calls of one name are one ID; the
+/// number is the ABI's (`SyscallTable`). `unknown` stands for a name the catalogue does not have
+/// (a record keeps that name beside it, so it still prints and round-trips).
+public struct SyscallID: Hashable, Sendable, Comparable {
+  public let index: UInt16
+
+  init(index: UInt16) { self.index = index }
+
+  public static let unknown = SyscallID(index: .max)
+
+  /// The call of this name in the catalogue; nil for names it does not have.
+  public init?(named name: String) {
+    guard let id = SyscallCatalogue.idsByName[name] else { return nil }
+    self = id
+  }
+
+  /// In the catalogue (not `unknown`).
+  @inline(__always)
+  public var isKnown: Bool { index != .max }
+
+  /// Everything the catalogue says of the call; an empty spec for `unknown`.
+  @inline(__always)
+  public var spec: SyscallSpec {
+    isKnown ? SyscallCatalogue.specs[Int(index)] : SyscallSpec.unknown
+  }
+
+  public var name: String { spec.name }
+  @inline(__always)
+  public var traits: SyscallTraits { spec.traits }
+
+  public static func < (a: SyscallID, b: SyscallID) -> Bool { a.index < b.index }
+
+  // Calls the tracer and the readers name as such (the continuation of an interrupted call, the
+  // one fd-closing call injection makes and the model reports): here, not spelled in consumers.
+  /// restart_syscall: the kernel continuing an interrupted call.
+  public static let restartSyscall = SyscallID(named: "restart_syscall")!
+  public static let close = SyscallID(named: "close")!
+  public static let open = SyscallID(named: "open")!
+  public static let openat = SyscallID(named: "openat")!
+  public static let dup2 = SyscallID(named: "dup2")!
+  public static let dup3 = SyscallID(named: "dup3")!
+}
+
+/// One call as the catalogue knows it in every ABI: name, strace classes, argument count, the
+/// decoding recipe shared by the ABIs, traits and fd-effect rule. Per-ABI differences (i386's old
+/// select and mmap) are in the ABI's `SyscallRow`.
+public struct SyscallSpec: Sendable {
+  public let id: SyscallID
+  public let name: String
+  /// Registers the call takes (strace's nargs).
+  public let argCount: Int
+  public let classes: SyscallClass
+  public let traits: SyscallTraits
+  /// How a successful (for close: any) return changes the fd table; nil for calls that do not.
+  public let fdRule: FdRule?
+  /// The argument kinds and return kind (nil: not decoded, `argCount` raw words in hex).
+  let signature: Signature?
+  /// For calls that create a task: what the new task is when the flags do not say more.
+  public let forkKind: ForkKind?
+
+  /// The argument kinds of the shared recipe.
+  var args: [ArgKind]? { signature?.args }
+  var returns: ReturnKind { signature?.returns ?? .int }
+
+  /// Which argument is the program's path (execve: 0, execveat: 1).
+  public var execPathArgument: Int? {
+    guard traits.contains(.execs) else { return nil }
+    return args?.firstIndex { if case .path = $0 { return true } else { return false } }
+  }
+
+  static let unknown = SyscallSpec(
+    id: .unknown, name: "", argCount: 6, classes: [], traits: [], fdRule: nil, signature: nil, forkKind: nil)
+}
+
+extension SyscallCatalogue {
+  /// Every call, in the order of `text`: `SyscallID.index` is the place here.
+  static let specs: [SyscallSpec] = {
+    var list: [SyscallSpec] = []
+    for line in text.split(separator: "\n") {
+      let f = line.split(separator: " ")
+      guard f.count == 3, let n = Int(f[1]) else { continue }
+      let name = String(f[0])
+      let traits = SyscallSignatures.traits(name)
+      list.append(SyscallSpec(
+        id: SyscallID(index: UInt16(list.count)), name: name, argCount: n, classes: SyscallClass.fromLetters(f[2]),
+        traits: traits, fdRule: SyscallSignatures.fdRule(name, traits: traits),
+        signature: SyscallSignatures.shared[name] ?? SyscallSignatures.i386[name],
+        forkKind: SyscallSignatures.forkKinds[name]))
+    }
+    return list
+  }()
+
+  static let idsByName: [String: SyscallID] = {
+    var d: [String: SyscallID] = [:]
+    for s in specs { d[s.name] = s.id }
+    return d
+  }()
+
+  /// Every ID of the catalogue.
+  public static var allIDs: [SyscallID] { specs.map(\.id) }
+}
