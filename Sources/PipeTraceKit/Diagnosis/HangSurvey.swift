@@ -184,7 +184,7 @@ public struct HangSurvey: Sendable {
   /// selects, epoll waits, and `restart_syscall`, which may continue a poll: the diagnosis tells)
   /// or a child (wait4, waitid); nil for anything else.
   static func waitKind(_ row: SyscallRow) -> WaitKind? {
-    if row.name == RestartedCall.name { return .fds }
+    if row.traits.contains(.continuesCall) { return .fds }
     if row.traits.contains(.waitsOnChild) { return .child }
     return row.traits.isDisjoint(with: [.readsFd, .writesFd, .waitsOnFds]) ? nil : .fds
   }

@@ -3,8 +3,6 @@
 /// the original call's argument registers untouched, so the call is the original one, continued:
 /// which one it was is in the kernel stack (root) or, failing that, the wait channel.
 enum RestartedCall {
-  static let name = "restart_syscall"
-
   /// Kernel functions that name the call being continued (newest kernels first where they differ).
   static let stackMarkers: [(String, String)] = [
     ("do_restart_poll", "poll"),

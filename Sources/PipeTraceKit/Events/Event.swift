@@ -139,6 +139,12 @@ public struct SyscallRecord: Sendable {
     }
   }
 
+  /// A record of the call of `row` in `abi` (the tracer's: no name lookup).
+  public init(pid: Int32, tid: Int32, row: SyscallRow, abi: SyscallArch, args: [ArgValue], timestamp: Double) {
+    self.init(pid: pid, tid: tid, call: .unknown, number: row.number, abi: abi, args: args, timestamp: timestamp)
+    identify(row, abi: abi)
+  }
+
   /// Makes this the record of a call of `row` in `abi` (the tracer's: no name lookup).
   public mutating func identify(_ row: SyscallRow, abi: SyscallArch) {
     call = row.id

@@ -102,6 +102,7 @@ struct JSONLineParser {
     var mode = ""
     var sawTs = false
     var retTarget: FdTarget?
+    var number = -1, abi: SyscallArch?  // schema 2
 
     skipSpace()
     if peek() == UInt8(ascii: "}") {
@@ -158,6 +159,8 @@ struct JSONLineParser {
         } else {
           status = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
         }
+      case .nr: number = Int(truncatingIfNeeded: try parseInt())
+      case .abi: abi = SyscallArch(rawValue: try parseString())
       case .other: try skipValue()
       }
       skipSpace()
@@ -183,7 +186,7 @@ struct JSONLineParser {
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
       var record = SyscallRecord(
-        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err, retDetail: retDetail,
+        pid: pid, tid: task, name: name, number: number, abi: abi, args: args, ret: ret, errno: err, retDetail: retDetail,
         timestamp: ts, duration: dur)
       if let retTarget { record.retTarget = retTarget }
       return .syscall(record)
@@ -278,7 +281,7 @@ struct JSONLineParser {
 
   enum TopKey {
     case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
-    case sender, text, retFd, mode, uid, status, retDetail, other
+    case sender, text, retFd, mode, uid, status, retDetail, nr, abi, other
   }
 
   /// A top-level key, matched on its bytes (no String is made).
@@ -302,7 +305,9 @@ struct JSONLineParser {
       memcmp(key.utf8Start, bytes.baseAddress! + from, n) == 0 ? k : .other
     }
     switch n {
-    case 2: return at(0) == 0x74 && at(1) == 0x73 ? .ts : .other  // ts
+    case 2:
+      if at(0) == 0x74 && at(1) == 0x73 { return .ts }
+      return at(0) == 0x6E && at(1) == 0x72 ? .nr : .other  // nr
     case 3:
       switch (at(0), at(1), at(2)) {
       case (0x70, 0x69, 0x64): return .pid
@@ -312,6 +317,7 @@ struct JSONLineParser {
       case (0x66, 0x64, 0x73): return .fds
       case (0x73, 0x69, 0x67): return .sig
       case (0x75, 0x69, 0x64): return .uid
+      case (0x61, 0x62, 0x69): return .abi
       default: return .other
       }
     case 4:

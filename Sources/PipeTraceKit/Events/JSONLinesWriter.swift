@@ -11,7 +11,7 @@ public final class JSONLinesWriter: EventSink {
 
   /// The first line of a trace.
   public func writeStart(command: [String]?, attached: [Int32], timestamp: Double) {
-    out.append("{\"event\":\"start\",\"version\":1,\"ts\":")
+    out.append("{\"event\":\"start\",\"version\":2,\"ts\":")
     out.append(seconds: timestamp)
     out.append(",\"command\":")
     if let c = command { appendStrings(c) } else { out.append("null") }
@@ -29,6 +29,14 @@ public final class JSONLinesWriter: EventSink {
       head("syscall", r.pid, r.tid, r.timestamp)
       out.append(",\"name\":")
       appendString(r.name)
+      if let abi = r.abi {
+        // Schema 2: the number in the ABI's table (a reader of version 1 traces has neither).
+        out.append(",\"nr\":")
+        out.append(int: Int64(r.number))
+        out.append(",\"abi\":\"")
+        out.append(abi.rawValue)
+        out.append(byte: UInt8(ascii: "\""))
+      }
       out.append(",\"args\":[")
       var fds: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []
       for (i, a) in r.args.enumerated() {

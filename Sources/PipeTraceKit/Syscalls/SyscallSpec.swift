@@ -91,11 +91,8 @@ extension SyscallCatalogue {
     return list
   }()
 
-  static let idsByName: [String: SyscallID] = {
-    var d: [String: SyscallID] = [:]
-    for s in specs { d[s.name] = s.id }
-    return d
-  }()
+  /// Looked up once per record of a saved trace: an FNV-hashed table, not a Dictionary.
+  static let idsByName = NameTable(specs.map { ($0.name, $0.id) })
 
   /// Every ID of the catalogue.
   public static var allIDs: [SyscallID] { specs.map(\.id) }
