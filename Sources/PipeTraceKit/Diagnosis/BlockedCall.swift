@@ -40,7 +40,7 @@ public struct BlockedCall: Sendable, Equatable {
     let row = table.row(number)
     guard row.traits.contains(.continuesCall),
       let original = RestartedCall.original(pid: pid, tid: tid, wchan: wchan, args: args),
-      let resumed = table.number(of: original) ?? table.number(of: original + "_time64")
+      let resumed = table.number(of: original) ?? table.number(of: original.name + "_time64")
     else {
       return decode(pid: pid, row: row, args: args)
     }

@@ -161,7 +161,7 @@ public struct HangSurvey: Sendable {
           entries[i].dependents.append(Dependent(pid: parent, comm: entries[j].diagnosis.comm,
                                                  syscall: entries[j].diagnosis.blocked?.syscall ?? "?"))
         } else if let wait = childWaits[parent], let p = analyzer.snapshot(parent) {
-          let call = p.threads.first { $0.tid == wait.tid }?.blocked?.syscall ?? "wait4"
+          let call = p.threads.first { $0.tid == wait.tid }?.blocked?.syscall ?? SyscallID.wait4.name
           entries[i].dependents.append(Dependent(pid: parent, comm: p.comm, syscall: call))
         } else {
           break

@@ -230,7 +230,7 @@ public final class ProcessModel {
     case .close(let fd):
       guard let entry = tables[pid]?.entries[fd] else { return }
       tables[pid]?.entries[fd] = nil
-      release(pid, fd: fd, entry: entry, how: "close", ts: r.timestamp)
+      release(pid, fd: fd, entry: entry, how: r.name, ts: r.timestamp)
     case .closeRange(let first, let last), .markCloseOnExec(let first, let last):
       guard let t = tables[pid] else { return }
       let onlyMark = effect == .markCloseOnExec(first: first, last: last)
@@ -239,7 +239,7 @@ public final class ProcessModel {
           t.entries[fd]?.cloexec = true
         } else {
           t.entries[fd] = nil
-          release(pid, fd: fd, entry: entry, how: "close_range", ts: r.timestamp)
+          release(pid, fd: fd, entry: entry, how: r.name, ts: r.timestamp)
         }
       }
     case .opened:

@@ -187,6 +187,12 @@ enum SyscallSignatures {
     fdRules[name] ?? (traits.contains(.returnsFd) ? .newFd : nil)
   }
 
+  /// Arguments strace's -P reads as fds that the decoder shows as numbers (pathtrace.c's cases).
+  static let numericFdArguments: [String: [Int]] = [
+    "dup2": [1], "dup3": [1], "sendfile": [0, 1], "tee": [0, 1], "splice": [0, 2],
+    "copy_file_range": [0, 2], "epoll_ctl": [2],
+  ]
+
   /// Calls that make a new task, with what the task is when the flags say no more (CLONE_THREAD
   /// makes a thread, CLONE_VFORK a vfork).
   static let forkKinds: [String: ForkKind] = ["fork": .fork, "vfork": .vfork, "clone": .fork, "clone3": .clone]

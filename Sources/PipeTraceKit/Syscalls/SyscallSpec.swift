@@ -40,6 +40,12 @@ public struct SyscallID: Hashable, Sendable, Comparable {
   public static let openat = SyscallID(named: "openat")!
   public static let dup2 = SyscallID(named: "dup2")!
   public static let dup3 = SyscallID(named: "dup3")!
+  /// The calls restart_syscall is found to continue (`RestartedCall`).
+  public static let poll = SyscallID(named: "poll")!
+  public static let futex = SyscallID(named: "futex")!
+  public static let clockNanosleep = SyscallID(named: "clock_nanosleep")!
+  /// What a parent known to wait for a child is shown waiting in when its call is not known.
+  public static let wait4 = SyscallID(named: "wait4")!
 }
 
 /// One call as the catalogue knows it in every ABI: name, strace classes, argument count, the
@@ -58,6 +64,8 @@ public struct SyscallSpec: Sendable {
   let signature: Signature?
   /// For calls that create a task: what the new task is when the flags do not say more.
   public let forkKind: ForkKind?
+  /// Arguments strace's -P reads as fds that the decoder shows as numbers (pathtrace.c's cases).
+  public let numericFdArguments: [Int]
 
   /// The argument kinds of the shared recipe.
   var args: [ArgKind]? { signature?.args }
@@ -70,7 +78,8 @@ public struct SyscallSpec: Sendable {
   }
 
   static let unknown = SyscallSpec(
-    id: .unknown, name: "", argCount: 6, classes: [], traits: [], fdRule: nil, signature: nil, forkKind: nil)
+    id: .unknown, name: "", argCount: 6, classes: [], traits: [], fdRule: nil, signature: nil, forkKind: nil,
+    numericFdArguments: [])
 }
 
 extension SyscallCatalogue {
@@ -86,7 +95,8 @@ extension SyscallCatalogue {
         id: SyscallID(index: UInt16(list.count)), name: name, argCount: n, classes: SyscallClass.fromLetters(f[2]),
         traits: traits, fdRule: SyscallSignatures.fdRule(name, traits: traits),
         signature: SyscallSignatures.shared[name] ?? SyscallSignatures.i386[name],
-        forkKind: SyscallSignatures.forkKinds[name]))
+        forkKind: SyscallSignatures.forkKinds[name],
+        numericFdArguments: SyscallSignatures.numericFdArguments[name] ?? []))
     }
     return list
   }()

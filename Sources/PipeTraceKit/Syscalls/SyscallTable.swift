@@ -44,6 +44,9 @@ public struct SyscallTable: Sendable {
 
   public func number(of name: String) -> Int? { numbersByName[name] }
 
+  /// The number of a catalogue call in this ABI; nil when the ABI does not have it.
+  public func number(of call: SyscallID) -> Int? { call.isKnown ? numbersByName[call.name] : nil }
+
   /// Every row, in number order.
   public var allRows: [SyscallRow] { rows.compactMap { $0 } }
 
