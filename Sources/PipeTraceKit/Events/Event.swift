@@ -117,7 +117,12 @@ public struct SyscallRecord: Sendable {
   public var tid: Int32
   /// The call, as the catalogue knows it: its traits, fd-effect rule and name come from it.
   /// `unknown` for a name the catalogue does not have (kept as is, so it prints and round-trips).
-  public var call: SyscallID
+  public var call: SyscallID {
+    didSet { traits = call.traits }
+  }
+  /// The call's traits (none for a name the catalogue lacks), copied from the catalogue when the
+  /// call is set: every consumer of a report asks them of every record.
+  public private(set) var traits: SyscallTraits
   /// The ABI the call was made in; nil where the source does not say (a strace log, a version 1
   /// JSON trace).
   public var abi: SyscallArch?
@@ -131,7 +136,7 @@ public struct SyscallRecord: Sendable {
   /// The call's name, rendered from `call` (or the name a source gave that the catalogue lacks).
   /// Setting it resolves the name in the catalogue.
   public var name: String {
-    get { call.isKnown ? SyscallCatalogue.specs[Int(call.index)].name : extras?.value.otherName ?? "" }
+    get { call.isKnown ? call.name : extras?.value.otherName ?? "" }
     set {
       let id = SyscallID(named: newValue) ?? .unknown
       call = id
@@ -155,9 +160,6 @@ public struct SyscallRecord: Sendable {
     }
   }
 
-  /// The call's traits (none for a name the catalogue lacks).
-  @inline(__always)
-  public var traits: SyscallTraits { call.traits }
 
   /// What strace prints after the return value, e.g. `(in [3])` for select: the out part of a result.
   public var retDetail: String? {
@@ -208,6 +210,7 @@ public struct SyscallRecord: Sendable {
     self.pid = pid
     self.tid = tid
     self.call = call
+    self.traits = call.traits
     self.abi = abi
     self.number = number
     self.args = args

@@ -5,12 +5,14 @@
 /// replaced, the model handles the exec event itself.)
 extension FdEffect {
   static func of(_ r: SyscallRecord) -> [FdEffect] {
-    let spec = r.call.spec
+    guard r.call.isKnown else { return [] }
+    let spec = SyscallCatalogue.specs[Int(r.call.index)]
     guard let rule = spec.fdRule else { return [] }
+    if case .newFd = rule { return rule.effects(ret: r.ret, errno: r.errno, args: [], pair: []) }
+    // Only the arguments the rule reads (an open's path and flags are not turned into numbers).
+    var values = [Int64?](repeating: nil, count: r.args.count)
     let kinds = spec.args ?? []
-    var values: [Int64?] = []
-    values.reserveCapacity(r.args.count)
-    for (i, a) in r.args.enumerated() { values.append(integer(a, kind: i < kinds.count ? kinds[i] : nil)) }
+    for i in rule.argumentsRead where i < r.args.count { values[i] = integer(r.args[i], kind: i < kinds.count ? kinds[i] : nil) }
     var pair: [Int32] = []
     if let p = rule.pairArgument, p < r.args.count, case .array(let fds, _) = r.args[p] { pair = fds.compactMap(fdNumber) }
     return rule.effects(ret: r.ret, errno: r.errno, args: values, pair: pair)

@@ -83,6 +83,18 @@ extension FdRule {
     }
   }
 
+  /// The arguments whose values the rule reads (the pair array's fds come apart, in `pair`).
+  public var argumentsRead: [Int] {
+    switch self {
+    case .close(let fd): return [fd]
+    case .closeRange(let first, let last, let flags): return [first, last, flags]
+    case .duplicate(let old, let new, let flags): return [old] + (new.map { [$0] } ?? []) + (flags.map { [$0] } ?? [])
+    case .fcntl(let fd, let command, let arg): return [fd, command, arg]
+    case .pair(_, let flags, _): return flags.map { [$0] } ?? []
+    case .newFd: return []
+    }
+  }
+
   /// The argument holding the pair array, for `pair` rules.
   public var pairArgument: Int? {
     if case .pair(let a, _, _) = self { return a }

@@ -25,9 +25,10 @@ public struct SyscallID: Hashable, Sendable, Comparable {
     isKnown ? SyscallCatalogue.specs[Int(index)] : SyscallSpec.unknown
   }
 
-  public var name: String { spec.name }
+  // Asked for every event of a report: read from flat tables, not by copying a spec.
+  public var name: String { isKnown ? SyscallCatalogue.names[Int(index)] : "" }
   @inline(__always)
-  public var traits: SyscallTraits { spec.traits }
+  public var traits: SyscallTraits { isKnown ? SyscallCatalogue.traits[Int(index)] : [] }
 
   public static func < (a: SyscallID, b: SyscallID) -> Bool { a.index < b.index }
 
@@ -100,6 +101,9 @@ extension SyscallCatalogue {
     }
     return list
   }()
+
+  static let names: [String] = specs.map(\.name)
+  static let traits: [SyscallTraits] = specs.map(\.traits)
 
   /// Looked up once per record of a saved trace: an FNV-hashed table, not a Dictionary.
   static let idsByName = NameTable(specs.map { ($0.name, $0.id) })

@@ -45,14 +45,15 @@ struct Xlat: Sendable {
     var value: UInt64 = 0
     var known = false
     for part in body.split(separator: "|") {
-      let word = String(part.drop { $0 == " " }.reversed().drop { $0 == " " }.reversed())
+      var word = part.drop { $0 == " " }
+      while word.last == " " { word = word.dropLast() }
       if word == "~0" {
         value |= UInt64(UInt32.max)
       } else if let n = UInt64(word) {
         value |= n
       } else if word.hasPrefix("0x"), let n = UInt64(word.dropFirst(2), radix: 16) {
         value |= n
-      } else if let n = tables.lazy.compactMap({ $0.value(of: word) }).first {
+      } else if let n = tables.lazy.compactMap({ $0.value(of: String(word)) }).first {
         value |= n
       } else {
         continue
