@@ -83,6 +83,15 @@ extension FdRule {
     }
   }
 
+  /// Closes fds or puts a file at an fd number that may be in use (the `changesFdTable` trait).
+  var closesOrReplaces: Bool {
+    switch self {
+    case .close, .closeRange: return true
+    case .duplicate(_, let new, _): return new != nil
+    case .fcntl, .pair, .newFd: return false
+    }
+  }
+
   /// The arguments whose values the rule reads (the pair array's fds come apart, in `pair`).
   public var argumentsRead: [Int] {
     switch self {

@@ -151,7 +151,7 @@ enum SyscallSignatures {
     if writesFd.contains(name) { t.insert(.writesFd) }
     if waitsOnFds.contains(name) { t.insert(.waitsOnFds) }
     if waitsOnChild.contains(name) { t.insert(.waitsOnChild) }
-    if changesFdTable.contains(name) { t.insert(.changesFdTable) }
+    if fdRules[name]?.closesOrReplaces == true { t.insert(.changesFdTable) }
     if mapsCode.contains(name) { t.insert(.mapsCode) }
     if neverReturns.contains(name) { t.insert(.neverReturns) }
     if sleepsOnly.contains(name) { t.insert(.sleepsOnly) }
@@ -227,7 +227,6 @@ enum SyscallSignatures {
     "epoll_pwait", "epoll_pwait2",
   ]
   static let waitsOnChild: Set<String> = ["wait4", "waitpid", "waitid"]
-  static let changesFdTable: Set<String> = ["close", "close_range", "dup2", "dup3"]
   static let mapsCode: Set<String> = ["mmap", "mmap2", "munmap", "mprotect", "mremap", "pkey_mprotect"]
   /// The register with the PROT_* flags of the calls that map code only with PROT_EXEC.
   static let protArgument: [String: Int] = ["mmap": 2, "mmap2": 2, "mprotect": 2, "pkey_mprotect": 2]
