@@ -9,8 +9,7 @@ public enum StuckPolicy {
   /// Calls that can wait on another process's fds: reads, polls and selects (the table's traits) on
   /// pipes, FIFOs, UNIX stream sockets and ptys, and `restart_syscall` (a poll interrupted by a stop
   /// continues as it).
-  public static func mayWaitOnAnotherProcess(name: String, args: [ArgValue]) -> Bool {
-    let traits = SyscallTable.traits(named: name)
+  public static func mayWaitOnAnotherProcess(_ traits: SyscallTraits, args: [ArgValue]) -> Bool {
     if traits.contains(.continuesCall) { return true }
     guard traits.contains(.readsFd) || traits.contains(.waitsOnFds) else { return false }
     // select's fd sets and epoll's interest list are not in the arguments with their targets.

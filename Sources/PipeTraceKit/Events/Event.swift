@@ -251,11 +251,18 @@ public struct SyscallRecord: Sendable {
 /// The call a restart_syscall continues: its name and its arguments as decoded when it began.
 public struct ResumedCall: Sendable {
   public var name: String
+  /// The call in the catalogue (`unknown` for a name it lacks).
+  public var call: SyscallID
   public var args: [ArgValue]
   /// CLOCK_REALTIME when it began; nil when it was already in progress as the trace attached.
   public var started: Double?
   public init(name: String, args: [ArgValue], started: Double?) {
+    self.init(call: SyscallID(named: name) ?? .unknown, name: name, args: args, started: started)
+  }
+
+  public init(call: SyscallID, name: String, args: [ArgValue], started: Double?) {
     self.name = name
+    self.call = call
     self.args = args
     self.started = started
   }

@@ -110,7 +110,7 @@ final class SyscallStopHandler {
       record.args = [.raw("<... resuming interrupted \(resumed?.name ?? "call") ...>")]
       if let resumed {
         record.resumes = ResumedCall(
-          name: resumed.name, args: resumed.args, started: resumed.timestamp > 0 ? resumed.timestamp : nil)
+          call: resumed.call, name: resumed.name, args: resumed.args, started: resumed.timestamp > 0 ? resumed.timestamp : nil)
       }
     } else if show {
       decoder.decodeEntry(&call, into: &record, memory: memory, fds: t.fds)
