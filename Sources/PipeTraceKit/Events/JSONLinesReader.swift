@@ -103,6 +103,7 @@ struct JSONLineParser {
     var sawTs = false
     var retTarget: FdTarget?
     var number = -1, abi: SyscallArch?  // schema 2
+    var call = SyscallID.unknown  // `name` is kept only when the catalogue lacks it
 
     skipSpace()
     if peek() == UInt8(ascii: "}") {
@@ -123,7 +124,15 @@ struct JSONLineParser {
         ts = try parseDouble()
         guard ts.isFinite else { throw JSONLineError(reason: "ts is not a finite number") }
         sawTs = true
-      case .name: name = try parseString()
+      case .name:
+        // Resolved once, here: from the line's bytes when the catalogue has the name.
+        if let span = try parseStringSpan() {
+          call = SyscallID(utf8: span) ?? .unknown
+          name = call.isKnown ? "" : String(decoding: span, as: UTF8.self)
+        } else {
+          name = try parseString()
+          call = SyscallID(named: name) ?? .unknown
+        }
       case .args:
         args = try parseArgs()
         sawArgs = true
@@ -181,13 +190,14 @@ struct JSONLineParser {
 
     switch kind {
     case .syscall:
-      guard !name.isEmpty, sawTs else { throw JSONLineError(reason: "syscall without name or ts") }
+      guard call.isKnown || !name.isEmpty, sawTs else { throw JSONLineError(reason: "syscall without name or ts") }
       for f in fds { Self.apply(f, to: &args) }
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
       var record = SyscallRecord(
-        pid: pid, tid: task, name: name, number: number, abi: abi, args: args, ret: ret, errno: err, retDetail: retDetail,
+        pid: pid, tid: task, call: call, number: number, abi: abi, args: args, ret: ret, errno: err, retDetail: retDetail,
         timestamp: ts, duration: dur)
+      if !call.isKnown { record.name = name }
       if let retTarget { record.retTarget = retTarget }
       return .syscall(record)
     case .fork:

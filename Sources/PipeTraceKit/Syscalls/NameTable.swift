@@ -20,10 +20,24 @@ struct NameTable<Value> {
   }
 
   @inline(__always)
-  private static func hash(_ name: String) -> Int {
+  private static func hash<Bytes: Sequence<UInt8>>(_ utf8: Bytes) -> Int {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    for b in utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     return Int(truncatingIfNeeded: h ^ (h >> 29))
+  }
+
+  @inline(__always)
+  private static func hash(_ name: String) -> Int { hash(name.utf8) }
+
+  /// The value of the name whose UTF-8 bytes these are (a reader's view of its line: no String).
+  @inline(__always)
+  func value(utf8 name: UnsafeBufferPointer<UInt8>) -> Value? {
+    var k = Self.hash(name) & mask
+    while let key = keys[k] {
+      if key.utf8.elementsEqual(name) { return values[k] }
+      k = (k + 1) & mask
+    }
+    return nil
   }
 
   /// The slot holding `name`, or the empty slot where it would go.

@@ -15,6 +15,13 @@ public struct SyscallID: Hashable, Sendable, Comparable {
     self = id
   }
 
+  /// The call whose name these UTF-8 bytes spell; nil for names the catalogue does not have.
+  @inline(__always)
+  public init?(utf8 name: UnsafeBufferPointer<UInt8>) {
+    guard let id = SyscallCatalogue.idsByName.value(utf8: name) else { return nil }
+    self = id
+  }
+
   /// In the catalogue (not `unknown`).
   @inline(__always)
   public var isKnown: Bool { index != .max }
