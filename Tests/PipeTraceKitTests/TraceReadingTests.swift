@@ -225,6 +225,10 @@ final class TraceReadingTests: TraceFileTestCase {
     XCTAssertNil(t["rea"])
     t["read"] = 99
     XCTAssertEqual(t["read"], 99)
+    // By a line's bytes, no String made: the same answers.
+    for (name, want) in [("read", 99 as Int?), ("call_8", 8), ("rea", nil), ("reads", nil), ("", 302), ("a_name_longer_than_fifteen_bytes", 304)] {
+      XCTAssertEqual(Array(name.utf8).withUnsafeBufferPointer { t.value(utf8: $0) }, want, name)
+    }
     t["call_7"] = nil
     XCTAssertNil(t["call_7"])
     XCTAssertEqual(t["call_8"], 8)
