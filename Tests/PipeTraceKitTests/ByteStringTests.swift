@@ -12,13 +12,17 @@ final class ByteStringTests: XCTestCase {
   }
 
   func roundTripRecord(_ args: [ArgValue], detail: String? = nil) throws -> SyscallRecord {
+    try roundTrip(record: SyscallRecord(pid: 1, tid: 1, name: "write", number: 1, args: args, ret: 0, retDetail: detail,
+                                        timestamp: 1))
+  }
+
+  func roundTrip(record: SyscallRecord) throws -> SyscallRecord {
     let path = NSTemporaryDirectory() + "pipetrace-bytes-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
     defer { unlink(path) }
     let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     XCTAssertGreaterThanOrEqual(fd, 0)
     let writer = JSONLinesWriter(output: OutputBuffer(fd: fd))
-    writer.handle(.syscall(SyscallRecord(pid: 1, tid: 1, name: "write", number: 1, args: args, ret: 0, retDetail: detail,
-                                         timestamp: 1)))
+    writer.handle(.syscall(record))
     writer.finish()
     close(fd)
     let reader = try JSONLinesReader(path: path)
@@ -27,6 +31,28 @@ final class ByteStringTests: XCTestCase {
       throw NothingReadBack(description: "no syscall read back from \(String(decoding: FileManager.default.contents(atPath: path) ?? Data(), as: UTF8.self))")
     }
     return r
+  }
+
+  /// Schema 2: a syscall line has the call's number and ABI; a name the catalogue lacks (a number
+  /// no table has) comes back as it was written.
+  func testTheCallsNumberABIAndUnknownNamesSurviveJSON() throws {
+    let read = SyscallTable.i386.row(3)
+    let r = try roundTrip(record: SyscallRecord(pid: 1, tid: 1, row: read, abi: .i386, args: [.int(0)], timestamp: 1))
+    XCTAssertEqual(r.call, SyscallID(named: "read"))
+    XCTAssertEqual(r.name, "read")
+    XCTAssertEqual(r.number, 3)
+    XCTAssertEqual(r.abi, .i386)
+    let unknown = SyscallTable.x86_64.row(1000)
+    let u = try roundTrip(record: SyscallRecord(pid: 1, tid: 1, row: unknown, abi: .x86_64, args: [], timestamp: 1))
+    XCTAssertEqual(u.call, .unknown)
+    XCTAssertEqual(u.name, "syscall_0x3e8")
+    XCTAssertEqual(u.number, 1000)
+    XCTAssertEqual(u.abi, .x86_64)
+    // A version 1 line (a record from a source that knows neither) has neither.
+    let v1 = try roundTrip(record: SyscallRecord(pid: 1, tid: 1, name: "frobnicate", number: -1, args: [], timestamp: 1))
+    XCTAssertEqual(v1.name, "frobnicate")
+    XCTAssertEqual(v1.number, -1)
+    XCTAssertNil(v1.abi)
   }
 
   /// What strace prints after a result (`(in [3], left {…})`) is kept too.

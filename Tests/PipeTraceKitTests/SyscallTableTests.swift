@@ -25,9 +25,43 @@ final class SyscallTableTests: XCTestCase {
       for (name, nr) in numbers {
         XCTAssertEqual(table.row(nr).name, name, "\(table.arch) \(nr)")
         XCTAssertEqual(table.number(of: name), nr, "\(table.arch) \(name)")
-        XCTAssertNotNil(SyscallCatalogue.entries[name], "\(name) has no argument count or classes")
+        XCTAssertNotNil(SyscallID(named: name), "\(name) has no argument count or classes")
       }
     }
+  }
+
+  /// One spec per call: both ABIs' rows of a name share its ID, traits and fd-effect rule, and the
+  /// rule applied to integers gives the effects the fd model and the live cache apply.
+  func testOneSpecPerCallWithItsFdRule() throws {
+    let dup3 = try XCTUnwrap(SyscallID(named: "dup3"))
+    let x = SyscallTable.x86_64, i = SyscallTable.i386
+    XCTAssertEqual(x.row(x.number(of: "dup3")!).id, dup3)
+    XCTAssertEqual(i.row(i.number(of: "dup3")!).id, dup3)
+    XCTAssertEqual(dup3.name, "dup3")
+    XCTAssertEqual(dup3.spec.fdRule, .duplicate(old: 0, new: 1, flags: 2))
+    XCTAssertTrue(dup3.traits.contains(.hasFdEffect))
+    XCTAssertNil(SyscallID(named: "no_such_call"))
+    XCTAssertEqual(SyscallCatalogue.allIDs.count, Set(SyscallCatalogue.allIDs.map(\.name)).count)
+    let cloexec = Int64(CT_O_CLOEXEC)
+    XCTAssertEqual(dup3.spec.fdRule?.effects(ret: 5, errno: nil, args: [3, 5, cloexec], pair: []),
+                   [.duplicate(old: 3, new: 5, closeOnExec: true)])
+    XCTAssertEqual(dup3.spec.fdRule?.effects(ret: -1, errno: .EBADF, args: [3, 5, 0], pair: []), [])
+    let close = try XCTUnwrap(SyscallID(named: "close")).spec.fdRule
+    XCTAssertEqual(close?.effects(ret: -1, errno: .EINTR, args: [4], pair: []), [.close(4)])
+    XCTAssertEqual(close?.effects(ret: -1, errno: .EBADF, args: [4], pair: []), [])
+    let pipe2 = try XCTUnwrap(SyscallID(named: "pipe2")).spec.fdRule
+    XCTAssertEqual(pipe2?.effects(ret: 0, errno: nil, args: [nil, cloexec], pair: [3, 4]),
+                   [.pipe(read: 3, write: 4, closeOnExec: true)])
+    let socketpair = try XCTUnwrap(SyscallID(named: "socketpair")).spec.fdRule
+    XCTAssertEqual(socketpair?.effects(ret: 0, errno: nil, args: [1, 1, 0, nil], pair: [3, 4]), [.opened(3), .opened(4)])
+    let fcntl = try XCTUnwrap(SyscallID(named: "fcntl64")).spec.fdRule
+    XCTAssertEqual(fcntl?.effects(ret: 7, errno: nil, args: [3, Int64(CT_F_DUPFD_CLOEXEC), 0], pair: []),
+                   [.duplicate(old: 3, new: 7, closeOnExec: true)])
+    let closeRange = try XCTUnwrap(SyscallID(named: "close_range")).spec.fdRule
+    XCTAssertEqual(closeRange?.effects(ret: 0, errno: nil, args: [3, nil, 0], pair: []),
+                   [.closeRange(first: 3, last: Int64(UInt32.max))])
+    XCTAssertEqual(try XCTUnwrap(SyscallID(named: "openat")).spec.fdRule, .newFd)
+    XCTAssertNil(try XCTUnwrap(SyscallID(named: "read")).spec.fdRule)
   }
 
   func testI386NumbersAreNotX86_64Numbers() {

@@ -38,9 +38,9 @@ public struct BlockedCall: Sendable, Equatable {
   static func read(pid: Int32, tid: Int32, number: Int, args: [UInt64], i386: Bool, wchan: String?) -> BlockedCall {
     let table = i386 ? SyscallTable.i386 : .x86_64
     let row = table.row(number)
-    guard row.name == RestartedCall.name,
+    guard row.traits.contains(.continuesCall),
       let original = RestartedCall.original(pid: pid, tid: tid, wchan: wchan, args: args),
-      let resumed = table.number(of: original) ?? table.number(of: original + "_time64")
+      let resumed = table.number(of: original) ?? table.number(of: original.name + "_time64")
     else {
       return decode(pid: pid, row: row, args: args)
     }

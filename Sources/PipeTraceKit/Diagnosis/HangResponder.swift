@@ -46,7 +46,7 @@ public final class HangResponder: EventSink, TraceTicker {
       // Only calls that may wait on another process are watched (what `decide` asks first): a
       // deep fork chain's thousands of wait4 calls must not be sorted and checked every tick.
       let call = HangResponder.effectiveCall(r)
-      if StuckPolicy.mayWaitOnAnotherProcess(name: call.name, args: call.args) {
+      if StuckPolicy.mayWaitOnAnotherProcess(call.traits, args: call.args) {
         inProgress[r.tid] = (r, Clock.monotonic())
       } else {
         inProgress[r.tid] = nil
@@ -99,14 +99,14 @@ public final class HangResponder: EventSink, TraceTicker {
   }
 
   /// The waiting call as it matters here: a restart_syscall is the poll it resumes.
-  static func effectiveCall(_ record: SyscallRecord) -> (name: String, args: [ArgValue]) {
-    if let r = record.resumes { return (r.name, r.args) }
-    return (record.name, record.args)
+  static func effectiveCall(_ record: SyscallRecord) -> (name: String, traits: SyscallTraits, args: [ArgValue]) {
+    if let r = record.resumes { return (r.name, r.call.traits, r.args) }
+    return (record.name, record.traits, record.args)
   }
 
   func decide(tid: Int32, record: SyscallRecord, blockedFor: Double) -> Decision {
     let call = HangResponder.effectiveCall(record)
-    guard StuckPolicy.mayWaitOnAnotherProcess(name: call.name, args: call.args) else { return .ignore }
+    guard StuckPolicy.mayWaitOnAnotherProcess(call.traits, args: call.args) else { return .ignore }
     let key = CallKey(tid: tid, started: record.timestamp)
     let wantsFix = unstickAfter.map { blockedFor >= $0 } ?? false
     let needsFix = wantsFix && !unstuck.contains(key)

@@ -161,7 +161,7 @@ public struct HangSurvey: Sendable {
           entries[i].dependents.append(Dependent(pid: parent, comm: entries[j].diagnosis.comm,
                                                  syscall: entries[j].diagnosis.blocked?.syscall ?? "?"))
         } else if let wait = childWaits[parent], let p = analyzer.snapshot(parent) {
-          let call = p.threads.first { $0.tid == wait.tid }?.blocked?.syscall ?? "wait4"
+          let call = p.threads.first { $0.tid == wait.tid }?.blocked?.syscall ?? SyscallID.wait4.name
           entries[i].dependents.append(Dependent(pid: parent, comm: p.comm, syscall: call))
         } else {
           break
@@ -184,7 +184,7 @@ public struct HangSurvey: Sendable {
   /// selects, epoll waits, and `restart_syscall`, which may continue a poll: the diagnosis tells)
   /// or a child (wait4, waitid); nil for anything else.
   static func waitKind(_ row: SyscallRow) -> WaitKind? {
-    if row.name == RestartedCall.name { return .fds }
+    if row.traits.contains(.continuesCall) { return .fds }
     if row.traits.contains(.waitsOnChild) { return .child }
     return row.traits.isDisjoint(with: [.readsFd, .writesFd, .waitsOnFds]) ? nil : .fds
   }

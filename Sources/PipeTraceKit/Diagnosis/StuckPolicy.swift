@@ -9,9 +9,8 @@ public enum StuckPolicy {
   /// Calls that can wait on another process's fds: reads, polls and selects (the table's traits) on
   /// pipes, FIFOs, UNIX stream sockets and ptys, and `restart_syscall` (a poll interrupted by a stop
   /// continues as it).
-  public static func mayWaitOnAnotherProcess(name: String, args: [ArgValue]) -> Bool {
-    if name == RestartedCall.name { return true }
-    let traits = SyscallTable.traits(named: name)
+  public static func mayWaitOnAnotherProcess(_ traits: SyscallTraits, args: [ArgValue]) -> Bool {
+    if traits.contains(.continuesCall) { return true }
     guard traits.contains(.readsFd) || traits.contains(.waitsOnFds) else { return false }
     // select's fd sets and epoll's interest list are not in the arguments with their targets.
     if traits.contains(.waitsOnFds), !args.contains(where: { if case .array = $0 { return true } else { return false } }) {

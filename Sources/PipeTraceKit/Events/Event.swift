@@ -119,13 +119,52 @@ public struct SyscallRecord: Sendable {
   /// Thread group id (the process) and thread id.
   public var pid: Int32
   public var tid: Int32
-  public var name: String
+  /// The call, as the catalogue knows it: its traits, fd-effect rule and name come from it.
+  /// `unknown` for a name the catalogue does not have (kept as is, so it prints and round-trips).
+  public var call: SyscallID {
+    didSet { traits = call.traits }
+  }
+  /// The call's traits (none for a name the catalogue lacks), copied from the catalogue when the
+  /// call is set: every consumer of a report asks them of every record.
+  public private(set) var traits: SyscallTraits
+  /// The ABI the call was made in; nil where the source does not say (a strace log, a version 1
+  /// JSON trace).
+  public var abi: SyscallArch?
+  /// The number in `abi`'s table; -1 where the source does not say.
   public var number: Int
   public var args: [ArgValue]
   /// Return value; nil when the call never returned (process killed, trace ended).
   public var ret: Int64?
   /// Set when the call failed (`ret` is then -1).
   public var errno: Errno?
+  /// The call's name, rendered from `call` (or the name a source gave that the catalogue lacks).
+  /// Setting it resolves the name in the catalogue.
+  public var name: String {
+    get { call.isKnown ? call.name : extras?.value.otherName ?? "" }
+    set {
+      let id = SyscallID(named: newValue) ?? .unknown
+      call = id
+      updateExtras { $0.otherName = id.isKnown ? nil : newValue }
+    }
+  }
+
+  /// A record of the call of `row` in `abi` (the tracer's: no name lookup).
+  public init(pid: Int32, tid: Int32, row: SyscallRow, abi: SyscallArch, args: [ArgValue], timestamp: Double) {
+    self.init(pid: pid, tid: tid, call: .unknown, number: row.number, abi: abi, args: args, timestamp: timestamp)
+    identify(row, abi: abi)
+  }
+
+  /// Makes this the record of a call of `row` in `abi` (the tracer's: no name lookup).
+  public mutating func identify(_ row: SyscallRow, abi: SyscallArch) {
+    call = row.id
+    self.abi = abi
+    number = row.number
+    if !row.id.isKnown || extras?.value.otherName != nil {
+      updateExtras { $0.otherName = row.id.isKnown ? nil : row.name }
+    }
+  }
+
+
   /// What strace prints after the return value, e.g. `(in [3])` for select: the out part of a result.
   public var retDetail: String? {
     get { extras?.value.retDetail }
@@ -156,13 +195,27 @@ public struct SyscallRecord: Sendable {
   /// CLOCK_MONOTONIC exit minus entry, seconds.
   public var duration: Double?
 
+  /// A record of a call known by name (a saved trace, a test): the name is resolved here, once.
   public init(
-    pid: Int32, tid: Int32, name: String, number: Int, args: [ArgValue], ret: Int64? = nil,
+    pid: Int32, tid: Int32, name: String, number: Int, abi: SyscallArch? = nil, args: [ArgValue], ret: Int64? = nil,
+    errno: Errno? = nil, retDetail: String? = nil, timestamp: Double, duration: Double? = nil
+  ) {
+    let id = SyscallID(named: name) ?? .unknown
+    self.init(pid: pid, tid: tid, call: id, number: number, abi: abi, args: args, ret: ret, errno: errno,
+              retDetail: retDetail, timestamp: timestamp, duration: duration)
+    if !id.isKnown { updateExtras { $0.otherName = name } }
+  }
+
+  /// A record of a call known by ID (the tracer, from its ABI's table row).
+  public init(
+    pid: Int32, tid: Int32, call: SyscallID, number: Int, abi: SyscallArch?, args: [ArgValue], ret: Int64? = nil,
     errno: Errno? = nil, retDetail: String? = nil, timestamp: Double, duration: Double? = nil
   ) {
     self.pid = pid
     self.tid = tid
-    self.name = name
+    self.call = call
+    self.traits = call.traits
+    self.abi = abi
     self.number = number
     self.args = args
     self.ret = ret
@@ -179,7 +232,9 @@ public struct SyscallRecord: Sendable {
     var retTarget: FdTarget?
     var stack: [StackFrame]?
     var resumes: ResumedCall?
-    var isEmpty: Bool { retDetail == nil && retTarget == nil && stack == nil && resumes == nil }
+    /// The name of a call the catalogue does not have (`call` is then `unknown`).
+    var otherName: String?
+    var isEmpty: Bool { retDetail == nil && retTarget == nil && stack == nil && resumes == nil && otherName == nil }
   }
 
   /// Immutable, so records that share one stay values: a change makes a new box.
@@ -200,11 +255,18 @@ public struct SyscallRecord: Sendable {
 /// The call a restart_syscall continues: its name and its arguments as decoded when it began.
 public struct ResumedCall: Sendable {
   public var name: String
+  /// The call in the catalogue (`unknown` for a name it lacks).
+  public var call: SyscallID
   public var args: [ArgValue]
   /// CLOCK_REALTIME when it began; nil when it was already in progress as the trace attached.
   public var started: Double?
   public init(name: String, args: [ArgValue], started: Double?) {
+    self.init(call: SyscallID(named: name) ?? .unknown, name: name, args: args, started: started)
+  }
+
+  public init(call: SyscallID, name: String, args: [ArgValue], started: Double?) {
     self.name = name
+    self.call = call
     self.args = args
     self.started = started
   }

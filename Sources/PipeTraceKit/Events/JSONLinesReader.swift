@@ -102,6 +102,8 @@ struct JSONLineParser {
     var mode = ""
     var sawTs = false
     var retTarget: FdTarget?
+    var number = -1, abi: SyscallArch?  // schema 2
+    var call = SyscallID.unknown  // `name` is kept only when the catalogue lacks it
 
     skipSpace()
     if peek() == UInt8(ascii: "}") {
@@ -122,7 +124,15 @@ struct JSONLineParser {
         ts = try parseDouble()
         guard ts.isFinite else { throw JSONLineError(reason: "ts is not a finite number") }
         sawTs = true
-      case .name: name = try parseString()
+      case .name:
+        // Resolved once, here: from the line's bytes when the catalogue has the name.
+        if let span = try parseStringSpan() {
+          call = SyscallID(utf8: span) ?? .unknown
+          name = call.isKnown ? "" : String(decoding: span, as: UTF8.self)
+        } else {
+          name = try parseString()
+          call = SyscallID(named: name) ?? .unknown
+        }
       case .args:
         args = try parseArgs()
         sawArgs = true
@@ -158,6 +168,8 @@ struct JSONLineParser {
         } else {
           status = Int32(truncatingIfNeeded: try parseNullableInt() ?? 0)
         }
+      case .nr: number = Int(truncatingIfNeeded: try parseInt())
+      case .abi: abi = SyscallArch(rawValue: try parseString())
       case .other: try skipValue()
       }
       skipSpace()
@@ -178,13 +190,14 @@ struct JSONLineParser {
 
     switch kind {
     case .syscall:
-      guard !name.isEmpty, sawTs else { throw JSONLineError(reason: "syscall without name or ts") }
+      guard call.isKnown || !name.isEmpty, sawTs else { throw JSONLineError(reason: "syscall without name or ts") }
       for f in fds { Self.apply(f, to: &args) }
       var err: Errno?
       if let errnoName { err = lookupErrno(errnoName) }
       var record = SyscallRecord(
-        pid: pid, tid: task, name: name, number: -1, args: args, ret: ret, errno: err, retDetail: retDetail,
+        pid: pid, tid: task, call: call, number: number, abi: abi, args: args, ret: ret, errno: err, retDetail: retDetail,
         timestamp: ts, duration: dur)
+      if !call.isKnown { record.name = name }
       if let retTarget { record.retTarget = retTarget }
       return .syscall(record)
     case .fork:
@@ -275,7 +288,7 @@ struct JSONLineParser {
 
   enum TopKey {
     case event, pid, tid, ts, name, args, ret, errno, dur, fds, child, kind, path, argv, code, signal, sig, core
-    case sender, text, retFd, mode, uid, status, retDetail, other
+    case sender, text, retFd, mode, uid, status, retDetail, nr, abi, other
   }
 
   /// A top-level key, matched on its bytes (no String is made).
@@ -301,7 +314,7 @@ struct JSONLineParser {
     }
     typealias K = TraceJSON.Key
     switch n {
-    case 2: return exactly(K.ts, .ts)
+    case 2: return at(0) == 0x74 ? exactly(K.ts, .ts) : exactly(K.nr, .nr)
     case 3:
       switch at(0) {
       case 0x70: return exactly(K.pid, .pid)  // p
@@ -311,6 +324,7 @@ struct JSONLineParser {
       case 0x66: return exactly(K.fds, .fds)  // f
       case 0x73: return exactly(K.sig, .sig)  // s
       case 0x75: return exactly(K.uid, .uid)  // u
+      case 0x61: return exactly(K.abi, .abi)  // a
       default: return .other
       }
     case 4:

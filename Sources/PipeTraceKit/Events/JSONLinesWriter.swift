@@ -20,7 +20,7 @@ public final class JSONLinesWriter: EventSink {
     key(Key.event, first: true)
     string(EventName.start)
     key(Key.version)
-    out.append(byte: UInt8(ascii: "1"))
+    out.append(byte: UInt8(ascii: "2"))
     key(Key.ts)
     out.append(seconds: timestamp)
     key(Key.command)
@@ -40,6 +40,15 @@ public final class JSONLinesWriter: EventSink {
       head(EventName.syscall, r.pid, r.tid, r.timestamp)
       key(Key.name)
       appendString(r.name)
+      if let abi = r.abi {
+        // Schema 2: the number in the ABI's table (a reader of version 1 traces has neither).
+        key(Key.nr)
+        out.append(int: Int64(r.number))
+        key(Key.abi)
+        out.append(byte: UInt8(ascii: "\""))
+        out.append(abi.rawValue)
+        out.append(byte: UInt8(ascii: "\""))
+      }
       key(Key.args)
       out.append(byte: UInt8(ascii: "["))
       var fds: [(arg: Int, index: Int?, fd: Int32, target: FdTarget)] = []

@@ -271,7 +271,7 @@ public final class StraceLogReader: TraceReader {
       return
     }
     if let (parent, call) = forking.first {
-      let kind = forkKind(name: call.name, argsText: call.argsText)
+      let kind = forkKind(SyscallID(named: call.name) ?? .unknown, argsText: call.argsText)
       tgidOf[task] = kind == .thread ? tgid(parent) : task
       live.insert(task)
       announced.insert(task)
@@ -294,20 +294,14 @@ public final class StraceLogReader: TraceReader {
     held.removeAll()
   }
 
-  private func isForkCall(_ name: String) -> Bool {
-    name == "clone" || name == "clone3" || name == "fork" || name == "vfork"
-  }
+  private func isForkCall(_ name: String) -> Bool { SyscallTable.traits(named: name).contains(.createsTask) }
 
-  private func forkKind(name: String, argsText: [UInt8]) -> ForkKind {
-    switch name {
-    case "fork": return .fork
-    case "vfork": return .vfork
-    default:
-      let text = StraceSyntax.string(argsText[...])
-      if text.contains("CLONE_THREAD") { return .thread }
-      if text.contains("CLONE_VFORK") { return .vfork }
-      return name == "clone3" ? .clone : .fork
-    }
+  /// What a fork call made: a thread or a vfork child when its flags say so, else its spec's kind.
+  private func forkKind(_ call: SyscallID, argsText: [UInt8]) -> ForkKind {
+    let text = StraceSyntax.string(argsText[...])
+    if text.contains("CLONE_THREAD") { return .thread }
+    if text.contains("CLONE_VFORK") { return .vfork }
+    return call.spec.forkKind ?? .fork
   }
 
   /// Children whose parent is not known yet, with their events so far.
@@ -387,12 +381,13 @@ public final class StraceLogReader: TraceReader {
       retDetail: rest.isEmpty ? nil : StraceSyntax.string(rest), timestamp: entryTs, duration: duration)
     // The fork comes before the clone's own record: it happened at entry, and with -ff files
     // merged by time the child's lines must not overtake it.
-    if isForkCall(name), let child = ret, child > 0 {
+    let traits = record.traits
+    if traits.contains(.createsTask), let child = ret, child > 0 {
       let c = Int32(truncatingIfNeeded: child)
       if deferred[c] != nil {
-        releaseDeferred(c, parent: tid, kind: forkKind(name: name, argsText: b), ts: entryTs)
+        releaseDeferred(c, parent: tid, kind: forkKind(record.call, argsText: b), ts: entryTs)
       } else if !announced.contains(c) {
-        let kind = forkKind(name: name, argsText: b)
+        let kind = forkKind(record.call, argsText: b)
         tgidOf[c] = kind == .thread ? tgid(tid) : c
         live.insert(c)
         emit(.fork(pid: tgid(tid), tid: tid, child: c, kind: kind, timestamp: entryTs))
@@ -400,8 +395,7 @@ public final class StraceLogReader: TraceReader {
       announced.remove(c)
     }
     emit(.syscall(record))
-    if (name == "execve" || name == "execveat") && ret == 0 {
-      let pathIndex = name == "execveat" ? 1 : 0
+    if traits.contains(.execs), ret == 0, let pathIndex = record.call.spec.execPathArgument {
       var path = ""
       var argv: [String] = []
       if args.count > pathIndex, case .string(let p, _) = args[pathIndex] { path = String(decoding: p, as: UTF8.self) }

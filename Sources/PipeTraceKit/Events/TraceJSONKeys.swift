@@ -14,6 +14,9 @@ enum TraceJSON {
     static let attached: StaticString = "attached"
     /// syscall.
     static let name: StaticString = "name"
+    /// Schema 2: the call's number in its ABI's table, and that ABI.
+    static let nr: StaticString = "nr"
+    static let abi: StaticString = "abi"
     static let args: StaticString = "args"
     static let ret: StaticString = "ret"
     static let errno: StaticString = "errno"

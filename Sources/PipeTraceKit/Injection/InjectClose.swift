@@ -179,9 +179,11 @@ public enum InjectClose {
     }
     let calls = Numbers(i386: session.isI386)
     var ran: [SyscallRecord] = []
-    func record(_ name: String, _ args: [ArgValue], _ r: Int64, _ target: FdTarget? = nil) {
-      var rec = SyscallRecord(pid: plan.pid.rawValue, tid: session.tid, name: name, number: -1, args: args,
-                              ret: r < 0 ? -1 : r, errno: r < 0 ? Errno(Int32(truncatingIfNeeded: -r)) : nil, timestamp: 0)
+    func record(_ call: SyscallID, _ args: [ArgValue], _ r: Int64, _ target: FdTarget? = nil) {
+      let abi: SyscallArch = calls.i386 ? .i386 : .x86_64
+      var rec = SyscallRecord(pid: plan.pid.rawValue, tid: session.tid, call: call, number: abi.table.number(of: call) ?? -1,
+                              abi: abi, args: args, ret: r < 0 ? -1 : r,
+                              errno: r < 0 ? Errno(Int32(truncatingIfNeeded: -r)) : nil, timestamp: 0)
       if r >= 0, let target { rec.retTarget = target }
       ran.append(rec)
     }
@@ -247,19 +249,19 @@ public enum InjectClose {
     for (i, a) in acting.enumerated() {
       let at = i * perFd
       if plan.mode == .plainClose {
-        record("close", [.fd(a.fd, a.target)], results[at])
+        record(.close, [.fd(a.fd, a.target)], results[at])
         checked[a.fd] = outcome(results[at], success: .closed)
         continue
       }
       let access = a.flags & 3, cloexec = a.flags & Int(CT_O_CLOEXEC) != 0
       let flagNames = ["O_RDONLY", "O_WRONLY", "O_RDWR", "O_ACCMODE"][access] + "|O_NOCTTY|O_CLOEXEC"
-      record(calls.i386 ? "open" : "openat",
+      record(calls.i386 ? .open : .openat,
              (calls.i386 ? [] : [.symbol("AT_FDCWD")]) + [.string(devNullPath, truncated: false), .symbol(flagNames)],
              results[at], devNullTarget)
       let tmpFd = Int32(truncatingIfNeeded: Int64(bitPattern: finalCalls[at + 1].args[0]))
-      record(cloexec ? "dup3" : "dup2",
+      record(cloexec ? .dup3 : .dup2,
              [.fd(tmpFd, devNullTarget), .fd(a.fd, a.target)] + (cloexec ? [.symbol("O_CLOEXEC")] : []), results[at + 1], devNullTarget)
-      record("close", [.fd(tmpFd, devNullTarget)], results[at + 2])
+      record(.close, [.fd(tmpFd, devNullTarget)], results[at + 2])
       checked[a.fd] = results[at] < 0
         ? .failed(Errno(Int32(truncatingIfNeeded: -results[at])))
         : outcome(results[at + 1], success: .replaced)
@@ -285,8 +287,8 @@ public enum InjectClose {
       #else
       // i386: open (path, flags, mode); x86_64: openat (dirfd, path, flags, mode).
       let table = i386 ? SyscallTable.i386 : SyscallTable.x86_64
-      func nr(_ name: String) -> Int64 { Int64(table.number(of: name)!) }
-      (close, open, dup2, dup3) = (nr("close"), nr(i386 ? "open" : "openat"), nr("dup2"), nr("dup3"))
+      func nr(_ call: SyscallID) -> Int64 { Int64(table.number(of: call)!) }
+      (close, open, dup2, dup3) = (nr(.close), nr(i386 ? .open : .openat), nr(.dup2), nr(.dup3))
       #endif
     }
   }

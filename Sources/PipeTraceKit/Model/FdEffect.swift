@@ -1,73 +1,21 @@
-import CTrace
-
-/// What a finished syscall did to its process's fd table. Derived once, here, from the record (live
-/// records and records read from a saved trace alike), and applied by both the live fd target cache
-/// and the post-mortem ProcessModel, so the two can never disagree on the rules. (An exec's
-/// close-on-exec fds: the live cache is replaced, the model handles the exec event itself.)
-enum FdEffect: Equatable {
-  /// `fd` was closed (close(2) releases it even when it reports EINTR or EIO).
-  case close(Int32)
-  /// Every fd from `first` to `last` was closed (close_range).
-  case closeRange(first: Int64, last: Int64)
-  /// Every fd from `first` to `last` became close-on-exec (close_range with CLOSE_RANGE_CLOEXEC).
-  case markCloseOnExec(first: Int64, last: Int64)
-  /// `new` now refers to what `old` does (dup, dup2, dup3, fcntl F_DUPFD*); an open `new` was
-  /// closed first.
-  case duplicate(old: Int32, new: Int32, closeOnExec: Bool)
-  /// A new pipe: `read` and `write` ends.
-  case pipe(read: Int32, write: Int32, closeOnExec: Bool)
-  /// fcntl(F_SETFD) set or cleared FD_CLOEXEC on `fd`.
-  case setCloseOnExec(Int32, Bool)
-  /// A call returned a new fd the table did not have (open, socket, accept, ...).
-  case opened(Int32)
-
-  /// The effects of a finished syscall. A failed call has none, except close (only EBADF means
-  /// nothing was open).
+/// A finished call's `FdEffect`s, for the live fd target cache and the post-mortem ProcessModel
+/// alike, so the two can never disagree: the record's arguments become integers here (decoded fds,
+/// bare numbers, or flag and command names turned back into numbers with the call's own flag
+/// tables) and the call's `FdRule` does the rest. (An exec's close-on-exec fds: the live cache is
+/// replaced, the model handles the exec event itself.)
+extension FdEffect {
   static func of(_ r: SyscallRecord) -> [FdEffect] {
-    let args = r.args
-    if r.name == "close" {
-      guard r.errno != .EBADF, r.ret != nil, let fd = args.first.flatMap(fdNumber) else { return [] }
-      return [.close(fd)]
-    }
-    guard r.errno == nil, let ret = r.ret else { return [] }
-    let newFd = Int32(truncatingIfNeeded: ret)
-    switch r.name {
-    case "dup":
-      guard let old = args.first.flatMap(fdNumber) else { return [] }
-      return [.duplicate(old: old, new: newFd, closeOnExec: false)]
-    case "dup2", "dup3":
-      guard args.count >= 2, let old = fdNumber(args[0]), let new = fdNumber(args[1]), old != new else { return [] }
-      let cloexec = r.name == "dup3" && args.count >= 3 && hasFlag(args[2], "O_CLOEXEC", bit: UInt64(CT_O_CLOEXEC))
-      return [.duplicate(old: old, new: new, closeOnExec: cloexec)]
-    case "fcntl", "fcntl64":
-      guard args.count >= 2, let fd = fdNumber(args[0]) else { return [] }
-      switch fcntlCommand(args[1]) {
-      case Int64(CT_F_DUPFD): return [.duplicate(old: fd, new: newFd, closeOnExec: false)]
-      case Int64(CT_F_DUPFD_CLOEXEC): return [.duplicate(old: fd, new: newFd, closeOnExec: true)]
-      case Int64(CT_F_SETFD):
-        guard args.count >= 3 else { return [] }
-        return [.setCloseOnExec(fd, hasFlag(args[2], "FD_CLOEXEC", bit: UInt64(CT_FD_CLOEXEC)))]
-      default: return []
-      }
-    case "close_range":
-      guard args.count >= 2, let first = integer(args[0]) else { return [] }
-      let last = integer(args[1]) ?? Int64(UInt32.max)
-      if args.count >= 3 && hasFlag(args[2], "CLOSE_RANGE_CLOEXEC", bit: UInt64(CT_CLOSE_RANGE_CLOEXEC)) {
-        return [.markCloseOnExec(first: first, last: last)]
-      }
-      return [.closeRange(first: first, last: last)]
-    case "pipe", "pipe2":
-      guard case .array(let fds, _)? = args.first, fds.count == 2,
-        let rfd = fdNumber(fds[0]), let wfd = fdNumber(fds[1])
-      else { return [] }
-      let cloexec = r.name == "pipe2" && args.count >= 2 && hasFlag(args[1], "O_CLOEXEC", bit: UInt64(CT_O_CLOEXEC))
-      return [.pipe(read: rfd, write: wfd, closeOnExec: cloexec)]
-    case "socketpair":
-      guard args.count >= 4, case .array(let fds, _) = args[3] else { return [] }
-      return fds.compactMap(fdNumber).map { .opened($0) }
-    default:
-      return SyscallTable.traits(named: r.name).contains(.returnsFd) ? [.opened(newFd)] : []
-    }
+    guard r.call.isKnown else { return [] }
+    let spec = SyscallCatalogue.specs[Int(r.call.index)]
+    guard let rule = spec.fdRule else { return [] }
+    if case .newFd = rule { return rule.effects(ret: r.ret, errno: r.errno, args: [], pair: []) }
+    // Only the arguments the rule reads (an open's path and flags are not turned into numbers).
+    var values = [Int64?](repeating: nil, count: r.args.count)
+    let kinds = spec.args ?? []
+    for i in rule.argumentsRead where i < r.args.count { values[i] = integer(r.args[i], kind: i < kinds.count ? kinds[i] : nil) }
+    var pair: [Int32] = []
+    if let p = rule.pairArgument, p < r.args.count, case .array(let fds, _) = r.args[p] { pair = fds.compactMap(fdNumber) }
+    return rule.effects(ret: r.ret, errno: r.errno, args: values, pair: pair)
   }
 
   /// The fd number of an argument, decoded (`3<pipe:[1]>`) or bare.
@@ -80,42 +28,16 @@ enum FdEffect: Equatable {
     }
   }
 
-  static func integer(_ v: ArgValue) -> Int64? {
+  /// An argument's value as a number: numbers as they are, names (`O_RDONLY|O_CLOEXEC`,
+  /// `F_DUPFD`, `~0`) by the tables of the argument's kind.
+  static func integer(_ v: ArgValue, kind: ArgKind?) -> Int64? {
     switch v {
     case .int(let n): return n
-    case .uint(let n): return Int64(truncatingIfNeeded: n)
-    case .hex(let n): return Int64(truncatingIfNeeded: n)
+    case .uint(let n), .hex(let n): return Int64(truncatingIfNeeded: n)
     case .fd(let n, _): return Int64(n)
-    case .symbol(let s), .raw(let s): return s == "~0" ? Int64(UInt32.max) : Int64(s)
+    case .symbol(let s), .raw(let s): return Xlat.value(printed: s, kind: kind)
+    case .string(let b, _): return Xlat.value(printed: String(decoding: b, as: UTF8.self), kind: kind)
     default: return nil
-    }
-  }
-
-  /// fcntl's command: a number, or its name as strace or pipetrace prints it.
-  static func fcntlCommand(_ v: ArgValue) -> Int64? {
-    if let n = integer(v) { return n }
-    switch text(v) {
-    case "F_DUPFD": return Int64(CT_F_DUPFD)
-    case "F_SETFD": return Int64(CT_F_SETFD)
-    case "F_DUPFD_CLOEXEC": return Int64(CT_F_DUPFD_CLOEXEC)
-    default: return nil
-    }
-  }
-
-  /// Whether a flag argument has `bit` set: tested on the number when the value is bare, on the
-  /// names (`O_RDONLY|O_CLOEXEC`, whole `|`-separated words) when it was decoded.
-  static func hasFlag(_ v: ArgValue, _ name: StaticString, bit: UInt64) -> Bool {
-    switch v {
-    case .int(let n): return UInt64(bitPattern: n) & bit != 0
-    case .uint(let n), .hex(let n): return n & bit != 0
-    default: return ProcessModel.hasFlag(v, name)
-    }
-  }
-
-  private static func text(_ v: ArgValue) -> String {
-    switch v {
-    case .symbol(let s), .raw(let s): return s
-    default: return ""
     }
   }
 }

@@ -183,8 +183,8 @@ public final class ProcessModel {
   private func handleSyscall(_ r: SyscallRecord) {
     let pid = r.pid
     // `-y` annotations tell which pipe an fd holds, even for fds opened before the trace.
-    // One hash lookup classifies the call; most (mmap, openat, …) need only the annotation sync.
-    let role = Self.roles[r.name]
+    // The call's traits classify it; most (mmap, openat, …) need only the annotation sync.
+    let role = Self.role(r.traits)
     var firstHint = PipeEnd.unknown
     if case .io(let h)? = role { firstHint = h }
     for (i, a) in r.args.enumerated() {
@@ -221,7 +221,7 @@ public final class ProcessModel {
     case .duplicate(let old, let new, let cloexec):
       guard old != new else { return }
       var how = r.name
-      if r.name.hasPrefix("fcntl") { how = "fcntl(\(cloexec ? "F_DUPFD_CLOEXEC" : "F_DUPFD"))" }
+      if case .fcntl? = r.call.spec.fdRule { how = "fcntl(\(cloexec ? "F_DUPFD_CLOEXEC" : "F_DUPFD"))" }
       duplicate(pid, old: old, new: new, cloexec: cloexec, how: how, ts: r.timestamp)
     case .setCloseOnExec(let fd, let on):
       guard var entry = pipeFd(pid: pid, fd: fd) else { return }
@@ -230,7 +230,7 @@ public final class ProcessModel {
     case .close(let fd):
       guard let entry = tables[pid]?.entries[fd] else { return }
       tables[pid]?.entries[fd] = nil
-      release(pid, fd: fd, entry: entry, how: "close", ts: r.timestamp)
+      release(pid, fd: fd, entry: entry, how: r.name, ts: r.timestamp)
     case .closeRange(let first, let last), .markCloseOnExec(let first, let last):
       guard let t = tables[pid] else { return }
       let onlyMark = effect == .markCloseOnExec(first: first, last: last)
@@ -239,7 +239,7 @@ public final class ProcessModel {
           t.entries[fd]?.cloexec = true
         } else {
           t.entries[fd] = nil
-          release(pid, fd: fd, entry: entry, how: "close_range", ts: r.timestamp)
+          release(pid, fd: fd, entry: entry, how: r.name, ts: r.timestamp)
         }
       }
     case .opened:
@@ -295,47 +295,20 @@ public final class ProcessModel {
     case changesFds, io(PipeEnd)
   }
 
-  static let roles: NameTable<Role> = {
-    var t = NameTable<Role>()
-    // Of every ABI, as the syscall tables mark them: calls with an FdEffect, and data calls on the
-    // fd in their first argument.
-    for arch in SyscallArch.allCases {
-      for row in arch.table.allRows {
-        if row.traits.contains(.hasFdEffect) { t[row.name] = .changesFds }
-        if row.traits.contains(.readsFd) { t[row.name] = .io(.read) }
-        if row.traits.contains(.writesFd) { t[row.name] = .io(.write) }
-      }
-    }
-    return t
-  }()
+  /// Data calls on the fd in their first argument, then calls with an FdEffect.
+  @inline(__always)
+  static func role(_ traits: SyscallTraits) -> Role? {
+    if traits.contains(.writesFd) { return .io(.write) }
+    if traits.contains(.readsFd) { return .io(.read) }
+    if traits.contains(.hasFdEffect) { return .changesFds }
+    return nil
+  }
 
-  static func endHint(_ name: String) -> PipeEnd {
-    let traits = SyscallTable.traits(named: name)
+  static func endHint(_ name: String) -> PipeEnd { endHint(SyscallTable.traits(named: name)) }
+
+  static func endHint(_ traits: SyscallTraits) -> PipeEnd {
     if traits.contains(.readsFd) { return .read }
     if traits.contains(.writesFd) { return .write }
     return .unknown
-  }
-
-  /// Whether a flag set (`O_RDONLY|O_CLOEXEC`, strace's or pipetrace's text) names `flag`.
-  static func hasFlag(_ v: ArgValue, _ flag: StaticString) -> Bool {
-    let set: String
-    switch v {
-    case .symbol(let s), .raw(let s): set = s
-    case .string(let b, _): set = String(decoding: b, as: UTF8.self)
-    default: return false
-    }
-    let wanted = UnsafeBufferPointer(start: flag.utf8Start, count: flag.utf8CodeUnitCount)
-    var matched = 0  // bytes of `flag` matched in the current |-separated part; -1: part differs
-    for c in set.utf8 {
-      if c == UInt8(ascii: "|") || c == UInt8(ascii: " ") {
-        if matched == wanted.count { return true }
-        matched = 0
-      } else if matched >= 0 && matched < wanted.count && wanted[matched] == c {
-        matched += 1
-      } else {
-        matched = -1
-      }
-    }
-    return matched == wanted.count
   }
 }

@@ -1,5 +1,6 @@
 /// Calls, errors and duration percentiles per syscall name, overall and per process: the report's
-/// summary tables. Names and pids become small numbers once, so an update is two array writes.
+/// summary tables. Calls (by catalogue ID; names the catalogue lacks by name) and pids become small
+/// numbers once, so an update is two array writes.
 struct CallStatistics {
   struct Stats {
     var calls = 0
@@ -15,36 +16,49 @@ struct CallStatistics {
     }
   }
 
-  private var nameIDs = NameTable<Int>()
+  /// The slot of each catalogue call, -1 until seen.
+  private var callSlots = [Int32](repeating: -1, count: SyscallCatalogue.specs.count)
+  /// The slots of names the catalogue does not have.
+  private var otherNameSlots = NameTable<Int>()
   private var names: [String] = []
   private var overallStats: [Stats] = []
   /// `processSlot[pid]` indexes `perProcessStats`.
   private var processSlot: [Int32: Int] = [:]
   private var perProcessStats: [[Stats]] = []
-  /// The previous call's name and pid: consecutive calls often repeat them, sparing the lookups.
-  private var lastName = ""
-  private var lastNameID = -1
+  /// The previous call's pid: consecutive calls often repeat it, sparing the lookup.
   private var lastPid: Int32 = -1
   private var lastSlot = -1
 
-  mutating func add(name: String, pid: Int32, duration d: Double, failed: Bool) {
+  /// `name` is asked for only the first time a call is seen (and for calls the catalogue lacks).
+  mutating func add(call: SyscallID, name: @autoclosure () -> String, pid: Int32, duration d: Double, failed: Bool) {
     let id: Int
-    if lastNameID >= 0 && name == lastName {
-      id = lastNameID
-    } else if let known = nameIDs[name] {
-      id = known
+    if call.isKnown {
+      let known = callSlots[Int(call.index)]
+      if known >= 0 {
+        id = Int(known)
+      } else {
+        id = newSlot(name())
+        callSlots[Int(call.index)] = Int32(id)
+      }
     } else {
-      id = names.count
-      nameIDs[name] = id
-      names.append(name)
-      overallStats.append(Stats())
+      let other = name()
+      if let known = otherNameSlots[other] {
+        id = known
+      } else {
+        id = newSlot(other)
+        otherNameSlots[other] = id
+      }
     }
-    lastName = name
-    lastNameID = id
     overallStats[id].add(d, failed: failed)
     let slot = self.slot(of: pid)
     perProcessStats[slot].grow(to: id + 1, with: Stats())
     perProcessStats[slot][id].add(d, failed: failed)
+  }
+
+  private mutating func newSlot(_ name: String) -> Int {
+    names.append(name)
+    overallStats.append(Stats())
+    return names.count - 1
   }
 
   private mutating func slot(of pid: Int32) -> Int {

@@ -154,18 +154,18 @@ public final class ReportBuilder: EventSink {
       let d = r.duration ?? 0
       let end = r.timestamp + d
       if traceEnd == nil || end > traceEnd! { traceEnd = end }
-      stats.add(name: r.name, pid: r.pid, duration: d, failed: failed)
+      stats.add(call: r.call, name: r.name, pid: r.pid, duration: d, failed: failed)
     }
     if r.ret == nil && r.duration == nil {
       // Never returned. exit/execve calls do not return by design; the rest blocked until the end.
-      if r.name != "exit" && r.name != "exit_group" && !r.name.hasPrefix("execve") {
+      if r.traits.isDisjoint(with: [.neverReturns, .execs]) {
         neverReturned.append(r)
       }
       return
     }
     guard let d = r.duration, d >= options.minBlock else { return }
     // Listed with its restart_syscall, as one call (or at the end if it never went on).
-    if interrupted[r.tid]?.timestamp == r.timestamp && r.errno?.name == "ERESTART_RESTARTBLOCK" { return }
+    if interrupted[r.tid]?.timestamp == r.timestamp && r.errno == .ERESTART_RESTARTBLOCK { return }
     addBlocked(r, dur: d, returned: true, restarted: restarted)
   }
 
@@ -174,7 +174,7 @@ public final class ReportBuilder: EventSink {
     guard calls.count < options.callLimit else { callsOmitted += 1; return }
     let returned = r.ret != nil || r.duration != nil
     var fd: Int32?
-    let traits = SyscallTable.traits(named: r.name)
+    let traits = r.traits
     if traits.contains(.readsFd) || traits.contains(.writesFd), let first = r.args.first { fd = FdEffect.fdNumber(first) }
     calls.append(Report.CallSlice(pid: r.pid, tid: r.tid, name: r.name, fd: fd, ts: r.timestamp,
                                   dur: r.duration ?? (returned ? 0 : -1), result: Self.resultText(r, returned: returned)))
@@ -183,11 +183,11 @@ public final class ReportBuilder: EventSink {
   /// A restart_syscall as the call it continues: its name and arguments, from the interrupted
   /// call's start to the restart's end. Other records pass unchanged.
   private func continuing(_ r: SyscallRecord) -> (SyscallRecord, restarted: Bool) {
-    if r.errno?.name == "ERESTART_RESTARTBLOCK" {
+    if r.errno == .ERESTART_RESTARTBLOCK {
       interrupted[r.tid] = r
       return (r, false)
     }
-    guard r.name == "restart_syscall" else { return (r, false) }
+    guard r.traits.contains(.continuesCall) else { return (r, false) }
     guard let first = interrupted.removeValue(forKey: r.tid), first.pid == r.pid else { return (r, false) }
     var merged = first
     merged.ret = r.ret
@@ -204,7 +204,7 @@ public final class ReportBuilder: EventSink {
     findRelease(r, into: &b)
     b.rank = Self.rank(r, b)
     blocked.append(b)
-    if let p = b.pipe, returned, let ret = r.ret, r.errno == nil, ProcessModel.endHint(r.name) == .read {
+    if let p = b.pipe, returned, let ret = r.ret, r.errno == nil, ProcessModel.endHint(r.traits) == .read {
       p.watched = true
       lateWaiters[ObjectIdentifier(p), default: []].append(
         LateWaiter(index: blocked.count - 1, startTs: r.timestamp, returnTs: r.timestamp + dur, kind: ret == 0 ? .eof : .data))
@@ -228,20 +228,13 @@ public final class ReportBuilder: EventSink {
     a.rank != b.rank ? a.rank < b.rank : a.call.dur > b.call.dur
   }
 
-  static let sleeps: Set<String> = [
-    "futex", "nanosleep", "clock_nanosleep", "pause", "rt_sigsuspend", "rt_sigtimedwait", "sigsuspend",
-  ]
-
   private static func rank(_ r: SyscallRecord, _ b: Blocked) -> Int {
     if b.pipe != nil || !b.polled.isEmpty { return 0 }
-    switch r.name {
-    case "wait4", "waitpid", "waitid": return 0
-    default: break
-    }
+    if r.traits.contains(.waitsOnChild) { return 0 }
     if let t = b.call.target, t.hasPrefix("pipe:") || t.hasPrefix("socket:") || t.hasPrefix("/dev/pts/") { return 0 }
     // A strace -yy log names sockets by protocol (`TCP:[…]`).
     if case .fd(_, let t?)? = r.args.first, t.kind == .socket { return 0 }
-    return sleeps.contains(r.name) ? 2 : 1
+    return r.traits.contains(.sleeps) ? 2 : 1
   }
 
   private func trimBlocked() {
@@ -268,7 +261,7 @@ public final class ReportBuilder: EventSink {
   /// Who let the call go: done while the stream is at the call's exit, so the pipe state is as it was.
   private func findRelease(_ r: SyscallRecord, into b: inout Blocked) {
     let returnTs = r.timestamp + (r.duration ?? 0)
-    let traits = SyscallTable.traits(named: r.name)
+    let traits = r.traits
     if traits.contains(.readsFd) || traits.contains(.writesFd) {
       guard let first = r.args.first, let fd = FdEffect.fdNumber(first) else { return }
       b.call.fd = fd
@@ -277,7 +270,7 @@ public final class ReportBuilder: EventSink {
       b.pipe = p
       if b.call.target == nil { b.call.target = p.label }
       guard let ret = r.ret, r.errno == nil else { return }
-      if ProcessModel.endHint(r.name) == .write {
+      if ProcessModel.endHint(r.traits) == .write {
         return  // a write blocked on a full pipe is released by a read we do not track
       }
       b.call.releasedBy = within(ret == 0 ? p.lastWriterGone : p.lastWrite, from: r.timestamp, to: returnTs)
@@ -423,7 +416,8 @@ public final class ReportBuilder: EventSink {
   private func findLeaks() {
     var seen = Set<String>()
     for b in blocked {
-      guard ProcessModel.endHint(b.call.name) == .read || b.call.name.contains("poll") || b.call.name.contains("select") else { continue }
+      let traits = SyscallTable.traits(named: b.call.name)
+      guard traits.contains(.readsFd) || traits.contains(.waitsOnFds) else { continue }
       let to = b.call.ts + b.call.dur
       var pipes = b.polled.map(\.pipe)
       if let p = b.pipe, !pipes.contains(where: { $0 === p }) { pipes.insert(p, at: 0) }

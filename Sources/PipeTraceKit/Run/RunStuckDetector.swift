@@ -91,7 +91,7 @@ final class RunStuckDetector: TraceTicker {
     guard let text = ProcFS.taskFile(pid, tid: tid, "syscall"), case .inSyscall(let nr, _, _, _)? = SyscallState.parse(text)
     else { return nil }
     let row = SyscallTable.x86_64.row(nr)
-    guard row.name == RestartedCall.name || row.traits.contains(.readsFd) || row.traits.contains(.waitsOnFds) else { return nil }
+    guard row.traits.contains(.continuesCall) || row.traits.contains(.readsFd) || row.traits.contains(.waitsOnFds) else { return nil }
     // Unchanged schedstat: not scheduled since (no wakeup, even a spurious one).
     guard let sched = ProcFS.taskFile(pid, tid: tid, "schedstat") else { return nil }
     return text + sched

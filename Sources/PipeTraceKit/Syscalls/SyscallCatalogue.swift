@@ -477,19 +477,4 @@ enum SyscallCatalogue {
     sched_rr_get_interval_time64 2 -
     bdflush 2 -
     """
-
-  struct Entry {
-    var argCount: Int
-    var classes: SyscallClass
-  }
-
-  static let entries: [String: Entry] = {
-    var d: [String: Entry] = [:]
-    for line in text.split(separator: "\n") {
-      let f = line.split(separator: " ")
-      guard f.count == 3, let n = Int(f[1]) else { continue }
-      d[String(f[0])] = Entry(argCount: n, classes: SyscallClass.fromLetters(f[2]))
-    }
-    return d
-  }()
 }

@@ -54,8 +54,7 @@ struct SyscallDecoder: Sendable {
   /// line goes on at exit with more arguments.
   func decodeEntry(_ call: inout Call, into record: inout SyscallRecord, memory: TraceeMemory, fds: FdTargetCache) {
     let d = decoder(call, memory, fds)
-    record.name = call.row.name
-    record.number = call.row.number
+    record.identify(call.row, abi: call.arch)
     var values: [ArgValue]
     switch call.row.special {
     case .clone?:
@@ -188,12 +187,11 @@ struct SyscallDecoder: Sendable {
   /// The same for a call that is not shown (its arguments were never decoded): the effect is
   /// derived from its registers as bare numbers (every fd-table argument is a C int).
   func applyFdEffect(_ call: Call, rval: Int64, isError: Bool, fds: FdTargetCache) {
-    guard call.row.traits.contains(.hasFdEffect) else { return }
-    var record = SyscallRecord(pid: 0, tid: 0, name: call.row.name, number: call.row.number,
-                               args: call.raw.prefix(call.row.argCount).map { .uint($0 & 0xffff_ffff) }, timestamp: 0)
+    guard let rule = call.row.id.spec.fdRule else { return }
     let failed = isError && rval < 0
-    record.ret = failed ? -1 : rval
-    if failed { record.errno = Errno(Int32(truncatingIfNeeded: -rval)) }
-    for effect in FdEffect.of(record) { fds.apply(effect) }
+    let effects = rule.effects(
+      ret: failed ? -1 : rval, errno: failed ? Errno(Int32(truncatingIfNeeded: -rval)) : nil,
+      args: call.raw.prefix(call.row.argCount).map { Int64($0 & 0xffff_ffff) }, pair: [])
+    for effect in effects { fds.apply(effect) }
   }
 }

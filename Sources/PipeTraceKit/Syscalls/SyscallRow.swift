@@ -1,5 +1,7 @@
 /// One row of a syscall table: what a number means in one ABI and how to decode it.
 public struct SyscallRow: Sendable {
+  /// The call in the catalogue (`unknown` for numbers the table does not have).
+  public let id: SyscallID
   public let number: Int
   public let name: String
   /// The decoding recipe; nil for calls pipetrace does not decode (`argCount` raw words in hex).
@@ -14,7 +16,7 @@ public struct SyscallRow: Sendable {
 
   /// A number nothing is known of: `syscall_0x1c8(...)` with six raw arguments, as strace prints it.
   static func unknown(_ nr: Int) -> SyscallRow {
-    SyscallRow(number: nr, name: "syscall_" + XlatPrinter().hex(UInt64(UInt(bitPattern: nr))), args: nil, argCount: 6,
+    SyscallRow(id: .unknown, number: nr, name: "syscall_" + XlatPrinter().hex(UInt64(UInt(bitPattern: nr))), args: nil, argCount: 6,
                returns: .int, traits: [], classes: [], special: nil)
   }
 }

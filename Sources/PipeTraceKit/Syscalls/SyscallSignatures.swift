@@ -151,7 +151,7 @@ enum SyscallSignatures {
     if writesFd.contains(name) { t.insert(.writesFd) }
     if waitsOnFds.contains(name) { t.insert(.waitsOnFds) }
     if waitsOnChild.contains(name) { t.insert(.waitsOnChild) }
-    if changesFdTable.contains(name) { t.insert(.changesFdTable) }
+    if fdRules[name]?.closesOrReplaces == true { t.insert(.changesFdTable) }
     if mapsCode.contains(name) { t.insert(.mapsCode) }
     if neverReturns.contains(name) { t.insert(.neverReturns) }
     if sleepsOnly.contains(name) { t.insert(.sleepsOnly) }
@@ -159,9 +159,53 @@ enum SyscallSignatures {
     if execs.contains(name) { t.insert(.execs) }
     if let s = shared[name] ?? i386[name], s.returns == .fd { t.insert(.returnsFd) }
     if returnsFd.contains(name) { t.insert(.returnsFd) }
-    if t.contains(.returnsFd) || t.contains(.changesFdTable) || fdEffectOnly.contains(name) { t.insert(.hasFdEffect) }
+    if t.contains(.returnsFd) || t.contains(.changesFdTable) || fdRules[name] != nil { t.insert(.hasFdEffect) }
+    if restartable.contains(name) { t.insert(.restartable) }
+    if forkKinds[name] != nil { t.insert(.createsTask) }
+    if name == "restart_syscall" { t.insert(.continuesCall) }
+    if sleeps.contains(name) { t.insert(.sleeps) }
     return t
   }
+
+  /// The fd-effect rule of every call that changes an fd table other than by returning a new fd
+  /// (those get `newFd` from their traits). Arguments by position.
+  static let fdRules: [String: FdRule] = [
+    "close": .close(fd: 0),
+    "close_range": .closeRange(first: 0, last: 1, flags: 2),
+    "dup": .duplicate(old: 0, new: nil, flags: nil),
+    "dup2": .duplicate(old: 0, new: 1, flags: nil),
+    "dup3": .duplicate(old: 0, new: 1, flags: 2),
+    "fcntl": .fcntl(fd: 0, command: 1, arg: 2),
+    "fcntl64": .fcntl(fd: 0, command: 1, arg: 2),
+    "pipe": .pair(array: 0, flags: nil, pipe: true),
+    "pipe2": .pair(array: 0, flags: 1, pipe: true),
+    "socketpair": .pair(array: 3, flags: 1, pipe: false),
+  ]
+
+  /// The rule of a call: its own, or `newFd` when it returns a new fd.
+  static func fdRule(_ name: String, traits: SyscallTraits) -> FdRule? {
+    fdRules[name] ?? (traits.contains(.returnsFd) ? .newFd : nil)
+  }
+
+  /// Arguments strace's -P reads as fds that the decoder shows as numbers (pathtrace.c's cases).
+  static let numericFdArguments: [String: [Int]] = [
+    "dup2": [1], "dup3": [1], "sendfile": [0, 1], "tee": [0, 1], "splice": [0, 2],
+    "copy_file_range": [0, 2], "epoll_ctl": [2],
+  ]
+
+  /// Calls that make a new task, with what the task is when the flags say no more (CLONE_THREAD
+  /// makes a thread, CLONE_VFORK a vfork).
+  static let forkKinds: [String: ForkKind] = ["fork": .fork, "vfork": .vfork, "clone": .fork, "clone3": .clone]
+
+  /// Calls that restart as restart_syscall when interrupted: showing one shows its continuation.
+  static let restartable: Set<String> = [
+    "poll", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "futex", "futex_time64",
+  ]
+
+  /// Calls that block on time, a signal or a futex: `report` ranks them after waits on objects.
+  static let sleeps: Set<String> = [
+    "futex", "nanosleep", "clock_nanosleep", "pause", "rt_sigsuspend", "rt_sigtimedwait", "sigsuspend",
+  ]
 
   /// Calls that return a new fd on success (as well as those whose signature returns `.fd`).
   static let returnsFd: Set<String> = [
@@ -170,9 +214,6 @@ enum SyscallSignatures {
     "pidfd_getfd", "io_uring_setup", "memfd_secret", "open_tree", "fsopen", "fsmount", "fspick", "mq_open",
     "landlock_create_ruleset",
   ]
-
-  /// Calls with an `FdEffect` that neither return a new fd nor are in `changesFdTable`.
-  static let fdEffectOnly: Set<String> = ["fcntl", "fcntl64", "pipe", "pipe2", "socketpair"]
 
   static let readsFd: Set<String> = [
     "read", "readv", "pread64", "preadv", "preadv2", "recvfrom", "recvmsg", "recvmmsg", "recvmmsg_time64",
@@ -186,7 +227,6 @@ enum SyscallSignatures {
     "epoll_pwait", "epoll_pwait2",
   ]
   static let waitsOnChild: Set<String> = ["wait4", "waitpid", "waitid"]
-  static let changesFdTable: Set<String> = ["close", "close_range", "dup2", "dup3"]
   static let mapsCode: Set<String> = ["mmap", "mmap2", "munmap", "mprotect", "mremap", "pkey_mprotect"]
   /// The register with the PROT_* flags of the calls that map code only with PROT_EXEC.
   static let protArgument: [String: Int] = ["mmap": 2, "mmap2": 2, "mprotect": 2, "pkey_mprotect": 2]

@@ -20,11 +20,12 @@ public struct SyscallTable: Sendable {
     var numbers: [String: Int] = [:]
     for (nr, name) in names.enumerated() where !name.isEmpty {
       if numbers[name] == nil { numbers[name] = nr }
-      let entry = SyscallCatalogue.entries[name]
+      let spec = SyscallID(named: name)?.spec
       let sig = SyscallSignatures.signature(name, arch: arch)
       rows[nr] = SyscallRow(
-        number: nr, name: name, args: sig?.args, argCount: entry?.argCount ?? 6, returns: sig?.returns ?? .int,
-        traits: SyscallSignatures.traits(name), classes: entry?.classes ?? [], special: sig?.special)
+        id: spec?.id ?? .unknown, number: nr, name: name, args: sig?.args, argCount: spec?.argCount ?? 6,
+        returns: sig?.returns ?? .int, traits: spec?.traits ?? SyscallSignatures.traits(name),
+        classes: spec?.classes ?? [], special: sig?.special)
     }
     self.rows = rows
     self.numbersByName = numbers
@@ -43,6 +44,9 @@ public struct SyscallTable: Sendable {
 
   public func number(of name: String) -> Int? { numbersByName[name] }
 
+  /// The number of a catalogue call in this ABI; nil when the ABI does not have it.
+  public func number(of call: SyscallID) -> Int? { call.isKnown ? numbersByName[call.name] : nil }
+
   /// Every row, in number order.
   public var allRows: [SyscallRow] { rows.compactMap { $0 } }
 
@@ -59,14 +63,8 @@ public struct SyscallTable: Sendable {
 
   /// The traits of a call known only by name (a saved trace), in whichever ABI has that name.
   public static func traits(named name: String) -> SyscallTraits {
-    traitsByName[name] ?? SyscallSignatures.traits(name)
+    SyscallID(named: name)?.traits ?? SyscallSignatures.traits(name)
   }
-
-  private static let traitsByName: [String: SyscallTraits] = {
-    var d: [String: SyscallTraits] = [:]
-    for name in SyscallCatalogue.entries.keys { d[name] = SyscallSignatures.traits(name) }
-    return d
-  }()
 
   /// Whether any ABI has a call of this name.
   public static func isKnown(_ name: String) -> Bool {

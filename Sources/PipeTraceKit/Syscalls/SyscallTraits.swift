@@ -29,6 +29,14 @@ public struct SyscallTraits: OptionSet, Sendable, Hashable {
   /// Changes what an fd table holds in a way `FdEffect` describes (close, dup*, fcntl, pipe*,
   /// socketpair, and every call that returns a new fd).
   public static let hasFdEffect = SyscallTraits(rawValue: 1 << 13)
+  /// Restarts as restart_syscall when a stop or a signal interrupts it (poll, nanosleep, futex...).
+  public static let restartable = SyscallTraits(rawValue: 1 << 14)
+  /// Makes a new task (fork, vfork, clone, clone3).
+  public static let createsTask = SyscallTraits(rawValue: 1 << 15)
+  /// restart_syscall: the kernel continuing a call a stop or a signal interrupted.
+  public static let continuesCall = SyscallTraits(rawValue: 1 << 16)
+  /// Blocks on time, a signal or a futex, on no fd and no child (`report` ranks these last).
+  public static let sleeps = SyscallTraits(rawValue: 1 << 17)
 }
 
 /// strace's syscall classes, for `-e trace=%file`, `%desc`, ...

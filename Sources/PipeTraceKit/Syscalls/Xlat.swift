@@ -27,6 +27,42 @@ struct Xlat: Sendable {
     entries.first { $0.name == name }?.value
   }
 
+  /// The value of an argument as strace or pipetrace printed it (`O_RDONLY|O_CLOEXEC`, `F_DUPFD`,
+  /// `0x80000 /* O_CLOEXEC */`, `~0`, `42`), names read with the tables of the argument's kind;
+  /// nil when no part of it is a number or a name those tables have.
+  static func value(printed text: String, kind: ArgKind?) -> Int64? {
+    if let n = Int64(text) { return n }
+    var body = Substring(text)
+    if let comment = body.firstIndex(of: "/") { body = body[..<comment] }
+    let tables: [Xlat]
+    switch kind {
+    case .flags(let t, _)?, .xval(let t, _)?: tables = [t]
+    case .fcntlArg?: tables = [.fdFlags]
+    case .socketType?: tables = [.socketTypes, .socketTypeFlags]
+    case .openFlags?: tables = [.openAccessModes, .openModeFlags]
+    default: tables = []
+    }
+    var value: UInt64 = 0
+    var known = false
+    for part in body.split(separator: "|") {
+      var word = part.drop { $0 == " " }
+      while word.last == " " { word = word.dropLast() }
+      if word == "~0" {
+        value |= UInt64(UInt32.max)
+      } else if let n = UInt64(word) {
+        value |= n
+      } else if word.hasPrefix("0x"), let n = UInt64(word.dropFirst(2), radix: 16) {
+        value |= n
+      } else if let n = tables.lazy.compactMap({ $0.value(of: String(word)) }).first {
+        value |= n
+      } else {
+        continue
+      }
+      known = true
+    }
+    return known ? Int64(bitPattern: value) : nil
+  }
+
   static let openAccessModes = Xlat(Int32(CT_XLAT_OPEN_ACCESS_MODES))
   static let openModeFlags = Xlat(Int32(CT_XLAT_OPEN_MODE_FLAGS))
   static let cloneFlags = Xlat(Int32(CT_XLAT_CLONE_FLAGS))

@@ -32,6 +32,8 @@ public struct Errno: Error, Equatable, Hashable, Sendable, CustomStringConvertib
   public static let EPERM = Errno(1), ENOENT = Errno(2), ESRCH = Errno(3), EINTR = Errno(4)
   public static let EBADF = Errno(9), ECHILD = Errno(10), EAGAIN = Errno(11), EACCES = Errno(13)
   public static let EINVAL = Errno(22), ENOSYS = Errno(38)
+  /// The kernel will continue the call as restart_syscall (a tracer sees it; kernelInternal names it).
+  public static let ERESTART_RESTARTBLOCK = Errno(516)
 
   /// Index = errno value (x86_64 / generic Linux numbering).
   static let names: [String?] = [

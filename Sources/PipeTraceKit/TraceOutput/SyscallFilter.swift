@@ -87,17 +87,11 @@ public final class SyscallFilter {
 
   // MARK: What a call touches
 
-  /// Arguments strace's -P reads as fds that the decoder shows as numbers (pathtrace.c's cases).
-  static let fdArguments: [String: [Int]] = [
-    "dup2": [1], "dup3": [1], "sendfile": [0, 1], "tee": [0, 1], "splice": [0, 2],
-    "copy_file_range": [0, 2], "epoll_ctl": [2],
-  ]
-
   private func matches(_ r: SyscallRecord, atEntry: Bool) -> Bool {
-    // The record's number is its ABI's; its name finds the row in whichever table has it.
-    let row = [SyscallTable.x86_64, .i386, .x32].lazy.compactMap { t in t.number(of: r.name).map { t.row($0) } }.first
-    let kinds = row?.args ?? []
-    let numericFds = Self.fdArguments[r.name] ?? []
+    // The row of the record's ABI when it has one (a live call), else the catalogue's recipe.
+    let spec = r.call.spec
+    let kinds = (r.abi.map { $0.table.row(r.number) }.flatMap { $0.id == r.call ? $0.args : nil } ?? spec.args) ?? []
+    let numericFds = spec.numericFdArguments
     for (i, arg) in r.args.enumerated() {
       if numericFds.contains(i), case .int(let n) = arg, let fd = Int32(exactly: n) {
         let link = atEntry && !paths.isEmpty && fd >= 0 ? ProcFS.fdLink(r.tid, fd: fd) : nil

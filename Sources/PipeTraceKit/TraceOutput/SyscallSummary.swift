@@ -100,12 +100,12 @@ public final class SyscallSummary {
     if cpu != nil {
       // A call whose entry was not seen (attached in the middle of it) has no CPU figure: 0.
       d = cpuOfCall.removeValue(forKey: r.tid) ?? 0
-      wallStats?.add(name: r.name, pid: 0, duration: wall, failed: failed)
+      wallStats?.add(call: r.call, name: r.name, pid: 0, duration: wall, failed: failed)
     } else {
       d = wall
     }
     // One process slot: like strace -c, only totals over every traced process are kept.
-    stats.add(name: r.name, pid: 0, duration: d, failed: failed)
+    stats.add(call: r.call, name: r.name, pid: 0, duration: d, failed: failed)
     if percentiles { all.add(d) }
   }
 

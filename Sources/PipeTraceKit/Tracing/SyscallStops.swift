@@ -30,22 +30,18 @@ struct SyscallSets {
   var shown: SyscallSet
   var modelled: SyscallSet
 
-  /// Calls that restart as restart_syscall when interrupted: showing one shows its continuation.
-  static let restartable: Set<String> = [
-    "poll", "nanosleep", "clock_nanosleep", "clock_nanosleep_time64", "futex", "futex_time64",
-  ]
-
   /// restart_syscall's number in each ABI (the continuation of an interrupted call).
   let restart: SyscallSet
 
   /// `selection` (`-e trace=`); nil: the pipe set.
   init(selection: SyscallSet?, modelFds: Bool, stackTraces: Bool) {
     var shown = selection ?? SyscallSelection.defaultSet
-    restart = SyscallSet { $0.name == RestartedCall.name }
+    restart = SyscallSet { $0.traits.contains(.continuesCall) }
     for arch in SyscallArch.allCases {
       let table = arch.table
-      guard let restartNumber = table.number(of: RestartedCall.name) else { continue }
-      if table.allRows.contains(where: { Self.restartable.contains($0.name) && shown.contains(arch, $0.number) }) {
+      // Showing a call that restarts when interrupted shows its continuation.
+      guard let restartNumber = table.numbers(where: { $0.traits.contains(.continuesCall) }).first else { continue }
+      if table.allRows.contains(where: { $0.traits.contains(.restartable) && shown.contains(arch, $0.number) }) {
         shown.insert(arch, restartNumber)
       }
     }
@@ -106,7 +102,7 @@ final class SyscallStopHandler {
     var call = decoder.begin(auditArch: auditArch, number: number, args: [args.0, args.1, args.2, args.3, args.4, args.5])
     // Before its execve a launched child runs pipetrace's own setup code.
     if t.beforeExec && !call.row.isExec { show = false }
-    var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: call.name, number: nr, args: [], timestamp: Clock.wall())
+    var record = SyscallRecord(pid: t.tgid, tid: t.tid, row: call.row, abi: call.arch, args: [], timestamp: Clock.wall())
     let memory = TraceeMemory(tid: t.tid)
     if isRestart {
       let resumed = t.interruptedCall
@@ -114,7 +110,7 @@ final class SyscallStopHandler {
       record.args = [.raw("<... resuming interrupted \(resumed?.name ?? "call") ...>")]
       if let resumed {
         record.resumes = ResumedCall(
-          name: resumed.name, args: resumed.args, started: resumed.timestamp > 0 ? resumed.timestamp : nil)
+          call: resumed.call, name: resumed.name, args: resumed.args, started: resumed.timestamp > 0 ? resumed.timestamp : nil)
       }
     } else if show {
       decoder.decodeEntry(&call, into: &record, memory: memory, fds: t.fds)
@@ -159,7 +155,7 @@ final class SyscallStopHandler {
     } else {
       decoder.applyFdEffect(c.call, rval: rval, isError: isError, fds: t.fds)
     }
-    if rval == SyscallStopHandler.restartBlock && c.call.name != RestartedCall.name {
+    if rval == SyscallStopHandler.restartBlock && !c.call.row.traits.contains(.continuesCall) {
       // The kernel will continue it as restart_syscall.
       t.interruptedCall = c.record
     }
@@ -176,8 +172,8 @@ final class SyscallStopHandler {
   func callInProgress(_ t: Tracee) {
     guard case .inSyscall(let nr, let raw, _, _)? = SyscallState.read(t.tgid, tid: t.tid) else { return }
     var call = decoder.begin(arch: t.arch, number: nr, args: raw)
-    guard call.name != RestartedCall.name else { return }
-    var record = SyscallRecord(pid: t.tgid, tid: t.tid, name: call.name, number: nr, args: [], timestamp: 0)
+    guard !call.row.traits.contains(.continuesCall) else { return }
+    var record = SyscallRecord(pid: t.tgid, tid: t.tid, row: call.row, abi: call.arch, args: [], timestamp: 0)
     decoder.decodeEntry(&call, into: &record, memory: TraceeMemory(tid: t.tid), fds: t.fds)
     t.interruptedCall = record
   }

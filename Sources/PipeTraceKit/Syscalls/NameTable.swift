@@ -1,7 +1,13 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A map from short names (syscall names) to values, for the per-event paths: an FNV-1a hash of the
 /// UTF-8 bytes and open addressing cost a fraction of `Dictionary`'s seeded SipHash on every event.
 struct NameTable<Value> {
   private var keys: [String?]
+  /// Each key's UTF-8 bytes, for lookups by bytes (`value(utf8:)`) without a String.
+  private var keyBytes: [[UInt8]]
   private var values: [Value?]
   private var mask: Int
   private(set) var count = 0
@@ -10,6 +16,7 @@ struct NameTable<Value> {
     var size = 16
     while size < capacity * 2 { size <<= 1 }
     keys = Array(repeating: nil, count: size)
+    keyBytes = Array(repeating: [], count: size)
     values = Array(repeating: nil, count: size)
     mask = size - 1
   }
@@ -20,10 +27,28 @@ struct NameTable<Value> {
   }
 
   @inline(__always)
-  private static func hash(_ name: String) -> Int {
+  private static func hash<Bytes: Sequence<UInt8>>(_ utf8: Bytes) -> Int {
     var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in name.utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
+    for b in utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
     return Int(truncatingIfNeeded: h ^ (h >> 29))
+  }
+
+  @inline(__always)
+  private static func hash(_ name: String) -> Int { hash(name.utf8) }
+
+  /// The value of the name whose UTF-8 bytes these are (a reader's view of its line: no String).
+  @inline(__always)
+  func value(utf8 name: UnsafeBufferPointer<UInt8>) -> Value? {
+    var k = Self.hash(name) & mask
+    while keys[k] != nil {
+      let key = keyBytes[k]
+      if key.count == name.count
+        && (name.isEmpty || key.withUnsafeBufferPointer { memcmp($0.baseAddress!, name.baseAddress!, name.count) == 0 }) {
+        return values[k]
+      }
+      k = (k + 1) & mask
+    }
+    return nil
   }
 
   /// The slot holding `name`, or the empty slot where it would go.
@@ -41,6 +66,7 @@ struct NameTable<Value> {
       if keys[k] == nil {
         guard let newValue else { return }
         keys[k] = name
+        keyBytes[k] = Array(name.utf8)
         values[k] = newValue
         count += 1
         if count * 2 > keys.count { grow() }
