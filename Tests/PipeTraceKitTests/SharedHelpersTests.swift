@@ -110,6 +110,9 @@ final class SharedHelpersTests: XCTestCase {
                StackFrame(pc: 0x20, module: nil, symbol: nil, symbolOffset: 0, moduleOffset: 0x20)]
     w.handle(.syscall(r))
     w.handle(.syscall(SyscallRecord(pid: 7, tid: 7, name: "getpid", number: 39, args: [], timestamp: 3)))
+    // Schema 2: a record that knows its ABI carries its number in that ABI's table.
+    w.handle(.syscall(SyscallRecord(pid: 7, tid: 7, call: .dup3, number: 292, abi: .x86_64, args: [.int(1), .int(2), .int(0)],
+                                    ret: 2, timestamp: 3.5)))
     w.handle(.fork(pid: 7, tid: 7, child: 9, kind: .vfork, timestamp: 4))
     w.handle(.exec(pid: 9, tid: 9, path: "/bin/a" + DisplayText.decode([0xFE]), argv: ["a", "b\n"], timestamp: 5))
     w.handle(.exit(pid: 9, tid: 9, code: 3, signal: nil, coreDumped: false, timestamp: 6))
@@ -127,9 +130,10 @@ final class SharedHelpersTests: XCTestCase {
     w.handle(.note(pid: 7, text: "hi", timestamp: 11))
     let text = String(decoding: out.bytes, as: UTF8.self)
     let expected = #"""
-      {"event":"start","version":1,"ts":1.500000,"command":["sh","-c","x"],"attached":[4,5]}
+      {"event":"start","version":2,"ts":1.500000,"command":["sh","-c","x"],"attached":[4,5]}
       {"event":"syscall","pid":7,"tid":8,"ts":2.250000,"name":"ppoll","args":[[{"fd":3,"events":"POLLIN"}],1,null,"0x10",-2,{"hex":"61ff"},"[]",{"entry":{"a":1},"exit":{"b":2}},4,[5],6],"ret":-1,"errno":"EINTR","dur":0.500000,"ret_detail":"([{fd=3, revents=POLLIN}])","ret_fd":{"fd":-1,"kind":"pipe","inode":77,"path":"pipe:[77]"},"stack":[{"pc":16,"module":"/lib/c.so","symbol":"read","offset":1,"module_offset":2},{"pc":32,"module":null,"symbol":null,"offset":0,"module_offset":32}],"fds":[{"arg":0,"index":0,"fd":3,"kind":"pipe","inode":77,"path":"pipe:[77]"},{"arg":8,"fd":4,"kind":"socket","inode":9,"path":"socket:[9]","socket":"UNIX-STREAM:[9->10]"},{"arg":9,"index":0,"fd":5,"kind":"file","path":"/dev/null","device":"char 1:3"},{"arg":10,"fd":6,"kind":"anon","path":"anon_inode:[pidfd]","pid":42}]}
       {"event":"syscall","pid":7,"tid":7,"ts":3.000000,"name":"getpid","args":[],"ret":null,"dur":null}
+      {"event":"syscall","pid":7,"tid":7,"ts":3.500000,"name":"dup3","nr":292,"abi":"x86_64","args":[1,2,0],"ret":2,"dur":null}
       {"event":"fork","pid":7,"tid":7,"ts":4.000000,"child":9,"kind":"vfork"}
       {"event":"exec","pid":9,"tid":9,"ts":5.000000,"path":{"hex":"2f62696e2f61fe"},"argv":["a","b\n"]}
       {"event":"exit","pid":9,"tid":9,"ts":6.000000,"code":3,"signal":null,"core":false}
@@ -150,7 +154,7 @@ final class SharedHelpersTests: XCTestCase {
       }
       lines += 1
     }
-    XCTAssertEqual(lines, 11)
+    XCTAssertEqual(lines, 12)
   }
 
   /// run --json, byte for byte, every field filled (a middle left out of memory, a stuck leak).
