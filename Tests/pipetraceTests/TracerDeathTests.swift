@@ -81,6 +81,42 @@ final class TracerDeathTests: XCTestCase {
   }
 }
 
+extension TracerDeathTests {
+  /// A signal that reaches a thread as pipetrace seizes it, before the attach's interrupt stops it:
+  /// the thread's first stop is that signal's delivery, and the signal must go on to the thread as
+  /// at any other delivery stop (it used to be dropped: the first stop was only resumed). The
+  /// target sends itself a queued real-time signal over and over and counts the deliveries; ten
+  /// attaches and detaches later, every signal sent has arrived.
+  func testASignalDeliveredAtTheAttachReachesTheTarget() throws {
+    let ready = TestPipe()
+    let target = try BackgroundProcess(try compileFixture("self_signals"), [], stdout: ready.writeEnd)
+    defer { target.stop() }
+    ready.closeWrite()
+    XCTAssertEqual(readLine(ready.readEnd), "ready")
+    for round in 0..<10 {
+      let tracer = try BackgroundProcess(CLI.binary, ["-o", "/dev/null", "-p", String(target.pid)])
+      defer { tracer.stop() }
+      XCTAssertTrue(eventually { procStatusField(target.pid, "TracerPid") == String(tracer.pid) }, "round \(round)")
+      kill(tracer.pid, SIGINT)
+      XCTAssertEqual(try tracer.wait(timeout: 20), 0, "round \(round)")
+      XCTAssertTrue(eventually { procStatusField(target.pid, "TracerPid") == "0" }, "round \(round)")
+    }
+    kill(target.pid, SIGUSR1)
+    let counts = readLine(ready.readEnd).split(separator: " ").compactMap { Int($0) }
+    XCTAssertEqual(counts.count, 2, "the target's counts")
+    if counts.count == 2 { XCTAssertEqual(counts[1], counts[0], "signals received of those sent") }
+    XCTAssertEqual(try target.wait(timeout: 20), 0)
+  }
+
+  /// One line from `fd` (without its newline), read a byte at a time.
+  private func readLine(_ fd: Int32) -> String {
+    var bytes: [UInt8] = []
+    var byte: UInt8 = 0
+    while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+}
+
 enum Signals {
   static func name(_ s: Int32) -> String {
     [SIGINT: "SIGINT", SIGTERM: "SIGTERM", SIGHUP: "SIGHUP", SIGKILL: "SIGKILL"][s] ?? "signal \(s)"
