@@ -25,13 +25,24 @@ static const int start_signals[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 //   nohup) get their default action back: a signal sent to pipetrace is a request to it, as for
 //   strace, which installs its own handler whatever it inherited. Until the tracer blocks them
 //   (ct_block_tracer_signals) the default action ends pipetrace; from then on the tracer takes them.
+// - SIGQUIT gets a handler that does what the default does (it resets the default and raises
+//   the signal again: pipetrace ends by SIGQUIT). The default itself would invite the Swift
+//   runtime's backtracer, whose initialiser runs next and takes SIGQUIT when it finds it at its
+//   default: a SIGQUIT before the trace would print a crash report and interrupt the open of an
+//   `-o FIFO` (EINTR) instead of ending pipetrace. Once the tracer blocks it, it is the tracer's.
+static void quit_as_by_default(int sig) {
+  // SA_RESETHAND has put the default back; SA_NODEFER lets the signal in at once.
+  raise(sig);
+}
+
 static void ct_take_start_dispositions(int argc, char **argv, char **envp) {
   (void)argc, (void)argv, (void)envp;
   for (size_t i = 0; i < sizeof start_signals / sizeof start_signals[0]; i++) {
     int sig = start_signals[i];
     struct sigaction old, sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = sig == SIGPIPE ? SIG_IGN : SIG_DFL;
+    sa.sa_handler = sig == SIGPIPE ? SIG_IGN : sig == SIGQUIT ? quit_as_by_default : SIG_DFL;
+    if (sig == SIGQUIT) sa.sa_flags = SA_RESETHAND | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     if (sigaction(sig, NULL, &old) != 0) continue;
     inherited_ignored[sig] = old.sa_handler == SIG_IGN;
