@@ -12,27 +12,49 @@
 static int inherited_ignored[NSIG];
 static const int start_signals[] = {SIGPIPE, SIGINT, SIGTERM, SIGHUP, SIGQUIT};
 
-// Runs before main, as soon as the loader is done (Swift's start-up and the option parsing come
-// later): no signal sent to pipetrace from then on is lost to a disposition it inherited.
+// Runs before main and before every shared library's initialiser (the Swift runtime's, whose
+// backtracer sets handlers of its own, Foundation's, libunwind's...): an entry of the executable's
+// .preinit_array, which the dynamic loader calls first once it has mapped and relocated
+// everything (DT_PREINIT_ARRAY; a constructor of the executable would run last, after all of
+// theirs). No signal sent to pipetrace from then on is lost to a disposition it inherited; one
+// sent during exec and the loader's work is, as for any program (measured in
+// SignalResponseTests and docs; strace's window, up to its main, is longer).
 // - SIGPIPE is ignored: a write to an output whose reader left fails with EPIPE, a write error
 //   reported once (the trace goes on, the targets are not harmed), never the end of pipetrace.
 // - SIGINT, SIGTERM, SIGHUP and SIGQUIT inherited as ignored (a background job of a script,
 //   nohup) get their default action back: a signal sent to pipetrace is a request to it, as for
 //   strace, which installs its own handler whatever it inherited. Until the tracer blocks them
 //   (ct_block_tracer_signals) the default action ends pipetrace; from then on the tracer takes them.
-__attribute__((constructor)) static void ct_take_start_dispositions(void) {
+// - SIGQUIT gets a handler that does what the default does (it resets the default and raises
+//   the signal again: pipetrace ends by SIGQUIT). The default itself would invite the Swift
+//   runtime's backtracer, whose initialiser runs next and takes SIGQUIT when it finds it at its
+//   default: a SIGQUIT before the trace would print a crash report and interrupt the open of an
+//   `-o FIFO` (EINTR) instead of ending pipetrace. Once the tracer blocks it, it is the tracer's.
+static void quit_as_by_default(int sig) {
+  // SA_RESETHAND has put the default back; SA_NODEFER lets the signal in at once.
+  raise(sig);
+}
+
+static void ct_take_start_dispositions(int argc, char **argv, char **envp) {
+  (void)argc, (void)argv, (void)envp;
   for (size_t i = 0; i < sizeof start_signals / sizeof start_signals[0]; i++) {
     int sig = start_signals[i];
     struct sigaction old, sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = sig == SIGPIPE ? SIG_IGN : SIG_DFL;
+    sa.sa_handler = sig == SIGPIPE ? SIG_IGN : sig == SIGQUIT ? quit_as_by_default : SIG_DFL;
+    if (sig == SIGQUIT) sa.sa_flags = SA_RESETHAND | SA_NODEFER;
     sigemptyset(&sa.sa_mask);
     if (sigaction(sig, NULL, &old) != 0) continue;
     inherited_ignored[sig] = old.sa_handler == SIG_IGN;
-    // A handler installed before (none in pipetrace) is left alone.
+    // A handler installed before (none can be, this early) is left alone.
     if (old.sa_handler == SIG_IGN || old.sa_handler == SIG_DFL) sigaction(sig, &sa, NULL);
   }
 }
+
+// Only an executable may have a .preinit_array: CTrace is linked into pipetrace (and the test
+// bundle, an executable too) as objects, never as a shared library.
+__attribute__((section(".preinit_array"), used))
+static void (*const ct_start_dispositions_entry)(int, char **, char **) = ct_take_start_dispositions;
 
 void ct_restore_start_dispositions(void) {
   for (size_t i = 0; i < sizeof start_signals / sizeof start_signals[0]; i++) {

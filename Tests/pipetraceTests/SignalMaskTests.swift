@@ -11,8 +11,12 @@ import Glibc
 final class SignalMaskTests: XCTestCase {
   /// Starts pipetrace with `args`, waits until it sits in openat() of `fifo`, sends `sig`, and
   /// asserts that it died of it.
-  func assertEndsInOpen(_ args: [String], fifo: String, by sig: Int32, file: StaticString = #filePath, line: UInt = #line) throws {
-    let p = try BackgroundProcess(CLI.binary, args)
+  /// `ignoring`: pipetrace inherits these signals ignored (started by a shell that ignores them).
+  func assertEndsInOpen(_ args: [String], fifo: String, by sig: Int32, ignoring: [String] = [],
+                        file: StaticString = #filePath, line: UInt = #line) throws {
+    let p = ignoring.isEmpty
+      ? try BackgroundProcess(CLI.binary, args)
+      : try BackgroundProcess("/bin/sh", ["-c", "trap '' \(ignoring.joined(separator: " ")); exec \"$0\" \"$@\"", CLI.binary] + args)
     let pid = p.pid
     defer { p.stop() }
     // openat (257) is the call it blocks in; the FIFO is the only thing it can wait for there (and
@@ -39,6 +43,16 @@ final class SignalMaskTests: XCTestCase {
       let fifo = try makeFIFO()
       defer { unlink(fifo) }
       try assertEndsInOpen(["-o", fifo, "--", "/bin/true"], fifo: fifo, by: sig)
+    }
+  }
+
+  /// SIGQUIT too, inherited ignored or not: the Swift runtime's backtracer, which takes SIGQUIT
+  /// when it finds it at its default, must not turn it into a crash report and an EINTR.
+  func testSIGQUITEndsATraceWaitingForItsOutputFIFOsReaderWhateverItInherited() throws {
+    for ignoring in [[], ["INT", "QUIT"]] {
+      let fifo = try makeFIFO()
+      defer { unlink(fifo) }
+      try assertEndsInOpen(["-o", fifo, "--", "/bin/true"], fifo: fifo, by: SIGQUIT, ignoring: ignoring)
     }
   }
 

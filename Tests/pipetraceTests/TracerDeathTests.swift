@@ -45,7 +45,15 @@ final class TracerDeathTests: XCTestCase {
     defer { target.stop() }
     var sent = 0
     var rng = TestRandom("tracer death moments")
+    // The trap runs between loop iterations: wait for it to have counted every signal.
+    func counted() -> Int {
+      Int((try? String(contentsOfFile: counter, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
+    }
     for sig in [SIGINT, SIGTERM, SIGHUP, SIGKILL] {
+      if sig == SIGKILL {
+        // Each detach so far passed on the signal its stop held: every one arrived, once.
+        XCTAssertTrue(eventually { counted() == sent }, "sent \(sent) SIGUSR1 before the SIGKILLs, the target counted \(counted())")
+      }
       for round in 0..<20 {
         let tracer = try BackgroundProcess(CLI.binary, ["-o", "/dev/null", "-p", String(target.pid)])
         XCTAssertTrue(eventually { procStatusField(target.pid, "TracerPid") == String(tracer.pid) })
@@ -64,20 +72,56 @@ final class TracerDeathTests: XCTestCase {
         assertUntouched(target.pid)
       }
     }
-    // The trap runs between loop iterations: wait for it to have counted every signal.
-    func counted() -> Int {
-      Int((try? String(contentsOfFile: counter, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? -1
-    }
     if ProcessInfo.processInfo.environment["PIPETRACE_TEST_KNOWN_RACES"] == "1" {
       XCTAssertTrue(eventually { counted() == sent }, "sent \(sent) SIGUSR1, the target counted \(counted())")
     } else {
-      // Known open (issue 20): one CI run of six counted 19 of 20 (a signal lost around a tracer's
-      // death, not understood yet). Never more than sent (no signal delivered twice), and all but
-      // at most one, until that is found; PIPETRACE_TEST_KNOWN_RACES=1 asks for every one.
+      // The kernel's, not pipetrace's: a SIGKILLed tracer that has already waited for a thread's
+      // signal-delivery stop (waitpid clears the stop's signal, kernel/exit.c wait_task_stopped)
+      // but not yet resumed it with the signal leaves the thread to run on without it (exit_ptrace
+      // restarts it with none). The SIGKILL right after the SIGUSR1 lands in that window about
+      // once in twenty rounds (a tracer that peeked with waitid(WNOWAIT) would leave it pending).
+      // Never more than sent (no signal delivered twice), and at most one lost, in a SIGKILL round
+      // (the rounds before are counted exactly above); PIPETRACE_TEST_KNOWN_RACES=1 asks for all.
       _ = eventually { counted() == sent }
       XCTAssertLessThanOrEqual(counted(), sent, "a SIGUSR1 delivered twice")
       XCTAssertGreaterThanOrEqual(counted(), sent - 1, "sent \(sent) SIGUSR1, the target counted \(counted())")
     }
+  }
+}
+
+extension TracerDeathTests {
+  /// A signal that reaches a thread as pipetrace seizes it, before the attach's interrupt stops it:
+  /// the thread's first stop is that signal's delivery, and the signal must go on to the thread as
+  /// at any other delivery stop (it used to be dropped: the first stop was only resumed). The
+  /// target sends itself a queued real-time signal over and over and counts the deliveries; ten
+  /// attaches and detaches later, every signal sent has arrived.
+  func testASignalDeliveredAtTheAttachReachesTheTarget() throws {
+    let ready = TestPipe()
+    let target = try BackgroundProcess(try compileFixture("self_signals"), [], stdout: ready.writeEnd)
+    defer { target.stop() }
+    ready.closeWrite()
+    XCTAssertEqual(readLine(ready.readEnd), "ready")
+    for round in 0..<10 {
+      let tracer = try BackgroundProcess(CLI.binary, ["-o", "/dev/null", "-p", String(target.pid)])
+      defer { tracer.stop() }
+      XCTAssertTrue(eventually { procStatusField(target.pid, "TracerPid") == String(tracer.pid) }, "round \(round)")
+      kill(tracer.pid, SIGINT)
+      XCTAssertEqual(try tracer.wait(timeout: 20), 0, "round \(round)")
+      XCTAssertTrue(eventually { procStatusField(target.pid, "TracerPid") == "0" }, "round \(round)")
+    }
+    kill(target.pid, SIGUSR1)
+    let counts = readLine(ready.readEnd).split(separator: " ").compactMap { Int($0) }
+    XCTAssertEqual(counts.count, 2, "the target's counts")
+    if counts.count == 2 { XCTAssertEqual(counts[1], counts[0], "signals received of those sent") }
+    XCTAssertEqual(try target.wait(timeout: 20), 0)
+  }
+
+  /// One line from `fd` (without its newline), read a byte at a time.
+  private func readLine(_ fd: Int32) -> String {
+    var bytes: [UInt8] = []
+    var byte: UInt8 = 0
+    while read(fd, &byte, 1) == 1, byte != UInt8(ascii: "\n") { bytes.append(byte) }
+    return String(decoding: bytes, as: UTF8.self)
   }
 }
 

@@ -13,7 +13,7 @@ extension Tracer {
     guard let t = tracees[tid] else { return unknownTask(tid, stop) }
     if stop.isTermination { return taskExited(t, stop) }
     if detaching { return detach(t, at: stop) }
-    if !t.started { return firstStop(t, stop) }
+    if !t.started { firstStop(t) }
     if case .groupStop = stop {} else { t.inGroupStop = false }
     switch stop {
     case .syscall:
@@ -61,13 +61,13 @@ extension Tracer {
     return proceed(t)
   }
 
-  /// The attach stop, or a new child's first stop: nothing to report.
-  private func firstStop(_ t: Tracee, _ stop: TraceStop) -> StopAction {
+  /// A task's first stop under this tracer: an attached thread's call in progress is noted. The
+  /// stop itself is then handled as any other (`handle`): usually the attach's interrupt or a new
+  /// child's first stop (resumed), but a thread seized between two of its instructions may stop
+  /// first at a signal's delivery (passed on, never dropped), a fork or an exec.
+  private func firstStop(_ t: Tracee) {
     t.started = true
     if t.attached { syscalls.callInProgress(t) }
-    if case .groupStop(let sig) = stop { return groupStop(t, sig) }
-    if t.holdRequested, case .interrupt = stop { return injector.hold(t) }
-    return proceed(t)
   }
 
   /// A stop from a task not seen before: a new child whose first stop beat its parent's fork event.
