@@ -89,6 +89,31 @@ final class WhyAllTests: XCTestCase {
     XCTAssertTrue(verbose.stdout.split(separator: "\n").contains { $0.hasPrefix("\(wc) wc [waiting, blocked ") }, verbose.stdout)
   }
 
+  /// Each CPU's scheduler clock is its own, and on a VM two may differ by more than any --min
+  /// (0.56 s between the two CPUs of the machine this was written on): a reader that last ran on
+  /// any CPU is blocked, as `why --all` says, for no longer than it has existed and no shorter than
+  /// it has been seen blocked. (The pause is what is measured, not a wait for something.)
+  func testBlockedTimeIsRightWhicheverCPUTheReaderLastRanOn() throws {
+    let cpus = min(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 4)
+    let null = open("/dev/null", O_WRONLY | O_CLOEXEC)
+    defer { close(null) }
+    for cpu in 0..<cpus {
+      let input = TestPipe()
+      let born = ProcessInfo.processInfo.systemUptime
+      let cat = try procs.launch(["taskset", "-c", String(cpu), "cat"], stdin: input.readEnd, stdout: null)
+      input.closeRead()
+      try waitUntil("cat on CPU \(cpu) blocked in read") { blockedSyscall(cat.pid) == 0 }
+      usleep(300_000)
+      let r = try CLI.run(["why", "--all", "--json", "--min", "0"])
+      let age = ProcessInfo.processInfo.systemUptime - born
+      let object = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], r.stdout)
+      let blocked = try XCTUnwrap(entries(object)[cat.pid]?["blocked_for"] as? Double, "CPU \(cpu): \(r.stdout)")
+      XCTAssertGreaterThanOrEqual(blocked, 0.25, "CPU \(cpu): seen blocked for 0.3 s")
+      XCTAssertLessThanOrEqual(blocked, age + 0.05, "CPU \(cpu): it exists for \(age) s")
+      input.closeWrite()
+    }
+  }
+
   /// A wait younger than --min is not listed.
   func testMinLeavesOutShorterWaits() throws {
     let (python, _, _) = try procs.startSeedHang()

@@ -1,3 +1,4 @@
+import CTrace
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -86,7 +87,7 @@ public struct HangSurvey: Sendable {
   /// otherwise counted as waiting on live work. A deadlock through a wait4 is still found, from the
   /// child's side (it is blocked writing to the pipe its parent would read).
   public static func scan(minimum: Double, pids: [Int32]? = nil) -> HangSurvey {
-    let now = SchedulerClock.now()
+    var clock = SchedulerClock.Now()
     var fdWaits: [(pid: Int32, tid: Int32, blockedFor: Double)] = []
     var childWaits: [Int32: (tid: Int32, blockedFor: Double)] = [:]
     var uninspected: [Int32] = []
@@ -116,7 +117,7 @@ public struct HangSurvey: Sendable {
         guard case .inSyscall(let nr, _, _, _) = state else { continue }
         if table == nil { table = ProcFS.isI386(pid) ? SyscallTable.i386 : .x86_64 }
         guard let kind = waitKind(table!.row(nr)) else { continue }
-        let blocked = now.flatMap { SchedulerClock.blockedFor(pid: pid, tid: tid, now: $0) } ?? .infinity
+        let blocked = clock.now(cpu: t.processor).flatMap { SchedulerClock.blockedFor(pid: pid, tid: tid, now: $0) } ?? .infinity
         guard blocked >= minimum else { continue }
         if kind == .fds, blocked > onFds?.blockedFor ?? -1 { onFds = (tid, blocked) }
         if kind == .child, blocked > onChild?.blockedFor ?? -1 { onChild = (tid, blocked) }
@@ -175,7 +176,7 @@ public struct HangSurvey: Sendable {
     let waitingOnChildren = childWaits.keys.filter { !attached.contains($0) }.count
     entries.sort { ($0.blockedFor, $1.diagnosis.pid) > ($1.blockedFor, $0.diagnosis.pid) }
     return HangSurvey(minimum: minimum, entries: entries, waitingOnChildren: waitingOnChildren, uninspected: uninspected,
-                      processCount: processes, taskCount: tasks, timing: now == nil ? .unavailable : .scheduler)
+                      processCount: processes, taskCount: tasks, timing: clock.available ? .scheduler : .unavailable)
   }
 
   enum WaitKind { case fds, child }
@@ -213,8 +214,31 @@ public struct HangSurvey: Sendable {
 /// (they drift apart by seconds on a VM), so "now" is this thread's own `se.exec_start`, read while
 /// it runs: a blocked task's time since it last ran is the difference.
 enum SchedulerClock {
-  /// Milliseconds on the scheduler's clock now; nil when the kernel has no sched files.
+  /// Milliseconds on the scheduler's clock now, of the CPU this thread runs on; nil when the
+  /// kernel has no sched files.
   static func now() -> Double? { execStart(ProcFS.ownThreadPath("sched")) }
+
+  /// "Now" on each CPU's clock, read on that CPU once per survey. Each CPU's runqueue has its
+  /// own clock, and on a VM two of them may differ by more than any `--min` (0.56 s between the
+  /// two CPUs of the machine this was written on): a task's time since it last ran is measured
+  /// on the clock of the CPU it last ran on. Where this thread may not run on that CPU (a
+  /// cpuset), or the CPU is not known, its own CPU's clock stands in.
+  struct Now {
+    private var byCPU: [Int32: Double] = [:]
+    private let here = SchedulerClock.now()
+    var available: Bool { here != nil }
+
+    mutating func now(cpu: Int32?) -> Double? {
+      guard let cpu, here != nil else { return here }
+      if let known = byCPU[cpu] { return known }
+      var saved = ct_cpu_mask()
+      guard ct_pin_to_cpu(cpu, &saved) == 0 else { return here }
+      let there = SchedulerClock.now()
+      _ = ct_restore_affinity(&saved)
+      byCPU[cpu] = there ?? here
+      return there ?? here
+    }
+  }
 
   static func blockedFor(pid: Int32, tid: Int32, now: Double) -> Double? {
     execStart(ProcFS.taskPath(pid, tid: tid, "sched")).map { max(0, (now - $0) / 1000) }

@@ -339,6 +339,8 @@ public struct ProcStat: Sendable, Equatable {
   public var flags: UInt64
   /// Clock ticks after boot.
   public var startTime: UInt64
+  /// The CPU it last ran on (field 39); nil in a stat line too short to have it.
+  public var processor: Int32? = nil
 
   public var isKernelThread: Bool { flags & 0x0020_0000 != 0 }
   public var isZombie: Bool { state == "Z" || state == "X" }
@@ -361,22 +363,23 @@ public struct ProcStat: Sendable, Equatable {
     else { return nil }
     // Fields 3… after ") ": field n starts after the (n-3)th space.
     var fields: [ArraySlice<UInt8>] = []
-    fields.reserveCapacity(20)
+    fields.reserveCapacity(37)
     var start = close + 2
     var i = start
-    while i <= bytes.count, fields.count < 20 {
+    while i <= bytes.count, fields.count < 37 {
       if i == bytes.count || bytes[i] == UInt8(ascii: " ") || bytes[i] == UInt8(ascii: "\n") {
         if start < bytes.count { fields.append(bytes[start..<i]) }
         start = i + 1
       }
       i += 1
     }
-    guard fields.count == 20, let state = fields[0].first, let ppid = signed(fields[1]), let pgid = signed(fields[2]),
+    guard fields.count >= 20, let state = fields[0].first, let ppid = signed(fields[1]), let pgid = signed(fields[2]),
       let session = signed(fields[3]), let flags = decimal(fields[6]), let startTime = decimal(fields[19])
     else { return nil }
     return ProcStat(pid: pid, comm: DisplayText.decode(bytes[(open + 1)..<close]), state: Character(Unicode.Scalar(state)),
                     ppid: Int32(truncatingIfNeeded: ppid), pgid: Int32(truncatingIfNeeded: pgid),
-                    session: Int32(truncatingIfNeeded: session), flags: flags, startTime: startTime)
+                    session: Int32(truncatingIfNeeded: session), flags: flags, startTime: startTime,
+                    processor: fields.count == 37 ? signed(fields[36]).map { Int32(truncatingIfNeeded: $0) } : nil)
   }
 
   /// An unsigned decimal (spaces around it allowed), nil for anything else.
