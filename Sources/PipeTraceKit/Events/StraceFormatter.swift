@@ -69,12 +69,9 @@ public final class StraceFormatter: EventSink {
     // Counted whatever the filter lets through: a new task counts before its first line, an ended
     // one after its last (strace's `+++ exited` still has its prefix).
     if case .fork = event { tasks += 1 }
-    defer {
-      switch event {
-      case .exit, .detached: tasks -= 1
-      default: break
-      }
-    }
+    // Not at a detach: the trace is letting every task go, and a call cut short by it (printed
+    // after another task's detach) keeps the prefix strace gave its entry while both were traced.
+    defer { if case .exit = event { tasks -= 1 } }
     guard let filter else { return admitted(event) }
     filter.admit(event, admitted)
   }
