@@ -212,7 +212,8 @@ public struct HangSurvey: Sendable {
 /// The scheduler's clock, as /proc/PID/task/TID/sched shows it (`se.exec_start`, milliseconds of
 /// the runqueue clock when the task last got a CPU). The runqueue clock is not CLOCK_MONOTONIC
 /// (they drift apart by seconds on a VM), so "now" is this thread's own `se.exec_start`, read while
-/// it runs: a blocked task's time since it last ran is the difference.
+/// it runs on the CPU the task last ran on (`Now`): a blocked task's time since it last ran is the
+/// difference.
 enum SchedulerClock {
   /// Milliseconds on the scheduler's clock now, of the CPU this thread runs on; nil when the
   /// kernel has no sched files.
@@ -231,10 +232,14 @@ enum SchedulerClock {
     mutating func now(cpu: Int32?) -> Double? {
       guard let cpu, here != nil else { return here }
       if let known = byCPU[cpu] { return known }
+      // One try per CPU: a CPU this thread may not run on keeps its own clock's stand-in, not a
+      // failed pin for each of its tasks.
       var saved = ct_cpu_mask()
-      guard ct_pin_to_cpu(cpu, &saved) == 0 else { return here }
-      let there = SchedulerClock.now()
-      _ = ct_restore_affinity(&saved)
+      var there: Double?
+      if ct_pin_to_cpu(cpu, &saved) == 0 {
+        there = SchedulerClock.now()
+        _ = ct_restore_affinity(&saved)
+      }
       byCPU[cpu] = there ?? here
       return there ?? here
     }
