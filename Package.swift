@@ -20,7 +20,16 @@ let package = Package(
         .linkedLibrary("lzma"),
       ]
     ),
-    .target(name: "PipeTraceKit", dependencies: ["CTrace"]),
+    // The engine, in layers; each depends only on the layers below it (README: Layout).
+    .target(name: "PipeTraceSystem", dependencies: ["CTrace"]),
+    .target(name: "PipeTraceSyscalls", dependencies: ["PipeTraceSystem", "CTrace"]),
+    .target(name: "PipeTraceEvents", dependencies: ["PipeTraceSyscalls", "CTrace"]),
+    .target(name: "PipeTraceEngine", dependencies: ["PipeTraceEvents", "CTrace"]),
+    .target(name: "PipeTraceDiagnosis", dependencies: ["PipeTraceEngine", "CTrace"]),
+    .target(name: "PipeTraceReport", dependencies: ["PipeTraceDiagnosis"]),
+    .target(name: "PipeTraceRun", dependencies: ["PipeTraceDiagnosis", "CTrace"]),
+    // Every layer as one import.
+    .target(name: "PipeTraceKit", dependencies: ["PipeTraceReport", "PipeTraceRun"]),
     .executableTarget(
       name: "pipetrace",
       dependencies: ["PipeTraceKit", .product(name: "ArgumentParser", package: "swift-argument-parser")]

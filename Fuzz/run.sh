@@ -14,9 +14,11 @@ for c in CTrace/*.c; do
   [[ $(basename "$c") == regs_aarch64.c ]] && continue
   "$clang" -c -g -O1 -fsanitize=fuzzer-no-link,address -ICTrace/include "$c" -o "$out/obj/$(basename "$c" .c).o"
 done
-mapfile -t sources < <(find Sources/PipeTraceKit -name '*.swift' | sort)
+# The engine's layers compiled as one module (each layer's Layer.swift only re-exports the one
+# below, and the umbrella only re-exports the layers: neither is needed in one module).
+mapfile -t sources < <(find Sources/PipeTrace*/ -name '*.swift' ! -name Layer.swift ! -path 'Sources/PipeTraceKit/*' | sort)
 echo "fuzz: building (swiftc -sanitize=fuzzer,address)"
-swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PipeTraceKit -I "$out/include" \
+swiftc -sanitize=fuzzer,address -parse-as-library -O -g -module-name PipeTraceKit -package-name pipetrace -I "$out/include" \
   Fuzz/FuzzInput.swift Fuzz/readers.swift "${sources[@]}" "$out"/obj/*.o \
   -lunwind-ptrace -lunwind-generic -lunwind -llzma -o "$out/fuzz_readers" >"$out/build.log" 2>&1 \
   || { tail -30 "$out/build.log"; exit 1; }

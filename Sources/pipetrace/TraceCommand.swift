@@ -176,7 +176,7 @@ struct TraceCommand {
     var d = DecodeOptions(stringLimit: options.s, verbose: options.v, fdDetails: options.columns.y >= 2,
                           workingDirectories: options.columns.y >= 1)
     if let x = options.xlatStyle { d.xlatStyle = x }
-    StraceText.hexStrings = options.x >= 2 ? .all : options.x == 1 ? .nonASCII : .none
+    StraceEscape.hexStrings = options.x >= 2 ? .all : options.x == 1 ? .nonASCII : .none
     return d
   }
 

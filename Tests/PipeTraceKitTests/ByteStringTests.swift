@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// Bytes from a tracee are data: every byte value survives `--json` (writer → reader), and every
 /// string a text line prints is escaped so it cannot split the line or reach a terminal.
@@ -113,22 +113,22 @@ final class ByteStringTests: XCTestCase {
     XCTAssertEqual(StraceText.render(.string([0x0A, 0x1B, 0xFF, 0x37, 0x22, 0x5C], truncated: true)), #""\n\33\3777\"\\"..."#)
     XCTAssertEqual(StraceText.render(.fd(3, FdTarget(link: "/tmp/a\nb<c>"))), #"3</tmp/a\nb\74c\76>"#)
     XCTAssertEqual(StraceText.render(.fd(7, FdTarget(link: "/tmp/#16220184 (deleted)"))), "7</tmp/#16220184>(deleted)")
-    XCTAssertEqual(StraceText.quoted([0x68, 0xC3, 0xA9], hex: .nonASCII), #""\x68\xc3\xa9""#)
-    XCTAssertEqual(StraceText.quoted([0x68, 0x69, 0x0A], hex: .nonASCII), #""hi\n""#)
-    XCTAssertEqual(StraceText.quoted([0x68, 0x69], hex: .all), #""\x68\x69""#)
-    XCTAssertEqual(StraceText.quoted([0x68, 0xFF], hex: .nonASCIIChars), #""h\xff""#)
+    XCTAssertEqual(StraceEscape.quoted([0x68, 0xC3, 0xA9], hex: .nonASCII), #""\x68\xc3\xa9""#)
+    XCTAssertEqual(StraceEscape.quoted([0x68, 0x69, 0x0A], hex: .nonASCII), #""hi\n""#)
+    XCTAssertEqual(StraceEscape.quoted([0x68, 0x69], hex: .all), #""\x68\x69""#)
+    XCTAssertEqual(StraceEscape.quoted([0x68, 0xFF], hex: .nonASCIIChars), #""h\xff""#)
     XCTAssertEqual(DisplayText.escape("fake\nVerdict: \u{1B}[31m"), #"fake\nVerdict: \33[31m"#)
     XCTAssertEqual(StraceText.render(.hex(0)), "0")
   }
 
-  /// One escaper: DisplayText.escape is strace's (StraceText.quoted without the quotes), with the
+  /// One escaper: DisplayText.escape is strace's (StraceEscape.quoted without the quotes), with the
   /// 3-digit octal before an octal digit (byte 1 then `2` is `\0012`, not `\12`, a newline) and `\"`.
   func testDisplayTextEscapesAsStraceDoes() {
     XCTAssertEqual(DisplayText.escape("\u{01}2"), #"\0012"#)
     XCTAssertEqual(DisplayText.escape("\u{01}9x\u{01}"), #"\19x\1"#)
     XCTAssertEqual(DisplayText.escape(#"a"b\c"#), #"a\"b\\c"#)
     for bytes: [UInt8] in [[1, 0x32], [0xFF, 0x37, 0x22, 0x0A, 0x1B], Array("plain".utf8)] {
-      XCTAssertEqual("\"" + DisplayText.escape(DisplayText.decode(bytes)) + "\"", StraceText.quoted(bytes, hex: .none))
+      XCTAssertEqual("\"" + DisplayText.escape(DisplayText.decode(bytes)) + "\"", StraceEscape.quoted(bytes, hex: .none))
     }
   }
 

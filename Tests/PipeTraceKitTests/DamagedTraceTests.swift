@@ -2,7 +2,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// Truncated and corrupt input: bad lines are counted with their numbers, a non-trace is one error.
 final class DamagedTraceTests: TraceFileTestCase {

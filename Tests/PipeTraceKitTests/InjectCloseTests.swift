@@ -2,7 +2,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 #if canImport(Glibc)
 import Glibc

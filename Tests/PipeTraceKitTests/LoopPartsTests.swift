@@ -3,7 +3,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The loop's parts that need no tracee: wait statuses decoded, the seccomp program evaluated for
 /// every syscall number, strace lines from hand-built events, the JSON writer read back, the stuck

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// What `run` keeps of a stream, fed in chunks of every size: the head, the tail, the total, and in
 /// the spill file everything after the head.

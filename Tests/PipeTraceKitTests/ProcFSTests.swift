@@ -1,5 +1,5 @@
 import XCTest
-@testable import PipeTraceKit
+import PipeTraceKit
 
 final class ProcFSTests: XCTestCase {
   func testStatParsesCommWithSpacesAndParens() throws {

@@ -1,6 +1,6 @@
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The fd-table model fed by hand-made events: what each syscall does to who holds a pipe end.
 final class ProcessModelTests: XCTestCase {

@@ -2,7 +2,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The JSON, Chrome-trace and HTML renderings of the seed hang report.
 final class ReportFormatTests: XCTestCase {

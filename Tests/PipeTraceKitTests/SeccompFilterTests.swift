@@ -2,7 +2,7 @@ import CTrace
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The seccomp program run by a small cBPF interpreter: each ABI's calls are traced by that ABI's
 /// numbers (i386 `read` is 3, x86_64 3 is `close`).

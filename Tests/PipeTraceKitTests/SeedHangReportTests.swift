@@ -2,7 +2,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The hang pipetrace exists for, from a real strace recording and from a pipetrace JSON trace.
 final class SeedHangReportTests: XCTestCase {

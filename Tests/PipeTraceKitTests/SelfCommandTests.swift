@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// Printed commands spell pipetrace so that, pasted, they run the same binary.
 final class SelfCommandTests: TraceFileTestCase {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 #if canImport(Glibc)
 import Glibc

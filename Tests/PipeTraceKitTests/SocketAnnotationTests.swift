@@ -2,7 +2,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// strace -yy logs: sockets named by protocol and addresses, devices with their numbers, pidfds by
 /// process, read back as what they are.

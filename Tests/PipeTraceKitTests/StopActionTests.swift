@@ -2,7 +2,7 @@ import CTrace
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The stop handlers fed real stops of a real command, the test playing the loop one stop at a
 /// time (wait, `handle`, `restart`) to see the action each stop gets; and the tracer's signal

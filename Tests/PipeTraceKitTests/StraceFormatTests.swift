@@ -2,7 +2,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// strace logs as people have them: every timestamp style, pid column or `[pid N]` prefixes,
 /// with and without -y, and -ff sets. Recorded with the real strace on a shell pipeline where

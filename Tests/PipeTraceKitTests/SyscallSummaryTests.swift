@@ -1,6 +1,6 @@
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The -c table's layout on calls whose times are known, and strace's set syntax.
 final class SyscallSummaryTests: XCTestCase {

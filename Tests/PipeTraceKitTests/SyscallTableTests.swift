@@ -2,7 +2,7 @@ import CTrace
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The syscall tables, the `-e trace=` parser and the constant tables, against the kernel's headers.
 final class SyscallTableTests: XCTestCase {

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The format of a saved trace is known from the start of its first lines; a line longer than the
 /// detection window is judged by how it starts.

@@ -1,7 +1,7 @@
 import Foundation
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// Temporary files, real strace recordings and the hand-written traces the tests share.
 enum TraceFixtures {

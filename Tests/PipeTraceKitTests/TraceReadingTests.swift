@@ -3,7 +3,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// The report's fast reading path: reading ahead on another thread, leaving data bytes out, and the
 /// name tables, each checked against the plain path on the same input.

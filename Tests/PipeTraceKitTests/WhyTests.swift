@@ -2,7 +2,7 @@ import Foundation
 import PipeTraceTestSupport
 import XCTest
 
-@testable import PipeTraceKit
+import PipeTraceKit
 
 /// `diagnoseHang` on real hung processes this test starts.
 final class WhyTests: XCTestCase {
