@@ -27,17 +27,27 @@ final class InjectionKillTests: XCTestCase {
   }
 
   func testSIGKILLAtAnyMomentLeavesEachFdAsItWasOrReplaced() throws {
-    let program = try compileFixture("fd_holder")
+    try killAtRandomMoments(program: compileFixture("fd_holder"), read: 0, label: "inject-close kills")
+  }
+
+  /// The same for a 32-bit target (int $0x80, i386 numbers: read is 3).
+  func testSIGKILLAtAnyMomentLeavesEachFdOfAnI386TargetAsItWasOrReplaced() throws {
+    try killAtRandomMoments(program: compileFixture("fd_holder", flags: ["-m32"]), read: 3, label: "i386 inject-close kills")
+  }
+
+  /// Kills `--inject-close` of fds 5…24 of `program` (fd_holder, blocked in syscall `read`) at random
+  /// moments of its run, PIPETRACE_INJECT_KILL_RUNS times (40 by default), and checks each target.
+  func killAtRandomMoments(program: String, read: Int, label: String) throws {
     let asked = Array(Int32(5)...24)
     let runs = ProcessInfo.processInfo.environment["PIPETRACE_INJECT_KILL_RUNS"].flatMap { Int($0) } ?? 40
-    var rng = TestRandom("inject-close kill moments")
+    var rng = TestRandom("\(label): moments")
 
     func startTarget() throws -> (target: Child, input: TestPipe, output: TestPipe) {
       let input = TestPipe(), output = TestPipe()
       let target = try procs.launch([program], stdin: input.readEnd, stdout: output.writeEnd)
       input.closeRead()
       output.closeWrite()
-      try waitUntilBlocked(target.pid, in: [0])
+      try waitUntilBlocked(target.pid, in: [read])
       return (target, input, output)
     }
     /// The target reads on: a line written gives exactly that line back, then EOF ends it with 0.
@@ -84,7 +94,7 @@ final class InjectionKillTests: XCTestCase {
         return !state.hasPrefix("T") && !state.hasPrefix("t")
       }, "left stopped: \(what)")
       // Left to itself it finishes what was begun: the fds are looked at once it waits in its read again.
-      guard eventually(timeout: 5, { blockedSyscall(t.target.pid) == 0 }) else {
+      guard eventually(timeout: 5, { blockedSyscall(t.target.pid) == read }) else {
         broken.append("\(what): not back in its read (\(procStatusField(t.target.pid, "State") ?? "gone"))")
         continue
       }
@@ -104,7 +114,7 @@ final class InjectionKillTests: XCTestCase {
       if text != "ready\ngot 5 ping\n" { broken.append("\(what): read on wrongly: \(text.debugDescription)") }
     }
     XCTAssertEqual(broken, [])
-    print("inject-close kills: \(runs) runs, killed 0-\(Int(window * 1200)) ms after the seize: fd table changed otherwise in \(changed), target broken in \(broken.count); "
+    print("\(label): \(runs) runs, killed 0-\(Int(window * 1200)) ms after the seize: fd table changed otherwise in \(changed), target broken in \(broken.count); "
       + "all replaced \(whole_), none \(none), some \(partial)")
   }
 }
