@@ -75,7 +75,7 @@ void ct_regs_setup_syscall_i386(ct_regs *regs, uint64_t insn_addr, int64_t nr, c
 int64_t ct_regs_return_value_i386(const ct_regs *regs) { return (int32_t)(uint32_t)CR(regs)->rax; }
 #endif
 
-// ---- Self-completing injection (x86_64 64-bit threads): rt_sigreturn frames --------------------
+// ---- Self-completing injection (x86_64 64-bit threads; 32-bit ones further down): rt_sigreturn frames
 #include <elf.h>
 #include <signal.h>
 #include <sys/ucontext.h>

@@ -41,8 +41,9 @@ void ct_regs_setup_syscall_i386(ct_regs *regs, uint64_t insn_addr, int64_t nr, c
 int64_t ct_regs_return_value_i386(const ct_regs *regs);
 
 
-// Self-completing injection for a 64-bit x86_64 thread: a chain of rt_sigreturn frames written below
-// its stack, each setting every register for the next call; the last puts the thread back as it was.
+// Self-completing injection for an x86_64 thread (64-bit, or 32-bit below): a chain of rt_sigreturn
+// frames written below its stack, each setting every register for the next call; the last puts the
+// thread back as it was.
 enum { CT_UCONTEXT_SIZE = 304 };
 // The first CT_UCONTEXT_SIZE bytes of a ucontext for rt_sigreturn: every register of `regs`, the
 // blocked-signal mask, the FPU state at `fpstate` (an XSAVE image, 64-byte aligned), the
