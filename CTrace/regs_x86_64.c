@@ -75,7 +75,7 @@ void ct_regs_setup_syscall_i386(ct_regs *regs, uint64_t insn_addr, int64_t nr, c
 int64_t ct_regs_return_value_i386(const ct_regs *regs) { return (int32_t)(uint32_t)CR(regs)->rax; }
 #endif
 
-// ---- Self-completing injection (x86_64 64-bit threads): rt_sigreturn frames --------------------
+// ---- Self-completing injection (x86_64 64-bit threads; 32-bit ones further down): rt_sigreturn frames
 #include <elf.h>
 #include <signal.h>
 #include <sys/ucontext.h>
@@ -125,7 +125,8 @@ void ct_sigframe_x86_64(const ct_regs *regs, uint64_t sigmask, uint64_t fpstate,
 void ct_regs_restarted(ct_regs *regs) {
   struct user_regs_struct *r = R(regs);
   if ((long long)r->orig_rax < 0) return;
-  long long ax = (long long)r->rax;
+  // A 32-bit thread's error is its eax (the kernel sign-extends it the same way, syscall_get_error).
+  long long ax = ct_regs_is_i386(regs) ? (long long)(int32_t)(uint32_t)r->rax : (long long)r->rax;
   // The kernel's own rule for a call interrupted with no handler to run (arch_do_signal_or_restart).
   if (ax == -512 || ax == -513 || ax == -514) {
     r->rax = r->orig_rax;
@@ -139,12 +140,12 @@ void ct_regs_restarted(ct_regs *regs) {
   r->orig_rax = (unsigned long long)-1;
 }
 
-void ct_regs_setup_sigreturn(ct_regs *regs, uint64_t insn_addr, uint64_t ucontext_addr) {
+void ct_regs_setup_sigreturn(ct_regs *regs, uint64_t insn_addr, uint64_t sp) {
   struct user_regs_struct *r = R(regs);
   r->rip = insn_addr;
-  r->rax = SYS_rt_sigreturn;
+  r->rax = ct_regs_is_i386(regs) ? CT_I386_RT_SIGRETURN : SYS_rt_sigreturn;
   r->orig_rax = (unsigned long long)-1;
-  r->rsp = ucontext_addr;
+  r->rsp = sp;
 }
 
 int64_t ct_regs_syscall_nr(const ct_regs *regs) { return (int64_t)CR(regs)->orig_rax; }
@@ -182,4 +183,50 @@ long ct_xstate_prepare_sigframe(unsigned char *blob, size_t len, size_t cap) {
   memcpy(blob + SW + 16, &size, 4);
   memcpy(blob + size, &magic2, 4);
   return (long)size + 4;
+}
+
+// ---- The same for a 32-bit (i386) thread: the compat rt_sigreturn's frames ----------------------
+// The kernel's struct ucontext_ia32: uc_flags, uc_link, uc_stack (ss_sp, ss_flags, ss_size), then
+// struct sigcontext_32 (22 words), then the 8-byte uc_sigmask. All 32-bit words.
+enum { CT_SIGCONTEXT32_WORDS = 22, CT_UC32_MCONTEXT = 5, CT_UC32_SIGMASK = CT_UC32_MCONTEXT + CT_SIGCONTEXT32_WORDS };
+_Static_assert(CT_UCONTEXT_I386_SIZE == (CT_UC32_SIGMASK + 2) * 4, "ucontext_ia32 size");
+
+void ct_sigframe_i386(const ct_regs *regs, uint64_t sigmask, uint32_t fpstate, unsigned char *out) {
+  const struct user_regs_struct *r = CR(regs);
+  uint32_t w[CT_UC32_SIGMASK + 2];
+  memset(w, 0, sizeof w);
+  w[0] = CT_UC_FP_XSTATE;
+  // ss_flags: the same invalid mode as for x86_64 (compat_restore_altstack ignores the EINVAL too).
+  w[3] = SS_ONSTACK | SS_DISABLE;
+  uint32_t *sc = w + CT_UC32_MCONTEXT;
+  // gs, fs, es, ds: 16-bit selectors, each in a word (ia32_restore_sigcontext reloads one that differs).
+  sc[0] = (uint32_t)(r->gs & 0xffff);
+  sc[1] = (uint32_t)(r->fs & 0xffff);
+  sc[2] = (uint32_t)(r->es & 0xffff);
+  sc[3] = (uint32_t)(r->ds & 0xffff);
+  sc[4] = (uint32_t)r->rdi;
+  sc[5] = (uint32_t)r->rsi;
+  sc[6] = (uint32_t)r->rbp;
+  sc[7] = (uint32_t)r->rsp;
+  sc[8] = (uint32_t)r->rbx;
+  sc[9] = (uint32_t)r->rdx;
+  sc[10] = (uint32_t)r->rcx;
+  sc[11] = (uint32_t)r->rax;
+  // 12 trapno, 13 err: not read.
+  sc[14] = (uint32_t)r->rip;
+  sc[15] = (uint32_t)(r->cs & 0xffff);
+  sc[16] = (uint32_t)r->eflags;
+  sc[17] = (uint32_t)r->rsp;  // sp_at_signal: not read
+  sc[18] = (uint32_t)(r->ss & 0xffff);
+  sc[19] = fpstate;
+  sc[20] = (uint32_t)sigmask;  // oldmask: not read (uc_sigmask is)
+  memcpy(w + CT_UC32_SIGMASK, &sigmask, 8);
+  memcpy(out, w, sizeof w);
+}
+
+long ct_fpregs_i386_get(pid_t pid, unsigned char *out) {
+  // A 32-bit thread's regset view is the i386 one: NT_PRFPREG is its FSAVE-format environment.
+  struct iovec v = {out, CT_FREGS_I386_ENV_SIZE};
+  long r = syscall(SYS_ptrace, PTRACE_GETREGSET, pid, (void *)(uintptr_t)NT_PRFPREG, &v);
+  return r < 0 ? r : (long)v.iov_len;
 }

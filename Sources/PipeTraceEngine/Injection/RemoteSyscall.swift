@@ -203,43 +203,45 @@ public final class RemoteSyscallSession {
   /// How: below the stack go the data, an XSAVE image of the FPU state and one rt_sigreturn frame
   /// per call, each setting every register for its call with pc at a `syscall; ret` and sp at an
   /// address of a `mov $15,%rax; syscall` (rt_sigreturn) followed by the next frame; the last frame
-  /// holds the thread's own registers. pipetrace follows the calls from syscall stop to syscall stop
-  /// (the results are read there; `adjust` may change the arguments of later calls, rewritten in
-  /// place), then, with the chain done, stops the thread before it returns to user mode and sets
-  /// its own registers, so that the kernel restarts an interrupted call itself.
+  /// holds the thread's own registers. A 32-bit thread gets the same in its own convention: compat
+  /// rt_sigreturn frames (ucontext_ia32, the FSAVE environment before the XSAVE image), an
+  /// `int $0x80; ret` (or the vDSO's `int $0x80; pop ×3; ret`, the three words left below each
+  /// return address) and a `mov $173,%eax; int $0x80`. pipetrace follows the calls from syscall stop
+  /// to syscall stop (the results are read there; `adjust` may change the arguments of later calls,
+  /// rewritten in place), then, with the chain done, stops the thread before it returns to user mode
+  /// and sets its own registers, so that the kernel restarts an interrupted call itself.
   ///
   /// `data` is written first; `calls` receives its address. Returns nil when the thread cannot run
-  /// such a chain (a 32-bit thread, a shadow stack, no such instructions in its code, a stack with
-  /// no room): the caller then runs the calls one by one.
+  /// such a chain (a shadow stack, no such instructions in its code, a stack with no room): the
+  /// caller then runs the calls one by one.
   public func runChain(data: [UInt8], calls makeCalls: (UInt64) -> [Call],
                        adjust: (_ index: Int, _ result: Int64, _ calls: inout [Call]) -> Void) throws(InjectionError) -> [Int64]? {
     #if arch(x86_64)
-    guard attached, !isI386, !hasShadowStack, let gadgets = chainGadgets() else { return nil }
-    var fpu = [UInt8](repeating: 0, count: 1 << 16)
-    let got = fpu.withUnsafeMutableBytes { ct_xstate_get(tid, $0.baseAddress!, $0.count) }
-    guard got > 0 else { return nil }
-    let fpuLength = fpu.withUnsafeMutableBytes { ct_xstate_prepare_sigframe($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int(got), $0.count) }
-    guard fpuLength > 0 else { return nil }
-    fpu = Array(fpu.prefix(Int(fpuLength)))
+    let i386 = isI386
+    guard attached, !hasShadowStack, let gadgets = chainGadgets(i386: i386), let fpu = fpuImage(i386: i386) else { return nil }
+    let shape = ChainShape(i386: i386, pops: gadgets.pops)
     let mask = ProcStatus(pid: pid, tid: tid)?.blockedSignals ?? 0
-    // Layout, upwards: frame 0, then per later frame its return address (rt_sigreturn) and the frame;
-    // the data and the FPU image last (highest), so that whatever runs on the stack meanwhile (a
-    // signal handler, if pipetrace is gone) only overwrites frames already used.
-    let frameSize = Int(CT_UCONTEXT_SIZE)
+    // Layout, upwards: frame 0, then per later frame its link (the words the call's gadget pops, the
+    // last its return address: rt_sigreturn) and the frame; the data and the FPU image last
+    // (highest), so that whatever runs on the stack meanwhile (a signal handler, if pipetrace is
+    // gone) only overwrites frames already used.
     var probe = makeCalls(0)
     let frames = probe.count + 1
-    let framesBytes = frameSize + (frames - 1) * (8 + frameSize)
+    let framesBytes = shape.firstFrame + (frames - 1) * shape.laterFrame
     let dataOffset = (framesBytes + 15) & ~15
-    let fpuOffset = (dataOffset + data.count + 63) & ~63
+    // The XSAVE image 64-byte aligned (a 32-bit thread's FSAVE environment comes right before it).
+    let fpuOffset = ((dataOffset + data.count + shape.fpuPrefix + 63) & ~63) - shape.fpuPrefix
     let total = fpuOffset + fpu.count
-    let sp = ct_regs_sp(&original)
+    let sp = ct_regs_sp(&original) & (i386 ? 0xFFFF_FFFF : UInt64.max)
     let base = (sp - 128 - 256 - UInt64(total)) & ~UInt64(63)
     guard stackHasRoom(from: base, to: sp) else { return nil }
     probe = makeCalls(base + UInt64(dataOffset))
     var calls = probe
     var last = original
     ct_regs_restarted(&last)
-    func frameAddress(_ k: Int) -> UInt64 { base + UInt64(k == 0 ? 0 : frameSize + (k - 1) * (8 + frameSize) + 8) }
+    func frameStart(_ k: Int) -> UInt64 { base + UInt64(k == 0 ? 0 : shape.firstFrame + (k - 1) * shape.laterFrame) }
+    /// The sp rt_sigreturn runs with to load frame k.
+    func sigreturnSP(_ k: Int) -> UInt64 { frameStart(k) + UInt64(k == 0 ? 0 : shape.link) }
     func image() -> [UInt8] {
       var bytes = [UInt8](repeating: 0, count: total)
       for k in 0..<frames {
@@ -247,17 +249,31 @@ public final class RemoteSyscallSession {
         if k < calls.count {
           var six = [UInt64](repeating: 0, count: 6)
           for (i, a) in calls[k].args.prefix(6).enumerated() { six[i] = a }
-          ct_regs_setup_syscall(&regs, gadgets.syscallRet, calls[k].number, six)
-          // Where `ret` after the call finds rt_sigreturn, the next frame right above.
-          ct_regs_set_sp(&regs, frameAddress(k + 1) - 8)
+          if i386 {
+            ct_regs_setup_syscall_i386(&regs, gadgets.syscallRet, calls[k].number, six)
+          } else {
+            ct_regs_setup_syscall(&regs, gadgets.syscallRet, calls[k].number, six)
+          }
+          // Where the gadget after the call finds its words and rt_sigreturn, the next frame right above.
+          ct_regs_set_sp(&regs, frameStart(k + 1))
         } else {
           regs = last
         }
-        var frame = [UInt8](repeating: 0, count: frameSize)
-        ct_sigframe_x86_64(&regs, mask, base + UInt64(fpuOffset), &frame)
-        let at = Int(frameAddress(k) - base)
-        bytes.replaceSubrange(at..<(at + frameSize), with: frame)
-        if k > 0 { bytes.replaceSubrange((at - 8)..<at, with: withUnsafeBytes(of: gadgets.sigreturn.littleEndian, Array.init)) }
+        var frame = [UInt8](repeating: 0, count: shape.ucontextSize)
+        let fpstate = base + UInt64(fpuOffset)
+        if i386 {
+          ct_sigframe_i386(&regs, mask, UInt32(fpstate), &frame)
+        } else {
+          ct_sigframe_x86_64(&regs, mask, fpstate, &frame)
+        }
+        let at = Int(sigreturnSP(k) - base) + shape.ucontextOffset
+        bytes.replaceSubrange(at..<(at + frame.count), with: frame)
+        if k > 0 {
+          let ret = Int(frameStart(k) - base) + shape.link - shape.word
+          let address = i386 ? withUnsafeBytes(of: UInt32(gadgets.sigreturn).littleEndian, Array.init)
+            : withUnsafeBytes(of: gadgets.sigreturn.littleEndian, Array.init)
+          bytes.replaceSubrange(ret..<(ret + shape.word), with: address)
+        }
       }
       bytes.replaceSubrange(dataOffset..<(dataOffset + data.count), with: data)
       bytes.replaceSubrange(fpuOffset..<total, with: fpu)
@@ -266,7 +282,7 @@ public final class RemoteSyscallSession {
     try write(image(), at: base)
     // From here on the thread runs the chain to its end by itself if we are gone.
     var start = original
-    ct_regs_setup_sigreturn(&start, gadgets.syscallRet, frameAddress(0))
+    ct_regs_setup_sigreturn(&start, gadgets.syscallRet, sigreturnSP(0))
     do throws(Errno) {
       try Ptrace.setRegisters(tid, start)
     } catch {
@@ -292,7 +308,7 @@ public final class RemoteSyscallSession {
       guard ct_regs_syscall_nr(&after) == calls[k].number else {
         throw InjectionError("\(tid) left the injected calls (stopped in syscall \(ct_regs_syscall_nr(&after)))")
       }
-      let r = ct_regs_return_value(&after)
+      let r = i386 ? ct_regs_return_value_i386(&after) : ct_regs_return_value(&after)
       results.append(r)
       let before = calls
       adjust(k, r, &calls)
@@ -314,6 +330,44 @@ public final class RemoteSyscallSession {
     #endif
   }
 
+  /// The sizes of a chain's pieces in the thread's convention (bytes).
+  private struct ChainShape {
+    /// A stack word.
+    var word: Int
+    /// The ucontext rt_sigreturn loads, and how far above its sp it lies.
+    var ucontextSize: Int, ucontextOffset: Int
+    /// The words between two frames: those the call's gadget pops, then its return address.
+    var link: Int
+    /// A 32-bit fpstate's FSAVE environment before the XSAVE image.
+    var fpuPrefix: Int
+    var firstFrame: Int { ucontextOffset + ucontextSize }
+    var laterFrame: Int { link + firstFrame }
+
+    init(i386: Bool, pops: Int) {
+      word = i386 ? 4 : 8
+      ucontextSize = Int(i386 ? CT_UCONTEXT_I386_SIZE : CT_UCONTEXT_SIZE)
+      ucontextOffset = i386 ? Int(CT_SIGFRAME_I386_UC_OFFSET) : 0
+      link = (pops + 1) * word
+      fpuPrefix = i386 ? Int(CT_FREGS_I386_SIZE) : 0
+    }
+  }
+
+  /// The thread's FPU state as a signal frame's fpstate: the XSAVE image (with the software bytes
+  /// rt_sigreturn checks), for a 32-bit thread after its FSAVE-format environment.
+  private func fpuImage(i386: Bool) -> [UInt8]? {
+    var fpu = [UInt8](repeating: 0, count: 1 << 16)
+    let got = fpu.withUnsafeMutableBytes { ct_xstate_get(tid, $0.baseAddress!, $0.count) }
+    guard got > 0 else { return nil }
+    let fpuLength = fpu.withUnsafeMutableBytes { ct_xstate_prepare_sigframe($0.baseAddress!.assumingMemoryBound(to: UInt8.self), Int(got), $0.count) }
+    guard fpuLength > 0 else { return nil }
+    fpu = Array(fpu.prefix(Int(fpuLength)))
+    guard i386 else { return fpu }
+    var environment = [UInt8](repeating: 0, count: Int(CT_FREGS_I386_SIZE))
+    let envLength = environment.withUnsafeMutableBufferPointer { ct_fpregs_i386_get(tid, $0.baseAddress!) }
+    guard envLength == Int(CT_FREGS_I386_ENV_SIZE) else { return nil }
+    return environment + fpu
+  }
+
   /// Whether the thread runs with a CET shadow stack (a `ret` it did not call would fault).
   private var hasShadowStack: Bool {
     ProcStatus(pid: pid, tid: tid)?.fields["x86_Thread_features"].map { $0.contains("shstk") } ?? false
@@ -324,13 +378,22 @@ public final class RemoteSyscallSession {
     Mapping.read(pid: pid).contains { $0.start <= from && to <= $0.end && $0.permissions.hasPrefix("rw") }
   }
 
-  /// A `syscall; ret` and a `mov $15,%rax; syscall` (glibc's and musl's __restore_rt) in the
-  /// thread's executable mappings.
-  private func chainGadgets() -> (syscallRet: UInt64, sigreturn: UInt64)? {
-    let wanted: [[UInt8]] = [[0x0F, 0x05, 0xC3], [0x48, 0xC7, 0xC0, 0x0F, 0x00, 0x00, 0x00, 0x0F, 0x05]]
-    var found: [UInt64?] = [nil, nil]
+  /// In the thread's executable mappings: a syscall instruction followed by `ret` (with the number of
+  /// words popped before it), and rt_sigreturn. x86_64: `syscall; ret` and `mov $15,%rax; syscall`
+  /// (glibc's and musl's __restore_rt). i386 (below 4 GiB): ld.so's `int $0x80; ret`, else the
+  /// vDSO's `int $0x80; pop %ebp; pop %edx; pop %ecx; ret`, and `mov $173,%eax; int $0x80` (the
+  /// vDSO's __kernel_rt_sigreturn, glibc's __restore_rt).
+  private func chainGadgets(i386: Bool) -> (syscallRet: UInt64, pops: Int, sigreturn: UInt64)? {
+    let callers: [(bytes: [UInt8], pops: Int)] = i386
+      ? [([0xCD, 0x80, 0xC3], 0), ([0xCD, 0x80, 0x5D, 0x5A, 0x59, 0xC3], 3)]
+      : [([0x0F, 0x05, 0xC3], 0)]
+    let sigreturn: [UInt8] = i386 ? [0xB8, 0xAD, 0x00, 0x00, 0x00, 0xCD, 0x80]
+      : [0x48, 0xC7, 0xC0, 0x0F, 0x00, 0x00, 0x00, 0x0F, 0x05]
+    let wanted = callers.map(\.bytes) + [sigreturn]
+    var found = [UInt64?](repeating: nil, count: wanted.count)
     let memory = TraceeMemory(tid: tid)
-    for mapping in Mapping.read(pid: pid) where mapping.permissions.hasPrefix("r-x") {
+    // A 32-bit thread can only jump below 4 GiB.
+    for mapping in Mapping.read(pid: pid) where mapping.permissions.hasPrefix("r-x") && (!i386 || mapping.end <= 0x1_0000_0000) {
       var start = mapping.start
       while start < mapping.end && found.contains(where: { $0 == nil }) {
         let length = Int(min(mapping.end - start, 1 << 20))
@@ -341,8 +404,8 @@ public final class RemoteSyscallSession {
         start += UInt64(length)
       }
     }
-    guard let syscallRet = found[0], let sigreturn = found[1] else { return nil }
-    return (syscallRet, sigreturn)
+    guard let sigreturnAt = found[callers.count], let n = callers.indices.first(where: { found[$0] != nil }) else { return nil }
+    return (found[n]!, callers[n].pops, sigreturnAt)
   }
 
   /// Where `pattern` first occurs in `bytes` (memchr for its first byte: a debug build's generic
