@@ -118,6 +118,23 @@ final class LiveWriterTests: XCTestCase {
     XCTAssertTrue(text.contains("pipetrace: unstick ") && text.contains(": refused (still_written)"), String(text.suffix(3000)))
   }
 
+  /// A live writer that stays live across several looks (the first at 0.3 s, then again 1 s and 3 s
+  /// later while the producer sleeps 4 s): never cut, its late output reaches wc, and the refusal is
+  /// said once, not at each look.
+  func testUnstickLooksAgainButNeverCutsALiveWriter() throws {
+    let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let r = try CLI.run(["--stuck-after", "0.3", "--unstick-after", "0.3", "-o", trace, "--",
+                         "/bin/sh", "-c", "(sleep 4; echo IMPORTANT) | wc -c"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout.trimmingCharacters(in: .whitespaces), "10\n")
+    let text = try String(contentsOfFile: trace, encoding: .utf8)
+    XCTAssertFalse(text.contains("inject-close"), String(text.suffix(3000)))
+    XCTAssertFalse(text.contains("acting on"), String(text.suffix(3000)))
+    let refusals = text.split(separator: "\n").filter { $0.contains("# pipetrace: unstick ") && $0.contains(": refused (") }
+    XCTAssertEqual(refusals.count, 1, refusals.joined(separator: "\n"))
+    XCTAssertTrue(refusals.allSatisfy { $0.contains(": refused (still_written)") }, refusals.joined(separator: "\n"))
+  }
+
   /// A double-forked UNIX server (ppid 1, its own session) on socket `name` that accepts one
   /// connection itself and answers `late answer` after `delay` seconds. Returns its pid.
   func startLateServer(_ name: String, delay: Int) throws -> Int32 {
