@@ -329,6 +329,28 @@ final class LoopPartsTests: XCTestCase {
     XCTAssertNil(responder.lineage.goneParent(of: 14))
   }
 
+  /// A child that forks and exits before the trace takes its parent's fork stop: its own fork
+  /// event comes after its exit (seen: a command substitution's subshell forking the leak under
+  /// load). The adoption it leaves stays proven; a later process with that pid (reused) proves
+  /// nothing for its own children while it lives.
+  func testLineageProvesAnAdoptionWhoseForkerWasAnnouncedLate() {
+    let responder = HangResponder(diagnoseAfter: 1, unstickAfter: 1)
+    responder.handle(.fork(pid: 11, tid: 11, child: 12, kind: .fork, timestamp: 2))  // the subshell forks the leak
+    responder.handle(.exit(pid: 11, tid: 11, code: 0, signal: nil, coreDumped: false, timestamp: 3))  // and exits
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 4))  // the reader's fork stop, late
+    XCTAssertEqual(responder.lineage.goneParent(of: 12), 11, "12 was adopted from the gone 11")
+    // Pid 11 again, alive: its own child is no leak; the old adoption stays proven.
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 5))
+    responder.handle(.fork(pid: 11, tid: 11, child: 13, kind: .fork, timestamp: 6))
+    XCTAssertNil(responder.lineage.goneParent(of: 13), "its parent 11 lives")
+    XCTAssertEqual(responder.lineage.goneParent(of: 12), 11)
+    responder.handle(.exit(pid: 11, tid: 11, code: 0, signal: nil, coreDumped: false, timestamp: 7))
+    XCTAssertEqual(responder.lineage.goneParent(of: 13), 11, "now its parent is gone too")
+    for pid: Int32 in [12, 13, 11] { responder.handle(.exit(pid: pid, tid: pid, code: 0, signal: nil, coreDumped: false, timestamp: 8)) }
+    XCTAssertNil(responder.lineage.goneParent(of: 12))
+    XCTAssertTrue(responder.lineage.exited.isEmpty, "nothing left to prove")
+  }
+
   final class NoteCollector: EventSink {
     var texts: [String] = []
     func handle(_ event: Event) { if case .note(_, let text, _) = event { texts.append(text) } }
