@@ -1,9 +1,12 @@
 /// What a live trace does about a call that waits on a pipe for too long: print the `why`
 /// diagnosis into the trace, and with `unstickAfter` close the leaked write ends so the reader goes
 /// on — only when the diagnosis proves the leak (`outcome == .fix`); a pipeline stage, a server, a
-/// process's own write end or a holder it cannot classify is never closed. Each decision, acted on
-/// or refused, is a note in the trace. The forks and exits it sees are the lineage that proves an
-/// adoption /proc cannot (a subreaper reader that adopted the leaked process).
+/// process's own write end or a holder it cannot classify is never closed. A call not proven leaked
+/// is looked at again while it stays blocked (`LeakLooks`: 1, 2, 4, … s apart, at most 60 s), since
+/// the proof can come later; each decision, acted on or refused, is a note in the trace when it
+/// differs from the last one said about the call, and a call is acted on once. The forks and exits
+/// it sees are the lineage that proves an adoption /proc cannot (a subreaper reader that adopted the
+/// leaked process).
 ///
 /// A consumer of the event stream (it learns which calls are in progress from their entry and exit
 /// events) ticked by the loop; a close it decides on is a request the loop carries out between
@@ -14,18 +17,19 @@ public final class HangResponder: EventSink, TraceTicker {
   /// Every close performed: (pid, fd, outcome).
   public private(set) var closes: [(pid: Int32, fd: Int32, outcome: InjectClose.Outcome)] = []
   public private(set) var diagnoses: [HangDiagnosis] = []
-  /// Calls in progress by thread, with CLOCK_MONOTONIC at their entry.
-  private var inProgress: [Int32: (record: SyscallRecord, since: Double)] = [:]
-  private var diagnosed = Set<CallKey>()
-  private var unstuck = Set<CallKey>()
+  /// Calls in progress by thread, with CLOCK_MONOTONIC at their entry and what was done about
+  /// them: dropped when the call ends.
+  private var inProgress: [Int32: (record: SyscallRecord, since: Double, state: CallState)] = [:]
   /// Who forked whom and who exited, as the trace saw it.
   public private(set) var lineage = Lineage()
   /// Replaces the live diagnosis (tests feed canned ones).
   package var diagnose: ((Int32, Lineage) -> HangDiagnosis?) = { try? diagnoseHang(pid: $0, lineage: $1) }
 
-  private struct CallKey: Hashable {
-    var tid: Int32
-    var started: Double
+  /// What was said and done about one blocked call.
+  private struct CallState {
+    /// The verdict of the diagnosis last shown in a note (nil: none shown yet).
+    var shown: String?
+    var looks = LeakLooks()
   }
 
   public init(diagnoseAfter: Double, unstickAfter: Double?) {
@@ -47,7 +51,7 @@ public final class HangResponder: EventSink, TraceTicker {
       // deep fork chain's thousands of wait4 calls must not be sorted and checked every tick.
       let call = HangResponder.effectiveCall(r)
       if StuckPolicy.mayWaitOnAnotherProcess(call.traits, args: call.args) {
-        inProgress[r.tid] = (r, Clock.monotonic())
+        inProgress[r.tid] = (r, Clock.monotonic(), CallState())
       } else {
         inProgress[r.tid] = nil
       }
@@ -76,7 +80,7 @@ public final class HangResponder: EventSink, TraceTicker {
     for (tid, call) in inProgress.sorted(by: { $0.key < $1.key }) {
       let blocked = blockedFor(call.record, since: call.since, now: now)
       if blocked >= stuckAfter {
-        respond(tracer: tracer, pid: ProcessID(call.record.pid), tid: ThreadID(tid), record: call.record, blockedFor: blocked)
+        respond(tracer: tracer, pid: ProcessID(call.record.pid), tid: ThreadID(tid), record: call.record, blockedFor: blocked, now: now)
       }
     }
   }
@@ -104,14 +108,23 @@ public final class HangResponder: EventSink, TraceTicker {
     return (record.name, record.traits, record.args)
   }
 
-  package func decide(tid: Int32, record: SyscallRecord, blockedFor: Double) -> Decision {
+  /// What was said and done about the call `record` of thread `tid` (nothing yet: a fresh state).
+  private func callState(tid: Int32, record: SyscallRecord) -> CallState {
+    guard let call = inProgress[tid], call.record.timestamp == record.timestamp else { return CallState() }
+    return call.state
+  }
+
+  /// `now` (CLOCK_MONOTONIC) decides whether a look is due after a refusal's back-off.
+  package func decide(
+    tid: Int32, record: SyscallRecord, blockedFor: Double, now: Double = Clock.monotonic()
+  ) -> Decision {
     let call = HangResponder.effectiveCall(record)
     guard StuckPolicy.mayWaitOnAnotherProcess(call.traits, args: call.args) else { return .ignore }
-    let key = CallKey(tid: tid, started: record.timestamp)
-    let wantsFix = unstickAfter.map { blockedFor >= $0 } ?? false
-    let needsFix = wantsFix && !unstuck.contains(key)
+    let state = callState(tid: tid, record: record)
+    guard state.looks.isDue(at: now) else { return .ignore }
+    let needsFix = unstickAfter.map { blockedFor >= $0 } ?? false
     // A fix is never made without the diagnosis that explains it.
-    let needsDiagnosis = !diagnosed.contains(key) && (blockedFor >= diagnoseAfter || needsFix)
+    let needsDiagnosis = state.shown == nil && (blockedFor >= diagnoseAfter || needsFix)
     switch (needsDiagnosis, needsFix) {
     case (true, true): return .diagnoseAndFix
     case (true, false): return .diagnose
@@ -120,29 +133,37 @@ public final class HangResponder: EventSink, TraceTicker {
     }
   }
 
-  func respond(tracer: Tracer, pid: ProcessID, tid: ThreadID, record: SyscallRecord, blockedFor: Double) {
-    let decision = decide(tid: tid.rawValue, record: record, blockedFor: blockedFor)
-    guard decision != .ignore, let diagnosis = diagnose(pid.rawValue, lineage) else { return }
-    let key = CallKey(tid: tid.rawValue, started: record.timestamp)
-    guard StuckPolicy.isHang(diagnosis) else {
-      // An idle event loop (or a call that is not blocked after all): no note, no fix, not asked again.
-      diagnosed.insert(key)
-      unstuck.insert(key)
+  func respond(tracer: Tracer, pid: ProcessID, tid: ThreadID, record: SyscallRecord, blockedFor: Double,
+               now: Double = Clock.monotonic()) {
+    let decision = decide(tid: tid.rawValue, record: record, blockedFor: blockedFor, now: now)
+    guard decision != .ignore else { return }
+    var state = callState(tid: tid.rawValue, record: record)
+    // Kept with the call while it is in progress (gone with it when it ends).
+    defer {
+      if inProgress[tid.rawValue]?.record.timestamp == record.timestamp { inProgress[tid.rawValue]?.state = state }
+    }
+    // No answer (the process is gone or unreadable), an idle event loop, or a call that is not
+    // blocked after all (yet): no note, no fix; looked at again after the back-off.
+    guard let diagnosis = diagnose(pid.rawValue, lineage), StuckPolicy.isHang(diagnosis) else {
+      _ = state.looks.refused(nil, at: now)
       return
     }
-    if decision == .diagnose || decision == .diagnoseAndFix {
-      diagnosed.insert(key)
+    // The diagnosis is shown once, and again when a later look's verdict differs: the evidence
+    // for what is then decided.
+    if state.shown != diagnosis.verdict {
+      state.shown = diagnosis.verdict
       diagnoses.append(diagnosis)
       let seconds = String(Int(blockedFor * 10) / 10) + "." + String(Int(blockedFor * 10) % 10)
       tracer.note(pid: pid, "pipetrace: \(HangResponder.effectiveCall(record).name) in \(tid) blocked for \(seconds) s; why \(pid):\n" + diagnosis.render())
     }
     guard decision == .fix || decision == .diagnoseAndFix else { return }
-    unstuck.insert(key)
     guard diagnosis.outcome == .fix, let fix = diagnosis.fix else {
-      tracer.note(pid: pid, "pipetrace: unstick \(pid): refused (\(diagnosis.verdictCase.kind)), no proven leak: "
-        + (diagnosis.noFixReason ?? "no leaked holder"))
+      let refusal = "pipetrace: unstick \(pid): refused (\(diagnosis.verdictCase.kind)), no proven leak: "
+        + (diagnosis.noFixReason ?? "no leaked holder")
+      if let line = state.looks.refused(refusal, at: now) { tracer.note(pid: pid, line) }
       return
     }
+    guard state.looks.act() else { return }
     tracer.note(pid: pid, "pipetrace: unstick \(pid): acting on a proven leak: "
       + fix.closes.map { "\($0.pid) fd \($0.fds.map(String.init).joined(separator: " "))" }.joined(separator: "; "))
     for close in fix.closes { perform(close, tracer: tracer) }

@@ -35,17 +35,26 @@ public struct Lineage: Sendable {
   public private(set) var exited = Set<Int32>()
   /// Per forker, how many of its recorded children live.
   private var liveChildren: [Int32: Int] = [:]
+  /// Live children of a process that exited before a fork of its pid was seen, with that pid: the
+  /// fork is its own, reported late (the trace took its parent's fork stop after the child had
+  /// forked and exited), or a new process's on a reused pid. Either way these children were forked
+  /// by the one that is gone: proven for good, while new children of the pid prove nothing.
+  private var adoptedFrom: [Int32: Int32] = [:]
 
   public init() {}
 
   public mutating func fork(child: Int32, by parent: Int32) {
     if let old = forkedBy[child] { release(old) }  // a pid reused without its exit seen
-    exited.remove(child)
+    adoptedFrom[child] = nil
+    if exited.remove(child) != nil {
+      for (c, p) in forkedBy where p == child { adoptedFrom[c] = child }
+    }
     forkedBy[child] = parent
     liveChildren[parent, default: 0] += 1
   }
 
   public mutating func exit(_ pid: Int32) {
+    adoptedFrom[pid] = nil
     if let parent = forkedBy.removeValue(forKey: pid) { release(parent) }
     if liveChildren[pid] != nil { exited.insert(pid) }
   }
@@ -62,6 +71,7 @@ public struct Lineage: Sendable {
 
   /// The process that forked `pid`, when the trace saw it fork and then exit.
   public func goneParent(of pid: Int32) -> Int32? {
+    if let gone = adoptedFrom[pid] { return gone }
     guard let parent = forkedBy[pid], exited.contains(parent) else { return nil }
     return parent
   }

@@ -13,7 +13,9 @@ import Glibc
 /// times scheduled). A thread whose two files read the same on two ticks has not run in between: it
 /// has been blocked in that one call since the first of them. Only calls that can wait on another
 /// process's fds (reads, polls, selects, epoll waits, restart_syscall) are followed; one blocked
-/// `stuckAfter` seconds gets one `why` diagnosis (`diagnoseHang`) per blocked call.
+/// `stuckAfter` seconds gets a `why` diagnosis (`diagnoseHang`), and while it proves no leak another
+/// one after a back-off (`LeakLooks`: 1, 2, 4, … s, at most 60 s apart) for as long as the call stays
+/// blocked; a proven leak is answered once per blocked call.
 ///
 /// Acts only where `why` proves a leak: `outcome == .fix` with a `fix` (`why` gives one only for a
 /// leaked holder, never for a pipeline stage, a server, a self-pipe or an unknown). Only holders in
@@ -29,7 +31,7 @@ final class RunStuckDetector: TraceTicker {
   let say: (String) -> Void
   let found: Findings
   /// Per thread: what its /proc files read when it was first seen in this call, since when, and
-  /// whether it has been answered.
+  /// when it is to be looked at again (or whether it has been answered).
   private var watched: [Int32: Watch] = [:]
   /// Holders sent SIGTERM: SIGKILL at `at` to those still alive.
   private var pendingKills: [(pids: Set<Int32>, at: Double)] = []
@@ -38,7 +40,7 @@ final class RunStuckDetector: TraceTicker {
     var pid: Int32
     var state: String
     var since: Double
-    var answered = false
+    var looks = LeakLooks()
   }
 
   /// The leaks found and what was done, read from any thread.
@@ -69,10 +71,9 @@ final class RunStuckDetector: TraceTicker {
         guard let state = Self.waitState(pid: pid, tid: tid) else { continue }
         seen.insert(tid)
         if var w = watched[tid], w.pid == pid, w.state == state {
-          if !w.answered && now - w.since >= stuckAfter {
-            w.answered = true
+          if now - w.since >= stuckAfter && w.looks.isDue(at: now) {
+            respond(pid: pid, tid: tid, blockedFor: now - w.since, now: now, looks: &w.looks, tracer: tracer)
             watched[tid] = w
-            respond(pid: pid, tid: tid, blockedFor: now - w.since, tracer: tracer)
           }
         } else {
           watched[tid] = Watch(pid: pid, state: state, since: now)
@@ -97,9 +98,13 @@ final class RunStuckDetector: TraceTicker {
     return text + sched
   }
 
-  private func respond(pid: Int32, tid: Int32, blockedFor: Double, tracer: Tracer) {
-    // The contract: a fix only for a proven leak.
-    guard let diagnosis = try? diagnoseHang(pid: pid), diagnosis.outcome == .fix, let fix = diagnosis.fix else { return }
+  private func respond(pid: Int32, tid: Int32, blockedFor: Double, now: Double, looks: inout LeakLooks, tracer: Tracer) {
+    // The contract: a fix only for a proven leak. Not proven (yet): nothing said, looked at again.
+    guard let diagnosis = try? diagnoseHang(pid: pid), diagnosis.outcome == .fix, let fix = diagnosis.fix else {
+      _ = looks.refused(nil, at: now)
+      return
+    }
+    guard looks.act() else { return }
     let comm = DisplayText.escape(diagnosis.comm)
     let call = diagnosis.blocked?.syscall ?? "a call"
     // Only holders this run traces: what the command started, nothing else on the machine.

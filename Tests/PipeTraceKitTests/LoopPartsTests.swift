@@ -248,6 +248,67 @@ final class LoopPartsTests: XCTestCase {
     XCTAssertEqual(notes.texts.count, 2)
   }
 
+  /// A refused call is looked at again 1, 2, 4, … s after its first refusal (not at every tick);
+  /// a refusal is said when it differs from the last one said; when a later look proves the leak
+  /// the verdict is shown again with the action, which is taken once, and nothing more is asked.
+  func testResponderLooksAgainUntilProven() throws {
+    let responder = HangResponder(diagnoseAfter: 1, unstickAfter: 1)
+    var diagnosis = HangDiagnosis(pid: 10, comm: "reader", cmdline: "reader", state: "S", threads: [], holders: [],
+                                  chain: [], verdict: "canned", cautions: [])
+    diagnosis.noFixReason = "a canned reason"
+    var looks: [Double] = []
+    var entered = 0.0
+    var now = 0.0
+    responder.diagnose = { _, _ in looks.append(now - entered); return diagnosis }
+    let notes = NoteCollector()
+    let tracer = try Tracer(options: Tracer.Options(), sinks: [notes, responder])
+    responder.handle(.syscallEntry(pollRecord(tid: 10, started: 1, on: Self.pipeTarget)))
+    entered = (Clock.monotonic() * 1024).rounded(.up) / 1024  // few fraction bits: sums below are exact
+    func tick(_ at: Double) {
+      now = entered + at
+      responder.tick(now: now, tracer: tracer)
+    }
+    for at in stride(from: 0.5, through: 7.5, by: 0.5) { tick(at) }
+    XCTAssertEqual(looks, [1, 2, 4], "the first look, then 1 s and 2 s later")
+    XCTAssertEqual(notes.texts.count, 2, notes.texts.joined(separator: "\n"))
+    XCTAssertTrue(notes.texts[0].hasPrefix("pipetrace: poll in 10 blocked for 1.0 s"), notes.texts[0])
+    XCTAssertEqual(notes.texts[1], "pipetrace: unstick 10: refused (other), no proven leak: a canned reason")
+    // Another refusal is said (once); the wait goes on doubling.
+    diagnosis.noFixReason = "another reason"
+    for at in stride(from: 8, through: 23.5, by: 0.5) { tick(at) }
+    XCTAssertEqual(looks, [1, 2, 4, 8, 16])
+    XCTAssertEqual(Array(notes.texts.dropFirst(2)), ["pipetrace: unstick 10: refused (other), no proven leak: another reason"])
+    // Proven: the new verdict with its evidence, then the action, once.
+    diagnosis.verdict = "proven"
+    diagnosis.outcome = .fix
+    diagnosis.fix = HangDiagnosis.Fix(closes: [.init(pid: Int32.max, fds: [1], expect: "pipe:[1]")])
+    for at in stride(from: 24.0, through: 200, by: 1) { tick(at) }
+    XCTAssertEqual(looks, [1, 2, 4, 8, 16, 32], "acted on: never looked at again")
+    let after = Array(notes.texts.dropFirst(3))
+    XCTAssertEqual(after.count, 3, after.joined(separator: "\n"))
+    XCTAssertTrue(after[0].hasPrefix("pipetrace: poll in 10 blocked for 32.0 s; why 10:\n") && after[0].contains("proven"), after[0])
+    XCTAssertEqual(after[1], "pipetrace: unstick 10: acting on a proven leak: \(Int32.max) fd 1")
+    XCTAssertTrue(after[2].hasPrefix("pipetrace: inject-close \(Int32.max) failed: "), after[2])
+  }
+
+  /// The back-off between two looks doubles from 1 s and stops at 60 s; a repeated line is not said.
+  func testLeakLooksBackOff() {
+    var looks = LeakLooks()
+    var now = 0.0
+    var due: [Double] = []
+    while now < 400 {
+      if looks.isDue(at: now) {
+        due.append(now)
+        XCTAssertEqual(looks.refused("same", at: now), due.count == 1 ? "same" : nil)
+      }
+      now += 1
+    }
+    XCTAssertEqual(due, [0, 1, 3, 7, 15, 31, 63, 123, 183, 243, 303, 363])
+    XCTAssertTrue(looks.act())
+    XCTAssertFalse(looks.act())
+    XCTAssertFalse(looks.isDue(at: 10_000))
+  }
+
   /// The responder's lineage proves an adoption (a forker that exited while its child lives) and
   /// keeps nothing else: an exited process is forgotten once its last recorded child exits.
   func testLineageKeepsOnlyWhatProvesAnAdoption() {
@@ -266,6 +327,28 @@ final class LoopPartsTests: XCTestCase {
     responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 5))
     responder.handle(.fork(pid: 11, tid: 11, child: 14, kind: .fork, timestamp: 6))
     XCTAssertNil(responder.lineage.goneParent(of: 14))
+  }
+
+  /// A child that forks and exits before the trace takes its parent's fork stop: its own fork
+  /// event comes after its exit (seen: a command substitution's subshell forking the leak under
+  /// load). The adoption it leaves stays proven; a later process with that pid (reused) proves
+  /// nothing for its own children while it lives.
+  func testLineageProvesAnAdoptionWhoseForkerWasAnnouncedLate() {
+    let responder = HangResponder(diagnoseAfter: 1, unstickAfter: 1)
+    responder.handle(.fork(pid: 11, tid: 11, child: 12, kind: .fork, timestamp: 2))  // the subshell forks the leak
+    responder.handle(.exit(pid: 11, tid: 11, code: 0, signal: nil, coreDumped: false, timestamp: 3))  // and exits
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 4))  // the reader's fork stop, late
+    XCTAssertEqual(responder.lineage.goneParent(of: 12), 11, "12 was adopted from the gone 11")
+    // Pid 11 again, alive: its own child is no leak; the old adoption stays proven.
+    responder.handle(.fork(pid: 10, tid: 10, child: 11, kind: .fork, timestamp: 5))
+    responder.handle(.fork(pid: 11, tid: 11, child: 13, kind: .fork, timestamp: 6))
+    XCTAssertNil(responder.lineage.goneParent(of: 13), "its parent 11 lives")
+    XCTAssertEqual(responder.lineage.goneParent(of: 12), 11)
+    responder.handle(.exit(pid: 11, tid: 11, code: 0, signal: nil, coreDumped: false, timestamp: 7))
+    XCTAssertEqual(responder.lineage.goneParent(of: 13), 11, "now its parent is gone too")
+    for pid: Int32 in [12, 13, 11] { responder.handle(.exit(pid: pid, tid: pid, code: 0, signal: nil, coreDumped: false, timestamp: 8)) }
+    XCTAssertNil(responder.lineage.goneParent(of: 12))
+    XCTAssertTrue(responder.lineage.exited.isEmpty, "nothing left to prove")
   }
 
   final class NoteCollector: EventSink {

@@ -128,6 +128,56 @@ final class UnstickTests: XCTestCase {
     }
   }
 
+  /// The first look cannot prove the leak, a later one can: a subreaper reader (Python, SIGCHLD
+  /// blocked so that no signal restarts its poll as a new call) runs a shell that backgrounds a
+  /// sleep holding the pipe and then waits at the FIFO `go`. While that shell lives, the sleep is
+  /// not leaked (its parent is a live writer): the trace refuses. Once the test opens `go` the shell
+  /// exits, the sleep is adopted by the reader, and the trace, looking at the same blocked call
+  /// again, proves the leak and closes. The refusal is said once, then the action.
+  func testALeakProvenAfterTheFirstLookIsClosed() throws {
+    XCTAssertEqual(mkfifo(processes.directory.appendingPathComponent("go").path, 0o600), 0)
+    try processes.write("reader.py", """
+      import ctypes, os, signal, subprocess
+      ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+      signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+      open('reader', 'w').write(f'{os.getpid()}\\n')
+      r = subprocess.run('echo $$ > shell; sleep 300 & echo $! > holder; echo hi; : < go', shell=True, capture_output=True)
+      open('got', 'w').write(f'got {r.stdout!r}\\n')
+      """)
+    let trace = temporaryFile("unstick-later.txt")
+    defer { unlink(trace) }
+    let tracer = try BackgroundProcess(
+      CLI.binary, ["-o", trace, "--stuck-after", "0.3", "--unstick-after", "0.3", "--", TestProcesses.python, "reader.py"],
+      directory: processes.directory.path)
+    defer { tracer.stop() }
+    // pid(fromFile:) adopts each for clean-up by pid.
+    let reader = try processes.pid(fromFile: "reader")
+    let shell = try processes.pid(fromFile: "shell")
+    let holder = try processes.pid(fromFile: "holder")
+    func text() -> String { (try? String(contentsOfFile: trace, encoding: .utf8)) ?? "" }
+    let refusal = "# pipetrace: unstick \(reader): refused ("
+    try waitUntil("the first look refused", timeout: 30) { text().contains(refusal) }
+    XCTAssertTrue(isAlive(shell), "the holder's parent is still alive at the first look")
+    let gate = open(processes.directory.appendingPathComponent("go").path, O_WRONLY)
+    XCTAssertGreaterThanOrEqual(gate, 0)
+    close(gate)
+    XCTAssertEqual(try waitForReaderOutput(), "got b'hi\\n'\n")
+    XCTAssertEqual(try tracer.wait(timeout: 30), 0)
+    let lines = text().split(separator: "\n")
+    let refused = lines.indices.filter { lines[$0].contains(refusal) }
+    let acted = lines.indices.filter { lines[$0].contains("# pipetrace: unstick \(reader): acting on a proven leak: \(holder) fd ") }
+    let closed = lines.indices.filter { lines[$0].contains("# pipetrace: inject-close \(holder) fd 1 (pipe:") }
+    XCTAssertEqual(refused.count, 1, "the refusal is said once:\n\(text().suffix(4000))")
+    XCTAssertEqual(acted.count, 1, "acted on once:\n\(text().suffix(4000))")
+    XCTAssertEqual(closed.count, 1, "closed once:\n\(text().suffix(4000))")
+    if let r = refused.first, let a = acted.first, let c = closed.first {
+      XCTAssertTrue(r < a && a < c, "refused, then acted, then closed:\n\(text().suffix(4000))")
+    }
+    XCTAssertTrue(isAlive(holder), "the holder is closed, not killed")
+    XCTAssertEqual(try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(holder)/fd/1"), "/dev/null")
+    removeFiles()
+  }
+
   /// Launched: the injected close is a traced call of the holder. The reader gets its output, the
   /// command exits, and the trace ends with it: the holders run on, untraced (with --unstick-after
   /// no seccomp filter is installed, so they can), and pipetrace exits with the command's status.
