@@ -310,7 +310,6 @@ enum SyscallCatalogue {
     mq_timedsend_time64 5 d
     mq_timedreceive_time64 5 d
     semtimedop_time64 4 i
-    rt_sigtimedwait_time64 4 s
     sched_rr_get_interval_time64 2 -
     bdflush 2 -
     """

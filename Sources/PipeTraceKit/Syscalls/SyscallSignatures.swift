@@ -180,12 +180,13 @@ extension SyscallCatalogue {
     .call("geteuid32 0 cP", []),
     .call("getegid32 0 cP", []),
     .call("fcntl64 3 d", fcntlArgs, traits: .shownByDefault, fd: .fcntl(fd: 0, command: 1, arg: 2)),
-    .call("sendfile64 4 dn", traits: .writesFd),
-    .call("clock_nanosleep_time64 4 -", clockNanosleepArgs(time64: true), traits: [.sleepsOnly, .restartable]),
+    .call("sendfile64 4 dn", traits: .writesFd, pathFds: [0, 1]),
+    .call("clock_nanosleep_time64 4 -", clockNanosleepArgs(time64: true), traits: [.sleepsOnly, .restartable, .sleeps]),
     .call("pselect6_time64 6 d", pselectArgs(time64: true), traits: [.waitsOnFds, .shownByDefault]),
     .call("ppoll_time64 5 d", ppollArgs(time64: true), traits: [.waitsOnFds, .shownByDefault]),
     .call("recvmmsg_time64 5 n", traits: .readsFd),
-    .call("futex_time64 6 -", traits: .restartable),
+    .call("futex_time64 6 -", traits: [.restartable, .sleeps]),
+    .call("rt_sigtimedwait_time64 4 s", traits: .sleeps),
   ]
 
   // Argument lists more than one line shares (an ABI's variant of a call, or its time64 twin).
