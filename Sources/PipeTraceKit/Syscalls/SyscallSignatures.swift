@@ -189,7 +189,8 @@ extension SyscallCatalogue {
     .call("rt_sigtimedwait_time64 4 s", traits: .sleeps),
   ]
 
-  // Argument lists more than one line shares (an ABI's variant of a call, or its time64 twin).
+  // Argument kinds and lists more than one line uses (a call's variant in another ABI, its time64
+  // twin); `selectArgs` also decodes the five arguments i386's old select(2) points to.
   private static let openModeFlags = ArgKind.flags(.openModeFlags, dflt: "O_???")
   private static let waitOptions = ArgKind.flags(.waitOptions, dflt: "W???")
   private static let atFlags = ArgKind.flags(.atFlags, dflt: "AT_???")
