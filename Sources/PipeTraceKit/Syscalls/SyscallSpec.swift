@@ -132,7 +132,6 @@ extension SyscallCatalogue {
   /// Every call: the spec lines, then the lines of `text`; `SyscallID.index` is the place here.
   static let specs: [SyscallSpec] = {
     var list: [SyscallSpec] = []
-    list.reserveCapacity(lines.count + 320)
     for line in lines {
       list.append(SyscallSpec(id: SyscallID(index: UInt16(list.count)), head: line.head[...], line: line))
     }
