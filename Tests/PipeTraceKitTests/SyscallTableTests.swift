@@ -64,6 +64,50 @@ final class SyscallTableTests: XCTestCase {
     XCTAssertNil(try XCTUnwrap(SyscallID(named: "read")).spec.fdRule)
   }
 
+  /// The catalogue agrees with itself: one line per name; no decoder or rule reads an argument past
+  /// the call's count; the i386 overrides are of catalogue calls; a call's variant in another ABI
+  /// (NAME64, NAME32, NAME_time64, _newselect) has its traits, fd rule, fork kind, -P fds and
+  /// classes (only the argument kinds and count may differ).
+  func testCatalogueLinesAgree() throws {
+    let specs = SyscallCatalogue.allIDs.map(\.spec)
+    XCTAssertEqual(specs.count, SyscallCatalogue.lines.count + SyscallCatalogue.text.split(separator: "\n").count)
+    var lines: [String: Int] = [:]
+    for s in specs { lines[s.name, default: 0] += 1 }
+    XCTAssertEqual(lines.filter { $0.value > 1 }.keys.sorted(), [], "names with more than one line")
+    for s in specs {
+      XCTAssertEqual(SyscallID(named: s.name), s.id)
+      if let args = s.args { XCTAssertLessThanOrEqual(args.count, s.argCount, "\(s.name) decodes more than its arguments") }
+      if let i386 = I386Syscalls.signature(differingFrom: s.name) {
+        XCTAssertLessThanOrEqual(i386.args.count, s.argCount, "i386 \(s.name)")
+        XCTAssertNotNil(SyscallTable.i386.number(of: s.name), "i386 override of \(s.name), which i386 lacks")
+      }
+      let rule = s.fdRule
+      let read = (rule?.argumentsRead ?? []) + [rule?.pairArgument, s.protArgument].compactMap { $0 } + s.numericFdArguments
+      for i in read { XCTAssertLessThan(i, s.argCount, "\(s.name) reads argument \(i)") }
+      if s.restartMarkers != nil { XCTAssertTrue(s.traits.contains(.restartable), "\(s.name) continued but not restartable") }
+      XCTAssertEqual(s.traits.contains(.returnsFd), rule == .newFd || s.returns == .fd, s.name)
+    }
+    func base(_ name: String) -> SyscallSpec? {
+      if name == "_newselect" { return SyscallID(named: "select")?.spec }
+      for suffix in ["_time64", "64", "32"] where name.hasSuffix(suffix) {
+        return SyscallID(named: String(name.dropLast(suffix.count)))?.spec
+      }
+      return nil
+    }
+    var variants = 0
+    for s in specs {
+      guard let b = base(s.name) else { continue }
+      variants += 1
+      let (n, bn) = (s.name, b.name)
+      XCTAssertEqual(s.traits, b.traits, "\(n) and \(bn): traits")
+      XCTAssertEqual(s.fdRule, b.fdRule, "\(n) and \(bn): fd rule")
+      XCTAssertEqual(s.forkKind, b.forkKind, "\(n) and \(bn): fork kind")
+      XCTAssertEqual(s.numericFdArguments, b.numericFdArguments, "\(n) and \(bn): -P fds")
+      XCTAssertEqual(s.classes, b.classes, "\(n) and \(bn): classes")
+    }
+    XCTAssertGreaterThan(variants, 40)
+  }
+
   func testI386NumbersAreNotX86_64Numbers() {
     XCTAssertEqual(SyscallTable.i386.name(of: 3), "read")
     XCTAssertEqual(SyscallTable.i386.name(of: 6), "close")

@@ -1,6 +1,6 @@
 /// i386 syscall names by number (the kernel's syscall_32.tbl), "" where unassigned. Used for -m32
 /// programs and for `int 0x80` from 64-bit code.
-enum I386Syscalls {
+package enum I386Syscalls {
   static let byNumber: [String] = [
     "restart_syscall", "exit", "fork", "read", "write", "open", "close", "waitpid",
     "creat", "link", "unlink", "execve", "chdir", "time", "mknod", "chmod",
@@ -62,4 +62,14 @@ enum I386Syscalls {
     "futex_requeue", "statmount", "listmount", "lsm_get_self_attr", "lsm_set_self_attr", "lsm_list_modules", "mseal", "setxattrat",
     "getxattrat", "listxattrat", "removexattrat", "open_tree_attr", "file_getattr", "file_setattr", "listns", "rseq_slice_yield",
   ]
+
+  /// Where i386 decodes a call otherwise than its catalogue line: the old select(2) and mmap(2)
+  /// take one pointer to their arguments.
+  package static func signature(differingFrom name: String) -> Signature? {
+    switch name {
+    case "select": return Signature([.pointer], special: .oldSelect)
+    case "mmap": return Signature([.pointer], .hex, special: .oldMmap)
+    default: return nil
+    }
+  }
 }

@@ -1,73 +1,31 @@
-/// Every syscall name pipetrace knows (x86_64, i386 and x32 together) with its argument count and
-/// strace's classes, one line each: `NAME NARGS CLASSES`. Class letters: f file, d desc, p process,
-/// n network, s signal, i ipc, m memory, c creds, k clock, S stat, L lstat, F fstat, A any stat,
-/// T statfs, U fstatfs, V any statfs, P pure; `-` none. A call without a decoder prints NARGS raw
-/// arguments in hex, as strace does for calls it does not decode.
+/// Every syscall name pipetrace knows (x86_64, i386 and x32 together) and knows nothing more of than
+/// its argument count and strace's classes, one line each: `NAME NARGS CLASSES`. The calls it knows
+/// more of (a decoder, traits, an fd-effect rule) have a spec line in `lines` instead
+/// (SyscallSignatures.swift), starting with the same three fields. Class letters: f file, d desc,
+/// p process, n network, s signal, i ipc, m memory, c creds, k clock, S stat, L lstat, F fstat,
+/// A any stat, T statfs, U fstatfs, V any statfs, P pure; `-` none. A call without a decoder prints
+/// NARGS raw arguments in hex, as strace does for calls it does not decode.
 package enum SyscallCatalogue {
-  static let text = """
-    read 3 d
-    write 3 d
-    open 3 df
-    close 1 d
-    stat 2 fS
-    fstat 2 dF
-    lstat 2 fL
-    poll 3 d
-    lseek 3 d
-    mmap 6 dm
-    mprotect 3 m
-    munmap 2 m
-    brk 1 m
+  package static let text = """
     rt_sigaction 4 s
     rt_sigprocmask 4 s
-    rt_sigreturn 0 s
-    ioctl 3 d
-    pread64 4 d
-    pwrite64 4 d
-    readv 3 d
-    writev 3 d
-    access 2 f
-    pipe 1 d
-    select 5 d
-    sched_yield 0 -
-    mremap 5 m
     msync 3 m
     mincore 3 m
     madvise 3 m
     shmget 3 i
     shmat 3 im
     shmctl 3 i
-    dup 1 d
-    dup2 2 d
-    pause 0 s
-    nanosleep 2 -
     getitimer 2 -
     alarm 1 -
     setitimer 3 -
-    getpid 0 P
-    sendfile 4 dn
-    socket 3 n
     connect 3 n
-    accept 3 n
-    sendto 6 n
-    recvfrom 6 n
-    sendmsg 3 n
-    recvmsg 3 n
     shutdown 2 n
     bind 3 n
     listen 2 n
     getsockname 3 n
     getpeername 3 n
-    socketpair 4 n
     setsockopt 5 n
     getsockopt 5 n
-    clone 5 p
-    fork 0 p
-    vfork 0 p
-    execve 3 fp
-    exit 1 p
-    wait4 4 p
-    kill 2 ps
     uname 1 -
     semget 3 i
     semop 3 i
@@ -77,47 +35,21 @@ package enum SyscallCatalogue {
     msgsnd 4 i
     msgrcv 5 i
     msgctl 3 i
-    fcntl 3 d
     flock 2 d
-    fsync 1 d
-    fdatasync 1 d
-    truncate 2 f
-    ftruncate 2 d
     getdents 3 d
     getcwd 2 f
-    chdir 1 f
-    fchdir 1 d
-    rename 2 f
-    mkdir 2 f
-    rmdir 1 f
-    creat 2 df
-    link 2 f
-    unlink 1 f
-    symlink 2 f
-    readlink 3 f
-    chmod 2 f
-    fchmod 2 d
     chown 3 f
     fchown 3 d
     lchown 3 f
-    umask 1 -
     gettimeofday 2 k
     getrlimit 2 -
     getrusage 2 -
     sysinfo 1 -
     times 1 -
     ptrace 4 -
-    getuid 0 cP
     syslog 3 -
-    getgid 0 cP
     setuid 1 c
     setgid 1 c
-    geteuid 0 cP
-    getegid 0 cP
-    setpgid 2 -
-    getppid 0 P
-    getpgrp 0 P
-    setsid 0 -
     setreuid 2 c
     setregid 2 c
     getgroups 2 c
@@ -126,16 +58,12 @@ package enum SyscallCatalogue {
     getresuid 3 c
     setresgid 3 c
     getresgid 3 c
-    getpgid 1 -
     setfsuid 1 c
     setfsgid 1 c
-    getsid 1 -
     capget 2 c
     capset 2 c
     rt_sigpending 2 s
-    rt_sigtimedwait 4 s
     rt_sigqueueinfo 3 ps
-    rt_sigsuspend 2 s
     sigaltstack 2 s
     utime 2 f
     mknod 3 f
@@ -166,7 +94,6 @@ package enum SyscallCatalogue {
     arch_prctl 2 -
     adjtimex 1 k
     setrlimit 2 -
-    chroot 1 f
     sync 0 -
     acct 1 f
     settimeofday 2 k
@@ -191,7 +118,6 @@ package enum SyscallCatalogue {
     afs_syscall 5 -
     tuxcall 3 -
     security 3 -
-    gettid 0 P
     readahead 3 d
     setxattr 5 f
     lsetxattr 5 f
@@ -205,9 +131,7 @@ package enum SyscallCatalogue {
     removexattr 2 f
     lremovexattr 2 f
     fremovexattr 2 d
-    tkill 2 ps
     time 1 k
-    futex 6 -
     sched_setaffinity 3 -
     sched_getaffinity 3 -
     set_thread_area 1 -
@@ -218,13 +142,9 @@ package enum SyscallCatalogue {
     io_cancel 3 -
     get_thread_area 1 -
     lookup_dcookie 3 -
-    epoll_create 1 d
     epoll_ctl_old 4 -
     epoll_wait_old 4 -
     remap_file_pages 5 m
-    getdents64 3 d
-    set_tid_address 1 -
-    restart_syscall 0 -
     semtimedop 4 i
     fadvise64 4 d
     timer_create 3 -
@@ -235,84 +155,45 @@ package enum SyscallCatalogue {
     clock_settime 2 k
     clock_gettime 2 k
     clock_getres 2 k
-    clock_nanosleep 4 -
-    exit_group 1 p
-    epoll_wait 4 d
-    epoll_ctl 4 d
-    tgkill 3 ps
     utimes 2 f
     vserver 5 -
     mbind 6 m
     set_mempolicy 3 m
     get_mempolicy 5 m
-    mq_open 4 d
     mq_unlink 1 -
     mq_timedsend 5 d
     mq_timedreceive 5 d
     mq_notify 2 d
     mq_getsetattr 3 d
     kexec_load 4 -
-    waitid 5 p
     add_key 5 -
     request_key 4 -
     keyctl 5 -
     ioprio_set 3 -
     ioprio_get 2 -
-    inotify_init 0 d
     inotify_add_watch 3 df
     inotify_rm_watch 2 d
     migrate_pages 4 m
-    openat 4 df
-    mkdirat 3 df
     mknodat 4 df
     fchownat 5 df
     futimesat 3 df
-    newfstatat 4 dfF
-    unlinkat 3 df
-    renameat 4 df
     linkat 5 df
     symlinkat 3 df
-    readlinkat 4 df
-    fchmodat 3 df
-    faccessat 3 df
-    pselect6 6 d
-    ppoll 5 d
     unshare 1 -
     set_robust_list 2 -
     get_robust_list 3 -
-    splice 6 d
-    tee 4 d
     sync_file_range 4 d
-    vmsplice 4 d
     move_pages 6 m
     utimensat 4 df
-    epoll_pwait 6 d
-    signalfd 3 ds
-    timerfd_create 2 d
-    eventfd 1 d
     fallocate 4 d
     timerfd_settime 4 d
     timerfd_gettime 2 d
-    accept4 4 n
-    signalfd4 4 ds
-    eventfd2 2 d
-    epoll_create1 1 d
-    dup3 3 d
-    pipe2 2 d
-    inotify_init1 1 d
-    preadv 5 d
-    pwritev 5 d
     rt_tgsigqueueinfo 4 ps
-    perf_event_open 5 d
-    recvmmsg 5 n
-    fanotify_init 2 d
     fanotify_mark 5 df
     prlimit64 4 -
     name_to_handle_at 5 df
-    open_by_handle_at 3 d
     clock_adjtime 2 k
     syncfs 1 d
-    sendmmsg 4 n
     setns 2 d
     getcpu 3 -
     process_vm_readv 6 -
@@ -324,47 +205,25 @@ package enum SyscallCatalogue {
     renameat2 5 df
     seccomp 3 -
     getrandom 3 -
-    memfd_create 2 d
     kexec_file_load 5 d
     bpf 3 d
-    execveat 5 dfp
-    userfaultfd 1 d
     membarrier 3 -
     mlock2 3 m
-    copy_file_range 6 d
-    preadv2 6 d
-    pwritev2 6 d
-    pkey_mprotect 4 m
     pkey_alloc 2 -
     pkey_free 1 -
-    statx 5 dfF
     io_pgetevents 6 -
     rseq 4 -
     uretprobe 0 -
     pidfd_send_signal 4 dps
-    io_uring_setup 2 d
     io_uring_enter 6 ds
     io_uring_register 4 dm
-    open_tree 3 df
     move_mount 5 df
-    fsopen 2 d
     fsconfig 5 df
-    fsmount 3 d
-    fspick 3 df
-    pidfd_open 2 d
-    clone3 2 p
-    close_range 3 -
-    openat2 4 df
-    pidfd_getfd 3 d
-    faccessat2 4 df
     process_madvise 5 d
-    epoll_pwait2 6 d
     mount_setattr 5 df
     quotactl_fd 4 d
-    landlock_create_ruleset 3 d
     landlock_add_rule 4 d
     landlock_restrict_self 2 d
-    memfd_secret 1 d
     process_mrelease 2 d
     futex_waitv 5 -
     set_mempolicy_home_node 4 m
@@ -389,7 +248,6 @@ package enum SyscallCatalogue {
     file_setattr 5 df
     listns 4 -
     rseq_slice_yield 0 -
-    waitpid 3 p
     oldstat 2 fS
     oldfstat 2 dF
     oldlstat 2 fL
@@ -409,9 +267,7 @@ package enum SyscallCatalogue {
     sgetmask 0 s
     ssetmask 1 s
     sigaction 3 s
-    sigsuspend 3 s
     sigpending 1 s
-    sigreturn 0 s
     sigprocmask 3 s
     nice 1 -
     idle 0 -
@@ -421,20 +277,8 @@ package enum SyscallCatalogue {
     ipc 6 i
     socketcall 2 d
     _llseek 5 d
-    _newselect 5 d
     readdir 3 d
-    mmap2 6 dm
-    truncate64 3 f
-    ftruncate64 3 d
-    stat64 2 fS
-    lstat64 2 fL
-    fstat64 2 dF
-    fstatat64 4 dfF
     lchown32 3 f
-    getuid32 0 cP
-    getgid32 0 cP
-    geteuid32 0 cP
-    getegid32 0 cP
     setreuid32 2 c
     setregid32 2 c
     getgroups32 2 c
@@ -449,8 +293,6 @@ package enum SyscallCatalogue {
     setgid32 1 c
     setfsuid32 1 c
     setfsgid32 1 c
-    fcntl64 3 d
-    sendfile64 4 dn
     statfs64 3 fT
     fstatfs64 3 dU
     fadvise64_64 6 d
@@ -459,21 +301,15 @@ package enum SyscallCatalogue {
     clock_settime64 2 k
     clock_adjtime64 2 k
     clock_getres_time64 2 k
-    clock_nanosleep_time64 4 -
     timer_gettime64 2 -
     timer_settime64 4 -
     timerfd_gettime64 2 d
     timerfd_settime64 4 d
     utimensat_time64 4 df
-    pselect6_time64 6 d
-    ppoll_time64 5 d
     io_pgetevents_time64 6 -
-    recvmmsg_time64 5 n
     mq_timedsend_time64 5 d
     mq_timedreceive_time64 5 d
     semtimedop_time64 4 i
-    rt_sigtimedwait_time64 4 s
-    futex_time64 6 -
     sched_rr_get_interval_time64 2 -
     bdflush 2 -
     """

@@ -28,7 +28,7 @@ package struct SyscallDecoder: Sendable {
     /// stale): munmap and mremap always may, mmap and mprotect only with PROT_EXEC.
     package var mayChangeCode: Bool {
       guard row.traits.contains(.mapsCode) else { return false }
-      guard let prot = SyscallSignatures.protArgument[row.name], row.special.map({ if case .oldMmap = $0 { return false } else { return true } }) ?? true
+      guard let prot = row.id.spec.protArgument, row.special.map({ if case .oldMmap = $0 { return false } else { return true } }) ?? true
       else { return true }
       return raw[prot] & UInt64(CT_PROT_EXEC) != 0
     }
@@ -65,9 +65,8 @@ package struct SyscallDecoder: Sendable {
       call.continuesAtExit = more
     case .oldSelect?:
       if let args = d.indirectArgs(5) {
-        let sig = SyscallSignatures.shared["select"]!
         let sub = ArgumentDecoder(arch: call.arch, memory: memory, fds: fds, options: options, raw: args)
-        values = sub.decode(sig.args, from: 0, register: 0).values
+        values = sub.decode(SyscallCatalogue.selectArgs, from: 0, register: 0).values
       } else {
         values = [d.address(call.raw[0])]
       }

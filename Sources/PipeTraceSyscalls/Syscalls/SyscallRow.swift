@@ -34,8 +34,8 @@ enum SpecialDecoder: Sendable {
 }
 
 /// A decoding recipe as the signature list writes it.
-struct Signature: Sendable {
-  var args: [ArgKind]
+package struct Signature: Sendable {
+  package var args: [ArgKind]
   var returns: ReturnKind = .int
   var special: SpecialDecoder? = nil
 

@@ -63,7 +63,7 @@ public enum SyscallSelection {
     } else if t.first == "/" {
       let rows = try matching(regex: String(t.dropFirst()), token: token)
       for arch in arches {
-        for nr in arch.table.numbers(where: { rows($0.name) }) {
+        for nr in arch.table.numbers(where: rows) {
           set.insert(arch, nr)
           found = true
         }
@@ -100,7 +100,7 @@ public enum SyscallSelection {
   }
 
   /// A matcher for a POSIX extended regex (glibc's regcomp, as strace uses).
-  private static func matching(regex: String, token: Substring) throws(InvalidSyscall) -> (String) -> Bool {
+  private static func matching(regex: String, token: Substring) throws(InvalidSyscall) -> (SyscallRow) -> Bool {
     var re = regex_t()
     let rc = regcomp(&re, regex, REG_EXTENDED | REG_NOSUB)
     if rc != 0 {
@@ -109,12 +109,12 @@ public enum SyscallSelection {
       let message = buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
       throw InvalidSyscall(token: String(token), reason: String(decoding: message, as: UTF8.self))
     }
-    // Names are matched once here, not at each stop: the set is built and the regex freed.
-    var names = Set<String>()
+    // Names are matched once here, not at each stop: the set of calls is built and the regex freed.
+    var calls = Set<SyscallID>()
     for arch in SyscallArch.allCases {
-      for row in arch.table.allRows where regexec(&re, row.name, 0, nil, 0) == 0 { names.insert(row.name) }
+      for row in arch.table.allRows where regexec(&re, row.name, 0, nil, 0) == 0 { calls.insert(row.id) }
     }
     regfree(&re)
-    return { names.contains($0) }
+    return { calls.contains($0.id) }
   }
 }

@@ -48,9 +48,7 @@ public struct SyscallID: Hashable, Sendable, Comparable {
   public static let openat = SyscallID(named: "openat")!
   public static let dup2 = SyscallID(named: "dup2")!
   public static let dup3 = SyscallID(named: "dup3")!
-  /// The calls restart_syscall is found to continue (`RestartedCall`).
-  public static let poll = SyscallID(named: "poll")!
-  public static let futex = SyscallID(named: "futex")!
+  /// The call a restart_syscall continues when its arguments are a clock id and flags (`RestartedCall`).
   public static let clockNanosleep = SyscallID(named: "clock_nanosleep")!
   /// What a parent known to wait for a child is shown waiting in when its call is not known.
   public static let wait4 = SyscallID(named: "wait4")!
@@ -74,10 +72,14 @@ public struct SyscallSpec: Sendable {
   public let forkKind: ForkKind?
   /// Arguments strace's -P reads as fds that the decoder shows as numbers (pathtrace.c's cases).
   public let numericFdArguments: [Int]
+  /// The register with the PROT_* flags of a call that maps code only with PROT_EXEC (mmap, mprotect).
+  package let protArgument: Int?
+  /// How a restart_syscall is seen to continue this call (poll, futex, clock_nanosleep).
+  public let restartMarkers: RestartMarkers?
 
   /// The argument kinds of the shared recipe.
   package var args: [ArgKind]? { signature?.args }
-  var returns: ReturnKind { signature?.returns ?? .int }
+  package var returns: ReturnKind { signature?.returns ?? .int }
 
   /// Which argument is the program's path (execve: 0, execveat: 1).
   public var execPathArgument: Int? {
@@ -87,24 +89,54 @@ public struct SyscallSpec: Sendable {
 
   static let unknown = SyscallSpec(
     id: .unknown, name: "", argCount: 6, classes: [], traits: [], fdRule: nil, signature: nil, forkKind: nil,
-    numericFdArguments: [])
+    numericFdArguments: [], protArgument: nil, restartMarkers: nil)
+
+  /// The spec of a catalogue line: `head` is `NAME NARGS CLASSES`; `line` the rest of a spec line.
+  /// The traits that follow from the rest are added here (see `SyscallCatalogue.lines`).
+  init(id: SyscallID, head: Substring, line: SpecLine?) {
+    let f = head.split(separator: " ")
+    guard f.count == 3, let n = Int(f[1]) else { preconditionFailure("catalogue line '\(head)' is not NAME NARGS CLASSES") }
+    let signature = line?.signature
+    let rule = line?.fdRule ?? (signature?.returns == .fd ? .newFd : nil)
+    var traits = line?.traits ?? []
+    if signature?.returns == .fd || rule == .newFd { traits.insert(.returnsFd) }
+    if rule?.closesOrReplaces == true { traits.insert(.changesFdTable) }
+    if rule != nil { traits.insert(.hasFdEffect) }
+    if line?.forkKind != nil { traits.insert(.createsTask) }
+    self.init(
+      id: id, name: String(f[0]), argCount: n, classes: SyscallClass.fromLetters(f[2]), traits: traits, fdRule: rule,
+      signature: signature, forkKind: line?.forkKind, numericFdArguments: line?.numericFdArguments ?? [],
+      protArgument: line?.protArgument, restartMarkers: line?.restartMarkers)
+  }
+
+  private init(
+    id: SyscallID, name: String, argCount: Int, classes: SyscallClass, traits: SyscallTraits, fdRule: FdRule?,
+    signature: Signature?, forkKind: ForkKind?, numericFdArguments: [Int], protArgument: Int?,
+    restartMarkers: RestartMarkers?
+  ) {
+    self.id = id
+    self.name = name
+    self.argCount = argCount
+    self.classes = classes
+    self.traits = traits
+    self.fdRule = fdRule
+    self.signature = signature
+    self.forkKind = forkKind
+    self.numericFdArguments = numericFdArguments
+    self.protArgument = protArgument
+    self.restartMarkers = restartMarkers
+  }
 }
 
 extension SyscallCatalogue {
-  /// Every call, in the order of `text`: `SyscallID.index` is the place here.
+  /// Every call: the spec lines, then the lines of `text`; `SyscallID.index` is the place here.
   package static let specs: [SyscallSpec] = {
     var list: [SyscallSpec] = []
-    for line in text.split(separator: "\n") {
-      let f = line.split(separator: " ")
-      guard f.count == 3, let n = Int(f[1]) else { continue }
-      let name = String(f[0])
-      let traits = SyscallSignatures.traits(name)
-      list.append(SyscallSpec(
-        id: SyscallID(index: UInt16(list.count)), name: name, argCount: n, classes: SyscallClass.fromLetters(f[2]),
-        traits: traits, fdRule: SyscallSignatures.fdRule(name, traits: traits),
-        signature: SyscallSignatures.shared[name] ?? SyscallSignatures.i386[name],
-        forkKind: SyscallSignatures.forkKinds[name],
-        numericFdArguments: SyscallSignatures.numericFdArguments[name] ?? []))
+    for line in lines {
+      list.append(SyscallSpec(id: SyscallID(index: UInt16(list.count)), head: line.head[...], line: line))
+    }
+    for head in text.split(separator: "\n") {
+      list.append(SyscallSpec(id: SyscallID(index: UInt16(list.count)), head: head, line: nil))
     }
     return list
   }()
@@ -117,4 +149,8 @@ extension SyscallCatalogue {
 
   /// Every ID of the catalogue.
   public static var allIDs: [SyscallID] { specs.map(\.id) }
+
+  /// The calls a restart_syscall may be found to continue, with how it is seen (`RestartedCall`).
+  package static let restartMarkers: [(call: SyscallID, markers: RestartMarkers)] =
+    specs.compactMap { s in s.restartMarkers.map { (s.id, $0) } }
 }

@@ -21,11 +21,10 @@ public struct SyscallTable: Sendable {
     for (nr, name) in names.enumerated() where !name.isEmpty {
       if numbers[name] == nil { numbers[name] = nr }
       let spec = SyscallID(named: name)?.spec
-      let sig = SyscallSignatures.signature(name, arch: arch)
+      let sig = (arch == .i386 ? I386Syscalls.signature(differingFrom: name) : nil) ?? spec?.signature
       rows[nr] = SyscallRow(
         id: spec?.id ?? .unknown, number: nr, name: name, args: sig?.args, argCount: spec?.argCount ?? 6,
-        returns: sig?.returns ?? .int, traits: spec?.traits ?? SyscallSignatures.traits(name),
-        classes: spec?.classes ?? [], special: sig?.special)
+        returns: sig?.returns ?? .int, traits: spec?.traits ?? [], classes: spec?.classes ?? [], special: sig?.special)
     }
     self.rows = rows
     self.numbersByName = numbers
@@ -63,7 +62,7 @@ public struct SyscallTable: Sendable {
 
   /// The traits of a call known only by name (a saved trace), in whichever ABI has that name.
   public static func traits(named name: String) -> SyscallTraits {
-    SyscallID(named: name)?.traits ?? SyscallSignatures.traits(name)
+    SyscallID(named: name)?.traits ?? []
   }
 
   /// Whether any ABI has a call of this name.
