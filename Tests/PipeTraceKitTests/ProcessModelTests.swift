@@ -1,6 +1,7 @@
 import XCTest
 
 import PipeTraceKit
+@testable import PipeTraceReport
 
 /// The fd-table model fed by hand-made events: what each syscall does to who holds a pipe end.
 final class ProcessModelTests: XCTestCase {

@@ -14,10 +14,10 @@ public struct ProcessRecord: Sendable {
 }
 
 /// A pipe end held at an fd.
-package struct HeldPipeEnd {
-  package let pipe: PipeRecord
+struct HeldPipeEnd {
+  let pipe: PipeRecord
   var end: PipeEnd
-  package var cloexec: Bool
+  var cloexec: Bool
 }
 
 /// One fd table; threads of a process share it. Only pipe ends are tracked: other fds need no model.
@@ -38,14 +38,14 @@ public final class ProcessModel {
   /// are seen.
   /// A tracer reports a call at its exit, so a close that began before a read returned can reach
   /// the stream after that read: the report uses this to look back.
-  package var pipeActivity: ((PipeRecord, EventRef, _ isWrite: Bool) -> Void)?
+  var pipeActivity: ((PipeRecord, EventRef, _ isWrite: Bool) -> Void)?
 
   public init(pipes: PipeGraph = PipeGraph()) {
     self.pipes = pipes
   }
 
   /// The pipe end at `fd` of `pid`, if the model knows it is one.
-  package func pipeFd(pid: Int32, fd: Int32) -> HeldPipeEnd? { existingTable(pid)?.entries[fd] }
+  func pipeFd(pid: Int32, fd: Int32) -> HeldPipeEnd? { existingTable(pid)?.entries[fd] }
 
   /// The last table looked up: most events come in runs from one process.
   private var cachedPid: Int32 = -1
@@ -306,7 +306,7 @@ public final class ProcessModel {
 
   static func endHint(_ name: String) -> PipeEnd { endHint(SyscallTable.traits(named: name)) }
 
-  package static func endHint(_ traits: SyscallTraits) -> PipeEnd {
+  static func endHint(_ traits: SyscallTraits) -> PipeEnd {
     if traits.contains(.readsFd) { return .read }
     if traits.contains(.writesFd) { return .write }
     return .unknown

@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Something that happened, by whom and when: what released a blocked call, or made a pipe.
 public struct EventRef: Sendable, Equatable {
   public var pid: Int32
@@ -20,34 +16,6 @@ struct LastWrite {
   var name: String
   var fd: Int32
   var ts: Double
-}
-
-/// Which end of a pipe an fd holds (`unknown` where a trace did not say).
-public enum PipeEnd: String, Sendable {
-  case read, write, unknown
-}
-
-extension PipeEnd {
-  /// The access mode of an fd: O_WRONLY means the write end of a pipe.
-  public static func of(pid: Int32, fd: Int32) -> PipeEnd? {
-    if let flags = ProcFS.fdFlags(pid, fd: fd) {
-      return flags & 3 == 1 ? .write : .read
-    }
-    guard let st = ProcFS.fdStat(pid, fd: fd, follow: false) else { return nil }
-    if st.st_mode & S_IWUSR != 0 { return .write }
-    if st.st_mode & S_IRUSR != 0 { return .read }
-    return nil
-  }
-
-  /// `.read` (O_RDONLY), `.write` (O_WRONLY), nil for O_RDWR (both) or unknown.
-  package static func accessMode(pid: Int32, fd: Int32) -> PipeEnd? {
-    guard let flags = ProcFS.fdFlags(pid, fd: fd) else { return nil }
-    switch flags & 3 {
-    case 0: return .read
-    case 1: return .write
-    default: return nil
-    }
-  }
 }
 
 /// One step of a pipe end's life, for the provenance table.
@@ -88,11 +56,11 @@ public final class PipeRecord {
     lastWriteCall.map { EventRef(pid: $0.pid, event: "\($0.name)(\($0.fd))", ts: $0.ts) }
   }
   /// A blocked read waits on this pipe: report late releases (see `ProcessModel.pipeActivity`).
-  package var watched = false
+  var watched = false
   /// When the last holder of either end let go.
   public internal(set) var closedAt: Double?
-  package var readHolders = 0
-  package var writeHolders = 0
+  var readHolders = 0
+  var writeHolders = 0
   var unknownHolders = 0
 
   /// `pipe:[INODE]` as -y prints it, or a number of our own when the trace has no inodes.
