@@ -28,18 +28,26 @@ public enum ChromeTrace {
       let name = tid == pid ? laneName(pid) : "\(laneName(pid)) thread \(tid)"
       metadata("thread_name", pid: pid, tid: tid, [("name", .string(name))])
     }
-    // The last end of a call per process: its lifetime slice must enclose them.
-    var lastEnd: [Int32: Double] = [:]
-    for c in r.calls { lastEnd[c.pid] = max(lastEnd[c.pid] ?? c.ts, c.ts + c.dur) }
+    // The first start and last end of a call per process: its lifetime slice must enclose them.
+    // The tracer stamps a fork or exec event when it handles the stop, after reading /proc: its
+    // first call (the execve the exec event is part of) can have begun before that stamp.
+    var firstStart: [Int32: Double] = [:], lastEnd: [Int32: Double] = [:]
+    func spans(_ pid: Int32, _ ts: Double, _ dur: Double) {
+      firstStart[pid] = min(firstStart[pid] ?? ts, ts)
+      lastEnd[pid] = max(lastEnd[pid] ?? ts, ts + dur)
+    }
+    for c in r.calls { spans(c.pid, c.ts, c.dur) }
+    for b in r.blocking { spans(b.pid, b.ts, b.dur) }
     for (k, (p, _)) in r.processTree().enumerated() {
       metadata("process_name", pid: p.pid, tid: p.pid, [("name", .string(laneName(p.pid)))])
       metadata("process_sort_index", pid: p.pid, tid: p.pid, [("sort_index", int(k))])
       threadName(pid: p.pid, tid: p.pid)
-      let until = max(p.end ?? end, lastEnd[p.pid] ?? p.start)
+      let from = min(p.start, firstStart[p.pid] ?? p.start)
+      let until = max(p.end ?? end, lastEnd[p.pid] ?? from)
       let command = p.argv.isEmpty ? (p.program ?? "") : p.argv.joined(separator: " ")
       event("X", laneName(p.pid), [
-        ("cat", .string("process")), ("pid", int(p.pid)), ("tid", int(p.pid)), ("ts", us(p.start)),
-        ("dur", durUs(until - p.start)),
+        ("cat", .string("process")), ("pid", int(p.pid)), ("tid", int(p.pid)), ("ts", us(from)),
+        ("dur", durUs(until - from)),
         ("args", .object([("status", .string(r.statusText(p))), ("command", .string(command)), ("parent", p.parent.map(int) ?? .null)])),
       ])
     }

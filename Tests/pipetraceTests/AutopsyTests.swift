@@ -140,11 +140,17 @@ final class AutopsyTests: XCTestCase {
     let sleeper = try procs.pid(fromFile: "sleeper.pid")
     try waitUntil("python blocked on the leaked pipes", timeout: 30) { blockedSyscall(python.pid).map { [7, 0].contains($0) } ?? false }
     let trace = procs.directory.appendingPathComponent("trace.txt").path
+    let switches = { Int(procStatusField(python.pid, "voluntary_ctxt_switches") ?? "") ?? 0 }
+    let asleep = switches()
     let p = try BackgroundProcess(CLI.binary, ["--autopsy-stack", "-o", trace, "-p", String(python.pid)], directory: procs.directory.path)
     defer { p.stop() }
-    // Attached and let go from the attach stop (a task still at it is "tracing stop", in no call).
+    // Attached and let go from the attach stop (a task still at it is "tracing stop", in no call),
+    // back in its call. TracerPid and "S" alone also hold in the poll it slept in before pipetrace's
+    // interrupt reached it: a SIGTERM then found it running, in no call, and the trace was empty.
+    // Stopping for the interrupt is a switch of its own, so one more switch says it came.
     try waitUntil("attached", timeout: 30) {
-      procStatusField(python.pid, "TracerPid") == String(p.pid) && procStatusField(python.pid, "State")?.hasPrefix("S") == true
+      procStatusField(python.pid, "TracerPid") == String(p.pid) && switches() > asleep
+        && [7, 219].contains(blockedSyscall(python.pid) ?? -1)
     }
     kill(p.pid, SIGTERM)
     XCTAssertEqual(try p.wait(timeout: 30), 0)

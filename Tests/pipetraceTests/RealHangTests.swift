@@ -454,10 +454,11 @@ final class UnprivilegedWhyTests: XCTestCase {
     XCTAssertTrue(text.stdout.contains("may be incomplete"), text.stdout)
     XCTAssertFalse(text.stdout.contains("it will see EOF now"), text.stdout)
     let json = try runProgram("/usr/bin/setpriv", Array(Self.nobody.dropFirst()) + [CLI.binary, "why", "--json", "\(reader.pid)"])
-    let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
-    XCTAssertGreaterThan(object["uninspected"] as? Int ?? 0, 0)
-    XCTAssertEqual(object["complete"] as? Bool, false)
-    XCTAssertTrue((object["uninspected_pids"] as? [Int] ?? []).contains(Int(sleeper.pid)))
+    let object = try XCTUnwrap(try? JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any],
+                               "status \(json.status): \(json.stdout)\(json.stderr)")
+    XCTAssertGreaterThan(object["uninspected"] as? Int ?? 0, 0, json.stdout)
+    XCTAssertEqual(object["complete"] as? Bool, false, json.stdout)
+    XCTAssertTrue((object["uninspected_pids"] as? [Int] ?? []).contains(Int(sleeper.pid)), "\(sleeper.pid): \(json.stdout)")
   }
 
   /// nobody asking to close a root process's fd is told it lacks the permission.

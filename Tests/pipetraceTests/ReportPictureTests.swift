@@ -185,6 +185,14 @@ final class ReportPictureTests: XCTestCase {
         stack.append(s)
       }
     }
+    // A process's lifetime slice encloses everything on its main track (its execve too, which
+    // began before the tracer stamped the exec event).
+    for life in events where life["ph"] as? String == "X" && life["cat"] as? String == "process" {
+      let pid = life["pid"] as! Int, from = life["ts"] as! Double, to = from + (life["dur"] as! Double)
+      for s in slices[pid] ?? [] where s.name != life["name"] as? String || s.ts != from {
+        XCTAssertTrue(from <= s.ts + 0.0015 && s.end <= to + 0.0015, "\(pid): \(s) outside its lifetime [\(from), \(to)]")
+      }
+    }
     // A slice for every syscall in the trace.
     let traced = try JSONLines.read(trace).filter { $0["event"] as? String == "syscall" }
     let syscallSlices = events.filter { $0["ph"] as? String == "X" && ["syscall", "blocking"].contains($0["cat"] as? String) }
