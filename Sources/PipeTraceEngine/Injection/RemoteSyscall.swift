@@ -122,6 +122,19 @@ public final class RemoteSyscallSession {
     stopped = true
   }
 
+  /// The registers at an injected call's exit stop. A seccomp filter that traps the call skips it
+  /// and queues SIGSYS (the registers then hold the call number, not a result): nothing was done.
+  private func registersAfterCall() throws(InjectionError) -> ct_regs {
+    if let fault = pendingFault() {
+      throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(fault)); registers restored, nothing done")
+    }
+    do throws(Errno) {
+      return try Ptrace.registers(tid)
+    } catch {
+      throw InjectionError("cannot read the result in \(tid): \(error)")
+    }
+  }
+
   deinit { detach() }
 
   /// Runs syscall `number(args)` in the thread and returns its raw result (negative errno on
@@ -147,17 +160,7 @@ public final class RemoteSyscallSession {
     try resumeUntilSyscallStop()  // entry
     ranSyscall = true
     try resumeUntilSyscallStop()  // exit
-    // A seccomp filter that traps the call skips it and queues SIGSYS (the registers then hold the
-    // call number, not a result): nothing was done.
-    if let fault = pendingFault() {
-      throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(fault)); registers restored, nothing done")
-    }
-    var after: ct_regs
-    do throws(Errno) {
-      after = try Ptrace.registers(tid)
-    } catch {
-      throw InjectionError("cannot read the result in \(tid): \(error)")
-    }
+    var after = try registersAfterCall()
     return i386 ? ct_regs_return_value_i386(&after) : ct_regs_return_value(&after)
   }
 
@@ -296,15 +299,7 @@ public final class RemoteSyscallSession {
       try resumeUntilSyscallStop()  // rt_sigreturn exit
       try resumeUntilSyscallStop()  // the call's entry
       try resumeUntilSyscallStop()  // its exit
-      if let fault = pendingFault() {
-        throw InjectionError("the injected syscall in \(tid) raised \(Signals.name(fault)); registers restored, nothing done")
-      }
-      var after: ct_regs
-      do throws(Errno) {
-        after = try Ptrace.registers(tid)
-      } catch {
-        throw InjectionError("cannot read the result in \(tid): \(error)")
-      }
+      var after = try registersAfterCall()
       guard ct_regs_syscall_nr(&after) == calls[k].number else {
         throw InjectionError("\(tid) left the injected calls (stopped in syscall \(ct_regs_syscall_nr(&after)))")
       }
