@@ -10,6 +10,27 @@ import Glibc
 /// The one-of-each helpers every output and reader shares: numbers as text, JSON strings,
 /// /proc/PID/maps lines and /proc/PID/status.
 final class SharedHelpersTests: XCTestCase {
+  /// Trace timestamps and durations are on one timeline: wall time minus monotonic time is the
+  /// same at every read, so a step of the system clock (a VM's clock sync) cannot put a call's end
+  /// before the event that ended it. Each sample brackets that constant between two monotonic
+  /// reads; all the brackets must overlap.
+  func testWallClockMovesWithTheMonotonicClock() {
+    var low = -Double.infinity, high = Double.infinity
+    for _ in 0..<20 {
+      let before = Clock.monotonic()
+      let wall = Clock.wall()
+      let after = Clock.monotonic()
+      low = max(low, wall - after)
+      high = min(high, wall - before)
+      usleep(20_000)
+    }
+    XCTAssertLessThanOrEqual(low, high + 1e-6, "wall - monotonic moved by \(low - high) s")
+    // Still epoch seconds: within a minute of the system clock.
+    var now = timespec()
+    clock_gettime(CLOCK_REALTIME, &now)
+    XCTAssertLessThan(abs(Clock.wall() - Double(now.tv_sec)), 60)
+  }
+
   func testFixedPointIsDecimalRounding() {
     XCTAssertEqual(NumberText.fixed(1.0005, places: 3), "1.001")
     XCTAssertEqual(NumberText.fixed(2.5, places: 0), "3")
