@@ -27,7 +27,6 @@ package struct Xlat: Sendable {
     entries.first { $0.name == name }?.value
   }
 
-
   package static let openAccessModes = Xlat(Int32(CT_XLAT_OPEN_ACCESS_MODES))
   package static let openModeFlags = Xlat(Int32(CT_XLAT_OPEN_MODE_FLAGS))
   package static let cloneFlags = Xlat(Int32(CT_XLAT_CLONE_FLAGS))

@@ -386,11 +386,15 @@ public final class RemoteSyscallSession {
       : [0x48, 0xC7, 0xC0, 0x0F, 0x00, 0x00, 0x00, 0x0F, 0x05]
     let wanted = callers.map(\.bytes) + [sigreturn]
     var found = [UInt64?](repeating: nil, count: wanted.count)
+    // Enough once rt_sigreturn and the preferred caller are found: a later caller is only looked
+    // for while the first is missing (a 32-bit program's vDSO is not read when ld.so has one).
+    func enough() -> Bool { found[callers.count] != nil && found[0] != nil }
     let memory = TraceeMemory(tid: tid)
     // A 32-bit thread can only jump below 4 GiB.
     for mapping in Mapping.read(pid: pid) where mapping.permissions.hasPrefix("r-x") && (!i386 || mapping.end <= 0x1_0000_0000) {
+      if enough() { break }
       var start = mapping.start
-      while start < mapping.end && found.contains(where: { $0 == nil }) {
+      while start < mapping.end && !enough() {
         let length = Int(min(mapping.end - start, 1 << 20))
         let bytes = memory.bytes(at: start, count: length)
         for (n, pattern) in wanted.enumerated() where found[n] == nil {
